@@ -1,0 +1,1 @@
+"""The ports the use cases need, as `typing.Protocol`s speaking domain types only."""

@@ -1,0 +1,222 @@
+"""The unit of work and its repositories. One unit of work is one database transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+from domain.connection import Connection, ConnectionStatus
+from domain.crm import (
+    Contact,
+    ContactDraft,
+    Order,
+    OrderDraft,
+    Transaction,
+    TransactionDraft,
+)
+from domain.decisions import DecisionRecord
+from domain.inbox import InboxDelivery
+from domain.jobs import ImportJob
+from domain.tenancy import Agency, ApiKey, Location, StoreBinding
+from domain.triggers import TriggerEvent
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """A page of a cursor-paginated list; `next_cursor` is None at the end."""
+
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Upserted(Generic[T]):
+    """The stored row after an upsert, whether it was new, and what it was before (if not)."""
+
+    value: T
+    created: bool
+    previous: T | None = None
+
+
+class AgencyRepository(Protocol):
+    async def add(self, agency: Agency) -> None: ...
+    async def get(self, agency_id: str) -> Agency | None: ...
+    async def list(self) -> Sequence[Agency]: ...
+
+
+class LocationRepository(Protocol):
+    async def add(self, location: Location) -> None: ...
+    async def get(self, location_id: str) -> Location | None: ...
+    async def list_for_agency(self, agency_id: str) -> Sequence[Location]: ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+    async def find_by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+
+class ConnectionRepository(Protocol):
+    """Connections; credentials and webhook secrets are encrypted by the implementation."""
+
+    async def add(self, connection: Connection) -> None: ...
+    async def get(self, connection_id: str) -> Connection | None: ...
+    async def save(self, connection: Connection) -> None: ...
+    async def live_for_location(self, location_id: str) -> Connection | None: ...
+    async def list_by_status(self, *statuses: ConnectionStatus) -> Sequence[Connection]: ...
+    async def list_live_for_agency(self, agency_id: str) -> Sequence[Connection]: ...
+
+
+class StoreBindingRepository(Protocol):
+    """Agency ↔ store domain. Unique by agency and by domain: the database refuses a second
+    binding of either, so two concurrent connects cannot both win (raises `Conflict`)."""
+
+    async def add(self, binding: StoreBinding) -> None: ...
+    async def for_agency(self, agency_id: str) -> StoreBinding | None: ...
+    async def for_domain(self, store_domain: str) -> StoreBinding | None: ...
+    async def remove(self, agency_id: str) -> None: ...
+
+
+class ContactRepository(Protocol):
+    async def get(self, contact_id: str) -> Contact | None: ...
+
+    async def resolve(
+        self,
+        location_id: str,
+        *,
+        woocommerce_customer_id: int | None,
+        email: str | None,
+        phone: str | None,
+    ) -> Contact | None:
+        """Find the contact by WooCommerce customer id, then e-mail (trimmed, any case), then
+        phone. A contact that belongs to another WooCommerce customer never matches."""
+        ...
+
+    async def upsert(
+        self, location_id: str, draft: ContactDraft, *, update_existing: bool = True
+    ) -> Upserted[Contact]:
+        """Resolve `draft`, then update it (when `update_existing`) or create it. Safe under
+        concurrent writers: the same person never becomes two rows."""
+        ...
+
+    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]: ...
+    async def count(self, location_id: str) -> int: ...
+
+
+class OrderRepository(Protocol):
+    async def get(self, order_id: str) -> Order | None: ...
+    async def get_by_woocommerce_id(self, location_id: str, woocommerce_id: int) -> Order | None: ...
+
+    async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
+        """Insert or update by (location, WooCommerce order id)."""
+        ...
+
+    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]: ...
+    async def count(self, location_id: str) -> int: ...
+
+
+class TransactionRepository(Protocol):
+    async def upsert(self, location_id: str, draft: TransactionDraft) -> Upserted[Transaction]:
+        """Insert or update by (location, WooCommerce reference)."""
+        ...
+
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int
+    ) -> Page[Transaction]: ...
+    async def count(self, location_id: str) -> int: ...
+
+
+class ImportJobRepository(Protocol):
+    async def add(self, job: ImportJob) -> None: ...
+    async def get(self, job_id: str) -> ImportJob | None: ...
+    async def save(self, job: ImportJob) -> None: ...
+    async def list_for_connection(self, connection_id: str) -> Sequence[ImportJob]: ...
+    async def list_unfinished(self) -> Sequence[ImportJob]: ...
+
+
+class InboxRepository(Protocol):
+    async def add_if_new(self, delivery: InboxDelivery) -> bool:
+        """Store the delivery unless one with the same (connection, resource, resource id,
+        date_modified_gmt) is stored already; True when it was new."""
+        ...
+
+    async def get(self, delivery_id: str) -> InboxDelivery | None: ...
+    async def save(self, delivery: InboxDelivery) -> None: ...
+    async def list_unsent(self, received_before: datetime, limit: int) -> Sequence[InboxDelivery]:
+        """Pending deliveries that were stored but never handed to the broker."""
+        ...
+
+    async def list_for_connection(
+        self, connection_id: str, *, limit: int
+    ) -> Sequence[InboxDelivery]: ...
+
+
+class TriggerRepository(Protocol):
+    async def add_if_new(self, event: TriggerEvent) -> bool:
+        """Record the trigger unless (location, type, order) has one; True when it was new."""
+        ...
+
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int
+    ) -> Page[TriggerEvent]: ...
+
+
+class DecisionRepository(Protocol):
+    async def add(self, record: DecisionRecord) -> None: ...
+
+    async def list(
+        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
+    ) -> Page[DecisionRecord]: ...
+
+
+class GrantStateRepository(Protocol):
+    """Single-use, expiring states of the WooCommerce key grant."""
+
+    async def add(self, state: str, connection_id: str, expires_at: datetime) -> None: ...
+
+    async def consume(self, state: str, now: datetime) -> str | None:
+        """The connection id of an unexpired, unused state, which is used up; else None."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """A transaction over every repository. Leaving the block without `commit()` rolls back.
+
+    Work that must happen only once the transaction is durable (enqueueing a job) is
+    registered with `after_commit`; it is dropped on rollback.
+    """
+
+    agencies: AgencyRepository
+    locations: LocationRepository
+    api_keys: ApiKeyRepository
+    connections: ConnectionRepository
+    bindings: StoreBindingRepository
+    contacts: ContactRepository
+    orders: OrderRepository
+    transactions: TransactionRepository
+    import_jobs: ImportJobRepository
+    inbox: InboxRepository
+    triggers: TriggerRepository
+    decisions: DecisionRepository
+    grants: GrantStateRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,126 @@
+"""A connection between one location and one WooCommerce store, and its lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from domain.errors import IllegalTransition
+from domain.store_url import StoreUrl
+
+
+class ConnectionStatus(StrEnum):
+    AWAITING_AUTHORIZATION = "awaiting_authorization"
+    AUTHORIZED = "authorized"
+    ACTIVE = "active"
+    NEEDS_RECONNECT = "needs_reconnect"
+    DISCONNECTED = "disconnected"
+
+
+_S = ConnectionStatus
+# awaiting_authorization -> authorized -> active <-> needs_reconnect -> disconnected;
+# new credentials may be given again before activation, and any live state may disconnect.
+ALLOWED_TRANSITIONS: dict[ConnectionStatus, frozenset[ConnectionStatus]] = {
+    _S.AWAITING_AUTHORIZATION: frozenset({_S.AUTHORIZED, _S.DISCONNECTED}),
+    _S.AUTHORIZED: frozenset({_S.AUTHORIZED, _S.ACTIVE, _S.DISCONNECTED}),
+    _S.ACTIVE: frozenset({_S.NEEDS_RECONNECT, _S.DISCONNECTED}),
+    _S.NEEDS_RECONNECT: frozenset({_S.ACTIVE, _S.DISCONNECTED}),
+    _S.DISCONNECTED: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSelection:
+    """What to import once (step 2 of the wizard)."""
+
+    contacts: bool = True
+    orders: bool = True
+    transactions: bool = True
+
+    def entities(self) -> list[str]:
+        """The selected entities in the order they are imported."""
+        chosen = {"contacts": self.contacts, "orders": self.orders, "transactions": self.transactions}
+        return [name for name, on in chosen.items() if on]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSettings:
+    """What to keep in sync from now on (step 3 of the wizard); each item can be toggled later."""
+
+    contacts: bool = True
+    orders: bool = True
+    transactions: bool = True
+    order_submitted_trigger: bool = True
+    payment_received_trigger: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCredentials:
+    """A WooCommerce REST key pair. The secret never appears in a repr or a log line."""
+
+    consumer_key: str
+    consumer_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One location linked to one store. Immutable: every change returns a new value."""
+
+    id: str
+    location_id: str
+    agency_id: str
+    store_url: StoreUrl
+    status: ConnectionStatus
+    created_at: datetime
+    updated_at: datetime
+    import_selection: ImportSelection = ImportSelection()
+    sync_settings: SyncSettings = SyncSettings()
+    credentials: StoreCredentials | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    last_error: str | None = None
+    generation: int = 1
+    # Whether the store strips the Authorization header, so keys travel in the query string.
+    query_string_auth: bool = False
+
+    @property
+    def is_live(self) -> bool:
+        """A live connection occupies its location: anything but disconnected."""
+        return self.status is not ConnectionStatus.DISCONNECTED
+
+    def _to(self, target: ConnectionStatus, now: datetime, **changes: object) -> Connection:
+        if target not in ALLOWED_TRANSITIONS[self.status]:
+            raise IllegalTransition("connection", self.status.value, target.value)
+        return replace(self, status=target, updated_at=now, **changes)  # type: ignore[arg-type]
+
+    def authorize(self, credentials: StoreCredentials, now: datetime) -> Connection:
+        """The store's keys were granted (key grant or checked manual entry)."""
+        if self.status is ConnectionStatus.NEEDS_RECONNECT:
+            return self.reconnect(credentials, now)
+        return self._to(ConnectionStatus.AUTHORIZED, now, credentials=credentials, last_error=None)
+
+    def activate(self, webhook_secret: str, now: datetime) -> Connection:
+        """Save the wizard: sync starts; the webhook secret signs the store's deliveries."""
+        return self._to(
+            ConnectionStatus.ACTIVE, now, webhook_secret=webhook_secret, last_error=None
+        )
+
+    def require_reconnect(self, reason: str, now: datetime) -> Connection:
+        """The store refused our keys (401/403/404): sync stops until the merchant reconnects."""
+        if self.status is ConnectionStatus.NEEDS_RECONNECT:
+            return replace(self, last_error=reason, updated_at=now)
+        return self._to(ConnectionStatus.NEEDS_RECONNECT, now, last_error=reason)
+
+    def reconnect(self, credentials: StoreCredentials, now: datetime) -> Connection:
+        """New keys for a connection that needed them: back to active."""
+        return self._to(ConnectionStatus.ACTIVE, now, credentials=credentials, last_error=None)
+
+    def disconnect(self, now: datetime) -> Connection:
+        """Unlink the store; imported data is kept."""
+        return self._to(ConnectionStatus.DISCONNECTED, now)
+
+    def with_import_selection(self, selection: ImportSelection, now: datetime) -> Connection:
+        return replace(self, import_selection=selection, updated_at=now)
+
+    def with_sync_settings(self, settings: SyncSettings, now: datetime) -> Connection:
+        return replace(self, sync_settings=settings, updated_at=now)
