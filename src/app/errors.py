@@ -55,9 +55,10 @@ class CriteriaRefused(AppError):
     code = "criteria_refused"
 
     def __init__(self, rules: Sequence[RefusingRule]) -> None:
-        super().__init__("the connection criteria refuse this store: " + "; ".join(
-            rule.message for rule in rules
-        ))
+        super().__init__(
+            "the connection criteria refuse this store: "
+            + "; ".join(rule.message for rule in rules)
+        )
         self.rules = list(rules)
 
 

@@ -17,10 +17,12 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class InboxDelivery:
-    """A verified delivery. Its dedupe key is (connection, resource, resource id, modified)."""
+    """A verified delivery, unique per (connection, dedupe key). The key is built from the
+    resource, its id and its `date_modified_gmt`: the store's delivery id is not unique."""
 
     id: str
     connection_id: str
+    dedupe_key: str
     topic: str
     resource: str
     resource_id: int | None

@@ -47,6 +47,8 @@ class StoreUrl:
             raise InvalidStoreUrl("the store URL must use https")
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             raise InvalidStoreUrl("the store URL must not contain credentials")
+        if not parts.hostname:
+            raise InvalidStoreUrl("the store URL has no host")
         if parts.query or text.endswith("?"):
             raise InvalidStoreUrl("the store URL must not contain a query string")
         if parts.fragment or "#" in text:
@@ -108,6 +110,8 @@ def _normalise_host(host: str) -> str:
     if any(not label or len(label) > 63 for label in labels) or len(ascii_host) > 253:
         raise InvalidStoreUrl("the store URL's host is not a valid domain name")
     allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-")
-    if any(set(label) - allowed or label.startswith("-") or label.endswith("-") for label in labels):
+    if any(
+        set(label) - allowed or label.startswith("-") or label.endswith("-") for label in labels
+    ):
         raise InvalidStoreUrl("the store URL's host is not a valid domain name")
     return ascii_host

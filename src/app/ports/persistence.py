@@ -36,10 +36,13 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Upserted(Generic[T]):
-    """The stored row after an upsert, whether it was new, and what it was before (if not)."""
+    """The stored row after an upsert: whether it was new, whether anything changed, and what
+    it was before (when it existed). A draft whose source version is not newer than the
+    stored one changes nothing."""
 
     value: T
     created: bool
+    changed: bool
     previous: T | None = None
 
 
@@ -99,8 +102,8 @@ class ContactRepository(Protocol):
     async def upsert(
         self, location_id: str, draft: ContactDraft, *, update_existing: bool = True
     ) -> Upserted[Contact]:
-        """Resolve `draft`, then update it (when `update_existing`) or create it. Safe under
-        concurrent writers: the same person never becomes two rows."""
+        """Resolve `draft`, then update it (when `update_existing` and the draft is newer) or
+        create it. Safe under concurrent writers: the same person never becomes two rows."""
         ...
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]: ...
@@ -109,10 +112,13 @@ class ContactRepository(Protocol):
 
 class OrderRepository(Protocol):
     async def get(self, order_id: str) -> Order | None: ...
-    async def get_by_woocommerce_id(self, location_id: str, woocommerce_id: int) -> Order | None: ...
+    async def get_by_woocommerce_id(
+        self, location_id: str, woocommerce_id: int
+    ) -> Order | None: ...
 
     async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
-        """Insert or update by (location, WooCommerce order id)."""
+        """Insert or update by (location, WooCommerce order id); a draft whose
+        `source_modified_at` is older than or equal to the stored one changes nothing."""
         ...
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]: ...

@@ -1,0 +1,33 @@
+"""`wooconnect db upgrade`: bring the database schema to the latest migration."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from adapters.settings import Settings, SettingsError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("db", help="database schema")
+    db_sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply every pending migration")
+    upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
+    upgrade.set_defaults(handler=run_upgrade)
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    from adapters.persistence.migrate import upgrade
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"wooconnect: {exc}", file=sys.stderr)
+        return 2
+    try:
+        upgrade(settings.database_url, args.revision)
+    except Exception as exc:  # a person reads this: say what failed, not a traceback
+        print(f"wooconnect: the migration failed: {exc}", file=sys.stderr)
+        return 1
+    print("database is up to date", file=sys.stderr)
+    return 0

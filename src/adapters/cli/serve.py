@@ -1,0 +1,37 @@
+"""`wooconnect serve`: the HTTP API (and, without Redis, the in-process worker)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from adapters.settings import Settings, SettingsError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("serve", help="run the HTTP API")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from adapters.http.app import create_app
+    from adapters.settings import resolve_secrets
+
+    try:
+        settings = Settings.from_env()
+        secrets = resolve_secrets(settings)
+    except SettingsError as exc:
+        print(f"wooconnect: {exc}", file=sys.stderr)
+        return 2
+    if secrets.admin_token_generated:
+        print(
+            f"Admin token (saved in {settings.var_dir / 'admin.token'}): {secrets.admin_token}",
+            file=sys.stderr,
+        )
+    print(f"wooconnect API on http://{args.host}:{args.port} (docs: /schema)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0

@@ -1,0 +1,28 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+
+from adapters.bootstrap import Container
+
+
+class HealthController(Controller):
+    tags = ["operations"]
+
+    @get("/healthz", operation_id="healthz", summary="The process is up")
+    async def healthz(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/readyz", operation_id="readyz", summary="The database (and Redis) are reachable")
+    async def readyz(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
+        container: Container = request.app.state.container
+        checks = {"database": await container.database_ready()}
+        ready = all(checks.values())
+        return Response(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE,
+        )

@@ -1,0 +1,263 @@
+"""Repositories of import jobs, the webhook inbox, trigger events and decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.persistence.crm_repos import _insert, _page
+from adapters.persistence.models import DecisionRow, ImportJobRow, InboxDeliveryRow, TriggerEventRow
+from app.ports.persistence import Page
+from domain.decisions import DecisionRecord
+from domain.inbox import DeliveryStatus, InboxDelivery
+from domain.jobs import ImportEntity, ImportJob, JobStatus
+from domain.triggers import TriggerEvent, TriggerType
+
+
+def _job(row: ImportJobRow) -> ImportJob:
+    return ImportJob(
+        id=row.id,
+        connection_id=row.connection_id,
+        entity=ImportEntity(row.entity),
+        generation=row.generation,
+        status=JobStatus(row.status),
+        created_at=row.created_at,
+        cursor=row.cursor,
+        total=row.total,
+        done=row.done,
+        skipped=row.skipped,
+        failed=row.failed,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        last_error=row.last_error,
+    )
+
+
+class SqlImportJobRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, job: ImportJob) -> None:
+        row = ImportJobRow(id=job.id)
+        self._fill(row, job)
+        self._s.add(row)
+        await self._s.flush()
+
+    async def get(self, job_id: str) -> ImportJob | None:
+        row = await self._s.get(ImportJobRow, job_id)
+        return None if row is None else _job(row)
+
+    async def save(self, job: ImportJob) -> None:
+        row = await self._s.get(ImportJobRow, job.id)
+        if row is None:
+            raise LookupError(f"import job {job.id} is not stored")
+        self._fill(row, job)
+        await self._s.flush()
+
+    async def list_for_connection(self, connection_id: str) -> Sequence[ImportJob]:
+        rows = await self._s.scalars(
+            select(ImportJobRow)
+            .where(ImportJobRow.connection_id == connection_id)
+            .order_by(ImportJobRow.id)
+        )
+        return [_job(r) for r in rows]
+
+    async def list_unfinished(self) -> Sequence[ImportJob]:
+        rows = await self._s.scalars(
+            select(ImportJobRow)
+            .where(ImportJobRow.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
+            .order_by(ImportJobRow.id)
+        )
+        return [_job(r) for r in rows]
+
+    @staticmethod
+    def _fill(row: ImportJobRow, job: ImportJob) -> None:
+        row.connection_id = job.connection_id
+        row.entity = job.entity.value
+        row.generation = job.generation
+        row.status = job.status.value
+        row.cursor = job.cursor
+        row.total = job.total
+        row.done = job.done
+        row.skipped = job.skipped
+        row.failed = job.failed
+        row.started_at = job.started_at
+        row.finished_at = job.finished_at
+        row.last_error = job.last_error
+        row.created_at = job.created_at
+
+
+def _delivery(row: InboxDeliveryRow) -> InboxDelivery:
+    return InboxDelivery(
+        id=row.id,
+        connection_id=row.connection_id,
+        dedupe_key=row.dedupe_key,
+        topic=row.topic,
+        resource=row.resource,
+        resource_id=row.resource_id,
+        date_modified_gmt=row.date_modified_gmt,
+        body=row.body,
+        received_at=row.received_at,
+        status=DeliveryStatus(row.status),
+        enqueued_at=row.enqueued_at,
+        processed_at=row.processed_at,
+        outcome=row.outcome,
+        webhook_id=row.webhook_id,
+        delivery_id=row.delivery_id,
+    )
+
+
+class SqlInboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add_if_new(self, delivery: InboxDelivery) -> bool:
+        result = await self._s.execute(
+            _insert(self._s, InboxDeliveryRow)
+            .values(
+                id=delivery.id,
+                connection_id=delivery.connection_id,
+                dedupe_key=delivery.dedupe_key,
+                topic=delivery.topic,
+                resource=delivery.resource,
+                resource_id=delivery.resource_id,
+                date_modified_gmt=delivery.date_modified_gmt,
+                body=delivery.body,
+                received_at=delivery.received_at,
+                status=delivery.status.value,
+                enqueued_at=delivery.enqueued_at,
+                processed_at=delivery.processed_at,
+                outcome=delivery.outcome,
+                webhook_id=delivery.webhook_id,
+                delivery_id=delivery.delivery_id,
+            )
+            .on_conflict_do_nothing(index_elements=["connection_id", "dedupe_key"])
+            .returning(InboxDeliveryRow.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def get(self, delivery_id: str) -> InboxDelivery | None:
+        row = await self._s.get(InboxDeliveryRow, delivery_id)
+        return None if row is None else _delivery(row)
+
+    async def save(self, delivery: InboxDelivery) -> None:
+        row = await self._s.get(InboxDeliveryRow, delivery.id)
+        if row is None:
+            raise LookupError(f"delivery {delivery.id} is not stored")
+        row.status = delivery.status.value
+        row.enqueued_at = delivery.enqueued_at
+        row.processed_at = delivery.processed_at
+        row.outcome = delivery.outcome
+        await self._s.flush()
+
+    async def list_unsent(self, received_before: datetime, limit: int) -> Sequence[InboxDelivery]:
+        rows = await self._s.scalars(
+            select(InboxDeliveryRow)
+            .where(
+                InboxDeliveryRow.status == DeliveryStatus.PENDING.value,
+                InboxDeliveryRow.enqueued_at.is_(None),
+                InboxDeliveryRow.received_at < received_before,
+            )
+            .order_by(InboxDeliveryRow.received_at)
+            .limit(limit)
+        )
+        return [_delivery(r) for r in rows]
+
+    async def list_for_connection(
+        self, connection_id: str, *, limit: int
+    ) -> Sequence[InboxDelivery]:
+        rows = await self._s.scalars(
+            select(InboxDeliveryRow)
+            .where(InboxDeliveryRow.connection_id == connection_id)
+            .order_by(InboxDeliveryRow.received_at.desc())
+            .limit(limit)
+        )
+        return [_delivery(r) for r in rows]
+
+
+def _trigger(row: TriggerEventRow) -> TriggerEvent:
+    return TriggerEvent(
+        id=row.id,
+        location_id=row.location_id,
+        connection_id=row.connection_id,
+        type=TriggerType(row.type),
+        order_id=row.order_id,
+        contact_id=row.contact_id,
+        created_at=row.created_at,
+    )
+
+
+class SqlTriggerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add_if_new(self, event: TriggerEvent) -> bool:
+        result = await self._s.execute(
+            _insert(self._s, TriggerEventRow)
+            .values(
+                id=event.id,
+                location_id=event.location_id,
+                connection_id=event.connection_id,
+                type=event.type.value,
+                order_id=event.order_id,
+                contact_id=event.contact_id,
+                created_at=event.created_at,
+            )
+            .on_conflict_do_nothing(index_elements=["location_id", "type", "order_id"])
+            .returning(TriggerEventRow.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[TriggerEvent]:
+        query = select(TriggerEventRow).where(TriggerEventRow.location_id == location_id)
+        rows, next_cursor = await _page(self._s, query, TriggerEventRow.id, cursor, limit)
+        return Page([_trigger(r) for r in rows], next_cursor)
+
+
+def _decision(row: DecisionRow) -> DecisionRecord:
+    return DecisionRecord(
+        id=row.id,
+        connection_id=row.connection_id,
+        record_type=row.record_type,
+        record_id=row.record_id,
+        rule_set=row.rule_set,
+        rule_set_version=row.rule_set_version,
+        outcome=row.outcome,
+        decision=row.decision,
+        created_at=row.created_at,
+        trace=row.trace,
+    )
+
+
+class SqlDecisionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, record: DecisionRecord) -> None:
+        self._s.add(
+            DecisionRow(
+                id=record.id,
+                connection_id=record.connection_id,
+                record_type=record.record_type,
+                record_id=record.record_id,
+                rule_set=record.rule_set,
+                rule_set_version=record.rule_set_version,
+                outcome=record.outcome,
+                decision=record.decision,
+                trace=record.trace,
+                created_at=record.created_at,
+            )
+        )
+        await self._s.flush()
+
+    async def list(
+        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
+    ) -> Page[DecisionRecord]:
+        query = select(DecisionRow).where(DecisionRow.connection_id == connection_id)
+        if outcome is not None:
+            query = query.where(DecisionRow.outcome == outcome)
+        rows, next_cursor = await _page(self._s, query, DecisionRow.id, cursor, limit)
+        return Page([_decision(r) for r in rows], next_cursor)

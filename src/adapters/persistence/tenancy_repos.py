@@ -1,0 +1,281 @@
+"""Repositories of agencies, locations, API keys, connections, store bindings, grant states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.persistence.models import (
+    AgencyRow,
+    ApiKeyRow,
+    ConnectionRow,
+    GrantStateRow,
+    LocationRow,
+    StoreBindingRow,
+)
+from app.errors import Conflict
+from app.ports.basics import Cipher
+from domain.connection import (
+    Connection,
+    ConnectionStatus,
+    ImportSelection,
+    StoreCredentials,
+    SyncSettings,
+)
+from domain.store_url import StoreUrl
+from domain.tenancy import Agency, ApiKey, Location, StoreBinding
+
+
+class SqlAgencyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, agency: Agency) -> None:
+        self._s.add(AgencyRow(id=agency.id, name=agency.name, created_at=agency.created_at))
+        await self._s.flush()
+
+    async def get(self, agency_id: str) -> Agency | None:
+        row = await self._s.get(AgencyRow, agency_id)
+        return None if row is None else Agency(row.id, row.name, row.created_at)
+
+    async def list(self) -> Sequence[Agency]:
+        rows = await self._s.scalars(select(AgencyRow).order_by(AgencyRow.id))
+        return [Agency(r.id, r.name, r.created_at) for r in rows]
+
+
+class SqlLocationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, location: Location) -> None:
+        self._s.add(
+            LocationRow(
+                id=location.id,
+                agency_id=location.agency_id,
+                name=location.name,
+                created_at=location.created_at,
+            )
+        )
+        await self._s.flush()
+
+    async def get(self, location_id: str) -> Location | None:
+        row = await self._s.get(LocationRow, location_id)
+        return None if row is None else Location(row.id, row.agency_id, row.name, row.created_at)
+
+    async def list_for_agency(self, agency_id: str) -> Sequence[Location]:
+        rows = await self._s.scalars(
+            select(LocationRow).where(LocationRow.agency_id == agency_id).order_by(LocationRow.id)
+        )
+        return [Location(r.id, r.agency_id, r.name, r.created_at) for r in rows]
+
+
+class SqlApiKeyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, key: ApiKey) -> None:
+        self._s.add(
+            ApiKeyRow(
+                id=key.id,
+                agency_id=key.agency_id,
+                key_hash=key.key_hash,
+                prefix=key.prefix,
+                created_at=key.created_at,
+            )
+        )
+        await self._s.flush()
+
+    async def find_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = await self._s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
+        if row is None:
+            return None
+        return ApiKey(row.id, row.agency_id, row.key_hash, row.prefix, row.created_at)
+
+
+class SqlConnectionRepository:
+    """Connections, with credentials and webhook secrets encrypted by the cipher at rest."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self._s = session
+        self._cipher = cipher
+
+    async def add(self, connection: Connection) -> None:
+        row = ConnectionRow(id=connection.id)
+        self._fill(row, connection)
+        self._s.add(row)
+        try:
+            await self._s.flush()
+        except IntegrityError:
+            raise Conflict(
+                "already_connected", "this location already has a live connection"
+            ) from None
+
+    async def get(self, connection_id: str) -> Connection | None:
+        row = await self._s.get(ConnectionRow, connection_id)
+        return None if row is None else self._to_domain(row)
+
+    async def save(self, connection: Connection) -> None:
+        row = await self._s.get(ConnectionRow, connection.id)
+        if row is None:
+            raise LookupError(f"connection {connection.id} is not stored")
+        self._fill(row, connection)
+        await self._s.flush()
+
+    async def live_for_location(self, location_id: str) -> Connection | None:
+        row = await self._s.scalar(
+            select(ConnectionRow).where(
+                ConnectionRow.location_id == location_id,
+                ConnectionRow.status != ConnectionStatus.DISCONNECTED.value,
+            )
+        )
+        return None if row is None else self._to_domain(row)
+
+    async def list_by_status(self, *statuses: ConnectionStatus) -> Sequence[Connection]:
+        rows = await self._s.scalars(
+            select(ConnectionRow)
+            .where(ConnectionRow.status.in_([s.value for s in statuses]))
+            .order_by(ConnectionRow.id)
+        )
+        return [self._to_domain(r) for r in rows]
+
+    async def list_live_for_agency(self, agency_id: str) -> Sequence[Connection]:
+        rows = await self._s.scalars(
+            select(ConnectionRow)
+            .where(
+                ConnectionRow.agency_id == agency_id,
+                ConnectionRow.status != ConnectionStatus.DISCONNECTED.value,
+            )
+            .order_by(ConnectionRow.id)
+        )
+        return [self._to_domain(r) for r in rows]
+
+    def _encrypt(self, value: str | None) -> str | None:
+        return None if value is None else self._cipher.encrypt(value)
+
+    def _decrypt(self, value: str | None) -> str | None:
+        return None if value is None else self._cipher.decrypt(value)
+
+    def _fill(self, row: ConnectionRow, c: Connection) -> None:
+        row.location_id = c.location_id
+        row.agency_id = c.agency_id
+        row.store_url = c.store_url.value
+        row.store_domain = c.store_url.domain
+        row.status = c.status.value
+        row.import_contacts = c.import_selection.contacts
+        row.import_orders = c.import_selection.orders
+        row.import_transactions = c.import_selection.transactions
+        row.sync_contacts = c.sync_settings.contacts
+        row.sync_orders = c.sync_settings.orders
+        row.sync_transactions = c.sync_settings.transactions
+        row.sync_order_submitted_trigger = c.sync_settings.order_submitted_trigger
+        row.sync_payment_received_trigger = c.sync_settings.payment_received_trigger
+        creds = c.credentials
+        row.consumer_key_enc = None if creds is None else self._encrypt(creds.consumer_key)
+        row.consumer_secret_enc = None if creds is None else self._encrypt(creds.consumer_secret)
+        row.webhook_secret_enc = self._encrypt(c.webhook_secret)
+        row.last_error = c.last_error
+        row.generation = c.generation
+        row.query_string_auth = c.query_string_auth
+        row.created_at = c.created_at
+        row.updated_at = c.updated_at
+
+    def _to_domain(self, row: ConnectionRow) -> Connection:
+        credentials = None
+        if row.consumer_key_enc is not None and row.consumer_secret_enc is not None:
+            credentials = StoreCredentials(
+                consumer_key=self._cipher.decrypt(row.consumer_key_enc),
+                consumer_secret=self._cipher.decrypt(row.consumer_secret_enc),
+            )
+        return Connection(
+            id=row.id,
+            location_id=row.location_id,
+            agency_id=row.agency_id,
+            # Stored URLs were validated on the way in; http ones only where allowed then.
+            store_url=StoreUrl.parse(row.store_url, allow_insecure=True),
+            status=ConnectionStatus(row.status),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            import_selection=ImportSelection(
+                row.import_contacts, row.import_orders, row.import_transactions
+            ),
+            sync_settings=SyncSettings(
+                row.sync_contacts,
+                row.sync_orders,
+                row.sync_transactions,
+                row.sync_order_submitted_trigger,
+                row.sync_payment_received_trigger,
+            ),
+            credentials=credentials,
+            webhook_secret=self._decrypt(row.webhook_secret_enc),
+            last_error=row.last_error,
+            generation=row.generation,
+            query_string_auth=row.query_string_auth,
+        )
+
+
+class SqlStoreBindingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, binding: StoreBinding) -> None:
+        try:
+            async with self._s.begin_nested():
+                self._s.add(
+                    StoreBindingRow(
+                        agency_id=binding.agency_id,
+                        store_domain=binding.store_domain,
+                        created_at=binding.created_at,
+                    )
+                )
+        except IntegrityError:
+            raise Conflict(
+                "store_binding_taken", "the store or the agency is already bound elsewhere"
+            ) from None
+
+    async def for_agency(self, agency_id: str) -> StoreBinding | None:
+        row = await self._s.get(StoreBindingRow, agency_id)
+        return (
+            None if row is None else StoreBinding(row.agency_id, row.store_domain, row.created_at)
+        )
+
+    async def for_domain(self, store_domain: str) -> StoreBinding | None:
+        row = await self._s.scalar(
+            select(StoreBindingRow).where(StoreBindingRow.store_domain == store_domain)
+        )
+        return (
+            None if row is None else StoreBinding(row.agency_id, row.store_domain, row.created_at)
+        )
+
+    async def remove(self, agency_id: str) -> None:
+        await self._s.execute(delete(StoreBindingRow).where(StoreBindingRow.agency_id == agency_id))
+
+
+class SqlGrantStateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, state: str, connection_id: str, expires_at: datetime) -> None:
+        self._s.add(
+            GrantStateRow(
+                state=state, connection_id=connection_id, expires_at=expires_at, used_at=None
+            )
+        )
+        await self._s.flush()
+
+    async def consume(self, state: str, now: datetime) -> str | None:
+        # One conditional UPDATE: of two concurrent callbacks with the same state, one wins.
+        result = await self._s.execute(
+            update(GrantStateRow)
+            .where(
+                GrantStateRow.state == state,
+                GrantStateRow.used_at.is_(None),
+                GrantStateRow.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(GrantStateRow.connection_id)
+        )
+        return result.scalar_one_or_none()

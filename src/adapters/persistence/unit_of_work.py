@@ -1,0 +1,106 @@
+"""The SQLAlchemy unit of work: one AsyncSession, one transaction, every repository."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.persistence.crm_repos import (
+    SqlContactRepository,
+    SqlOrderRepository,
+    SqlTransactionRepository,
+)
+from adapters.persistence.ops_repos import (
+    SqlDecisionRepository,
+    SqlImportJobRepository,
+    SqlInboxRepository,
+    SqlTriggerRepository,
+)
+from adapters.persistence.tenancy_repos import (
+    SqlAgencyRepository,
+    SqlApiKeyRepository,
+    SqlConnectionRepository,
+    SqlGrantStateRepository,
+    SqlLocationRepository,
+    SqlStoreBindingRepository,
+)
+from app.ports.basics import Cipher, Clock
+
+log = logging.getLogger(__name__)
+
+
+class SqlAlchemyUnitOfWork:
+    """Repositories share one session. The session begins a transaction on first use, so a
+    unit of work may commit several times (an import commits once per page)."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher, clock: Clock
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self._clock = clock
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        session = self._sessions()
+        self._session = session
+        self._after_commit = []
+        self.agencies = SqlAgencyRepository(session)
+        self.locations = SqlLocationRepository(session)
+        self.api_keys = SqlApiKeyRepository(session)
+        self.connections = SqlConnectionRepository(session, self._cipher)
+        self.bindings = SqlStoreBindingRepository(session)
+        self.contacts = SqlContactRepository(session, self._clock)
+        self.orders = SqlOrderRepository(session, self._clock)
+        self.transactions = SqlTransactionRepository(session, self._clock)
+        self.import_jobs = SqlImportJobRepository(session)
+        self.inbox = SqlInboxRepository(session)
+        self.triggers = SqlTriggerRepository(session)
+        self.decisions = SqlDecisionRepository(session)
+        self.grants = SqlGrantStateRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._session
+        self._session = None
+        if session is None:
+            return
+        try:
+            if session.in_transaction():
+                await session.rollback()
+        finally:
+            await session.close()
+            self._after_commit = []
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its `async with` block")
+        return self._session
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                await callback()
+            except Exception:
+                # The data is durable; whatever was not sent is picked up by the sweepers.
+                log.exception("after-commit action failed")
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._after_commit = []
+
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._after_commit.append(callback)

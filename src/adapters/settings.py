@@ -1,0 +1,143 @@
+"""Settings from the environment (API.md), read once by the composition root."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/wooconnect.db"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+# Every variable the service reads; the compose-file test checks it sets no other.
+KNOWN_VARIABLES = (
+    "WOOCONNECT_DATABASE_URL",
+    "WOOCONNECT_REDIS_URL",
+    "WOOCONNECT_ADMIN_TOKEN",
+    "WOOCONNECT_SECRET_KEY",
+    "WOOCONNECT_PUBLIC_URL",
+    "WOOCONNECT_RULES_DIR",
+    "WOOCONNECT_ALLOW_PRIVATE_STORES",
+    "WOOCONNECT_RECONCILE_INTERVAL_S",
+    "WOOCONNECT_VAR_DIR",
+    "WOOCONNECT_LOG_FORMAT",
+)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _flag(value: str | None, name: str) -> bool:
+    if value is None or value.strip() == "":
+        return False
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _positive_int(value: str | None, name: str, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number of seconds, not {value!r}") from None
+    if number <= 0:
+        raise SettingsError(f"{name} must be positive, not {number}")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    admin_token: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    public_url: str = DEFAULT_PUBLIC_URL
+    rules_dir: Path = Path("./rules")
+    allow_private_stores: bool = False
+    reconcile_interval_s: int = 900
+    var_dir: Path = Path("./var")
+    log_format: str = "auto"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the WOOCONNECT_* variables; raise `SettingsError` for a malformed one."""
+        env = os.environ if env is None else env
+        public_url = env.get("WOOCONNECT_PUBLIC_URL") or DEFAULT_PUBLIC_URL
+        log_format = env.get("WOOCONNECT_LOG_FORMAT") or "auto"
+        if log_format not in {"auto", "json", "text"}:
+            raise SettingsError("WOOCONNECT_LOG_FORMAT must be auto, json or text")
+        return cls(
+            database_url=env.get("WOOCONNECT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=env.get("WOOCONNECT_REDIS_URL") or None,
+            admin_token=env.get("WOOCONNECT_ADMIN_TOKEN") or None,
+            secret_key=env.get("WOOCONNECT_SECRET_KEY") or None,
+            public_url=public_url.rstrip("/"),
+            rules_dir=Path(env.get("WOOCONNECT_RULES_DIR") or "./rules"),
+            allow_private_stores=_flag(
+                env.get("WOOCONNECT_ALLOW_PRIVATE_STORES"), "WOOCONNECT_ALLOW_PRIVATE_STORES"
+            ),
+            reconcile_interval_s=_positive_int(
+                env.get("WOOCONNECT_RECONCILE_INTERVAL_S"), "WOOCONNECT_RECONCILE_INTERVAL_S", 900
+            ),
+            var_dir=Path(env.get("WOOCONNECT_VAR_DIR") or "./var"),
+            log_format=log_format,
+        )
+
+    @property
+    def is_embedded(self) -> bool:
+        """The embedded default: SQLite and no Redis, everything in one process."""
+        return self.database_url.startswith("sqlite") and self.redis_url is None
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    """The secrets the process runs with, after first-start generation where allowed."""
+
+    secret_key: str = field(repr=False)
+    admin_token: str = field(repr=False)
+    admin_token_generated: bool = False
+
+
+def resolve_secrets(settings: Settings) -> Secrets:
+    """Use the configured secrets; in the embedded default generate missing ones into var/.
+
+    Outside the embedded default a missing secret key is an error: data encrypted with a key
+    that only one machine knows would be unreadable by the others.
+    """
+    from cryptography.fernet import Fernet
+
+    secret_key = settings.secret_key
+    admin_token = settings.admin_token
+    generated = False
+    if secret_key is None:
+        if not settings.database_url.startswith("sqlite"):
+            raise SettingsError("WOOCONNECT_SECRET_KEY is required outside the embedded default")
+        secret_key = _read_or_create(
+            settings.var_dir / "secret.key", Fernet.generate_key().decode()
+        )
+    if admin_token is None:
+        if not settings.database_url.startswith("sqlite"):
+            raise SettingsError("WOOCONNECT_ADMIN_TOKEN is required outside the embedded default")
+        path = settings.var_dir / "admin.token"
+        generated = not path.exists()
+        admin_token = _read_or_create(path, "wc_admin_" + secrets.token_urlsafe(32))
+    return Secrets(secret_key=secret_key, admin_token=admin_token, admin_token_generated=generated)
+
+
+def _read_or_create(path: Path, fresh: str) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Created with owner-only permissions: it guards every store's credentials.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(fresh + "\n")
+    return fresh

@@ -1,0 +1,543 @@
+"""In-memory fakes of the ports, for unit tests of the use cases.
+
+They keep the same contracts as the real adapters (the repository contract tests run against
+them too): upserts keyed by the store's ids, contact resolution order, single-use grant states,
+commit and rollback.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from app.errors import Conflict
+from app.ports.persistence import Page, Upserted
+from domain.connection import Connection, ConnectionStatus
+from domain.crm import (
+    Contact,
+    ContactDraft,
+    Order,
+    OrderDraft,
+    Transaction,
+    TransactionDraft,
+    normalise_email,
+    normalise_phone,
+)
+from domain.decisions import DecisionRecord
+from domain.ids import new_id
+from domain.inbox import DeliveryStatus, InboxDelivery
+from domain.jobs import ImportJob, JobStatus
+from domain.tenancy import Agency, ApiKey, Location, StoreBinding
+from domain.triggers import TriggerEvent
+
+T = TypeVar("T")
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class FakeCipher:
+    """Reversible and visibly not plain text; enough to prove the code encrypts."""
+
+    def encrypt(self, plaintext: str) -> str:
+        return "enc:" + plaintext[::-1]
+
+    def decrypt(self, token: str) -> str:
+        if not token.startswith("enc:"):
+            raise ValueError("not a token of this cipher")
+        return token[4:][::-1]
+
+
+@dataclass
+class FakeJobQueue:
+    """Records what was enqueued, in order."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    async def enqueue(self, task: str, entity_id: str, *, delay_s: float = 0.0) -> None:
+        self.sent.append((task, entity_id))
+
+
+@dataclass
+class FakeTriggerPublisher:
+    published: list[TriggerEvent] = field(default_factory=list)
+
+    async def publish(self, event: TriggerEvent) -> None:
+        self.published.append(event)
+
+
+@dataclass
+class InMemoryState:
+    """Everything a fake unit of work can see; committed work lands here."""
+
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    connections: dict[str, Connection] = field(default_factory=dict)
+    bindings: dict[str, StoreBinding] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    transactions: dict[str, Transaction] = field(default_factory=dict)
+    jobs: dict[str, ImportJob] = field(default_factory=dict)
+    inbox: dict[str, InboxDelivery] = field(default_factory=dict)
+    triggers: dict[str, TriggerEvent] = field(default_factory=dict)
+    decisions: dict[str, DecisionRecord] = field(default_factory=dict)
+    grants: dict[str, tuple[str, datetime, datetime | None]] = field(default_factory=dict)
+
+
+def _page(items: Iterable[T], key: Callable[[T], str], cursor: str | None, limit: int) -> Page[T]:
+    ordered = sorted((i for i in items if cursor is None or key(i) > cursor), key=key)
+    chunk = ordered[:limit]
+    return Page(chunk, key(chunk[-1]) if len(ordered) > limit else None)
+
+
+def _newer(draft: datetime | None, stored: datetime | None) -> bool:
+    return draft is None or stored is None or draft > stored
+
+
+class _Repo:
+    def __init__(self, state: InMemoryState, clock: FakeClock) -> None:
+        self.s = state
+        self.clock = clock
+
+
+class InMemoryAgencyRepository(_Repo):
+    async def add(self, agency: Agency) -> None:
+        self.s.agencies[agency.id] = agency
+
+    async def get(self, agency_id: str) -> Agency | None:
+        return self.s.agencies.get(agency_id)
+
+    async def list(self) -> Sequence[Agency]:
+        return sorted(self.s.agencies.values(), key=lambda a: a.id)
+
+
+class InMemoryLocationRepository(_Repo):
+    async def add(self, location: Location) -> None:
+        self.s.locations[location.id] = location
+
+    async def get(self, location_id: str) -> Location | None:
+        return self.s.locations.get(location_id)
+
+    async def list_for_agency(self, agency_id: str) -> Sequence[Location]:
+        found = [loc for loc in self.s.locations.values() if loc.agency_id == agency_id]
+        return sorted(found, key=lambda loc: loc.id)
+
+
+class InMemoryApiKeyRepository(_Repo):
+    async def add(self, key: ApiKey) -> None:
+        self.s.api_keys[key.id] = key
+
+    async def find_by_hash(self, key_hash: str) -> ApiKey | None:
+        return next((k for k in self.s.api_keys.values() if k.key_hash == key_hash), None)
+
+
+class InMemoryConnectionRepository(_Repo):
+    async def add(self, connection: Connection) -> None:
+        if connection.is_live and await self.live_for_location(connection.location_id):
+            raise Conflict("already_connected", "this location already has a live connection")
+        self.s.connections[connection.id] = connection
+
+    async def get(self, connection_id: str) -> Connection | None:
+        return self.s.connections.get(connection_id)
+
+    async def save(self, connection: Connection) -> None:
+        if connection.id not in self.s.connections:
+            raise LookupError(f"connection {connection.id} is not stored")
+        self.s.connections[connection.id] = connection
+
+    async def live_for_location(self, location_id: str) -> Connection | None:
+        return next(
+            (c for c in self.s.connections.values() if c.location_id == location_id and c.is_live),
+            None,
+        )
+
+    async def list_by_status(self, *statuses: ConnectionStatus) -> Sequence[Connection]:
+        found = [c for c in self.s.connections.values() if c.status in statuses]
+        return sorted(found, key=lambda c: c.id)
+
+    async def list_live_for_agency(self, agency_id: str) -> Sequence[Connection]:
+        found = [c for c in self.s.connections.values() if c.agency_id == agency_id and c.is_live]
+        return sorted(found, key=lambda c: c.id)
+
+
+class InMemoryStoreBindingRepository(_Repo):
+    async def add(self, binding: StoreBinding) -> None:
+        taken = binding.agency_id in self.s.bindings or await self.for_domain(binding.store_domain)
+        if taken:
+            raise Conflict(
+                "store_binding_taken", "the store or the agency is already bound elsewhere"
+            )
+        self.s.bindings[binding.agency_id] = binding
+
+    async def for_agency(self, agency_id: str) -> StoreBinding | None:
+        return self.s.bindings.get(agency_id)
+
+    async def for_domain(self, store_domain: str) -> StoreBinding | None:
+        return next((b for b in self.s.bindings.values() if b.store_domain == store_domain), None)
+
+    async def remove(self, agency_id: str) -> None:
+        self.s.bindings.pop(agency_id, None)
+
+
+class InMemoryContactRepository(_Repo):
+    async def get(self, contact_id: str) -> Contact | None:
+        return self.s.contacts.get(contact_id)
+
+    async def resolve(
+        self,
+        location_id: str,
+        *,
+        woocommerce_customer_id: int | None,
+        email: str | None,
+        phone: str | None,
+    ) -> Contact | None:
+        mine = sorted(
+            (c for c in self.s.contacts.values() if c.location_id == location_id),
+            key=lambda c: c.id,
+        )
+        woo_id = woocommerce_customer_id
+        if woo_id is not None:
+            hit = next((c for c in mine if c.woocommerce_customer_id == woo_id), None)
+            if hit is not None:
+                return hit
+            mine = [c for c in mine if c.woocommerce_customer_id is None]
+        key = normalise_email(email)
+        if key is not None:
+            hit = next((c for c in mine if normalise_email(c.email) == key), None)
+            if hit is not None:
+                return hit
+        digits = normalise_phone(phone)
+        if digits is not None:
+            return next((c for c in mine if normalise_phone(c.phone) == digits), None)
+        return None
+
+    async def upsert(
+        self, location_id: str, draft: ContactDraft, *, update_existing: bool = True
+    ) -> Upserted[Contact]:
+        found = await self.resolve(
+            location_id,
+            woocommerce_customer_id=draft.woocommerce_customer_id,
+            email=draft.email,
+            phone=draft.phone,
+        )
+        now = self.clock.now()
+        if found is None:
+            contact = Contact(
+                id=new_id(),
+                location_id=location_id,
+                woocommerce_customer_id=draft.woocommerce_customer_id,
+                email=(draft.email or "").strip() or None,
+                phone=(draft.phone or "").strip() or None,
+                first_name=draft.first_name,
+                last_name=draft.last_name,
+                is_guest=draft.is_guest,
+                created_at=now,
+                updated_at=now,
+                source_modified_at=draft.source_modified_at,
+            )
+            self.s.contacts[contact.id] = contact
+            return Upserted(contact, created=True, changed=True)
+        if not update_existing or not _newer(draft.source_modified_at, found.source_modified_at):
+            return Upserted(found, created=False, changed=False, previous=found)
+        changes: dict[str, Any] = {
+            "first_name": draft.first_name or found.first_name,
+            "last_name": draft.last_name or found.last_name,
+            "updated_at": now,
+        }
+        if draft.woocommerce_customer_id is not None:
+            changes.update(woocommerce_customer_id=draft.woocommerce_customer_id, is_guest=False)
+        if draft.source_modified_at is not None:
+            changes["source_modified_at"] = draft.source_modified_at
+        if normalise_phone(draft.phone) is not None:
+            changes["phone"] = (draft.phone or "").strip()
+        key = normalise_email(draft.email)
+        clash = any(
+            normalise_email(c.email) == key and c.id != found.id and c.location_id == location_id
+            for c in self.s.contacts.values()
+        )
+        if key is not None and not clash:
+            changes["email"] = (draft.email or "").strip()
+        updated = replace(found, **changes)
+        self.s.contacts[found.id] = updated
+        return Upserted(updated, created=False, changed=True, previous=found)
+
+    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]:
+        mine = (c for c in self.s.contacts.values() if c.location_id == location_id)
+        return _page(mine, lambda c: c.id, cursor, limit)
+
+    async def count(self, location_id: str) -> int:
+        return sum(1 for c in self.s.contacts.values() if c.location_id == location_id)
+
+
+class InMemoryOrderRepository(_Repo):
+    async def get(self, order_id: str) -> Order | None:
+        return self.s.orders.get(order_id)
+
+    async def get_by_woocommerce_id(self, location_id: str, woocommerce_id: int) -> Order | None:
+        return next(
+            (
+                o
+                for o in self.s.orders.values()
+                if o.location_id == location_id and o.woocommerce_order_id == woocommerce_id
+            ),
+            None,
+        )
+
+    async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
+        found = await self.get_by_woocommerce_id(location_id, draft.woocommerce_order_id)
+        now = self.clock.now()
+        fields = {
+            "number": draft.number,
+            "contact_id": draft.contact_id,
+            "status": draft.status,
+            "store_status": draft.store_status,
+            "currency": draft.currency,
+            "total": draft.total,
+            "paid_at": draft.paid_at,
+            "placed_at": draft.placed_at,
+            "source_modified_at": draft.source_modified_at,
+            "deleted": draft.deleted,
+        }
+        if found is None:
+            order = Order(
+                id=new_id(),
+                location_id=location_id,
+                woocommerce_order_id=draft.woocommerce_order_id,
+                created_at=now,
+                updated_at=now,
+                **fields,  # type: ignore[arg-type]
+            )
+            self.s.orders[order.id] = order
+            return Upserted(order, created=True, changed=True)
+        if not _newer(draft.source_modified_at, found.source_modified_at):
+            return Upserted(found, created=False, changed=False, previous=found)
+        fields["contact_id"] = draft.contact_id or found.contact_id
+        fields["paid_at"] = found.paid_at or draft.paid_at
+        updated = replace(found, updated_at=now, **fields)  # type: ignore[arg-type]
+        self.s.orders[found.id] = updated
+        return Upserted(updated, created=False, changed=True, previous=found)
+
+    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
+        mine = (o for o in self.s.orders.values() if o.location_id == location_id)
+        return _page(mine, lambda o: o.id, cursor, limit)
+
+    async def count(self, location_id: str) -> int:
+        return sum(1 for o in self.s.orders.values() if o.location_id == location_id)
+
+
+class InMemoryTransactionRepository(_Repo):
+    async def upsert(self, location_id: str, draft: TransactionDraft) -> Upserted[Transaction]:
+        found = next(
+            (
+                t
+                for t in self.s.transactions.values()
+                if t.location_id == location_id and t.woocommerce_ref == draft.woocommerce_ref
+            ),
+            None,
+        )
+        fields = {
+            "order_id": draft.order_id,
+            "contact_id": draft.contact_id,
+            "kind": draft.kind,
+            "amount": draft.amount,
+            "currency": draft.currency,
+            "payment_method": draft.payment_method,
+            "occurred_at": draft.occurred_at,
+        }
+        if found is None:
+            txn = Transaction(
+                id=new_id(),
+                location_id=location_id,
+                woocommerce_ref=draft.woocommerce_ref,
+                created_at=self.clock.now(),
+                **fields,  # type: ignore[arg-type]
+            )
+            self.s.transactions[txn.id] = txn
+            return Upserted(txn, created=True, changed=True)
+        updated = replace(found, **fields)  # type: ignore[arg-type]
+        self.s.transactions[found.id] = updated
+        return Upserted(updated, created=False, changed=updated != found, previous=found)
+
+    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Transaction]:
+        mine = (t for t in self.s.transactions.values() if t.location_id == location_id)
+        return _page(mine, lambda t: t.id, cursor, limit)
+
+    async def count(self, location_id: str) -> int:
+        return sum(1 for t in self.s.transactions.values() if t.location_id == location_id)
+
+
+class InMemoryImportJobRepository(_Repo):
+    async def add(self, job: ImportJob) -> None:
+        self.s.jobs[job.id] = job
+
+    async def get(self, job_id: str) -> ImportJob | None:
+        return self.s.jobs.get(job_id)
+
+    async def save(self, job: ImportJob) -> None:
+        if job.id not in self.s.jobs:
+            raise LookupError(f"import job {job.id} is not stored")
+        self.s.jobs[job.id] = job
+
+    async def list_for_connection(self, connection_id: str) -> Sequence[ImportJob]:
+        found = [j for j in self.s.jobs.values() if j.connection_id == connection_id]
+        return sorted(found, key=lambda j: j.id)
+
+    async def list_unfinished(self) -> Sequence[ImportJob]:
+        open_ = (JobStatus.QUEUED, JobStatus.RUNNING)
+        return sorted((j for j in self.s.jobs.values() if j.status in open_), key=lambda j: j.id)
+
+
+class InMemoryInboxRepository(_Repo):
+    async def add_if_new(self, delivery: InboxDelivery) -> bool:
+        for known in self.s.inbox.values():
+            same = (known.connection_id, known.dedupe_key)
+            if same == (delivery.connection_id, delivery.dedupe_key):
+                return False
+        self.s.inbox[delivery.id] = delivery
+        return True
+
+    async def get(self, delivery_id: str) -> InboxDelivery | None:
+        return self.s.inbox.get(delivery_id)
+
+    async def save(self, delivery: InboxDelivery) -> None:
+        self.s.inbox[delivery.id] = delivery
+
+    async def list_unsent(self, received_before: datetime, limit: int) -> Sequence[InboxDelivery]:
+        found = [
+            d
+            for d in self.s.inbox.values()
+            if d.status is DeliveryStatus.PENDING
+            and d.enqueued_at is None
+            and d.received_at < received_before
+        ]
+        return sorted(found, key=lambda d: d.received_at)[:limit]
+
+    async def list_for_connection(
+        self, connection_id: str, *, limit: int
+    ) -> Sequence[InboxDelivery]:
+        found = [d for d in self.s.inbox.values() if d.connection_id == connection_id]
+        return sorted(found, key=lambda d: d.received_at, reverse=True)[:limit]
+
+
+class InMemoryTriggerRepository(_Repo):
+    async def add_if_new(self, event: TriggerEvent) -> bool:
+        key = (event.location_id, event.type, event.order_id)
+        if any((t.location_id, t.type, t.order_id) == key for t in self.s.triggers.values()):
+            return False
+        self.s.triggers[event.id] = event
+        return True
+
+    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[TriggerEvent]:
+        mine = (t for t in self.s.triggers.values() if t.location_id == location_id)
+        return _page(mine, lambda t: t.id, cursor, limit)
+
+
+class InMemoryDecisionRepository(_Repo):
+    async def add(self, record: DecisionRecord) -> None:
+        self.s.decisions[record.id] = record
+
+    async def list(
+        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
+    ) -> Page[DecisionRecord]:
+        mine = (
+            d
+            for d in self.s.decisions.values()
+            if d.connection_id == connection_id and (outcome is None or d.outcome == outcome)
+        )
+        return _page(mine, lambda d: d.id, cursor, limit)
+
+
+class InMemoryGrantStateRepository(_Repo):
+    async def add(self, state: str, connection_id: str, expires_at: datetime) -> None:
+        self.s.grants[state] = (connection_id, expires_at, None)
+
+    async def consume(self, state: str, now: datetime) -> str | None:
+        found = self.s.grants.get(state)
+        if found is None or found[2] is not None or found[1] <= now:
+            return None
+        self.s.grants[state] = (found[0], found[1], now)
+        return found[0]
+
+
+class InMemoryUnitOfWork:
+    """Works on a copy of the shared state; `commit()` publishes the copy."""
+
+    def __init__(self, state: InMemoryState, clock: FakeClock) -> None:
+        self._shared = state
+        self._clock = clock
+        self._callbacks: list[Callable[[], Awaitable[None]]] = []
+        self.commits = 0
+        self._bind(copy.copy(state))
+
+    def _bind(self, working: InMemoryState) -> None:
+        # Shallow copies of each table: the values are immutable, the dicts are not.
+        for name in working.__dataclass_fields__:
+            setattr(working, name, dict(getattr(working, name)))
+        self._working = working
+        self.agencies = InMemoryAgencyRepository(working, self._clock)
+        self.locations = InMemoryLocationRepository(working, self._clock)
+        self.api_keys = InMemoryApiKeyRepository(working, self._clock)
+        self.connections = InMemoryConnectionRepository(working, self._clock)
+        self.bindings = InMemoryStoreBindingRepository(working, self._clock)
+        self.contacts = InMemoryContactRepository(working, self._clock)
+        self.orders = InMemoryOrderRepository(working, self._clock)
+        self.transactions = InMemoryTransactionRepository(working, self._clock)
+        self.import_jobs = InMemoryImportJobRepository(working, self._clock)
+        self.inbox = InMemoryInboxRepository(working, self._clock)
+        self.triggers = InMemoryTriggerRepository(working, self._clock)
+        self.decisions = InMemoryDecisionRepository(working, self._clock)
+        self.grants = InMemoryGrantStateRepository(working, self._clock)
+
+    async def __aenter__(self) -> Self:
+        self._bind(copy.copy(self._shared))
+        self._callbacks = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._callbacks = []
+
+    async def commit(self) -> None:
+        for name in self._working.__dataclass_fields__:
+            setattr(self._shared, name, dict(getattr(self._working, name)))
+        self.commits += 1
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            await callback()
+
+    async def rollback(self) -> None:
+        self._bind(copy.copy(self._shared))
+        self._callbacks = []
+
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._callbacks.append(callback)
+
+
+class InMemoryUnitOfWorkFactory:
+    """Makes units of work over one shared in-memory state."""
+
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self.state = InMemoryState()
+        self.clock = clock or FakeClock()
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.state, self.clock)

@@ -1,0 +1,60 @@
+"""Shared fixtures: units of work over each storage the service supports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from adapters.crypto import FernetCipher
+from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from app.fakes import FakeClock, InMemoryUnitOfWorkFactory
+from app.ports.persistence import UnitOfWork
+from tests.support.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.support.services import require_postgres
+
+TEST_FERNET_KEY = "xJ8T0dkkmvR7zJrLWkcxmPeCJ8mJXz6d4k8ySkq6wBw="
+
+
+class StorageUnderTest:
+    """A unit-of-work factory plus what tests need to look beneath it."""
+
+    def __init__(
+        self, kind: str, make: Callable[[], UnitOfWork], clock: FakeClock, url: str | None
+    ) -> None:
+        self.kind = kind
+        self.make = make
+        self.clock = clock
+        self.url = url
+
+    def __call__(self) -> UnitOfWork:
+        return self.make()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def storage(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[StorageUnderTest]:
+    """The same contract, run against the in-memory fake, SQLite and PostgreSQL."""
+    clock = FakeClock()
+    if request.param == "memory":
+        factory = InMemoryUnitOfWorkFactory(clock)
+        yield StorageUnderTest("memory", factory, clock, None)
+        return
+    if request.param == "postgres":
+        require_postgres()
+        context = fresh_postgres_database()
+    else:
+        context = fresh_sqlite_database(tmp_path)
+    async with context as url:
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        cipher = FernetCipher(TEST_FERNET_KEY)
+        try:
+            yield StorageUnderTest(
+                request.param, lambda: SqlAlchemyUnitOfWork(sessions, cipher, clock), clock, url
+            )
+        finally:
+            await engine.dispose()

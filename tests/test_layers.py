@@ -1,0 +1,38 @@
+"""The domain and the app layer stay free of frameworks. import-linter checks the imports
+statically; this checks what a real import of every module loads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+_PROBE = """
+import importlib, json, pkgutil, sys
+before = set(sys.modules)
+for name in {packages!r}:
+    pkg = importlib.import_module(name)
+    for info in pkgutil.walk_packages(pkg.__path__, name + "."):
+        importlib.import_module(info.name)
+print(json.dumps(sorted({{m.split(".")[0] for m in set(sys.modules) - before}})))
+"""
+
+
+def _loaded_by(*packages: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(packages=packages)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_the_domain_loads_only_the_standard_library() -> None:
+    foreign = _loaded_by("domain") - set(sys.stdlib_module_names) - {"domain"}
+    assert foreign == set()
+
+
+def test_the_app_layer_loads_only_the_domain_and_the_standard_library() -> None:
+    foreign = _loaded_by("app") - set(sys.stdlib_module_names) - {"domain", "app"}
+    assert foreign == set()

@@ -1,0 +1,41 @@
+"""Settings come from the environment once; the embedded default makes its own secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.settings import Settings, SettingsError, resolve_secrets
+
+
+def test_defaults_are_the_embedded_default() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///./var/wooconnect.db"
+    assert settings.redis_url is None
+    assert settings.is_embedded
+    assert settings.reconcile_interval_s == 900
+    assert not settings.allow_private_stores
+
+
+def test_malformed_values_name_their_variable() -> None:
+    with pytest.raises(SettingsError, match="WOOCONNECT_ALLOW_PRIVATE_STORES"):
+        Settings.from_env({"WOOCONNECT_ALLOW_PRIVATE_STORES": "maybe"})
+    with pytest.raises(SettingsError, match="WOOCONNECT_RECONCILE_INTERVAL_S"):
+        Settings.from_env({"WOOCONNECT_RECONCILE_INTERVAL_S": "soon"})
+
+
+def test_the_embedded_default_generates_its_secrets_once(tmp_path: Path) -> None:
+    settings = Settings.from_env({"WOOCONNECT_VAR_DIR": str(tmp_path / "var")})
+    first = resolve_secrets(settings)
+    again = resolve_secrets(settings)
+    assert first.admin_token_generated and not again.admin_token_generated
+    assert first.secret_key == again.secret_key
+    assert first.admin_token == again.admin_token
+    assert (tmp_path / "var" / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_requires_an_explicit_secret_key() -> None:
+    settings = Settings.from_env({"WOOCONNECT_DATABASE_URL": "postgresql://db/wooconnect"})
+    with pytest.raises(SettingsError, match="WOOCONNECT_SECRET_KEY"):
+        resolve_secrets(settings)
