@@ -29,7 +29,8 @@ def test_the_embedded_default_generates_its_secrets_once(tmp_path: Path) -> None
     settings = Settings.from_env({"WOOCONNECT_VAR_DIR": str(tmp_path / "var")})
     first = resolve_secrets(settings)
     again = resolve_secrets(settings)
-    assert first.admin_token_generated and not again.admin_token_generated
+    assert first.admin_token_generated
+    assert not again.admin_token_generated
     assert first.secret_key == again.secret_key
     assert first.admin_token == again.admin_token
     assert (tmp_path / "var" / "secret.key").stat().st_mode & 0o777 == 0o600
