@@ -43,6 +43,12 @@ class ValidationFailed(AppError):
         self.fields = dict(fields or {})
 
 
+class StoreRejectedCredentials(AppError):
+    """The store refused the consumer key and secret we were given."""
+
+    code = "store_rejected_credentials"
+
+
 @dataclass(frozen=True, slots=True)
 class RefusingRule:
     id: str

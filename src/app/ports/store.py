@@ -81,3 +81,18 @@ class StoreClient(Protocol):
     ) -> StoreWebhook: ...
 
     async def delete_webhook(self, access: StoreAccess, webhook_id: int) -> None: ...
+
+
+class StoreDirectory(Protocol):
+    """What the service knows about store addresses before it has keys."""
+
+    async def check_address(self, url: StoreUrl) -> None:
+        """Refuse addresses the service must not call (private, loopback, link-local, reserved)
+        unless the operator allowed them; raises `ValidationFailed` with the reason."""
+        ...
+
+    def authorize_url(
+        self, url: StoreUrl, *, state: str, return_url: str, callback_url: str
+    ) -> str:
+        """The store's `/wc-auth/v1/authorize` URL for the key grant (scope read_write)."""
+        ...

@@ -1,0 +1,165 @@
+"""The three-step wizard, the connection itself, re-import and disconnect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from adapters.http.deps import container_of
+from adapters.http.schemas import (
+    ConnectionOut,
+    CredentialsIn,
+    ImportSelectionIn,
+    StoreUrlIn,
+    SyncSettingsIn,
+    SyncSettingsPatch,
+    WebhooksOut,
+    iso,
+)
+from app.auth import Principal
+from domain.connection import Connection, ImportSelection
+
+
+async def render(
+    request: Request[Any, Any, Any], connection: Connection, authorize_url: str | None = None
+) -> ConnectionOut:
+    view = await container_of(request).services.queries.connection_view(connection)
+    webhooks = WebhooksOut(
+        registered=view.webhooks_registered,
+        healthy=view.webhooks_registered and connection.last_error is None,
+        last_delivery_at=iso(view.last_delivery_at),
+    )
+    return ConnectionOut.of(connection, view.imports, webhooks, authorize_url)
+
+
+class ConnectionController(Controller):
+    path = "/api/v1"
+    tags = ["connections"]
+
+    @post(
+        "/locations/{location_id:str}/woocommerce",
+        operation_id="startConnection",
+        summary="Step 1: the store URL; answers the store's authorize URL",
+    )
+    async def start(
+        self, request: Request[Any, Any, Any], principal: Principal, location_id: str,
+        data: StoreUrlIn,
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        started = await connecting.start(principal, location_id, data.store_url)
+        return await render(request, started.connection, started.authorize_url)
+
+    @post(
+        "/connections/{connection_id:str}/credentials",
+        operation_id="submitCredentials",
+        summary="Enter the consumer key and secret by hand (checked against the store)",
+        status_code=200,
+    )
+    async def credentials(
+        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        data: CredentialsIn,
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        connection = await connecting.submit_credentials(
+            principal, connection_id, data.consumer_key, data.consumer_secret
+        )
+        return await render(request, connection)
+
+    @put(
+        "/connections/{connection_id:str}/import",
+        operation_id="setImportSelection",
+        summary="Step 2: what to import once",
+    )
+    async def set_import(
+        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        data: ImportSelectionIn,
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        selection = ImportSelection(data.contacts, data.orders, data.transactions)
+        return await render(
+            request, await connecting.set_import_selection(principal, connection_id, selection)
+        )
+
+    @put(
+        "/connections/{connection_id:str}/sync",
+        operation_id="setSyncSettings",
+        summary="Step 3: what to keep in sync",
+    )
+    async def set_sync(
+        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        data: SyncSettingsIn,
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        changes = {name: getattr(data, name) for name in data.__struct_fields__}
+        return await render(
+            request, await connecting.set_sync_settings(principal, connection_id, changes)
+        )
+
+    @patch(
+        "/connections/{connection_id:str}/sync",
+        operation_id="patchSyncSettings",
+        summary="Switch sync items on or off for the future",
+    )
+    async def patch_sync(
+        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        data: SyncSettingsPatch,
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        return await render(
+            request, await connecting.set_sync_settings(principal, connection_id, data.changes())
+        )
+
+    @post(
+        "/connections/{connection_id:str}/activate",
+        operation_id="activateConnection",
+        summary="Save: register webhooks, start the import and the sync",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def activate(
+        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        return await render(request, await connecting.activate(principal, connection_id))
+
+    @get("/connections/{connection_id:str}", operation_id="getConnection", summary="A connection")
+    async def get_connection(
+        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        return await render(request, await connecting.get(principal, connection_id))
+
+    @get(
+        "/locations/{location_id:str}/connection",
+        operation_id="getLocationConnection",
+        summary="The location's live connection",
+    )
+    async def location_connection(
+        self, request: Request[Any, Any, Any], principal: Principal, location_id: str
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        return await render(request, await connecting.live_for_location(principal, location_id))
+
+    @post(
+        "/connections/{connection_id:str}/imports",
+        operation_id="rerunImport",
+        summary="Re-run the import of the selected entities",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def rerun(
+        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        return await render(request, await connecting.rerun_import(principal, connection_id))
+
+    @delete(
+        "/connections/{connection_id:str}",
+        operation_id="disconnect",
+        summary="Disconnect: remove the store's webhooks, keep the data",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def disconnect(
+        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str
+    ) -> None:
+        await container_of(request).services.connecting.disconnect(principal, connection_id)

@@ -1,0 +1,43 @@
+"""Dependencies of the controllers: the caller, and the use cases from the container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.params import Parameter
+
+from adapters.bootstrap import Container
+from app.auth import Principal, authenticate
+from app.errors import ValidationFailed
+
+MAX_LIMIT = 500
+
+
+def container_of(request: Request[Any, Any, Any]) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller from `Authorization: Bearer <token>`; 401 without a valid token."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    container = container_of(request)
+    async with container.uow() as uow:
+        return await authenticate(
+            token.strip() if scheme.lower() == "bearer" else None,
+            container.secrets.admin_token,
+            uow,
+        )
+
+
+def page_params(
+    limit: int = Parameter(query="limit", default=50, description="page size, 1 to 500"),
+    cursor: str | None = Parameter(query="cursor", default=None, description="from a previous page"),
+) -> tuple[int, str | None]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed("limit must be between 1 and 500", {"limit": "between 1 and 500"})
+    if cursor is not None and (len(cursor) > 100 or not cursor.strip()):
+        raise ValidationFailed("the cursor is not one this API gave", {"cursor": "unknown cursor"})
+    return limit, cursor

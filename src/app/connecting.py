@@ -1,0 +1,310 @@
+"""Connecting a store in three steps (URL, import selection, sync settings), then save."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from app.auth import Principal
+from app.errors import (
+    Conflict,
+    CriteriaRefused,
+    NotFound,
+    StoreRejectedCredentials,
+    UpstreamRejected,
+    ValidationFailed,
+)
+from app.importing import schedule_imports
+from app.policy import Policy
+from app.ports.basics import Clock, JobQueue
+from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
+from app.ports.store import StoreAccess, StoreClient, StoreDirectory
+from app.webhooks_registry import WebhookRegistrar
+from domain.connection import (
+    Connection,
+    ConnectionStatus,
+    ImportSelection,
+    StoreCredentials,
+    SyncSettings,
+)
+from domain.errors import IllegalTransition, InvalidStoreUrl
+from domain.ids import new_id
+from domain.store import KeyGrant
+from domain.store_url import StoreUrl
+from domain.tenancy import StoreBinding
+
+GRANT_TTL = timedelta(minutes=30)
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+def new_webhook_secret() -> str:
+    """Alphanumeric on purpose: WooCommerce HTML-decodes secrets, breaking `&`, `<`, quotes."""
+    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(48))
+
+
+@dataclass(frozen=True, slots=True)
+class StartedConnection:
+    connection: Connection
+    authorize_url: str
+
+
+def access_for(connection: Connection) -> StoreAccess:
+    if connection.credentials is None:
+        raise Conflict("not_authorized", "the store has not granted access yet")
+    return StoreAccess(
+        connection_id=connection.id,
+        store_url=connection.store_url,
+        credentials=connection.credentials,
+        query_string_auth=connection.query_string_auth,
+    )
+
+
+class Connecting:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        store: StoreClient,
+        directory: StoreDirectory,
+        policy: Policy,
+        queue: JobQueue,
+        webhooks: WebhookRegistrar,
+        *,
+        public_url: str,
+        allow_insecure_stores: bool,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._store = store
+        self._directory = directory
+        self._policy = policy
+        self._queue = queue
+        self._webhooks = webhooks
+        self._public_url = public_url.rstrip("/")
+        self._allow_insecure = allow_insecure_stores
+
+    async def _connection(
+        self, uow: UnitOfWork, principal: Principal, connection_id: str
+    ) -> Connection:
+        connection = await uow.connections.get(connection_id)
+        if connection is None:
+            raise NotFound("connection not found")
+        principal.require_agency(connection.agency_id, "connection")
+        return connection
+
+    async def get(self, principal: Principal, connection_id: str) -> Connection:
+        async with self._uow() as uow:
+            return await self._connection(uow, principal, connection_id)
+
+    async def live_for_location(self, principal: Principal, location_id: str) -> Connection:
+        async with self._uow() as uow:
+            location = await uow.locations.get(location_id)
+            if location is None:
+                raise NotFound("location not found")
+            principal.require_agency(location.agency_id, "location")
+            connection = await uow.connections.live_for_location(location_id)
+        if connection is None:
+            raise NotFound("this location has no live connection")
+        return connection
+
+    async def start(self, principal: Principal, location_id: str, raw_url: str) -> StartedConnection:
+        """Step 1: validate the store URL, apply the connection criteria, bind the store to the
+        agency and create the connection; all in one transaction."""
+        try:
+            url = StoreUrl.parse(raw_url, allow_insecure=self._allow_insecure)
+        except InvalidStoreUrl as exc:
+            raise ValidationFailed(str(exc), {"store_url": str(exc)}) from None
+        await self._directory.check_address(url)
+        now = self._clock.now()
+        state = secrets.token_urlsafe(24)
+        async with self._uow() as uow:
+            location = await uow.locations.get(location_id)
+            if location is None:
+                raise NotFound("location not found")
+            principal.require_agency(location.agency_id, "location")
+            if await uow.connections.live_for_location(location_id) is not None:
+                raise Conflict("already_connected", "this location already has a live connection")
+            await self._bind(uow, location.agency_id, url.domain)
+            connection = Connection(
+                id=new_id(),
+                location_id=location_id,
+                agency_id=location.agency_id,
+                store_url=url,
+                status=ConnectionStatus.AWAITING_AUTHORIZATION,
+                created_at=now,
+                updated_at=now,
+            )
+            await uow.connections.add(connection)
+            await uow.grants.add(state, connection.id, now + GRANT_TTL)
+            await uow.commit()
+        authorize_url = self._directory.authorize_url(
+            url,
+            state=state,
+            return_url=f"{self._public_url}/api/v1/connections/{connection.id}",
+            callback_url=f"{self._public_url}/api/v1/woocommerce/callback/{state}",
+        )
+        return StartedConnection(connection, authorize_url)
+
+    async def _bind(self, uow: UnitOfWork, agency_id: str, domain: str) -> None:
+        agency_binding = await uow.bindings.for_agency(agency_id)
+        domain_binding = await uow.bindings.for_domain(domain)
+        refusals = self._policy.connection_refusals(
+            agency_id=agency_id,
+            store_domain=domain,
+            agency_domains=[agency_binding.store_domain] if agency_binding else [],
+            domain_agencies=[domain_binding.agency_id] if domain_binding else [],
+        )
+        if refusals:
+            raise CriteriaRefused(refusals)
+        if agency_binding is None:
+            try:
+                await uow.bindings.add(StoreBinding(agency_id, domain, self._clock.now()))
+            except Conflict:
+                # Another agency bound this store in the meantime: the rules say why.
+                winner = await uow.bindings.for_domain(domain)
+                raise CriteriaRefused(
+                    self._policy.connection_refusals(
+                        agency_id=agency_id,
+                        store_domain=domain,
+                        agency_domains=[],
+                        domain_agencies=[winner.agency_id] if winner else ["another agency"],
+                    )
+                ) from None
+
+    async def submit_credentials(
+        self, principal: Principal, connection_id: str, consumer_key: str, consumer_secret: str
+    ) -> Connection:
+        """The manual fallback: keys typed in, checked against the store before they are kept."""
+        fields = {}
+        if not consumer_key.strip():
+            fields["consumer_key"] = "must not be empty"
+        if not consumer_secret.strip():
+            fields["consumer_secret"] = "must not be empty"
+        if fields:
+            raise ValidationFailed("both keys are required", fields)
+        credentials = StoreCredentials(consumer_key.strip(), consumer_secret.strip())
+        async with self._uow() as uow:
+            connection = await self._connection(uow, principal, connection_id)
+        return await self._authorize(connection, credentials)
+
+    async def accept_key_grant(self, state: str, grant: KeyGrant) -> Connection:
+        """The store POSTs the keys after the merchant approved; `state` is single-use."""
+        if grant.user_id != state:
+            raise NotFound("unknown or expired authorization")
+        async with self._uow() as uow:
+            connection_id = await uow.grants.consume(state, self._clock.now())
+            await uow.commit()
+        if connection_id is None:
+            raise NotFound("unknown or expired authorization")
+        async with self._uow() as uow:
+            connection = await uow.connections.get(connection_id)
+        if connection is None:
+            raise NotFound("unknown or expired authorization")
+        credentials = StoreCredentials(grant.consumer_key, grant.consumer_secret)
+        return await self._authorize(connection, credentials)
+
+    async def _authorize(self, connection: Connection, credentials: StoreCredentials) -> Connection:
+        if not connection.is_live:
+            raise Conflict("disconnected", "this connection was disconnected")
+        probe = StoreAccess(connection.id, connection.store_url, credentials)
+        try:
+            check = await self._store.check_credentials(probe)
+        except UpstreamRejected as exc:
+            raise StoreRejectedCredentials(
+                f"the store refused these keys: {exc.store_message}"
+            ) from None
+        async with self._uow() as uow:
+            current = await uow.connections.get(connection.id)
+            assert current is not None
+            try:
+                updated = current.authorize(credentials, self._clock.now())
+            except IllegalTransition as exc:
+                raise Conflict("illegal_state", str(exc)) from None
+            updated = replace(updated, query_string_auth=check.query_string_auth)
+            await uow.connections.save(updated)
+            await uow.commit()
+        return updated
+
+    async def set_import_selection(
+        self, principal: Principal, connection_id: str, selection: ImportSelection
+    ) -> Connection:
+        async with self._uow() as uow:
+            connection = await self._connection(uow, principal, connection_id)
+            if not connection.is_live:
+                raise Conflict("disconnected", "this connection was disconnected")
+            updated = connection.with_import_selection(selection, self._clock.now())
+            await uow.connections.save(updated)
+            await uow.commit()
+        return updated
+
+    async def set_sync_settings(
+        self, principal: Principal, connection_id: str, changes: dict[str, bool]
+    ) -> Connection:
+        """Replace or patch the sync settings; they take effect for the next delivery."""
+        async with self._uow() as uow:
+            connection = await self._connection(uow, principal, connection_id)
+            if not connection.is_live:
+                raise Conflict("disconnected", "this connection was disconnected")
+            settings = replace(connection.sync_settings, **changes)
+            updated = connection.with_sync_settings(settings, self._clock.now())
+            await uow.connections.save(updated)
+            await uow.commit()
+        if updated.status is ConnectionStatus.ACTIVE:
+            await self._webhooks.ensure(updated)
+        return updated
+
+    async def activate(self, principal: Principal, connection_id: str) -> Connection:
+        """Save: register the store's webhooks, then start the import and the sync."""
+        async with self._uow() as uow:
+            connection = await self._connection(uow, principal, connection_id)
+        if connection.status is not ConnectionStatus.AUTHORIZED:
+            raise Conflict(
+                "not_authorized" if connection.status is ConnectionStatus.AWAITING_AUTHORIZATION
+                else "illegal_state",
+                f"a connection that is {connection.status.value} cannot be activated",
+            )
+        secret = new_webhook_secret()
+        activated = connection.activate(secret, self._clock.now())
+        await self._webhooks.register(activated)
+        async with self._uow() as uow:
+            current = await uow.connections.get(connection_id)
+            if current is None or current.status is not ConnectionStatus.AUTHORIZED:
+                raise Conflict("illegal_state", "the connection changed while it was activated")
+            await uow.connections.save(activated)
+            await schedule_imports(uow, self._queue, activated, self._clock.now())
+            await uow.commit()
+        return activated
+
+    async def rerun_import(self, principal: Principal, connection_id: str) -> Connection:
+        async with self._uow() as uow:
+            connection = await self._connection(uow, principal, connection_id)
+            if connection.status is not ConnectionStatus.ACTIVE:
+                raise Conflict(
+                    "not_active", f"a connection that is {connection.status.value} cannot import"
+                )
+            jobs = await uow.import_jobs.list_for_connection(connection_id)
+            if any(not job.is_finished for job in jobs):
+                raise Conflict("import_running", "an import is still running for this connection")
+            await schedule_imports(uow, self._queue, connection, self._clock.now())
+            await uow.commit()
+        return connection
+
+    async def disconnect(self, principal: Principal, connection_id: str) -> None:
+        """Unlink the store: its webhooks are removed (best effort), the data is kept."""
+        async with self._uow() as uow:
+            connection = await self._connection(uow, principal, connection_id)
+            if not connection.is_live:
+                return
+            gone = connection.disconnect(self._clock.now())
+            await uow.connections.save(gone)
+            others = [
+                c
+                for c in await uow.connections.list_live_for_agency(connection.agency_id)
+                if c.id != connection.id and c.store_url.domain == connection.store_url.domain
+            ]
+            if not others:
+                await uow.bindings.remove(connection.agency_id)
+            await uow.commit()
+        await self._webhooks.remove(connection)

@@ -1,0 +1,109 @@
+"""An in-memory store behind the store-client port, for unit tests of the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from app.errors import UpstreamRejected, UpstreamUnavailable
+from app.ports.store import CredentialCheck, StoreAccess
+from domain.store import StoreCustomer, StoreOrder, StorePage, StoreRefund, StoreWebhook
+
+T = TypeVar("T")
+
+
+@dataclass
+class FakeStoreClient:
+    """Pages like WooCommerce (`role=all`, `status=any` without drafts or trash)."""
+
+    customers_: list[StoreCustomer] = field(default_factory=list)
+    orders_: list[StoreOrder] = field(default_factory=list)
+    refunds_: list[StoreRefund] = field(default_factory=list)
+    page_size: int = 100
+    valid_keys: set[str] = field(default_factory=set)
+    rejected: bool = False
+    # Fail with a transient error when this page number is requested, once.
+    unavailable_on_page: int | None = None
+    webhooks: list[StoreWebhook] = field(default_factory=list)
+    pages_fetched: list[tuple[str, int]] = field(default_factory=list)
+
+    def _check(self, access: StoreAccess) -> None:
+        key = access.credentials.consumer_key
+        if self.rejected or (self.valid_keys and key not in self.valid_keys):
+            raise UpstreamRejected(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+
+    async def check_credentials(self, access: StoreAccess) -> CredentialCheck:
+        self._check(access)
+        return CredentialCheck(query_string_auth=False)
+
+    async def _pages(
+        self, kind: str, access: StoreAccess, items: Sequence[T], start_page: int
+    ) -> AsyncIterator[StorePage[T]]:
+        self._check(access)
+        total = len(items)
+        pages = max(1, -(-total // self.page_size))
+        for page in range(start_page, pages + 1):
+            if self.unavailable_on_page == page:
+                self.unavailable_on_page = None
+                raise UpstreamUnavailable("503 from the store", retry_after=0.0)
+            self._check(access)
+            self.pages_fetched.append((kind, page))
+            chunk = items[(page - 1) * self.page_size : page * self.page_size]
+            yield StorePage(tuple(chunk), page, total, pages)
+
+    def customers(
+        self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
+    ) -> AsyncIterator[StorePage[StoreCustomer]]:
+        return self._pages("customers", access, sorted(self.customers_, key=lambda c: c.id),
+                           start_page)
+
+    def orders(
+        self,
+        access: StoreAccess,
+        *,
+        start_page: int = 1,
+        modified_after: datetime | None = None,
+        concurrency: int | None = None,
+    ) -> AsyncIterator[StorePage[StoreOrder]]:
+        visible = [o for o in self.orders_ if o.status not in {"trash", "checkout-draft"}]
+        if modified_after is not None:
+            visible = [
+                o for o in visible
+                if o.date_modified_gmt is not None and o.date_modified_gmt > modified_after
+            ]
+            visible.sort(key=lambda o: (o.date_modified_gmt or modified_after, o.id))
+        else:
+            visible.sort(key=lambda o: o.id)
+        return self._pages("orders", access, visible, start_page)
+
+    def refunds(
+        self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
+    ) -> AsyncIterator[StorePage[StoreRefund]]:
+        return self._pages("refunds", access, sorted(self.refunds_, key=lambda r: r.id),
+                           start_page)
+
+    async def get_order(self, access: StoreAccess, order_id: int) -> StoreOrder | None:
+        self._check(access)
+        return next((o for o in self.orders_ if o.id == order_id), None)
+
+    async def get_customer(self, access: StoreAccess, customer_id: int) -> StoreCustomer | None:
+        self._check(access)
+        return next((c for c in self.customers_ if c.id == customer_id), None)
+
+    async def list_webhooks(self, access: StoreAccess) -> list[StoreWebhook]:
+        self._check(access)
+        return list(self.webhooks)
+
+    async def create_webhook(
+        self, access: StoreAccess, *, topic: str, delivery_url: str, secret: str, name: str
+    ) -> StoreWebhook:
+        self._check(access)
+        hook = StoreWebhook(len(self.webhooks) + 1000, topic, delivery_url, "active")
+        self.webhooks.append(hook)
+        return hook
+
+    async def delete_webhook(self, access: StoreAccess, webhook_id: int) -> None:
+        self._check(access)
+        self.webhooks = [h for h in self.webhooks if h.id != webhook_id]

@@ -1,0 +1,142 @@
+"""The business rules, as the use cases ask them: domain records in, decisions out.
+
+Every question goes to the YAML rule sets through the rule source; this module only turns
+records into the facts each rule set declares, and decisions into the values the use cases
+need. Nothing here decides anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.errors import RefusingRule
+from app.ports.rules import RuleSource
+from domain.connection import SyncSettings
+from domain.crm import CrmOrderStatus
+from domain.decisions import DecisionRecord
+from domain.ids import new_id
+from domain.rules import Evaluation
+from domain.store import StoreCustomer, StoreOrder
+
+CONNECTION_CRITERIA = "connection_criteria"
+CUSTOMER_ELIGIBILITY = "customer_eligibility"
+GUEST_HANDLING = "guest_handling"
+ORDER_CONTACT = "order_contact"
+ORDER_STATUS = "order_status"
+ORDER_SUBMITTED = "order_submitted_trigger"
+PAYMENT_RECEIVED = "payment_received_trigger"
+
+
+@dataclass(frozen=True, slots=True)
+class Ruled:
+    """A decision with the evaluation behind it, ready to be logged as a decision record."""
+
+    evaluation: Evaluation
+
+    def record(
+        self, *, connection_id: str, record_type: str, record_id: str, now: datetime
+    ) -> DecisionRecord:
+        return DecisionRecord(
+            id=new_id(),
+            connection_id=connection_id,
+            record_type=record_type,
+            record_id=record_id,
+            rule_set=self.evaluation.rule_set,
+            rule_set_version=self.evaluation.version,
+            outcome=self.evaluation.outcome,
+            decision=self.evaluation.decision,
+            created_at=now,
+            trace=self.evaluation.trace.to_dict(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility(Ruled):
+    eligible: bool
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMapping(Ruled):
+    status: CrmOrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPolicy(Ruled):
+    create: bool
+    update: bool
+
+
+class Policy:
+    """Asks the rule sets; `agency_id` selects an agency's own version where it has one."""
+
+    def __init__(self, rules: RuleSource) -> None:
+        self._rules = rules
+
+    def _evaluate(self, rule_set: str, facts: dict[str, Any], agency_id: str | None) -> Evaluation:
+        return self._rules.current().evaluate(rule_set, facts, agency_id=agency_id)
+
+    def connection_refusals(
+        self,
+        *,
+        agency_id: str,
+        store_domain: str,
+        agency_domains: Iterable[str],
+        domain_agencies: Iterable[str],
+    ) -> list[RefusingRule]:
+        evaluation = self._evaluate(
+            CONNECTION_CRITERIA,
+            {
+                "agency.id": agency_id,
+                "agency.linked_domains": sorted(set(agency_domains)),
+                "store.domain": store_domain,
+                "store.linked_agencies": sorted(set(domain_agencies)),
+            },
+            agency_id,
+        )
+        refusals = evaluation.decision or []
+        return [RefusingRule(id=str(r["id"]), message=str(r["message"])) for r in refusals]
+
+    def eligibility(self, customer: StoreCustomer, agency_id: str) -> Eligibility:
+        evaluation = self._evaluate(
+            CUSTOMER_ELIGIBILITY,
+            {"customer.role": customer.role, "customer.email": customer.email},
+            agency_id,
+        )
+        eligible = evaluation.outcome == "imported"
+        return Eligibility(evaluation, eligible, None if eligible else evaluation.message)
+
+    def order_status(self, order: StoreOrder, agency_id: str) -> StatusMapping:
+        evaluation = self._evaluate(ORDER_STATUS, {"order.status": order.status}, agency_id)
+        return StatusMapping(evaluation, CrmOrderStatus(evaluation.decision))
+
+    def order_contact(
+        self, order: StoreOrder, settings: SyncSettings, *, source: str, agency_id: str
+    ) -> ContactPolicy:
+        """Whether the order's contact is created and whether it is updated (guests never are;
+        with contact sync off the order's contact is still created)."""
+        guest = self._evaluate(
+            GUEST_HANDLING, {"order.customer_id": order.customer_id}, agency_id
+        )
+        contact = self._evaluate(
+            ORDER_CONTACT,
+            {
+                "event.source": source,
+                "order.is_guest": order.is_guest,
+                "sync.contacts": settings.contacts,
+                "sync.orders": settings.orders,
+            },
+            agency_id,
+        )
+        guest_decision = guest.decision
+        contact_decision = contact.decision
+        create = bool(guest_decision["create_contact"]) and bool(
+            contact_decision["create_contact"]
+        )
+        update = bool(guest_decision["update_contact"]) and bool(
+            contact_decision["update_contact"]
+        )
+        return ContactPolicy(guest, create, update)

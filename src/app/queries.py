@@ -1,0 +1,113 @@
+"""Read-only questions the API and the console ask, with the same tenancy checks as writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.auth import Principal
+from app.errors import NotFound
+from app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
+from domain.connection import Connection, ConnectionStatus
+from domain.crm import Contact, Order, Transaction
+from domain.decisions import DecisionRecord
+from domain.inbox import InboxDelivery
+from domain.jobs import ImportEntity, ImportJob
+from domain.triggers import TriggerEvent
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionView:
+    connection: Connection
+    imports: list[ImportJob]
+    webhooks_registered: bool
+    last_delivery_at: datetime | None
+
+
+def latest_per_entity(jobs: list[ImportJob]) -> list[ImportJob]:
+    """The newest job of each entity, in import order: what a person wants to see."""
+    newest: dict[ImportEntity, ImportJob] = {}
+    for job in sorted(jobs, key=lambda j: j.id):
+        newest[job.entity] = job
+    order = list(ImportEntity)
+    return sorted(newest.values(), key=lambda j: order.index(j.entity))
+
+
+class Queries:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def _location(self, uow: UnitOfWork, principal: Principal, location_id: str) -> None:
+        location = await uow.locations.get(location_id)
+        if location is None:
+            raise NotFound("location not found")
+        principal.require_agency(location.agency_id, "location")
+
+    async def _connection(
+        self, uow: UnitOfWork, principal: Principal, connection_id: str
+    ) -> Connection:
+        connection = await uow.connections.get(connection_id)
+        if connection is None:
+            raise NotFound("connection not found")
+        principal.require_agency(connection.agency_id, "connection")
+        return connection
+
+    async def connection_view(self, connection: Connection) -> ConnectionView:
+        async with self._uow() as uow:
+            jobs = list(await uow.import_jobs.list_for_connection(connection.id))
+            last = await uow.inbox.list_for_connection(connection.id, limit=1)
+        registered = connection.status in (
+            ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT
+        )
+        return ConnectionView(
+            connection, latest_per_entity(jobs), registered, last[0].received_at if last else None
+        )
+
+    async def contacts(
+        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+    ) -> Page[Contact]:
+        async with self._uow() as uow:
+            await self._location(uow, principal, location_id)
+            return await uow.contacts.list(location_id, cursor=cursor, limit=limit)
+
+    async def orders(
+        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+    ) -> Page[Order]:
+        async with self._uow() as uow:
+            await self._location(uow, principal, location_id)
+            return await uow.orders.list(location_id, cursor=cursor, limit=limit)
+
+    async def transactions(
+        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+    ) -> Page[Transaction]:
+        async with self._uow() as uow:
+            await self._location(uow, principal, location_id)
+            return await uow.transactions.list(location_id, cursor=cursor, limit=limit)
+
+    async def triggers(
+        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+    ) -> Page[TriggerEvent]:
+        async with self._uow() as uow:
+            await self._location(uow, principal, location_id)
+            return await uow.triggers.list(location_id, cursor=cursor, limit=limit)
+
+    async def decisions(
+        self,
+        principal: Principal,
+        connection_id: str,
+        outcome: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[DecisionRecord]:
+        async with self._uow() as uow:
+            await self._connection(uow, principal, connection_id)
+            return await uow.decisions.list(
+                connection_id, outcome=outcome, cursor=cursor, limit=limit
+            )
+
+    async def deliveries(
+        self, principal: Principal, connection_id: str, limit: int
+    ) -> list[InboxDelivery]:
+        async with self._uow() as uow:
+            await self._connection(uow, principal, connection_id)
+            return list(await uow.inbox.list_for_connection(connection_id, limit=limit))

@@ -1,0 +1,93 @@
+"""Use cases for agencies, their API keys and their locations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.auth import Principal, hash_api_key, new_api_key
+from app.errors import NotFound, ValidationFailed
+from app.ports.basics import Clock
+from app.ports.persistence import UnitOfWorkFactory
+from domain.ids import new_id
+from domain.tenancy import Agency, ApiKey, Location
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    cleaned = name.strip() if isinstance(name, str) else ""
+    if not cleaned:
+        raise ValidationFailed(f"{field} must not be empty", {field: "must not be empty"})
+    if len(cleaned) > 200:
+        raise ValidationFailed(f"{field} is too long", {field: "at most 200 characters"})
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedApiKey:
+    id: str
+    key: str  # shown once; only its hash is stored
+
+
+class Tenancy:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def create_agency(self, principal: Principal, name: str) -> Agency:
+        principal.require_admin()
+        agency = Agency(new_id(), _clean_name(name), self._clock.now())
+        async with self._uow() as uow:
+            await uow.agencies.add(agency)
+            await uow.commit()
+        return agency
+
+    async def list_agencies(self, principal: Principal) -> Sequence[Agency]:
+        async with self._uow() as uow:
+            if principal.agency_id is not None:
+                own = await uow.agencies.get(principal.agency_id)
+                return [own] if own else []
+            return await uow.agencies.list()
+
+    async def get_agency(self, principal: Principal, agency_id: str) -> Agency:
+        principal.require_agency(agency_id)
+        async with self._uow() as uow:
+            agency = await uow.agencies.get(agency_id)
+        if agency is None:
+            raise NotFound("agency not found")
+        return agency
+
+    async def issue_api_key(self, principal: Principal, agency_id: str) -> IssuedApiKey:
+        principal.require_admin()
+        key = new_api_key()
+        async with self._uow() as uow:
+            if await uow.agencies.get(agency_id) is None:
+                raise NotFound("agency not found")
+            record = ApiKey(new_id(), agency_id, hash_api_key(key), key[:10], self._clock.now())
+            await uow.api_keys.add(record)
+            await uow.commit()
+        return IssuedApiKey(record.id, key)
+
+    async def create_location(self, principal: Principal, agency_id: str, name: str) -> Location:
+        principal.require_agency(agency_id)
+        location = Location(new_id(), agency_id, _clean_name(name), self._clock.now())
+        async with self._uow() as uow:
+            if await uow.agencies.get(agency_id) is None:
+                raise NotFound("agency not found")
+            await uow.locations.add(location)
+            await uow.commit()
+        return location
+
+    async def list_locations(self, principal: Principal, agency_id: str) -> Sequence[Location]:
+        principal.require_agency(agency_id)
+        async with self._uow() as uow:
+            if await uow.agencies.get(agency_id) is None:
+                raise NotFound("agency not found")
+            return await uow.locations.list_for_agency(agency_id)
+
+    async def get_location(self, principal: Principal, location_id: str) -> Location:
+        async with self._uow() as uow:
+            location = await uow.locations.get(location_id)
+        if location is None:
+            raise NotFound("location not found")
+        principal.require_agency(location.agency_id, "location")
+        return location
