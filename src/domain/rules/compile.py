@@ -3,22 +3,22 @@ closure calls and one lookup per table, with the trace data captured on the way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from domain.rules.errors import InvalidRuleSet
-from domain.rules.evaluation import (
-    Evaluation,
-    TraceLeaf,
-    TracePlan,
-    Verdict,
-    freeze,
-    new_object,
-    set_actuals,
-    set_verdict,
+from domain.rules.evaluation import TraceLeaf, TracePlan, Verdict, freeze
+from domain.rules.evaluators import (
+    Decide,
+    Evaluate,
+    Step,
+    evaluator,
+    first_match,
+    rule_step,
+    table_step,
+    table_then_default,
 )
-from domain.rules.facts import Extractor, build_extractor
 from domain.rules.model import (
     AllOf,
     Compare,
@@ -35,8 +35,6 @@ from domain.rules.operators import Actuals, Predicate, build
 from domain.rules.render import rule_to_data
 from domain.rules.validate import validate
 
-Evaluate = Callable[[Mapping[str, object]], Evaluation]
-_Step = Callable[[Actuals], Verdict | None]
 _COLLECT_CACHE_LIMIT = 4096
 
 
@@ -112,19 +110,18 @@ class _Compiler:
             rule_set=d.id,
             version=self.version,
             hit_policy=self.policy.value,
-            leaves=tuple(leaves for _, leaves in compiled),
+            leaves=tuple(rule.leaves for rule in compiled),
         )
-        extract = build_extractor(d.id, d.facts)
-        predicates = [predicate for predicate, _ in compiled]
         if self.policy is HitPolicy.COLLECT:
-            evaluate = self._collect(plan, extract, predicates)
+            decide = self._collect(plan, compiled)
         else:
-            evaluate = self._first(plan, extract, predicates)
+            decide = self._first(plan, compiled)
+        evaluate = evaluator(d.id, d.facts, decide)
         return RuleSet(d.id, self.kind, self.policy, self.version, d.file, d, evaluate)
 
     # -- conditions ---------------------------------------------------------------------------
 
-    def _rule(self, rule: RuleDefinition) -> tuple[Predicate | None, tuple[TraceLeaf, ...]]:
+    def _rule(self, rule: RuleDefinition) -> _CompiledRule:
         if rule.table is not None:
             i = self.index[rule.table.field]
             keys = frozenset(row.key for row in rule.table.rows)
@@ -136,11 +133,16 @@ class _Compiler:
                 tuple(row.key for row in rule.table.rows),
                 lambda a: a[i] in keys,
             )
-            return None, (leaf,)
+            return _CompiledRule(rule, None, (leaf,))
         if rule.when is None:
-            return None, ()
+            return _CompiledRule(rule, None, ())
         leaves: list[TraceLeaf] = []
-        return self._condition(rule.id, rule.when, False, leaves), tuple(leaves)
+        if isinstance(rule.when, AllOf) and len(rule.when.items) == 2:
+            parts = tuple(self._condition(rule.id, item, False, leaves) for item in rule.when.items)
+            p0, p1 = parts
+            return _CompiledRule(rule, lambda a: p0(a) and p1(a), tuple(leaves), parts)
+        predicate = self._condition(rule.id, rule.when, False, leaves)
+        return _CompiledRule(rule, predicate, tuple(leaves))
 
     def _condition(
         self, rule_id: str, cond: Condition, negated: bool, leaves: list[TraceLeaf]
@@ -180,34 +182,35 @@ class _Compiler:
         covers = (rule.id,) if row is None else (rule.id, f"{rule.id}[{row}]")
         return Verdict(plan, decision, outcome, (rule.id,), rule.message, position + 1, covers)
 
-    def _first(
-        self, plan: TracePlan, extract: Extractor, predicates: Sequence[Predicate | None]
-    ) -> Evaluate:
-        steps: list[_Step] = []
+    def _first(self, plan: TracePlan, compiled: Sequence[_CompiledRule]) -> Decide:
+        steps: list[Step] = []
+        tables: list[tuple[dict[str, Verdict], int]] = []
         default: Verdict | None = None
-        for position, (rule, predicate) in enumerate(zip(self.d.rules, predicates, strict=True)):
+        for position, item in enumerate(compiled):
+            rule = item.rule
             if rule.table is not None:
                 i = self.index[rule.table.field]
                 rows = {
                     row.key: self._verdict(plan, position, rule, row.output, row.key)
                     for row in rule.table.rows
                 }
-                steps.append(_table_step(rows, i))
-            elif predicate is None:
+                steps.append(table_step(rows, i))
+                tables.append((rows, i))
+            elif item.predicate is None:
                 default = self._verdict(plan, position, rule, rule.then, None)
                 break
             else:
-                steps.append(
-                    _rule_step(predicate, self._verdict(plan, position, rule, rule.then, None))
-                )
+                verdict = self._verdict(plan, position, rule, rule.then, None)
+                steps.append(rule_step(item.predicate, verdict, item.parts))
         assert default is not None  # validation requires a catch-all under first and unique
-        return _first_evaluator(extract, tuple(steps), default)
+        if len(steps) == 1 and len(tables) == 1:
+            rows, i = tables[0]
+            return table_then_default(rows, i, default)
+        return first_match(tuple(steps), default)
 
-    def _collect(
-        self, plan: TracePlan, extract: Extractor, predicates: Sequence[Predicate | None]
-    ) -> Evaluate:
+    def _collect(self, plan: TracePlan, compiled: Sequence[_CompiledRule]) -> Decide:
         rules = self.d.rules
-        tests = tuple(p for p in predicates if p is not None)
+        tests = tuple(item.predicate for item in compiled if item.predicate is not None)
         cache: dict[tuple[int, ...], Verdict] = {}
 
         def verdict(hits: tuple[int, ...]) -> Verdict:
@@ -220,20 +223,24 @@ class _Compiler:
             message = "; ".join(rules[k].message or "" for k in hits) or None
             return Verdict(plan, refusals, outcome, matched, message, len(rules), matched)
 
-        def evaluate(facts: Mapping[str, object]) -> Evaluation:
-            actuals = extract(facts)
+        def decide(actuals: Actuals) -> Verdict:
             hits = tuple([k for k, test in enumerate(tests) if test(actuals)])
             found = cache.get(hits)
             if found is None:
                 found = verdict(hits)
                 if len(cache) < _COLLECT_CACHE_LIMIT:
                     cache[hits] = found
-            evaluation: Evaluation = new_object(Evaluation)
-            set_verdict(evaluation, found)
-            set_actuals(evaluation, actuals)
-            return evaluation
+            return found
 
-        return evaluate
+        return decide
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    rule: RuleDefinition
+    predicate: Predicate | None  # None for tables and the catch-all
+    leaves: tuple[TraceLeaf, ...]
+    parts: tuple[Predicate, ...] = ()  # a top-level `all` of two, tested inline
 
 
 def _all(parts: list[Predicate]) -> Predicate:
@@ -254,53 +261,3 @@ def _any(parts: list[Predicate]) -> Predicate:
         return lambda a: p0(a) or p1(a)
     some = tuple(parts)
     return lambda a: any(p(a) for p in some)
-
-
-def _table_step(rows: dict[str, Verdict], i: int) -> _Step:
-    get = rows.get
-    return lambda a: get(a[i])  # type: ignore[call-overload]
-
-
-def _rule_step(predicate: Predicate, verdict: Verdict) -> _Step:
-    return lambda a: verdict if predicate(a) else None
-
-
-def _first_evaluator(extract: Extractor, steps: tuple[_Step, ...], default: Verdict) -> Evaluate:
-    # The shapes below differ only in how many steps they try; unrolling the common ones saves
-    # the loop, which matters at a few hundred nanoseconds per evaluation.
-    if not steps:
-
-        def evaluate_default(facts: Mapping[str, object]) -> Evaluation:
-            actuals = extract(facts)
-            evaluation: Evaluation = new_object(Evaluation)
-            set_verdict(evaluation, default)
-            set_actuals(evaluation, actuals)
-            return evaluation
-
-        return evaluate_default
-    if len(steps) == 1:
-        (step,) = steps
-
-        def evaluate_one(facts: Mapping[str, object]) -> Evaluation:
-            actuals = extract(facts)
-            evaluation: Evaluation = new_object(Evaluation)
-            set_verdict(evaluation, step(actuals) or default)
-            set_actuals(evaluation, actuals)
-            return evaluation
-
-        return evaluate_one
-
-    def evaluate(facts: Mapping[str, object]) -> Evaluation:
-        actuals = extract(facts)
-        for step in steps:
-            verdict = step(actuals)
-            if verdict is not None:
-                break
-        else:
-            verdict = default
-        evaluation: Evaluation = new_object(Evaluation)
-        set_verdict(evaluation, verdict)
-        set_actuals(evaluation, actuals)
-        return evaluation
-
-    return evaluate

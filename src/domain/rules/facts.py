@@ -36,64 +36,18 @@ def flatten_facts(nested: Mapping[str, object], prefix: str = "") -> dict[str, o
     return flat
 
 
-def build_extractor(rule_set_id: str, facts: tuple[FactDefinition, ...]) -> Extractor:
-    """A closure returning the declared facts' values as a tuple, in declaration order.
-
-    The common case (values of exactly the declared types) costs one lookup and one type test
-    per fact; anything else (a `str` subclass such as a `StrEnum`, a missing fact, a wrong
-    type) goes to a slow path that normalises the values or raises `FactsError`.
-    """
-    names = tuple(fact.name for fact in facts)
-    exact = tuple(
+def exact_types(facts: tuple[FactDefinition, ...]) -> tuple[frozenset[type], ...]:
+    """Per fact, the exact types the fast path accepts without conversion."""
+    return tuple(
         frozenset(_EXACT_TYPES[FactType(fact.type)] + ((type(None),) if fact.nullable else ()))
         for fact in facts
     )
 
-    def slow(given: Mapping[str, object]) -> Actuals:
-        return _normalise(rule_set_id, facts, given)
 
-    if not names:
-        return lambda given: ()
-    if len(names) == 1:
-        (n0,), (t0,) = names, exact
-
-        def extract_one(given: Mapping[str, object]) -> Actuals:
-            try:
-                v0 = given[n0]
-            except (LookupError, TypeError):
-                return slow(given)
-            if type(v0) in t0:
-                return (v0,)
-            return slow(given)
-
-        return extract_one
-    if len(names) == 2:
-        (n0, n1), (t0, t1) = names, exact
-
-        def extract_two(given: Mapping[str, object]) -> Actuals:
-            try:
-                v0 = given[n0]
-                v1 = given[n1]
-            except (LookupError, TypeError):
-                return slow(given)
-            if type(v0) in t0 and type(v1) in t1:
-                return (v0, v1)
-            return slow(given)
-
-        return extract_two
-    pairs = tuple(zip(names, exact, strict=True))
-
-    def extract_many(given: Mapping[str, object]) -> Actuals:
-        try:
-            values = tuple([given[name] for name in names])
-        except (LookupError, TypeError):
-            return slow(given)
-        for value, (_, allowed) in zip(values, pairs, strict=True):
-            if type(value) not in allowed:
-                return slow(given)
-        return values
-
-    return extract_many
+def normaliser(rule_set_id: str, facts: tuple[FactDefinition, ...]) -> Extractor:
+    """The slow path: check every declared fact, convert subclasses (a `StrEnum`, an `IntEnum`)
+    to plain values, and raise `FactsError` listing every missing or ill-typed fact."""
+    return lambda given: _normalise(rule_set_id, facts, given)
 
 
 def _normalise(
@@ -118,7 +72,7 @@ def _normalise(
             values.append(_plain(value, fact_type))
         else:
             problems.append(
-                f"fact `{fact.name}` must be {wanted}, got {type_name(value)} {value!r}"
+                f"fact `{fact.name}` must be of type {wanted}, got {type_name(value)} {value!r}"
             )
     if problems:
         raise FactsError(rule_set_id, problems)
