@@ -57,7 +57,9 @@ def test_first_policy_traces_the_rules_tried_up_to_the_match() -> None:
     evaluation = compile_yaml(_FIRST).evaluate({"role": "customer", "email": ""})
     trace = evaluation.trace.to_dict()
     assert trace["matched"] == ["no_email"]
-    assert [(c["rule"], c["field"], c["op"], c["actual"], c["ok"]) for c in trace["conditions"]] == [
+    assert [
+        (c["rule"], c["field"], c["op"], c["actual"], c["ok"]) for c in trace["conditions"]
+    ] == [
         ("ok", "role", "in", "customer", True),
         ("ok", "email", "empty", "", False),
         ("staff", "role", "not_in", "customer", False),
@@ -105,7 +107,9 @@ def test_mapping_table_selects_the_row_and_traces_the_lookup() -> None:
 
 def test_every_evaluation_is_stamped_with_the_rule_set_version() -> None:
     rule_set = compile_yaml(STATUS_RULES)
-    other = compile_yaml(STATUS_RULES + "  - {name: more, given: {order.status: x}, expect: pending}\n")
+    other = compile_yaml(
+        STATUS_RULES + "  - {name: more, given: {order.status: x}, expect: pending}\n"
+    )
     evaluation = rule_set.evaluate({"order.status": "x"})
     assert evaluation.version == rule_set.version == evaluation.trace.version
     assert len(rule_set.version) == 12
@@ -115,7 +119,15 @@ def test_every_evaluation_is_stamped_with_the_rule_set_version() -> None:
 def test_evaluation_serialises_to_json() -> None:
     evaluation = compile_yaml(_CRITERIA).evaluate({"a": 5})
     data = json.loads(json.dumps(evaluation.to_dict()))
-    assert set(data) == {"rule_set", "version", "decision", "outcome", "matched", "message", "trace"}
+    assert set(data) == {
+        "rule_set",
+        "version",
+        "decision",
+        "outcome",
+        "matched",
+        "message",
+        "trace",
+    }
     assert set(data["trace"]) == {"rule_set", "version", "hit_policy", "matched", "conditions"}
 
 
@@ -158,7 +170,13 @@ def test_extra_facts_are_ignored() -> None:
 
 def test_examples_report_failures_and_coverage() -> None:
     broken = STATUS_RULES.replace("expect: pending", "expect: completed")
-    report = run_examples(compile_yaml(broken.replace("  - {name: refunded, given: {order.status: refunded}, expect: completed}\n", "")))
+    report = run_examples(
+        compile_yaml(
+            broken.replace(
+                "  - {name: refunded, given: {order.status: refunded}, expect: completed}\n", ""
+            )
+        )
+    )
     assert report.passed == 1
     assert [f.message for f in report.failures] == [
         "expected 'completed', got 'pending' (by rule `other`)"
@@ -170,8 +188,14 @@ def test_rule_book_picks_the_agency_override_and_keeps_the_default_elsewhere() -
     default = compile_yaml(STATUS_RULES)
     override = compile_yaml(STATUS_RULES.replace("refunded: completed", "shipped: completed"))
     book = RuleBook.build([default], {"agency-1": [override]})
-    assert book.evaluate("order_status", {"order.status": "shipped"}, agency_id="agency-1").decision == "completed"
-    assert book.evaluate("order_status", {"order.status": "shipped"}, agency_id="agency-2").decision == "pending"
+    assert (
+        book.evaluate("order_status", {"order.status": "shipped"}, agency_id="agency-1").decision
+        == "completed"
+    )
+    assert (
+        book.evaluate("order_status", {"order.status": "shipped"}, agency_id="agency-2").decision
+        == "pending"
+    )
     assert book.evaluate("order_status", {"order.status": "shipped"}).decision == "pending"
     assert book.get("order_status", "agency-1") is override
     assert book.version != RuleBook.build([default]).version

@@ -8,7 +8,7 @@ from tests.rules.conftest import compile_yaml
 
 
 def _trigger(condition: str, facts: str) -> object:
-    rule_set = compile_yaml(
+    return compile_yaml(
         f"""
         id: probe
         kind: trigger
@@ -23,7 +23,6 @@ def _trigger(condition: str, facts: str) -> object:
             then: false
         """
     )
-    return rule_set
 
 
 _FACTS = """\
@@ -75,10 +74,18 @@ _FACTS = """\
         ("{field: l, contains: {fact: t}}", {"t": "a", "l": ["a"]}, True),
         ("{all: [{field: s, eq: a}, {field: n, eq: 1}]}", {"s": "a", "n": 1}, True),
         ("{all: [{field: s, eq: a}, {field: n, eq: 1}]}", {"s": "a", "n": 2}, False),
-        ("{all: [{field: s, eq: a}, {field: n, eq: 1}, {field: b, eq: true}]}", {"s": "a", "n": 1, "b": True}, True),
+        (
+            "{all: [{field: s, eq: a}, {field: n, eq: 1}, {field: b, eq: true}]}",
+            {"s": "a", "n": 1, "b": True},
+            True,
+        ),
         ("{any: [{field: s, eq: a}, {field: n, eq: 1}]}", {"s": "z", "n": 1}, True),
         ("{any: [{field: s, eq: a}, {field: n, eq: 1}]}", {"s": "z", "n": 2}, False),
-        ("{any: [{field: s, eq: a}, {field: n, eq: 1}, {field: b, eq: true}]}", {"s": "z", "n": 2, "b": True}, True),
+        (
+            "{any: [{field: s, eq: a}, {field: n, eq: 1}, {field: b, eq: true}]}",
+            {"s": "z", "n": 2, "b": True},
+            True,
+        ),
         ("{not: {field: s, eq: a}}", {"s": "a"}, False),
         ("{not: {field: s, eq: a}}", {"s": "b"}, True),
     ],

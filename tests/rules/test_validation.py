@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from adapters.rules_yaml import RuleLoadError, load_rule_file
-
 from tests.rules.conftest import compile_yaml, load_errors
 
 _HEAD = """\
@@ -22,6 +21,13 @@ facts:
 
 def _rules(body: str) -> str:
     return _HEAD + body
+
+
+def _when(condition: str) -> str:
+    """A set whose first rule (line 8) has the condition on line 9, then a catch-all."""
+    return _rules(
+        f"rules:\n  - id: a\n    when: {condition}\n    then: c\n  - {{id: b, then: d}}\n"
+    )
 
 
 def test_unknown_operator_is_reported_with_its_line() -> None:
@@ -54,9 +60,7 @@ def test_misspelled_top_level_key_is_reported_with_its_line() -> None:
 
 
 def test_unknown_fact_is_reported_with_a_suggestion() -> None:
-    errors = load_errors(
-        _rules("rules:\n  - id: a\n    when: {field: order.stauts, eq: x}\n    then: c\n  - {id: b, then: d}\n")
-    )
+    errors = load_errors(_when("{field: order.stauts, eq: x}"))
     assert errors == [
         "test.yaml:9:19: unknown field `order.stauts` (did you mean `order.status`?); "
         "declared facts: order.status, order.total"
@@ -64,18 +68,14 @@ def test_unknown_fact_is_reported_with_a_suggestion() -> None:
 
 
 def test_operand_of_the_wrong_type_is_reported_at_the_value() -> None:
-    errors = load_errors(
-        _rules("rules:\n  - id: a\n    when: {field: order.total, eq: high}\n    then: c\n  - {id: b, then: d}\n")
-    )
+    errors = load_errors(_when("{field: order.total, eq: high}"))
     assert errors == [
         "test.yaml:9:36: `order.total` is a number fact: `eq` needs a number, got string 'high'"
     ]
 
 
 def test_operator_that_does_not_apply_to_the_fact_type_is_reported() -> None:
-    errors = load_errors(
-        _rules("rules:\n  - id: a\n    when: {field: order.total, matches: '1'}\n    then: c\n  - {id: b, then: d}\n")
-    )
+    errors = load_errors(_when("{field: order.total, matches: '1'}"))
     assert errors[0].startswith("test.yaml:9:32: `matches` does not apply to `order.total`")
 
 
@@ -85,15 +85,15 @@ def test_wrong_structural_type_is_reported_at_the_value() -> None:
 
 
 def test_invalid_regular_expression_is_reported() -> None:
-    errors = load_errors(
-        _rules("rules:\n  - id: a\n    when: {field: order.status, matches: '(('}\n    then: c\n  - {id: b, then: d}\n")
+    errors = load_errors(_when("{field: order.status, matches: '(('}"))
+    assert errors[0].startswith(
+        "test.yaml:9:42: `order.status` is a string fact: `matches` has an invalid"
     )
-    assert errors[0].startswith("test.yaml:9:42: `order.status` is a string fact: `matches` has an invalid")
 
 
 def test_duplicate_rule_ids_are_reported_at_the_second() -> None:
     errors = load_errors(
-        _rules("rules:\n  - id: a\n    when: {field: order.status, eq: x}\n    then: c\n  - id: a\n    then: d\n")
+        _when("{field: order.status, eq: x}\n    then: c\n  - id: a\n    then: d\n")
     )
     assert errors == ["test.yaml:11:9: duplicate rule id `a` (first used at line 8)"]
 
@@ -110,7 +110,10 @@ def test_duplicate_yaml_keys_are_reported() -> None:
 
 def test_rule_after_the_catch_all_is_reported_as_unreachable() -> None:
     errors = load_errors(
-        _rules("rules:\n  - id: all\n    then: c\n  - id: late\n    when: {field: order.status, eq: x}\n    then: d\n")
+        _rules(
+            "rules:\n  - id: all\n    then: c\n"
+            "  - id: late\n    when: {field: order.status, eq: x}\n    then: d\n"
+        )
     )
     assert errors == [
         "test.yaml:10:5: rule `late` can never match: it comes after the catch-all rule `all` "
@@ -119,7 +122,9 @@ def test_rule_after_the_catch_all_is_reported_as_unreachable() -> None:
 
 
 def test_first_without_a_catch_all_is_refused() -> None:
-    errors = load_errors(_rules("rules:\n  - id: a\n    when: {field: order.status, eq: x}\n    then: c\n"))
+    errors = load_errors(
+        _rules("rules:\n  - id: a\n    when: {field: order.status, eq: x}\n    then: c\n")
+    )
     assert errors[0].startswith("test.yaml:8:3: a `first` rule set needs a catch-all rule last")
 
 
@@ -141,7 +146,8 @@ def test_disjoint_rows_under_unique_are_accepted() -> None:
     text = _rules(
         "rules:\n"
         "  - id: a\n    when: {field: order.status, in: [x, y]}\n    then: c\n"
-        "  - id: b\n    when: {all: [{field: order.status, not_in: [x, y]}, {field: order.total, eq: 1}]}\n"
+        "  - id: b\n"
+        "    when: {all: [{field: order.status, not_in: [x, y]}, {field: order.total, eq: 1}]}\n"
         "    then: d\n"
         "  - {id: c, then: e}\n"
     ).replace("hit_policy: first", "hit_policy: unique")
@@ -150,23 +156,34 @@ def test_disjoint_rows_under_unique_are_accepted() -> None:
 
 
 def test_unknown_kind_and_hit_policy_are_reported_with_suggestions() -> None:
-    errors = load_errors(_HEAD.replace("mapping", "maping").replace("first", "frist") + "rules:\n  - {id: a, then: b}\n")
+    errors = load_errors(
+        _HEAD.replace("mapping", "maping").replace("first", "frist")
+        + "rules:\n  - {id: a, then: b}\n"
+    )
     assert errors[0].startswith("test.yaml:2:7: unknown kind `maping` (did you mean `mapping`?)")
-    assert errors[1].startswith("test.yaml:3:13: unknown hit_policy `frist` (did you mean `first`?)")
+    assert errors[1].startswith(
+        "test.yaml:3:13: unknown hit_policy `frist` (did you mean `first`?)"
+    )
 
 
 def test_unknown_fact_type_is_reported() -> None:
-    errors = load_errors(_HEAD.replace("type: number", "type: float") + "rules:\n  - {id: a, then: b}\n")
+    errors = load_errors(
+        _HEAD.replace("type: number", "type: float") + "rules:\n  - {id: a, then: b}\n"
+    )
     assert errors[0].startswith("test.yaml:6:23: unknown fact type `float`")
 
 
 def test_decision_of_the_wrong_shape_for_the_kind_is_reported() -> None:
     errors = load_errors(_rules("rules:\n  - id: a\n    then: 3\n"))
-    assert errors == ["test.yaml:9:11: rule `a`: a mapping decides a non-empty string, got integer 3"]
+    assert errors == [
+        "test.yaml:9:11: rule `a`: a mapping decides a non-empty string, got integer 3"
+    ]
 
 
 def test_skip_without_a_reason_is_reported() -> None:
-    text = _HEAD.replace("kind: mapping", "kind: eligibility") + "rules:\n  - id: a\n    then: skip\n"
+    text = (
+        _HEAD.replace("kind: mapping", "kind: eligibility") + "rules:\n  - id: a\n    then: skip\n"
+    )
     errors = load_errors(text)
     assert errors == ["test.yaml:8:5: rule `a` skips records: give it a `message` saying why"]
 
@@ -185,22 +202,25 @@ def test_criteria_rule_without_message_and_catch_all_under_collect_are_reported(
 
 def test_policy_rules_must_decide_the_same_names() -> None:
     text = _HEAD.replace("kind: mapping", "kind: policy") + (
-        "rules:\n  - id: a\n    when: {field: order.status, eq: x}\n    then: {create: true}\n    outcome: o\n"
+        "rules:\n  - id: a\n    when: {field: order.status, eq: x}\n"
+        "    then: {create: true}\n    outcome: o\n"
         "  - id: b\n    then: {create: true, update: false}\n    outcome: p\n"
     )
     errors = load_errors(text)
-    assert errors[0].startswith("test.yaml:13:11: rule `b` decides ['create', 'update'] but rule `a`")
+    assert errors[0].startswith(
+        "test.yaml:13:11: rule `b` decides ['create', 'update'] but rule `a`"
+    )
 
 
 def test_condition_without_an_operator_is_reported() -> None:
-    errors = load_errors(_rules("rules:\n  - id: a\n    when: {field: order.status}\n    then: c\n  - {id: b, then: d}\n"))
-    assert errors == ["test.yaml:9:11: the condition on `order.status` has no operator (eq, in, exists...)"]
+    errors = load_errors(_rules("rules:\n  - id: a\n    when: {field: order.status}"))
+    assert errors == [
+        "test.yaml:9:11: the condition on `order.status` has no operator (eq, in, exists...)"
+    ]
 
 
 def test_two_operators_in_one_condition_are_reported() -> None:
-    errors = load_errors(
-        _rules("rules:\n  - id: a\n    when: {field: order.status, eq: x, ne: y}\n    then: c\n  - {id: b, then: d}\n")
-    )
+    errors = load_errors(_when("{field: order.status, eq: x, ne: y}"))
     assert errors[0].startswith("test.yaml:9:40: one operator per condition (found eq, ne)")
 
 
@@ -218,10 +238,22 @@ def test_missing_required_key_is_reported() -> None:
     ("example", "message"),
     [
         ("{name: e, given: {order.status: x}, expect: c}", "does not give `order.total`"),
-        ("{name: e, given: {order.status: 1, order.total: 1}, expect: c}", "fact `order.status` is a string"),
-        ("{name: e, given: {order.stat: x, order.status: x, order.total: 1}, expect: c}", "unknown fact `order.stat`"),
-        ("{name: e, given: {order.status: x, order.total: 1}, expect: c, rule: nope}", "unknown rule `nope`"),
-        ("{name: e, given: {order.status: x, order.total: 1}, expect: [c]}", "`expect`: a mapping decides"),
+        (
+            "{name: e, given: {order.status: 1, order.total: 1}, expect: c}",
+            "fact `order.status` is a string",
+        ),
+        (
+            "{name: e, given: {order.stat: x, order.status: x, order.total: 1}, expect: c}",
+            "unknown fact `order.stat`",
+        ),
+        (
+            "{name: e, given: {order.status: x, order.total: 1}, expect: c, rule: nope}",
+            "unknown rule `nope`",
+        ),
+        (
+            "{name: e, given: {order.status: x, order.total: 1}, expect: [c]}",
+            "`expect`: a mapping decides",
+        ),
     ],
 )
 def test_examples_that_could_never_run_are_reported(example: str, message: str) -> None:
