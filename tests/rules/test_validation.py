@@ -93,7 +93,10 @@ def test_invalid_regular_expression_is_reported() -> None:
 
 def test_duplicate_rule_ids_are_reported_at_the_second() -> None:
     errors = load_errors(
-        _when("{field: order.status, eq: x}\n    then: c\n  - id: a\n    then: d\n")
+        _rules(
+            "rules:\n  - id: a\n    when: {field: order.status, eq: x}\n    then: c\n"
+            "  - id: a\n    then: d\n"
+        )
     )
     assert errors == ["test.yaml:11:9: duplicate rule id `a` (first used at line 8)"]
 
