@@ -1,0 +1,73 @@
+"""The rule engine: declarative rule sets compiled into closures, evaluated with a trace.
+
+Usage: a loader builds `RuleSetDefinition`s, `compile_rule_set` turns each into a `RuleSet`,
+`RuleBook.build` assembles them (with per-agency overrides), and the app layer calls
+`book.evaluate("order_status", {"order.status": "refunded"}, agency_id=...)`. The result is an
+`Evaluation`: `decision`, `outcome`, `matched`, `message`, `version` and `trace.to_dict()`.
+"""
+
+from domain.rules.book import RuleBook
+from domain.rules.compile import RuleSet, compile_rule_set
+from domain.rules.errors import FactsError, InvalidRuleSet, RuleError, UnknownRuleSet
+from domain.rules.evaluation import ConditionTrace, Evaluation, Trace
+from domain.rules.examples import ExampleFailure, ExampleReport, run_examples
+from domain.rules.facts import flatten_facts
+from domain.rules.model import (
+    UNSET,
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Example,
+    FactDefinition,
+    FactRef,
+    FactType,
+    HitPolicy,
+    Issue,
+    Location,
+    Not,
+    RuleDefinition,
+    RuleSetDefinition,
+    RuleSetKind,
+    Table,
+    TableRow,
+)
+from domain.rules.operators import OPERATORS
+from domain.rules.validate import validate
+
+__all__ = [
+    "OPERATORS",
+    "UNSET",
+    "AllOf",
+    "AnyOf",
+    "Compare",
+    "Condition",
+    "ConditionTrace",
+    "Evaluation",
+    "Example",
+    "ExampleFailure",
+    "ExampleReport",
+    "FactDefinition",
+    "FactRef",
+    "FactType",
+    "FactsError",
+    "HitPolicy",
+    "InvalidRuleSet",
+    "Issue",
+    "Location",
+    "Not",
+    "RuleBook",
+    "RuleDefinition",
+    "RuleError",
+    "RuleSet",
+    "RuleSetDefinition",
+    "RuleSetKind",
+    "Table",
+    "TableRow",
+    "Trace",
+    "UnknownRuleSet",
+    "compile_rule_set",
+    "flatten_facts",
+    "run_examples",
+    "validate",
+]
