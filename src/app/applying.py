@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from app.policy import Policy, Ruled
 from app.ports.basics import Clock
 from app.ports.persistence import UnitOfWork, Upserted
-from domain.connection import Connection, SyncSettings
+from domain.connection import Connection
 from domain.crm import (
     Contact,
     ContactDraft,
@@ -90,8 +90,7 @@ class Applier:
         connection: Connection,
         order: StoreOrder,
         *,
-        source: str,
-        settings: SyncSettings,
+        contacts_on: bool,
         with_order: bool = True,
         with_transactions: bool,
         with_refund_lines: bool = True,
@@ -104,11 +103,21 @@ class Applier:
         if order.status in NOT_YET_ORDERS:
             applied.skipped_reason = f"a {order.status} order is not an order yet"
             return applied
-        contact_policy = self._policy.order_contact(
-            order, settings, source=source, agency_id=connection.agency_id
+        resolved = await uow.contacts.resolve(
+            connection.location_id,
+            woocommerce_customer_id=None if order.is_guest else order.customer_id,
+            email=order.billing.email or None,
+            phone=order.billing.phone or None,
         )
-        contact_id: str | None = None
-        if contact_policy.create:
+        contact_policy = self._policy.order_contact(
+            order,
+            contacts_on=contacts_on,
+            orders_on=True,
+            resolved_is_guest=None if resolved is None else resolved.is_guest,
+            agency_id=connection.agency_id,
+        )
+        contact_id: str | None = None if resolved is None else resolved.id
+        if contact_policy.create or (resolved is not None and contact_policy.update):
             applied.contact = await uow.contacts.upsert(
                 connection.location_id,
                 ContactDraft(

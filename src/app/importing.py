@@ -197,8 +197,7 @@ class ImportRunner:
             uow,
             connection,
             order,
-            source="import",
-            settings=connection.sync_settings,
+            contacts_on=selection.contacts,
             with_order=True,
             # Charges come with their orders; refunds come from the transactions job.
             with_transactions=selection.transactions,

@@ -13,21 +13,20 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import RefusingRule
-from app.ports.rules import RuleSource
-from domain.connection import SyncSettings
+from app.ports.rules import (
+    CONNECTION_CRITERIA,
+    CUSTOMER_ELIGIBILITY,
+    GUEST_HANDLING,
+    ORDER_CONTACT,
+    ORDER_STATUS,
+    RuleSource,
+)
 from domain.crm import CrmOrderStatus
 from domain.decisions import DecisionRecord
 from domain.ids import new_id
 from domain.rules import Evaluation
 from domain.store import StoreCustomer, StoreOrder
 
-CONNECTION_CRITERIA = "connection_criteria"
-CUSTOMER_ELIGIBILITY = "customer_eligibility"
-GUEST_HANDLING = "guest_handling"
-ORDER_CONTACT = "order_contact"
-ORDER_STATUS = "order_status"
-ORDER_SUBMITTED = "order_submitted_trigger"
-PAYMENT_RECEIVED = "payment_received_trigger"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,29 +113,34 @@ class Policy:
         return StatusMapping(evaluation, CrmOrderStatus(evaluation.decision))
 
     def order_contact(
-        self, order: StoreOrder, settings: SyncSettings, *, source: str, agency_id: str
+        self,
+        order: StoreOrder,
+        *,
+        contacts_on: bool,
+        orders_on: bool,
+        resolved_is_guest: bool | None,
+        agency_id: str,
     ) -> ContactPolicy:
-        """Whether the order's contact is created and whether it is updated (guests never are;
-        with contact sync off the order's contact is still created)."""
+        """Whether the order's contact is created and whether it is updated: the guest rules
+        (a guest contact is never updated) and the order-contact rules (with contact sync off
+        the order's contact is still created) must both allow it."""
         guest = self._evaluate(
-            GUEST_HANDLING, {"order.customer_id": order.customer_id}, agency_id
+            GUEST_HANDLING,
+            {"order.customer_id": order.customer_id, "contact.is_guest": resolved_is_guest},
+            agency_id,
         )
         contact = self._evaluate(
             ORDER_CONTACT,
             {
-                "event.source": source,
                 "order.is_guest": order.is_guest,
-                "sync.contacts": settings.contacts,
-                "sync.orders": settings.orders,
+                "sync.contacts": contacts_on,
+                "sync.orders": orders_on,
             },
             agency_id,
         )
-        guest_decision = guest.decision
-        contact_decision = contact.decision
-        create = bool(guest_decision["create_contact"]) and bool(
-            contact_decision["create_contact"]
+        g, c = guest.decision, contact.decision
+        return ContactPolicy(
+            guest,
+            create=bool(g["create_contact"]) and bool(c["create_contact"]),
+            update=bool(g["update_contact"]) and bool(c["update_contact"]),
         )
-        update = bool(guest_decision["update_contact"]) and bool(
-            contact_decision["update_contact"]
-        )
-        return ContactPolicy(guest, create, update)

@@ -1,0 +1,66 @@
+"""The rule sets in force, and explaining a decision for given facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_200_OK
+
+from adapters.http.deps import container_of
+from app.auth import Principal
+from app.errors import ValidationFailed
+from domain.rules.errors import FactsError, UnknownRuleSet
+from domain.rules.facts import flatten_facts
+
+
+class EvaluateIn(msgspec.Struct, forbid_unknown_fields=True):
+    rule_set: str
+    facts: dict[str, Any]
+    agency_id: str | None = None
+
+
+class RulesController(Controller):
+    path = "/api/v1/rules"
+    tags = ["rules"]
+
+    @get("/", operation_id="listRules", summary="The loaded rule sets, their version and state")
+    async def list_rules(
+        self, request: Request[Any, Any, Any], principal: Principal
+    ) -> dict[str, Any]:
+        source = container_of(request).rules
+        book = source.current()
+        status = source.status()
+        return {
+            "version": book.version,
+            "loaded_at": status.get("loaded_at"),
+            "checked_at": status.get("checked_at"),
+            "errors": status.get("errors", []),
+            "rule_sets": [
+                {**rule_set.describe(), "agency_id": agency}
+                for agency, rule_set in book.all_rule_sets()
+            ],
+        }
+
+    @post(
+        "/evaluate",
+        operation_id="evaluateRules",
+        summary="Evaluate a rule set on given facts: the decision and its trace",
+        status_code=HTTP_200_OK,
+    )
+    async def evaluate(
+        self, request: Request[Any, Any, Any], principal: Principal, data: EvaluateIn
+    ) -> dict[str, Any]:
+        agency_id = data.agency_id
+        if principal.agency_id is not None:
+            principal.require_agency(agency_id or principal.agency_id)
+            agency_id = principal.agency_id
+        book = container_of(request).rules.current()
+        try:
+            evaluation = book.evaluate(data.rule_set, flatten_facts(data.facts), agency_id=agency_id)
+        except UnknownRuleSet as exc:
+            raise ValidationFailed(str(exc), {"rule_set": str(exc)}) from None
+        except FactsError as exc:
+            raise ValidationFailed(str(exc), {"facts": str(exc)}) from None
+        return evaluation.to_dict()

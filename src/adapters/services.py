@@ -1,0 +1,64 @@
+"""The use cases, wired to the adapters the container owns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.applying import Applier
+from app.connecting import Connecting
+from app.importing import ImportRunner
+from app.policy import Policy
+from app.ports.basics import Clock, JobQueue
+from app.ports.persistence import UnitOfWorkFactory
+from app.ports.rules import RuleSource
+from app.ports.store import StoreClient, StoreDirectory
+from app.queries import Queries
+from app.tenancy import Tenancy
+from app.webhooks_registry import WebhookRegistrar
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    tenancy: Tenancy
+    connecting: Connecting
+    queries: Queries
+    importer: ImportRunner
+    webhooks: WebhookRegistrar
+    policy: Policy
+    applier: Applier
+
+
+def build_services(
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    store: StoreClient,
+    directory: StoreDirectory,
+    rules: RuleSource,
+    queue: JobQueue,
+    public_url: str,
+    allow_private_stores: bool,
+    import_concurrency: int | None = None,
+) -> Services:
+    policy = Policy(rules)
+    applier = Applier(policy, clock)
+    webhooks = WebhookRegistrar(store, public_url)
+    return Services(
+        tenancy=Tenancy(uow, clock),
+        connecting=Connecting(
+            uow,
+            clock,
+            store,
+            directory,
+            policy,
+            queue,
+            webhooks,
+            public_url=public_url,
+            allow_insecure_stores=allow_private_stores,
+        ),
+        queries=Queries(uow),
+        importer=ImportRunner(uow, clock, store, applier, concurrency=import_concurrency),
+        webhooks=webhooks,
+        policy=policy,
+        applier=applier,
+    )
