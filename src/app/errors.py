@@ -55,9 +55,10 @@ class CriteriaRefused(AppError):
     code = "criteria_refused"
 
     def __init__(self, rules: Sequence[RefusingRule]) -> None:
-        super().__init__("the connection criteria refuse this store: " + "; ".join(
-            rule.message for rule in rules
-        ))
+        super().__init__(
+            "the connection criteria refuse this store: "
+            + "; ".join(rule.message for rule in rules)
+        )
         self.rules = list(rules)
 
 
@@ -94,3 +95,10 @@ class UpstreamRequestInvalid(UpstreamError):
     """The store said our request was malformed (400 `rest_invalid_param`): a bug on our side."""
 
     code = "store_request_invalid"
+
+
+class UpstreamUndecodable(UpstreamError):
+    """The store answered with something that is not the record it should be (not JSON, or
+    a shape we cannot read). Permanent for that record; pages report bad records instead."""
+
+    code = "store_record_undecodable"

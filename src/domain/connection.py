@@ -40,7 +40,11 @@ class ImportSelection:
 
     def entities(self) -> list[str]:
         """The selected entities in the order they are imported."""
-        chosen = {"contacts": self.contacts, "orders": self.orders, "transactions": self.transactions}
+        chosen = {
+            "contacts": self.contacts,
+            "orders": self.orders,
+            "transactions": self.transactions,
+        }
         return [name for name, on in chosen.items() if on]
 
 

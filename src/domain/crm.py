@@ -106,7 +106,7 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class TransactionDraft:
-    """A charge (a paid order) or a refund, keyed by its store reference (`order:15`, `refund:3`)."""
+    """A charge (paid order) or a refund, keyed by its store reference (`order:15`, `refund:3`)."""
 
     woocommerce_ref: str
     order_id: str

@@ -108,6 +108,8 @@ def _normalise_host(host: str) -> str:
     if any(not label or len(label) > 63 for label in labels) or len(ascii_host) > 253:
         raise InvalidStoreUrl("the store URL's host is not a valid domain name")
     allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-")
-    if any(set(label) - allowed or label.startswith("-") or label.endswith("-") for label in labels):
+    if any(
+        set(label) - allowed or label.startswith("-") or label.endswith("-") for label in labels
+    ):
         raise InvalidStoreUrl("the store URL's host is not a valid domain name")
     return ascii_host

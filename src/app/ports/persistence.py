@@ -109,7 +109,9 @@ class ContactRepository(Protocol):
 
 class OrderRepository(Protocol):
     async def get(self, order_id: str) -> Order | None: ...
-    async def get_by_woocommerce_id(self, location_id: str, woocommerce_id: int) -> Order | None: ...
+    async def get_by_woocommerce_id(
+        self, location_id: str, woocommerce_id: int
+    ) -> Order | None: ...
 
     async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
         """Insert or update by (location, WooCommerce order id)."""
