@@ -52,11 +52,15 @@ class Receiver:
         with self.lock:
             return [r for r in self.received if ("x-wc-webhook-signature" not in r.headers) == ping]
 
-    async def wait_for(self, count: int, *, ping: bool = False, within: float = 5.0) -> list[Received]:
+    async def wait_for(
+        self, count: int, *, ping: bool = False, within: float = 5.0
+    ) -> list[Received]:
         deadline = time.monotonic() + within
-        while len(self.of_kind(ping=ping)) < count and time.monotonic() < deadline:
+        while True:
+            found = self.of_kind(ping=ping)
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
             await asyncio.sleep(0.01)
-        return self.of_kind(ping=ping)
 
 
 @contextlib.contextmanager
@@ -65,7 +69,9 @@ def running_receiver() -> Iterator[Receiver]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     receiver = Receiver(url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(receiver.app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(receiver.app, log_level="warning", lifespan="off", interface="asgi3")
+    )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(
         target=lambda: loop.run_until_complete(server.serve(sockets=[sock])), daemon=True

@@ -116,7 +116,7 @@ async def test_a_replayed_nonce_and_the_link_next_url_are_refused(
     async with http_client_for(simulator) as http:
         first = await http.get(url, params=params)
         assert first.status_code == 200
-        next_url = first.headers["Link"].split(">; rel=\"next\"")[0].split("<")[-1]
+        next_url = first.headers["Link"].split('>; rel="next"')[0].split("<")[-1]
         followed = await http.get(next_url)
         replayed = await http.get(url, params=params)
     # The next link repeats the used oauth_* parameters, so it can never authenticate.
@@ -208,8 +208,10 @@ async def test_a_read_only_key_cannot_create_webhooks(simulator: RunningSimulato
     async with http_client_for(simulator) as http:
         with pytest.raises(UpstreamRejected) as caught:
             await woo_client(http).create_webhook(
-                read_only, topic="order.created", delivery_url="http://127.0.0.1:9/x",
-                secret="abc123", name="x",
+                read_only,
+                topic="order.created",
+                delivery_url="http://127.0.0.1:9/x",
+                secret="abc123",
+                name="x",
             )
     assert caught.value.store_message == "The API key provided does not have write permissions."
-

@@ -53,7 +53,8 @@ def test_every_captured_customer_decodes(fixtures_dir: Path) -> None:
     assert {c.role for c in everyone} == {"administrator", "customer", "subscriber"}
     admin = next(c for c in everyone if c.role == "administrator")
     assert admin.date_modified_gmt is None
-    assert admin.date_created_gmt is not None and admin.date_created_gmt.utcoffset() is not None
+    assert admin.date_created_gmt is not None
+    assert admin.date_created_gmt.utcoffset() is not None
 
 
 def test_every_captured_order_decodes_with_money_and_positive_refunds(fixtures_dir: Path) -> None:
@@ -66,10 +67,17 @@ def test_every_captured_order_decodes_with_money_and_positive_refunds(fixtures_d
     assert by_id[17].total == Decimal("23.97")
     assert by_id[20].refunds[0].amount == Decimal("12.50")
     assert by_id[24].refunds[0].amount == Decimal("7.99")
-    assert by_id[21].is_guest and not by_id[15].is_guest
+    assert by_id[21].is_guest
+    assert not by_id[15].is_guest
     assert by_id[17].date_paid_gmt is None
     assert {o.status for o in orders} >= {
-        "pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed"
+        "pending",
+        "processing",
+        "on-hold",
+        "completed",
+        "cancelled",
+        "refunded",
+        "failed",
     }
 
 
@@ -141,7 +149,8 @@ def test_the_captured_key_grant_callback_decodes_with_a_string_user_id(fixtures_
     grant = decode_key_grant((fixtures_dir / "webhooks" / "wc_auth_callback.body").read_bytes())
     assert grant.user_id == "tenant-42"
     assert grant.key_id == 3
-    assert grant.consumer_key.startswith("ck_") and grant.consumer_secret.startswith("cs_")
+    assert grant.consumer_key.startswith("ck_")
+    assert grant.consumer_secret.startswith("cs_")
     assert grant.key_permissions == "read_write"
 
 
@@ -165,7 +174,8 @@ def test_captured_errors_map_to_app_errors(
         assert caught.value.store_code == code
         assert caught.value.store_message == json.loads(body)["message"]
     else:
-        assert code in str(caught.value) and "per_page must be between 1" in str(caught.value)
+        assert code in str(caught.value)
+        assert "per_page must be between 1" in str(caught.value)
 
 
 def _key_paths(value: Any, lists: frozenset[str], prefix: str = "") -> list[str]:
@@ -218,7 +228,8 @@ async def test_the_simulator_answers_with_the_real_shapes(
     sim_full = next(s for s in simulated if all(s.get(name) for name in lists))
     assert _key_paths(sim_full, lists) == _key_paths(real_full, lists)
     # WordPress escapes slashes and non-ASCII the same way in REST bodies.
-    assert b"https://" not in simulated_body and b"http://" not in simulated_body
+    assert b"https://" not in simulated_body
+    assert b"http://" not in simulated_body
 
 
 async def test_the_simulators_errors_are_byte_for_byte_the_real_ones(

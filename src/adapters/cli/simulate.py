@@ -125,7 +125,14 @@ def handler(args: argparse.Namespace) -> int:
         print("data:            " + json.dumps({k: summary[k] for k in ("roles", "statuses")}))
         print(f"control:         {home_url}/__sim__/state", flush=True)
         app = create_simulator_app(store, secure=args.tls, latency_ms=args.latency_ms)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **ssl)  # type: ignore[arg-type]
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            interface="asgi3",
+            **ssl,  # type: ignore[arg-type]
+        )
     return 0
 
 

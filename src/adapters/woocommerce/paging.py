@@ -19,8 +19,8 @@ async def ordered_pages(
     The first page comes alone, to learn the page count; then up to `concurrency` pages are in
     flight ahead of the consumer (a sliding window, so a slow page never lets the others pile
     up in memory). When a later response reports more pages (the store grew during the run),
-    the extra pages are fetched too. `concurrency=1` is the plain sequential pager. Leaving the
-    loop early cancels whatever is still in flight.
+    the extra pages are fetched too. `concurrency=1` is the plain sequential pager. Closing the
+    generator early (`contextlib.aclosing`) cancels whatever is still in flight.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")

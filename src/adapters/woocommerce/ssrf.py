@@ -28,11 +28,11 @@ def refusal_reason(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> st
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return refusal_reason(address.ipv4_mapped)
     checks = (
+        (address.is_unspecified, "an unspecified address"),
         (address.is_loopback, "a loopback address"),
         (address.is_link_local, "a link-local address"),
         (address.is_private, "a private address"),
         (address.is_multicast, "a multicast address"),
-        (address.is_unspecified, "an unspecified address"),
         (address.is_reserved, "a reserved address"),
     )
     for hit, reason in checks:

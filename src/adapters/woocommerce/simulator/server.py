@@ -100,6 +100,7 @@ def running_simulator(
         config = uvicorn.Config(
             app,
             log_level="warning",
+            interface="asgi3",
             lifespan="on",
             timeout_graceful_shutdown=1,
             **ssl_options,
