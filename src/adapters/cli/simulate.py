@@ -17,6 +17,7 @@ from adapters.woocommerce.simulator import (
     derived_keys,
     seed_store,
 )
+from adapters.woocommerce.simulator.control import store_summary
 from adapters.woocommerce.simulator.tls import make_self_signed
 
 
@@ -110,7 +111,7 @@ def handler(args: argparse.Namespace) -> int:
     scheme = "https" if args.tls else "http"
     home_url = (args.public_url or f"{scheme}://{args.host}:{args.port}").rstrip("/")
     store = build_store(args, home_url)
-    summary = store.summary()
+    summary = store_summary(store)
     key = summary["keys"][0]
     with tempfile.TemporaryDirectory(prefix="woo-sim-") as tmp:
         ssl: dict[str, str] = {}

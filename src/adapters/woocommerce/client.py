@@ -14,6 +14,7 @@ import msgspec
 
 from adapters.woocommerce import decode
 from adapters.woocommerce.auth import AuthMode, choose_auth_mode
+from adapters.woocommerce.incremental import changed_since
 from adapters.woocommerce.paging import ordered_pages
 from adapters.woocommerce.retry import RetryPolicy
 from adapters.woocommerce.ssrf import StoreAddressRefused, guard_store_url
@@ -124,58 +125,25 @@ class WooCommerceClient(WebhookManager):
             access, "orders", params, decode.ORDER_STRUCT, decode.to_order, start_page, concurrency
         )
 
-    async def orders_changed_since(
+    def orders_changed_since(
         self, access: StoreAccess, since: datetime, *, overlap: timedelta = timedelta(minutes=2)
     ) -> AsyncIterator[StorePage[StoreOrder]]:
-        """Every order modified after `since - overlap`, each version once, none missed while
-        the store keeps changing.
+        """Every order modified after `since - overlap` (aware), each version once, none missed
+        while the store keeps changing (keyset paging; see `incremental.changed_since`)."""
 
-        Keyset paging instead of page numbers: each request asks for what was modified after
-        the newest modification seen so far (minus the overlap, because `modified_after` is
-        exclusive and second-grained), so an order modified during the run moves *ahead* of the
-        cursor and is read again, instead of shifting an unread order onto a page already read.
-        Versions are deduplicated by (id, date_modified_gmt). When a whole page falls inside
-        the overlap, the next page of the same query is read, so the run always progresses.
-        Pages are numbered 1, 2, ... in the order yielded; checkpoint on the newest
-        `date_modified_gmt` processed, not on page numbers.
-        """
-        seen: set[tuple[int, datetime | None]] = set()
-        reported: set[str] = set()
-        cursor = since
-        page_in_query = 1
-        yielded = 0
-        while True:
+        def fetch(after: datetime, page: int) -> Awaitable[StorePage[StoreOrder]]:
             params = {
                 "status": "any",
                 "orderby": "modified",
                 "order": "asc",
                 "dates_are_gmt": "true",
-                "modified_after": _gmt(cursor - overlap),
+                "modified_after": _gmt(after),
             }
-            page = await self._fetch_page(
-                access, "orders", params, decode.ORDER_STRUCT, decode.to_order, page_in_query
+            return self._fetch_page(
+                access, "orders", params, decode.ORDER_STRUCT, decode.to_order, page
             )
-            fresh = tuple(o for o in page.items if (o.id, o.date_modified_gmt) not in seen)
-            seen.update((o.id, o.date_modified_gmt) for o in page.items)
-            errors = tuple(e for e in page.errors if e.record_id not in reported)
-            reported.update(e.record_id for e in errors)
-            full = len(page.items) + len(page.errors) >= self._page_size
-            if fresh or errors:
-                yielded += 1
-                yield StorePage(
-                    items=fresh,
-                    page=yielded,
-                    total=page.total,
-                    total_pages=page.total_pages,
-                    errors=errors,
-                )
-            newest = max((o.date_modified_gmt for o in fresh if o.date_modified_gmt), default=None)
-            if newest is not None and newest > cursor:
-                cursor, page_in_query = newest, 1
-            elif full:
-                page_in_query += 1
-            else:
-                return
+
+        return changed_since(fetch, since, overlap=overlap, page_size=self._page_size)
 
     def refunds(
         self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None

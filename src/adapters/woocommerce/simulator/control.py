@@ -79,6 +79,35 @@ async def approve_grant(
     )
 
 
+def store_summary(store: SimulatedStore) -> dict[str, Any]:
+    """Counts and keys, for `/__sim__/state` and the CLI banner."""
+    with store.lock:
+        statuses: dict[str, int] = {}
+        for order in store.orders.values():
+            statuses[order.status] = statuses.get(order.status, 0) + 1
+        roles: dict[str, int] = {}
+        for customer in store.customers.values():
+            roles[customer.role] = roles.get(customer.role, 0) + 1
+        return {
+            "home_url": store.home_url,
+            "customers": len(store.customers),
+            "roles": roles,
+            "orders": len(store.orders),
+            "statuses": statuses,
+            "refunds": len(store.refunds),
+            "webhooks": len(store.webhooks),
+            "keys": [
+                {
+                    "key_id": k.key_id,
+                    "consumer_key": k.consumer_key,
+                    "consumer_secret": k.consumer_secret,
+                    "permissions": k.permissions,
+                }
+                for k in store.api_keys.values()
+            ],
+        }
+
+
 class Control:
     """`/wc-auth/v1/authorize`, its approve action, and `/__sim__/...`."""
 
@@ -180,7 +209,7 @@ class Control:
     # -- keys, faults, logs ------------------------------------------------------------------
 
     async def state(self, request: Request) -> Response:
-        return plain_json(200, self.store.summary())
+        return plain_json(200, store_summary(self.store))
 
     async def create_key(self, request: Request) -> Response:
         body = request.json()

@@ -10,7 +10,7 @@ import random
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -111,8 +111,6 @@ class SimulatedStore:
 
     def set_home_url(self, home_url: str) -> None:
         """Point links and OAuth base strings at the URL the server really listens on."""
-        from dataclasses import replace
-
         self.settings = replace(self.settings, home_url=home_url.rstrip("/"))
 
     @property
@@ -429,31 +427,3 @@ class SimulatedStore:
                 setattr(self.faults, counter, remaining - 1)
                 return True
             return rate is not None and self.rng.random() < getattr(self.faults, rate)
-
-    def summary(self) -> dict[str, Any]:
-        """Counts and keys, for `/__sim__/state` and the CLI banner."""
-        with self.lock:
-            statuses: dict[str, int] = {}
-            for order in self.orders.values():
-                statuses[order.status] = statuses.get(order.status, 0) + 1
-            roles: dict[str, int] = {}
-            for customer in self.customers.values():
-                roles[customer.role] = roles.get(customer.role, 0) + 1
-            return {
-                "home_url": self.home_url,
-                "customers": len(self.customers),
-                "roles": roles,
-                "orders": len(self.orders),
-                "statuses": statuses,
-                "refunds": len(self.refunds),
-                "webhooks": len(self.webhooks),
-                "keys": [
-                    {
-                        "key_id": k.key_id,
-                        "consumer_key": k.consumer_key,
-                        "consumer_secret": k.consumer_secret,
-                        "permissions": k.permissions,
-                    }
-                    for k in self.api_keys.values()
-                ],
-            }
