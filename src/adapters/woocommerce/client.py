@@ -7,7 +7,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import msgspec
@@ -21,7 +21,7 @@ from adapters.woocommerce.ssrf import StoreAddressRefused, guard_store_url
 from adapters.woocommerce.transport import StoreTransport, raise_for_store_error
 from adapters.woocommerce.webhooks import WebhookManager
 from app.errors import UpstreamRejected, UpstreamUndecodable
-from app.ports.store import CredentialCheck, StoreAccess
+from app.ports.store import CredentialCheck, StoreAccess, StoreClient
 from domain.store import (
     StoreCustomer,
     StoreOrder,
@@ -380,3 +380,10 @@ def _decoded(decoder: Callable[[bytes], T], body: bytes) -> T:
         return decoder(body)
     except decode.UndecodablePayload as exc:
         raise UpstreamUndecodable(str(exc)) from None
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_port(client: WooCommerceClient) -> StoreClient:
+        # mypy proves here that the client satisfies the store-client port structurally.
+        return client
