@@ -101,3 +101,10 @@ class UpstreamRequestInvalid(UpstreamError):
     """The store said our request was malformed (400 `rest_invalid_param`): a bug on our side."""
 
     code = "store_request_invalid"
+
+
+class UpstreamUndecodable(UpstreamError):
+    """The store answered with something that is not the record it should be (not JSON, or
+    a shape we cannot read). Permanent for that record; pages report bad records instead."""
+
+    code = "store_record_undecodable"

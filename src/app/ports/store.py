@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Final, Protocol
 
 from domain.connection import StoreCredentials
 from domain.store import (
@@ -16,6 +16,17 @@ from domain.store import (
     StoreWebhook,
 )
 from domain.store_url import StoreUrl
+
+# The webhook topics the service registers on every connected store.
+WEBHOOK_TOPICS: Final[tuple[str, ...]] = (
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "order.created",
+    "order.updated",
+    "order.deleted",
+    "order.restored",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +49,10 @@ class CredentialCheck:
 
 class StoreClient(Protocol):
     """Talks to WooCommerce's REST API v3. Raises `UpstreamRejected` (401/403/404: permanent),
-    `UpstreamUnavailable` (429/5xx/timeouts, after its own retries: transient) or
-    `UpstreamRequestInvalid` (400: a bug of ours)."""
+    `UpstreamUnavailable` (429/5xx/timeouts, after its own retries: transient),
+    `UpstreamRequestInvalid` (400: a bug of ours) or `UpstreamUndecodable` (a single record or
+    a whole page the store sent is unreadable; within a page, bad records are reported in
+    `StorePage.errors` instead)."""
 
     async def check_credentials(self, access: StoreAccess) -> CredentialCheck:
         """Prove the keys can read customers and orders; detect header stripping."""
@@ -63,6 +76,14 @@ class StoreClient(Protocol):
         """Orders of any status, by id; or modified after a UTC instant, by modification time."""
         ...
 
+    def orders_changed_since(
+        self, access: StoreAccess, since: datetime, *, overlap: timedelta = ...
+    ) -> AsyncIterator[StorePage[StoreOrder]]:
+        """Incremental run: every order modified after `since - overlap`, each version
+        (id, date_modified_gmt) once, including orders modified while the run goes on.
+        Checkpoint on the newest `date_modified_gmt` processed."""
+        ...
+
     def refunds(
         self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
     ) -> AsyncIterator[StorePage[StoreRefund]]:
@@ -70,17 +91,40 @@ class StoreClient(Protocol):
         is older than WooCommerce 9.0)."""
         ...
 
-    async def get_order(self, access: StoreAccess, order_id: int) -> StoreOrder | None: ...
+    async def get_order(self, access: StoreAccess, order_id: int) -> StoreOrder | None:
+        """One order, or None when the store has none with that id."""
+        ...
 
-    async def get_customer(self, access: StoreAccess, customer_id: int) -> StoreCustomer | None: ...
+    async def get_customer(self, access: StoreAccess, customer_id: int) -> StoreCustomer | None:
+        """One customer, or None when the store has no user with that id."""
+        ...
 
-    async def list_webhooks(self, access: StoreAccess) -> list[StoreWebhook]: ...
+    async def list_webhooks(self, access: StoreAccess) -> list[StoreWebhook]:
+        """Every webhook of the store, whatever its status."""
+        ...
 
     async def create_webhook(
         self, access: StoreAccess, *, topic: str, delivery_url: str, secret: str, name: str
-    ) -> StoreWebhook: ...
+    ) -> StoreWebhook:
+        """Register a webhook signed with our own (alphanumeric) secret."""
+        ...
 
-    async def delete_webhook(self, access: StoreAccess, webhook_id: int) -> None: ...
+    async def delete_webhook(self, access: StoreAccess, webhook_id: int) -> None:
+        """Delete for good; an already deleted webhook is not an error."""
+        ...
+
+    async def ensure_webhooks(
+        self,
+        access: StoreAccess,
+        *,
+        delivery_url: str,
+        secret: str,
+        name_prefix: str = ...,
+        topics: tuple[str, ...] = ...,
+        recreate: bool = ...,
+    ) -> list[StoreWebhook]:
+        """One active webhook per topic to `delivery_url`; disabled or paused ones are deleted
+        and created again (re-enabling would keep the store's failure count)."""
 
 
 class StoreDirectory(Protocol):

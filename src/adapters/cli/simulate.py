@@ -1,0 +1,144 @@
+"""`wooconnect simulate-store`: a seeded WooCommerce store on a local port."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import uvicorn
+
+from adapters.woocommerce.simulator import (
+    SimulatedStore,
+    StoreSettings,
+    create_simulator_app,
+    derived_keys,
+    seed_store,
+)
+from adapters.woocommerce.simulator.control import store_summary
+from adapters.woocommerce.simulator.tls import make_self_signed
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `simulate-store` to the CLI."""
+    parser = subparsers.add_parser(
+        "simulate-store",
+        help="run a simulated WooCommerce store (REST v3, webhooks, key grant) for tests and demos",
+        description=(
+            "Serve a deterministic WooCommerce store: REST API v3 customers/orders/refunds/"
+            "webhooks, the /wc-auth/v1 key grant, signed webhook deliveries, and /__sim__ "
+            "control endpoints to change data and inject faults."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8100, help="port to listen on")
+    parser.add_argument("--public-url", help="home URL if clients reach it differently")
+    parser.add_argument("--customers", type=int, default=25, help="seeded users (all roles)")
+    parser.add_argument("--orders", type=int, default=60, help="seeded orders (+ refunds)")
+    parser.add_argument("--seed", type=int, default=1, help="seed: same seed, same data and keys")
+    parser.add_argument("--latency-ms", type=float, default=0, help="delay every request")
+    parser.add_argument("--consumer-key", help="use this key instead of the seeded one")
+    parser.add_argument("--consumer-secret", help="use this secret instead of the seeded one")
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a self-signed certificate (Basic auth accepted)",
+    )
+    parser.add_argument("--utc-offset-minutes", type=int, default=0, help="store time zone")
+    parser.add_argument(
+        "--delivery-delay-ms",
+        type=float,
+        default=50,
+        help="how long changes coalesce before a webhook delivery",
+    )
+    parser.add_argument(
+        "--strict-callback",
+        action="store_true",
+        help="require an https key-grant callback_url, like a real store",
+    )
+    parser.add_argument("--rate-limit-rate", type=float, default=0, help="share of API 429s")
+    parser.add_argument("--server-error-rate", type=float, default=0, help="share of API 503s")
+    parser.add_argument("--retry-after", type=int, default=1, help="Retry-After on 429s")
+    parser.add_argument(
+        "--strip-authorization",
+        action="store_true",
+        help="drop the Authorization header, like a misconfigured server",
+    )
+    parser.add_argument(
+        "--no-refunds-route", action="store_true", help="no /refunds, like WooCommerce before 9.0"
+    )
+    parser.add_argument(
+        "--reorder-deliveries",
+        action="store_true",
+        help="deliver each batch of webhook deliveries in reverse order",
+    )
+    parser.set_defaults(handler=handler)
+
+
+def build_store(args: argparse.Namespace, home_url: str) -> SimulatedStore:
+    """The seeded store the arguments describe."""
+    store = SimulatedStore(
+        StoreSettings(
+            home_url=home_url,
+            utc_offset_minutes=args.utc_offset_minutes,
+            require_https_callback=args.strict_callback,
+            coalesce_seconds=args.delivery_delay_ms / 1000,
+        ),
+        seed=args.seed,
+    )
+    seed_store(store, customers=args.customers, orders=args.orders, seed=args.seed)
+    key, secret = derived_keys(args.seed)
+    store.create_api_key(
+        consumer_key=args.consumer_key or key, consumer_secret=args.consumer_secret or secret
+    )
+    store.faults.update(
+        {
+            "rate_limit_rate": args.rate_limit_rate,
+            "server_error_rate": args.server_error_rate,
+            "retry_after": args.retry_after,
+            "strip_authorization": args.strip_authorization,
+            "no_refunds_route": args.no_refunds_route,
+            "reorder_deliveries": args.reorder_deliveries,
+        }
+    )
+    return store
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Seed, print the store URL and keys, and serve until interrupted."""
+    scheme = "https" if args.tls else "http"
+    home_url = (args.public_url or f"{scheme}://{args.host}:{args.port}").rstrip("/")
+    store = build_store(args, home_url)
+    summary = store_summary(store)
+    key = summary["keys"][0]
+    with tempfile.TemporaryDirectory(prefix="woo-sim-") as tmp:
+        ssl: dict[str, str] = {}
+        if args.tls:
+            cert, private = make_self_signed(Path(tmp), args.host)
+            ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(private)}
+            print(f"certificate:     {cert}")
+        print(f"store URL:       {home_url}")
+        print(f"consumer key:    {key['consumer_key']}")
+        print(f"consumer secret: {key['consumer_secret']}")
+        print(f"auth:            {'Basic or query string' if args.tls else 'OAuth 1.0a'}")
+        print("data:            " + json.dumps({k: summary[k] for k in ("roles", "statuses")}))
+        print(f"control:         {home_url}/__sim__/state", flush=True)
+        app = create_simulator_app(store, secure=args.tls, latency_ms=args.latency_ms)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            interface="asgi3",
+            **ssl,  # type: ignore[arg-type]
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    cli = argparse.ArgumentParser(prog="wooconnect")
+    register(cli.add_subparsers(dest="command", required=True))
+    parsed = cli.parse_args()
+    sys.exit(parsed.handler(parsed))

@@ -1,0 +1,389 @@
+"""`WooCommerceClient`: the store-client port over WooCommerce's REST API v3."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+import msgspec
+
+from adapters.woocommerce import decode
+from adapters.woocommerce.auth import AuthMode, choose_auth_mode
+from adapters.woocommerce.incremental import changed_since
+from adapters.woocommerce.paging import ordered_pages
+from adapters.woocommerce.retry import RetryPolicy
+from adapters.woocommerce.ssrf import StoreAddressRefused, guard_store_url
+from adapters.woocommerce.transport import StoreTransport, raise_for_store_error
+from adapters.woocommerce.webhooks import WebhookManager
+from app.errors import UpstreamRejected, UpstreamUndecodable
+from app.ports.store import CredentialCheck, StoreAccess, StoreClient
+from domain.store import (
+    StoreCustomer,
+    StoreOrder,
+    StorePage,
+    StoreRefund,
+    UndecodableRecord,
+)
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# A store refuses per_page > 100 with 400 rest_invalid_param.
+MAX_PAGE_SIZE = 100
+_GUARD_TTL_S = 300.0
+
+
+class WooCommerceClient(WebhookManager):
+    """Implements `app.ports.store.StoreClient`.
+
+    `http` is the process's shared client, owned (opened and closed) by the composition root.
+    `concurrency` bounds the requests in flight to one store across all callers; a paging call
+    may ask for fewer (`concurrency=1` pages sequentially). `retry`, `sleep` and `rng` are
+    injectable so tests run fast and deterministically. `allow_private_stores` disables the
+    SSRF guard (development and tests only).
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        concurrency: int = 4,
+        page_size: int = MAX_PAGE_SIZE,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        allow_private_stores: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._transport = StoreTransport(
+            http, retry=retry or RetryPolicy(), timeout=timeout, sleep=sleep, rng=rng
+        )
+        self._concurrency = concurrency
+        self._page_size = page_size
+        self._allow_private = allow_private_stores
+        self._store_slots: dict[str, asyncio.Semaphore] = {}
+        self._guarded: dict[str, float] = {}
+        # Connections whose server strips the Authorization header (learnt, then remembered).
+        self._query_string_connections: set[str] = set()
+        # Stores without `/refunds` (WooCommerce < 9.0), by store domain.
+        self._no_refunds_route: set[str] = set()
+
+    # -- credentials -------------------------------------------------------------------------
+
+    async def check_credentials(self, access: StoreAccess) -> CredentialCheck:
+        """Read one customer and one order; on https, detect a server that strips the
+        Authorization header (Basic ignored, yet the keys work in the query string)."""
+        await self._request(access, "GET", "customers", {"per_page": "1", "role": "all"})
+        await self._request(access, "GET", "orders", {"per_page": "1", "status": "any"})
+        return CredentialCheck(query_string_auth=self._mode(access) is AuthMode.QUERY_STRING)
+
+    # -- collections -------------------------------------------------------------------------
+
+    def customers(
+        self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
+    ) -> AsyncIterator[StorePage[StoreCustomer]]:
+        """Customers of every role, by id ascending. `role=all` because the store's default
+        (`customer`) hides subscribers; eligibility is decided by the rules, not the store."""
+        params = {"role": "all", "orderby": "id", "order": "asc"}
+        return self._collection(
+            access,
+            "customers",
+            params,
+            decode.CUSTOMER_STRUCT,
+            decode.to_customer,
+            start_page,
+            concurrency,
+        )
+
+    def orders(
+        self,
+        access: StoreAccess,
+        *,
+        start_page: int = 1,
+        modified_after: datetime | None = None,
+        concurrency: int | None = None,
+    ) -> AsyncIterator[StorePage[StoreOrder]]:
+        """Orders of any status (`any` excludes trash and checkout drafts), by id ascending;
+        or, with `modified_after` (aware), by modification time ascending in UTC. For
+        incremental runs that must not miss changes made during the run, prefer
+        `orders_changed_since`."""
+        params = {"status": "any", "orderby": "id", "order": "asc"}
+        if modified_after is not None:
+            params.update(
+                orderby="modified", modified_after=_gmt(modified_after), dates_are_gmt="true"
+            )
+        return self._collection(
+            access, "orders", params, decode.ORDER_STRUCT, decode.to_order, start_page, concurrency
+        )
+
+    def orders_changed_since(
+        self, access: StoreAccess, since: datetime, *, overlap: timedelta = timedelta(minutes=2)
+    ) -> AsyncIterator[StorePage[StoreOrder]]:
+        """Every order modified after `since - overlap` (aware), each version once, none missed
+        while the store keeps changing (keyset paging; see `incremental.changed_since`)."""
+
+        def fetch(after: datetime, page: int) -> Awaitable[StorePage[StoreOrder]]:
+            params = {
+                "status": "any",
+                "orderby": "modified",
+                "order": "asc",
+                "dates_are_gmt": "true",
+                "modified_after": _gmt(after),
+            }
+            return self._fetch_page(
+                access, "orders", params, decode.ORDER_STRUCT, decode.to_order, page
+            )
+
+        return changed_since(fetch, since, overlap=overlap, page_size=self._page_size)
+
+    def refunds(
+        self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
+    ) -> AsyncIterator[StorePage[StoreRefund]]:
+        """Every refund: `/refunds` (WooCommerce ≥ 9.0), else each refunded order's refunds.
+
+        In the fallback, page N holds the refunds of the orders on orders page N, so
+        `start_page` keeps meaning "resume here"."""
+        return self._refunds(access, start_page, concurrency)
+
+    async def _refunds(
+        self, access: StoreAccess, start_page: int, concurrency: int | None
+    ) -> AsyncIterator[StorePage[StoreRefund]]:
+        domain = access.store_url.domain
+        if domain not in self._no_refunds_route:
+            pages = self._collection(
+                access,
+                "refunds",
+                {"orderby": "id", "order": "asc"},
+                decode.REFUND_STRUCT,
+                decode.to_refund,
+                start_page,
+                concurrency,
+            )
+            try:
+                async for page in pages:
+                    yield page
+                return
+            except UpstreamRejected as exc:
+                if exc.status != 404 or exc.store_code != "rest_no_route":
+                    raise
+                self._no_refunds_route.add(domain)
+        async for orders_page in self.orders(
+            access, start_page=start_page, concurrency=concurrency
+        ):
+            refunds: list[StoreRefund] = []
+            errors = list(orders_page.errors)
+            for order in orders_page.items:
+                if order.refunds:
+                    found, bad = await self._order_refunds(access, order.id)
+                    refunds.extend(found)
+                    errors.extend(bad)
+            yield StorePage(
+                items=tuple(refunds),
+                page=orders_page.page,
+                total=orders_page.total,
+                total_pages=orders_page.total_pages,
+                errors=tuple(errors),
+            )
+
+    async def _order_refunds(
+        self, access: StoreAccess, order_id: int
+    ) -> tuple[list[StoreRefund], list[UndecodableRecord]]:
+        items: list[StoreRefund] = []
+        errors: list[UndecodableRecord] = []
+        pages = self._collection(
+            access,
+            f"orders/{order_id}/refunds",
+            {},
+            decode.REFUND_STRUCT,
+            lambda raw: decode.to_refund(raw, order_id),
+            1,
+            1,
+        )
+        async for page in pages:
+            items.extend(page.items)
+            errors.extend(page.errors)
+        return items, errors
+
+    # -- single records ----------------------------------------------------------------------
+
+    async def get_order(self, access: StoreAccess, order_id: int) -> StoreOrder | None:
+        """One order, or None when the store has no order with that id."""
+        body = await self._get_one(
+            access, f"orders/{order_id}", "woocommerce_rest_shop_order_invalid_id"
+        )
+        return None if body is None else _decoded(decode.decode_order_payload, body)
+
+    async def get_customer(self, access: StoreAccess, customer_id: int) -> StoreCustomer | None:
+        """One customer, or None when the store has no user with that id."""
+        body = await self._get_one(
+            access, f"customers/{customer_id}", "woocommerce_rest_invalid_id"
+        )
+        return None if body is None else _decoded(decode.decode_customer_payload, body)
+
+    async def _get_one(self, access: StoreAccess, path: str, missing_code: str) -> bytes | None:
+        try:
+            response = await self._request(access, "GET", path, {})
+        except UpstreamRejected as exc:
+            if exc.status == 404 and exc.store_code == missing_code:
+                return None
+            raise
+        return response.content
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _collection(
+        self,
+        access: StoreAccess,
+        path: str,
+        params: Mapping[str, str],
+        struct: type[Any],
+        convert: Callable[[Any], T],
+        start_page: int,
+        concurrency: int | None,
+    ) -> AsyncIterator[StorePage[T]]:
+        window = min(concurrency or self._concurrency, self._concurrency)
+
+        def fetch(page: int) -> Awaitable[StorePage[T]]:
+            return self._fetch_page(access, path, params, struct, convert, page)
+
+        return ordered_pages(fetch, start_page=max(1, start_page), concurrency=window)
+
+    async def _fetch_page(
+        self,
+        access: StoreAccess,
+        path: str,
+        params: Mapping[str, str],
+        struct: type[Any],
+        convert: Callable[[Any], T],
+        page: int,
+    ) -> StorePage[T]:
+        query = {**params, "per_page": str(self._page_size), "page": str(page)}
+        response = await self._request(access, "GET", path, query)
+        try:
+            items, errors = decode.decode_records(response.content, struct, convert)
+        except decode.UndecodablePayload as exc:
+            raise UpstreamUndecodable(f"page {page} of {path}: {exc.reason}") from None
+        count = len(items) + len(errors)
+        total = _int_header(response, "X-WP-Total")
+        total_pages = _int_header(response, "X-WP-TotalPages")
+        if total is None or total_pages is None:
+            # Headers lost on the way (some proxies): a full page means there may be more.
+            total = total if total is not None else (page - 1) * self._page_size + count
+            total_pages = page + 1 if count >= self._page_size else page
+        return StorePage(
+            items=tuple(items),
+            page=page,
+            total=total,
+            total_pages=total_pages,
+            errors=tuple(errors),
+        )
+
+    async def _request(
+        self,
+        access: StoreAccess,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send with the connection's auth mode; raise the app error for any failure.
+
+        Over https a 401 "cannot ..." to Basic means no credentials reached WordPress (a
+        server stripping the Authorization header, or an unknown key): the request is tried
+        once more with the keys in the query string, and if that works the connection keeps
+        using it.
+        """
+        await self._guard(access)
+        mode = self._mode(access)
+        async with self._slot(access):
+            response = await self._transport.send(
+                access, mode, method, path, params=params, json=json, idempotent=idempotent
+            )
+            if mode is AuthMode.BASIC and _credentials_ignored(response):
+                retry = await self._transport.send(
+                    access,
+                    AuthMode.QUERY_STRING,
+                    method,
+                    path,
+                    params=params,
+                    json=json,
+                    idempotent=idempotent,
+                )
+                if retry.is_success:
+                    self._query_string_connections.add(access.connection_id)
+                response = retry
+        raise_for_store_error(response)
+        return response
+
+    def _mode(self, access: StoreAccess) -> AuthMode:
+        remembered = access.connection_id in self._query_string_connections
+        return choose_auth_mode(
+            access.store_url, query_string_auth=access.query_string_auth or remembered
+        )
+
+    def _slot(self, access: StoreAccess) -> asyncio.Semaphore:
+        key = access.store_url.domain
+        slot = self._store_slots.get(key)
+        if slot is None:
+            slot = self._store_slots[key] = asyncio.Semaphore(self._concurrency)
+        return slot
+
+    async def _guard(self, access: StoreAccess) -> None:
+        # Re-resolved every few minutes: a host may be re-pointed at a private address later.
+        if self._allow_private:
+            return
+        host = access.store_url.host
+        now = time.monotonic()
+        if self._guarded.get(host, 0.0) > now:
+            return
+        try:
+            await guard_store_url(access.store_url, allow_private=False)
+        except StoreAddressRefused as exc:
+            raise UpstreamRejected(403, "wooconnect_address_refused", str(exc)) from None
+        self._guarded[host] = now + _GUARD_TTL_S
+
+
+def _credentials_ignored(response: httpx.Response) -> bool:
+    if response.status_code != 401:
+        return False
+    try:
+        code = msgspec.json.decode(response.content, type=dict[str, Any]).get("code", "")
+    except msgspec.DecodeError:
+        return False
+    return isinstance(code, str) and code.startswith("woocommerce_rest_cannot_")
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _gmt(instant: datetime) -> str:
+    if instant.tzinfo is None:
+        raise ValueError("incremental sync needs an aware datetime")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _decoded(decoder: Callable[[bytes], T], body: bytes) -> T:
+    try:
+        return decoder(body)
+    except decode.UndecodablePayload as exc:
+        raise UpstreamUndecodable(str(exc)) from None
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_port(client: WooCommerceClient) -> StoreClient:
+        # mypy proves here that the client satisfies the store-client port structurally.
+        return client
