@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,8 +14,13 @@ from adapters.crypto import FernetCipher
 from adapters.persistence.database import create_engine, session_factory
 from adapters.persistence.migrate import upgrade_async
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.rules_yaml.source import FileRuleSource
+from adapters.services import Services, build_services
 from adapters.settings import Secrets, Settings, resolve_secrets
-from app.ports.basics import Cipher, Clock
+from adapters.store_directory import WooCommerceDirectory
+from adapters.woocommerce import WooCommerceClient
+from app.ports.basics import Cipher, Clock, JobQueue
+from app.ports.rules import RULE_SET_IDS
 
 
 @dataclass
@@ -25,12 +32,31 @@ class Container:
     engine: AsyncEngine
     clock: Clock
     cipher: Cipher
+    http: httpx.AsyncClient
+    store: WooCommerceClient
+    rules: FileRuleSource
+    job_queue: JobQueue
+    import_concurrency: int | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        self._sessions = session_factory(self.engine)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self._sessions, self.cipher, self.clock)
 
-    def __post_init__(self) -> None:
-        self._sessions = session_factory(self.engine)
+    @cached_property
+    def services(self) -> Services:
+        return build_services(
+            uow=self.uow,
+            clock=self.clock,
+            store=self.store,
+            directory=WooCommerceDirectory(allow_private_stores=self.settings.allow_private_stores),
+            rules=self.rules,
+            queue=self.job_queue,
+            public_url=self.settings.public_url,
+            allow_private_stores=self.settings.allow_private_stores,
+            import_concurrency=self.import_concurrency,
+        )
 
     async def database_ready(self) -> bool:
         try:
@@ -41,10 +67,28 @@ class Container:
         return True
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        self.rules.stop()
+        try:
+            await self.http.aclose()
+        finally:
+            await self.engine.dispose()
 
 
-async def bootstrap(settings: Settings | None = None, *, migrate: bool | None = None) -> Container:
+def load_rules(settings: Settings) -> FileRuleSource:
+    """The rule files, compiled now (a broken set at start-up is an error: there is no good
+    book to fall back on) and then watched for changes."""
+    source = FileRuleSource(settings.rules_dir, required=RULE_SET_IDS)
+    source.load()
+    return source
+
+
+async def bootstrap(
+    settings: Settings | None = None,
+    *,
+    migrate: bool | None = None,
+    job_queue: JobQueue | None = None,
+    watch_rules: bool = True,
+) -> Container:
     """Build the container from `settings` (the environment by default).
 
     The embedded default migrates its SQLite file on start, so one command runs the service;
@@ -54,10 +98,21 @@ async def bootstrap(settings: Settings | None = None, *, migrate: bool | None = 
     secrets = resolve_secrets(settings)
     if migrate if migrate is not None else settings.database_url.startswith("sqlite"):
         await upgrade_async(settings.database_url)
+    rules = load_rules(settings)
+    if watch_rules:
+        rules.start()
+    http = httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        follow_redirects=False,
+    )
     return Container(
         settings=settings,
         secrets=secrets,
         engine=create_engine(settings.database_url),
         clock=SystemClock(),
         cipher=FernetCipher(secrets.secret_key),
+        http=http,
+        store=WooCommerceClient(http, allow_private_stores=settings.allow_private_stores),
+        rules=rules,
+        job_queue=job_queue or _job_queue(settings),
     )

@@ -51,8 +51,9 @@ class Applier:
         self._policy = policy
         self._clock = clock
 
-    def _log(self, applied: Applied, ruled: Ruled, connection: Connection, kind: str,
-             record_id: int) -> None:
+    def _log(
+        self, applied: Applied, ruled: Ruled, connection: Connection, kind: str, record_id: int
+    ) -> None:
         applied.decisions.append(
             ruled.record(
                 connection_id=connection.id,
@@ -219,4 +220,3 @@ class Applier:
             ),
         )
         return True
-

@@ -27,7 +27,6 @@ from domain.connection import (
     ConnectionStatus,
     ImportSelection,
     StoreCredentials,
-    SyncSettings,
 )
 from domain.errors import IllegalTransition, InvalidStoreUrl
 from domain.ids import new_id
@@ -109,7 +108,9 @@ class Connecting:
             raise NotFound("this location has no live connection")
         return connection
 
-    async def start(self, principal: Principal, location_id: str, raw_url: str) -> StartedConnection:
+    async def start(
+        self, principal: Principal, location_id: str, raw_url: str
+    ) -> StartedConnection:
         """Step 1: validate the store URL, apply the connection criteria, bind the store to the
         agency and create the connection; all in one transaction."""
         try:
@@ -177,11 +178,12 @@ class Connecting:
         self, principal: Principal, connection_id: str, consumer_key: str, consumer_secret: str
     ) -> Connection:
         """The manual fallback: keys typed in, checked against the store before they are kept."""
+        missing = "must not be empty"
         fields = {}
         if not consumer_key.strip():
-            fields["consumer_key"] = "must not be empty"
+            fields["consumer_key"] = missing
         if not consumer_secret.strip():
-            fields["consumer_secret"] = "must not be empty"
+            fields["consumer_secret"] = missing
         if fields:
             raise ValidationFailed("both keys are required", fields)
         credentials = StoreCredentials(consumer_key.strip(), consumer_secret.strip())
@@ -261,7 +263,8 @@ class Connecting:
             connection = await self._connection(uow, principal, connection_id)
         if connection.status is not ConnectionStatus.AUTHORIZED:
             raise Conflict(
-                "not_authorized" if connection.status is ConnectionStatus.AWAITING_AUTHORIZATION
+                "not_authorized"
+                if connection.status is ConnectionStatus.AWAITING_AUTHORIZATION
                 else "illegal_state",
                 f"a connection that is {connection.status.value} cannot be activated",
             )

@@ -32,7 +32,9 @@ class FakeStoreClient:
     def _check(self, access: StoreAccess) -> None:
         key = access.credentials.consumer_key
         if self.rejected or (self.valid_keys and key not in self.valid_keys):
-            raise UpstreamRejected(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+            raise UpstreamRejected(
+                401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources."
+            )
 
     async def check_credentials(self, access: StoreAccess) -> CredentialCheck:
         self._check(access)
@@ -56,8 +58,9 @@ class FakeStoreClient:
     def customers(
         self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
     ) -> AsyncIterator[StorePage[StoreCustomer]]:
-        return self._pages("customers", access, sorted(self.customers_, key=lambda c: c.id),
-                           start_page)
+        return self._pages(
+            "customers", access, sorted(self.customers_, key=lambda c: c.id), start_page
+        )
 
     def orders(
         self,
@@ -70,7 +73,8 @@ class FakeStoreClient:
         visible = [o for o in self.orders_ if o.status not in {"trash", "checkout-draft"}]
         if modified_after is not None:
             visible = [
-                o for o in visible
+                o
+                for o in visible
                 if o.date_modified_gmt is not None and o.date_modified_gmt > modified_after
             ]
             visible.sort(key=lambda o: (o.date_modified_gmt or modified_after, o.id))
@@ -81,8 +85,7 @@ class FakeStoreClient:
     def refunds(
         self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
     ) -> AsyncIterator[StorePage[StoreRefund]]:
-        return self._pages("refunds", access, sorted(self.refunds_, key=lambda r: r.id),
-                           start_page)
+        return self._pages("refunds", access, sorted(self.refunds_, key=lambda r: r.id), start_page)
 
     async def get_order(self, access: StoreAccess, order_id: int) -> StoreOrder | None:
         self._check(access)

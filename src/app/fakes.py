@@ -15,7 +15,23 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from app.errors import Conflict
-from app.ports.persistence import Page, Upserted
+from app.ports.persistence import (
+    AgencyRepository,
+    ApiKeyRepository,
+    ConnectionRepository,
+    ContactRepository,
+    DecisionRepository,
+    GrantStateRepository,
+    ImportJobRepository,
+    InboxRepository,
+    LocationRepository,
+    OrderRepository,
+    Page,
+    StoreBindingRepository,
+    TransactionRepository,
+    TriggerRepository,
+    Upserted,
+)
 from domain.connection import Connection, ConnectionStatus
 from domain.crm import (
     Contact,
@@ -476,6 +492,20 @@ class InMemoryGrantStateRepository(_Repo):
 
 class InMemoryUnitOfWork:
     """Works on a copy of the shared state; `commit()` publishes the copy."""
+
+    agencies: AgencyRepository
+    locations: LocationRepository
+    api_keys: ApiKeyRepository
+    connections: ConnectionRepository
+    bindings: StoreBindingRepository
+    contacts: ContactRepository
+    orders: OrderRepository
+    transactions: TransactionRepository
+    import_jobs: ImportJobRepository
+    inbox: InboxRepository
+    triggers: TriggerRepository
+    decisions: DecisionRepository
+    grants: GrantStateRepository
 
     def __init__(self, state: InMemoryState, clock: FakeClock) -> None:
         self._shared = state

@@ -115,8 +115,10 @@ class ImportRunner:
     async def _wait_for_orders(self, uow: UnitOfWork, job: ImportJob) -> None:
         siblings = await uow.import_jobs.list_for_connection(job.connection_id)
         if any(
-            s.entity is ImportEntity.ORDERS and s.generation == job.generation
-            and s.created_at == job.created_at and not s.is_finished
+            s.entity is ImportEntity.ORDERS
+            and s.generation == job.generation
+            and s.created_at == job.created_at
+            and not s.is_finished
             for s in siblings
         ):
             raise WaitForOrders("the orders of this import are not all in yet")
@@ -132,7 +134,9 @@ class ImportRunner:
     async def _pages(self, job: ImportJob, connection: Connection) -> None:
         assert connection.credentials is not None
         access = StoreAccess(
-            connection.id, connection.store_url, connection.credentials,
+            connection.id,
+            connection.store_url,
+            connection.credentials,
             connection.query_string_auth,
         )
         async for page in self._source(job, access):
@@ -157,7 +161,9 @@ class ImportRunner:
                 for error in page.errors:
                     log.warning(
                         "record %s of page %s could not be read: %s",
-                        error.record_id, page.page, error.reason,
+                        error.record_id,
+                        page.page,
+                        error.reason,
                     )
                 await uow.import_jobs.save(job)
                 await uow.commit()
@@ -168,7 +174,10 @@ class ImportRunner:
                 await uow.commit()
 
     async def _apply(
-        self, uow: UnitOfWork, connection: Connection, entity: ImportEntity,
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        entity: ImportEntity,
         items: Sequence[Any],
     ) -> PageResult:
         done = skipped = 0
@@ -215,7 +224,8 @@ class ImportRunner:
                 await uow.import_jobs.save(current.fail(exc.message, now))
             live = await uow.connections.get(connection.id)
             if live is not None and live.status in (
-                ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT
+                ConnectionStatus.ACTIVE,
+                ConnectionStatus.NEEDS_RECONNECT,
             ):
                 await uow.connections.save(live.require_reconnect(exc.store_message, now))
             await uow.commit()

@@ -28,7 +28,6 @@ from domain.rules import Evaluation
 from domain.store import StoreCustomer, StoreOrder
 
 
-
 @dataclass(frozen=True, slots=True)
 class Ruled:
     """A decision with the evaluation behind it, ready to be logged as a decision record."""

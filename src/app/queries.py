@@ -57,7 +57,8 @@ class Queries:
             jobs = list(await uow.import_jobs.list_for_connection(connection.id))
             last = await uow.inbox.list_for_connection(connection.id, limit=1)
         registered = connection.status in (
-            ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT
+            ConnectionStatus.ACTIVE,
+            ConnectionStatus.NEEDS_RECONNECT,
         )
         return ConnectionView(
             connection, latest_per_entity(jobs), registered, last[0].received_at if last else None

@@ -6,10 +6,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 
 from adapters.bootstrap import Container, bootstrap
+from adapters.http.callback import KeyGrantController
+from adapters.http.connections import ConnectionController
+from adapters.http.crm import CrmController
+from adapters.http.deps import provide_principal
+from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.health import HealthController
+from adapters.http.rules import RulesController
+from adapters.http.tenancy import TenancyController
 from adapters.settings import Settings
+
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(
@@ -34,7 +46,27 @@ def create_app(
             await container.close()
 
     return Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[
+            HealthController,
+            TenancyController,
+            ConnectionController,
+            CrmController,
+            RulesController,
+            KeyGrantController,
+        ],
+        dependencies={"principal": Provide(provide_principal)},
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        request_max_body_size=1024 * 1024,
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="wooconnect",
+            version="0.1.0",
+            description="Connect WooCommerce stores to CRM locations.",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer"),
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
     )

@@ -29,8 +29,6 @@ class KeyGrantController(Controller):
             grant = decode_key_grant(body)
         except KeyGrantInvalid as exc:
             raise ValidationFailed(str(exc), {"body": str(exc)}) from None
-        connection = await container_of(request).services.connecting.accept_key_grant(
-            state, grant
-        )
+        connection = await container_of(request).services.connecting.accept_key_grant(state, grant)
         # Exactly 200, or the store deletes the key it just made.
         return {"status": connection.status.value}

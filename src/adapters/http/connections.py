@@ -44,7 +44,10 @@ class ConnectionController(Controller):
         summary="Step 1: the store URL; answers the store's authorize URL",
     )
     async def start(
-        self, request: Request[Any, Any, Any], principal: Principal, location_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        location_id: str,
         data: StoreUrlIn,
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
@@ -58,7 +61,10 @@ class ConnectionController(Controller):
         status_code=200,
     )
     async def credentials(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        connection_id: str,
         data: CredentialsIn,
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
@@ -73,7 +79,10 @@ class ConnectionController(Controller):
         summary="Step 2: what to import once",
     )
     async def set_import(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        connection_id: str,
         data: ImportSelectionIn,
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
@@ -88,7 +97,10 @@ class ConnectionController(Controller):
         summary="Step 3: what to keep in sync",
     )
     async def set_sync(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        connection_id: str,
         data: SyncSettingsIn,
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
@@ -103,7 +115,10 @@ class ConnectionController(Controller):
         summary="Switch sync items on or off for the future",
     )
     async def patch_sync(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        connection_id: str,
         data: SyncSettingsPatch,
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting

@@ -34,7 +34,10 @@ class CrmController(Controller):
 
     @get("/locations/{location_id:str}/contacts", operation_id="listContacts")
     async def contacts(
-        self, request: Request[Any, Any, Any], principal: Principal, location_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        location_id: str,
         paging: tuple[int, str | None],
     ) -> ContactPage:
         limit, cursor = paging
@@ -45,7 +48,10 @@ class CrmController(Controller):
 
     @get("/locations/{location_id:str}/orders", operation_id="listOrders")
     async def orders(
-        self, request: Request[Any, Any, Any], principal: Principal, location_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        location_id: str,
         paging: tuple[int, str | None],
     ) -> OrderPage:
         limit, cursor = paging
@@ -56,7 +62,10 @@ class CrmController(Controller):
 
     @get("/locations/{location_id:str}/transactions", operation_id="listTransactions")
     async def transactions(
-        self, request: Request[Any, Any, Any], principal: Principal, location_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        location_id: str,
         paging: tuple[int, str | None],
     ) -> TransactionPage:
         limit, cursor = paging
@@ -67,7 +76,10 @@ class CrmController(Controller):
 
     @get("/locations/{location_id:str}/triggers", operation_id="listTriggers")
     async def triggers(
-        self, request: Request[Any, Any, Any], principal: Principal, location_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        location_id: str,
         paging: tuple[int, str | None],
     ) -> TriggerPage:
         limit, cursor = paging
@@ -82,7 +94,10 @@ class CrmController(Controller):
         summary="Why records were skipped or how they were mapped, with rule traces",
     )
     async def decisions(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        connection_id: str,
         paging: tuple[int, str | None],
         outcome: str | None = Parameter(query="outcome", default=None),
     ) -> DecisionPage:

@@ -34,7 +34,9 @@ async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 
 def page_params(
     limit: int = Parameter(query="limit", default=50, description="page size, 1 to 500"),
-    cursor: str | None = Parameter(query="cursor", default=None, description="from a previous page"),
+    cursor: str | None = Parameter(
+        query="cursor", default=None, description="from a previous page"
+    ),
 ) -> tuple[int, str | None]:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed("limit must be between 1 and 500", {"limit": "between 1 and 500"})

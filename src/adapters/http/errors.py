@@ -46,8 +46,9 @@ _STATUS_CODES = {
 def error_response(
     status: int, error: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response[ErrorOut]:
-    return Response(ErrorOut(error=error, message=message, **extra), status_code=status,
-                    headers=headers)
+    return Response(
+        ErrorOut(error=error, message=message, **extra), status_code=status, headers=headers
+    )
 
 
 def app_error_status(exc: AppError) -> int:
@@ -98,15 +99,20 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     message = "the request is not valid"
     if exc.detail and exc.detail != "Validation failed":
         message = f"the request is not valid: {exc.detail}"
-    return error_response(422 if fields or "body" in exc.detail.lower() else 400,
-                          "validation_failed", message, fields=fields or None)
+    return error_response(
+        422 if fields or "body" in exc.detail.lower() else 400,
+        "validation_failed",
+        message,
+        fields=fields or None,
+    )
 
 
 def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorOut]:
     status = exc.status_code
     headers = dict(exc.headers or {})
-    return error_response(status, _STATUS_CODES.get(status, "error"), str(exc.detail),
-                          headers or None)
+    return error_response(
+        status, _STATUS_CODES.get(status, "error"), str(exc.detail), headers or None
+    )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:

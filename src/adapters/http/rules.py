@@ -58,7 +58,9 @@ class RulesController(Controller):
             agency_id = principal.agency_id
         book = container_of(request).rules.current()
         try:
-            evaluation = book.evaluate(data.rule_set, flatten_facts(data.facts), agency_id=agency_id)
+            evaluation = book.evaluate(
+                data.rule_set, flatten_facts(data.facts), agency_id=agency_id
+            )
         except UnknownRuleSet as exc:
             raise ValidationFailed(str(exc), {"rule_set": str(exc)}) from None
         except FactsError as exc:

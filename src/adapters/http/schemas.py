@@ -119,8 +119,16 @@ class ImportOut(msgspec.Struct):
     @classmethod
     def of(cls, job: ImportJob) -> ImportOut:
         return cls(
-            job.id, job.entity.value, job.status.value, job.total, job.done, job.skipped,
-            job.failed, iso(job.started_at), iso(job.finished_at), job.last_error,
+            job.id,
+            job.entity.value,
+            job.status.value,
+            job.total,
+            job.done,
+            job.skipped,
+            job.failed,
+            iso(job.started_at),
+            iso(job.finished_at),
+            job.last_error,
         )
 
 
@@ -163,8 +171,11 @@ class ConnectionOut(msgspec.Struct):
             status=connection.status.value,
             import_=ImportSelectionOut(sel.contacts, sel.orders, sel.transactions),
             sync=SyncSettingsOut(
-                sync.contacts, sync.orders, sync.transactions,
-                sync.order_submitted_trigger, sync.payment_received_trigger,
+                sync.contacts,
+                sync.orders,
+                sync.transactions,
+                sync.order_submitted_trigger,
+                sync.payment_received_trigger,
             ),
             imports=[ImportOut.of(job) for job in jobs],
             webhooks=webhooks,
@@ -188,8 +199,17 @@ class ContactOut(msgspec.Struct):
 
     @classmethod
     def of(cls, c: Contact) -> ContactOut:
-        return cls(c.id, c.email, c.phone, c.first_name, c.last_name, c.woocommerce_customer_id,
-                   c.is_guest, iso(c.created_at), iso(c.updated_at))
+        return cls(
+            c.id,
+            c.email,
+            c.phone,
+            c.first_name,
+            c.last_name,
+            c.woocommerce_customer_id,
+            c.is_guest,
+            iso(c.created_at),
+            iso(c.updated_at),
+        )
 
 
 class OrderOut(msgspec.Struct):
@@ -209,9 +229,21 @@ class OrderOut(msgspec.Struct):
 
     @classmethod
     def of(cls, o: Order) -> OrderOut:
-        return cls(o.id, o.woocommerce_order_id, o.number, o.contact_id, o.status.value,
-                   o.store_status, o.source_subtype, o.currency, str(o.total), iso(o.paid_at),
-                   o.deleted, iso(o.created_at), iso(o.updated_at))
+        return cls(
+            o.id,
+            o.woocommerce_order_id,
+            o.number,
+            o.contact_id,
+            o.status.value,
+            o.store_status,
+            o.source_subtype,
+            o.currency,
+            str(o.total),
+            iso(o.paid_at),
+            o.deleted,
+            iso(o.created_at),
+            iso(o.updated_at),
+        )
 
 
 class TransactionOut(msgspec.Struct):
@@ -227,8 +259,17 @@ class TransactionOut(msgspec.Struct):
 
     @classmethod
     def of(cls, t: Transaction) -> TransactionOut:
-        return cls(t.id, t.order_id, t.contact_id, t.kind.value, str(t.amount), t.currency,
-                   t.payment_method, t.woocommerce_ref, iso(t.occurred_at))
+        return cls(
+            t.id,
+            t.order_id,
+            t.contact_id,
+            t.kind.value,
+            str(t.amount),
+            t.currency,
+            t.payment_method,
+            t.woocommerce_ref,
+            iso(t.occurred_at),
+        )
 
 
 class TriggerOut(msgspec.Struct):
@@ -256,8 +297,17 @@ class DecisionOut(msgspec.Struct):
 
     @classmethod
     def of(cls, d: DecisionRecord) -> DecisionOut:
-        return cls(d.id, d.record_type, d.record_id, d.rule_set, d.rule_set_version, d.outcome,
-                   d.decision, d.trace, iso(d.created_at))
+        return cls(
+            d.id,
+            d.record_type,
+            d.record_id,
+            d.rule_set,
+            d.rule_set_version,
+            d.outcome,
+            d.decision,
+            d.trace,
+            iso(d.created_at),
+        )
 
 
 class ContactPage(msgspec.Struct):

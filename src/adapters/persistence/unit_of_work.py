@@ -29,6 +29,21 @@ from adapters.persistence.tenancy_repos import (
     SqlStoreBindingRepository,
 )
 from app.ports.basics import Cipher, Clock
+from app.ports.persistence import (
+    AgencyRepository,
+    ApiKeyRepository,
+    ConnectionRepository,
+    ContactRepository,
+    DecisionRepository,
+    GrantStateRepository,
+    ImportJobRepository,
+    InboxRepository,
+    LocationRepository,
+    OrderRepository,
+    StoreBindingRepository,
+    TransactionRepository,
+    TriggerRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +51,20 @@ log = logging.getLogger(__name__)
 class SqlAlchemyUnitOfWork:
     """Repositories share one session. The session begins a transaction on first use, so a
     unit of work may commit several times (an import commits once per page)."""
+
+    agencies: AgencyRepository
+    locations: LocationRepository
+    api_keys: ApiKeyRepository
+    connections: ConnectionRepository
+    bindings: StoreBindingRepository
+    contacts: ContactRepository
+    orders: OrderRepository
+    transactions: TransactionRepository
+    import_jobs: ImportJobRepository
+    inbox: InboxRepository
+    triggers: TriggerRepository
+    decisions: DecisionRepository
+    grants: GrantStateRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher, clock: Clock

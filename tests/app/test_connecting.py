@@ -1,0 +1,125 @@
+"""Connecting a store: the three steps, the criteria, the key grant and disconnecting."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.auth import ADMIN, Principal
+from app.errors import (
+    Conflict,
+    CriteriaRefused,
+    NotFound,
+    StoreRejectedCredentials,
+    ValidationFailed,
+)
+from app.tasks import IMPORT_RUN
+from domain.connection import ConnectionStatus, ImportSelection
+from domain.store import KeyGrant
+from tests.app.conftest import World
+
+
+async def test_the_wizard_ends_active_with_webhooks_and_queued_imports(world: World) -> None:
+    _agency, location = await world.agency_with_location()
+    started = await world.services.connecting.start(ADMIN, location, "https://shop.example.com")
+    assert started.connection.status is ConnectionStatus.AWAITING_AUTHORIZATION
+    assert "/wc-auth/v1/authorize?" in started.authorize_url
+    c = world.services.connecting
+    await c.submit_credentials(ADMIN, started.connection.id, "ck_good", "cs_good")
+    await c.set_import_selection(ADMIN, started.connection.id, ImportSelection(True, True, False))
+    active = await c.activate(ADMIN, started.connection.id)
+    assert active.status is ConnectionStatus.ACTIVE
+    assert {h.topic for h in world.store.webhooks} >= {"order.created", "customer.updated"}
+    assert [task for task, _ in world.queue.sent] == [IMPORT_RUN, IMPORT_RUN]
+
+
+async def test_a_bad_url_is_refused_with_the_field_and_reason(world: World) -> None:
+    _agency, location = await world.agency_with_location()
+    with pytest.raises(ValidationFailed) as refused:
+        await world.services.connecting.start(ADMIN, location, "https://shop.example.com/")
+    assert "trailing slash" in refused.value.fields["store_url"]
+    with pytest.raises(ValidationFailed):
+        await world.services.connecting.start(ADMIN, location, "https://127.0.0.1")
+
+
+async def test_sub_accounts_of_one_agency_may_share_a_store(world: World) -> None:
+    agency, first = await world.agency_with_location()
+    second = await world.services.tenancy.create_location(ADMIN, agency, "Second")
+    await world.connected(first)
+    await world.connected(second.id)
+
+
+async def test_an_agency_links_to_one_store_only(world: World) -> None:
+    agency, first = await world.agency_with_location()
+    second = await world.services.tenancy.create_location(ADMIN, agency, "Second")
+    await world.connected(first)
+    with pytest.raises(CriteriaRefused) as refused:
+        await world.services.connecting.start(ADMIN, second.id, "https://other.example.com")
+    assert refused.value.rules
+
+
+async def test_a_store_of_another_agency_refuses_a_new_agency(world: World) -> None:
+    _a, first = await world.agency_with_location("A")
+    _b, other = await world.agency_with_location("B")
+    await world.connected(first)
+    with pytest.raises(CriteriaRefused):
+        await world.services.connecting.start(ADMIN, other, "https://www.shop.example.com")
+
+
+async def test_a_location_with_a_live_connection_cannot_connect_again(world: World) -> None:
+    _a, location = await world.agency_with_location()
+    await world.connected(location)
+    with pytest.raises(Conflict) as refused:
+        await world.services.connecting.start(ADMIN, location, "https://shop.example.com")
+    assert refused.value.code == "already_connected"
+
+
+async def test_keys_the_store_refuses_are_not_kept(world: World) -> None:
+    _a, location = await world.agency_with_location()
+    started = await world.services.connecting.start(ADMIN, location, "https://shop.example.com")
+    world.store.valid_keys = {"ck_good"}
+    with pytest.raises(StoreRejectedCredentials):
+        await world.services.connecting.submit_credentials(
+            ADMIN, started.connection.id, "ck_bad", "cs_bad"
+        )
+    current = await world.services.connecting.get(ADMIN, started.connection.id)
+    assert current.status is ConnectionStatus.AWAITING_AUTHORIZATION
+    assert current.credentials is None
+
+
+async def test_the_key_grant_state_is_single_use(world: World) -> None:
+    _a, location = await world.agency_with_location()
+    started = await world.services.connecting.start(ADMIN, location, "https://shop.example.com")
+    state = started.authorize_url.split("user_id=")[1].split("&")[0]
+    grant = KeyGrant(1, state, "ck_granted", "cs_granted")
+    authorized = await world.services.connecting.accept_key_grant(state, grant)
+    assert authorized.status is ConnectionStatus.AUTHORIZED
+    with pytest.raises(NotFound):
+        await world.services.connecting.accept_key_grant(state, grant)
+
+
+async def test_disconnect_keeps_data_and_frees_the_store(world: World) -> None:
+    _a, location = await world.agency_with_location("A")
+    _b, other = await world.agency_with_location("B")
+    connection = await world.connected(location)
+    await world.services.connecting.disconnect(ADMIN, connection.id)
+    assert world.store.webhooks == []
+    gone = await world.services.connecting.get(ADMIN, connection.id)
+    assert gone.status is ConnectionStatus.DISCONNECTED
+    await world.connected(other)  # the store is free for another agency now
+
+
+async def test_an_agency_key_sees_nothing_of_another_agency(world: World) -> None:
+    agency_a, location_a = await world.agency_with_location("A")
+    connection = await world.connected(location_a)
+    agency_b, _ = await world.agency_with_location("B")
+    b = Principal(agency_id=agency_b)
+    with pytest.raises(NotFound):
+        await world.services.connecting.get(b, connection.id)
+    with pytest.raises(NotFound):
+        await world.services.tenancy.get_location(b, location_a)
+    with pytest.raises(NotFound):
+        await world.services.connecting.start(b, location_a, "https://x.example.com")
+    with pytest.raises(NotFound):
+        await world.services.tenancy.create_agency(b, "mine")
+    assert [a.id for a in await world.services.tenancy.list_agencies(b)] == [agency_b]
+    assert agency_a != agency_b

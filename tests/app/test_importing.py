@@ -1,0 +1,145 @@
+"""The historical import: eligibility, guests, status mapping, transactions, checkpoints."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.auth import ADMIN
+from app.errors import UpstreamUnavailable
+from domain.connection import ConnectionStatus
+from domain.crm import CrmOrderStatus, TransactionKind
+from domain.jobs import JobStatus
+from domain.store import StoreRefundLine
+from tests.app.conftest import World, customer, order, refund
+
+
+def seed(world: World) -> None:
+    world.store.customers_ = [
+        customer(1),
+        customer(2, "subscriber"),
+        customer(3, "administrator"),
+        customer(4, "shop_manager"),
+        customer(5),
+    ]
+    world.store.orders_ = [
+        order(10, customer_id=1, status="completed"),
+        order(
+            11,
+            email="g1@example.com",
+            status="refunded",
+            refunds=(StoreRefundLine(90, Decimal("-5.00"), ""),),
+        ),
+        order(12, email="G1@example.com ", first="Other", status="failed", paid=False),
+        order(13, email="g2@example.com", status="shipped"),
+        order(14, email="g3@example.com", status="checkout-draft", paid=False),
+        order(15, customer_id=2, status="on-hold", paid=False),
+    ]
+    world.store.refunds_ = [refund(90, 11)]
+
+
+async def test_an_import_brings_in_what_the_rules_allow(world: World) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    await world.run_queued()
+    async with world.uow() as uow:
+        contacts = (await uow.contacts.list(location, cursor=None, limit=100)).items
+        orders = {
+            o.woocommerce_order_id: o
+            for o in (await uow.orders.list(location, cursor=None, limit=100)).items
+        }
+        txns = (await uow.transactions.list(location, cursor=None, limit=100)).items
+        jobs = await uow.import_jobs.list_for_connection(connection.id)
+        triggers = (await uow.triggers.list(location, cursor=None, limit=10)).items
+    registered = sorted(c.woocommerce_customer_id for c in contacts if not c.is_guest)
+    guests = sorted(c.email or "" for c in contacts if c.is_guest)
+    assert registered == [1, 2, 5]
+    assert guests == ["g1@example.com", "g2@example.com"]
+    assert sorted(orders) == [10, 11, 12, 13, 15]
+    assert orders[11].status is CrmOrderStatus.COMPLETED
+    assert orders[12].status is CrmOrderStatus.CANCELLED
+    assert orders[13].status is CrmOrderStatus.PENDING
+    assert orders[13].store_status == "shipped"
+    assert all(o.source_subtype == "woocommerce" for o in orders.values())
+    assert orders[11].contact_id == orders[12].contact_id
+    kinds = sorted((t.kind.value, t.woocommerce_ref) for t in txns)
+    assert kinds == [
+        ("charge", "order:10"),
+        ("charge", "order:11"),
+        ("charge", "order:13"),
+        ("refund", "refund:90"),
+    ]
+    assert all(j.status is JobStatus.COMPLETED for j in jobs)
+    assert triggers == []
+
+
+async def test_a_guest_contact_is_never_updated_by_later_orders(world: World) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    await world.connected(location)
+    await world.run_queued()
+    async with world.uow() as uow:
+        guest = await uow.contacts.resolve(
+            location, woocommerce_customer_id=None, email="g1@example.com", phone=None
+        )
+    assert guest is not None
+    assert guest.first_name == "Gus"  # order 12 came later with "Other"
+
+
+async def test_skipped_customers_are_logged_with_their_reason(world: World) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    await world.run_queued()
+    page = await world.services.queries.decisions(ADMIN, connection.id, "skipped", None, 50)
+    skipped = sorted(d.record_id for d in page.items)
+    assert skipped == ["3", "4"]
+    assert page.items[0].trace["rule_set"] == "customer_eligibility"
+
+
+async def test_a_transient_failure_resumes_from_the_checkpoint(world: World) -> None:
+    world.store.orders_ = [order(n, email=f"g{n}@example.com") for n in range(1, 10)]
+    world.store.unavailable_on_page = 2
+    _a, location = await world.agency_with_location()
+    await world.connected(location)
+    job_ids = [job_id for _, job_id in world.queue.sent]
+    world.queue.sent.clear()
+    for job_id in job_ids:
+        try:
+            await world.services.importer.run(job_id)
+        except UpstreamUnavailable:
+            await world.services.importer.run(job_id)  # the worker's retry
+    orders_pages = [p for kind, p in world.store.pages_fetched if kind == "orders"]
+    assert orders_pages == [1, 2, 3]  # page 1 was not fetched again
+    async with world.uow() as uow:
+        assert await uow.orders.count(location) == 9
+
+
+async def test_revoked_keys_stop_the_import_and_ask_for_a_reconnect(world: World) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    world.store.rejected = True
+    await world.run_queued()
+    current = await world.services.connecting.get(ADMIN, connection.id)
+    assert current.status is ConnectionStatus.NEEDS_RECONNECT
+    assert current.last_error
+    async with world.uow() as uow:
+        jobs = await uow.import_jobs.list_for_connection(connection.id)
+    assert {j.status for j in jobs} == {JobStatus.FAILED}
+
+
+async def test_reconnecting_imports_again_without_duplicates(world: World) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    first = await world.connected(location)
+    await world.run_queued()
+    await world.services.connecting.disconnect(ADMIN, first.id)
+    world.store.orders_.append(order(16, email="late@example.com"))
+    await world.connected(location)
+    await world.run_queued()
+    async with world.uow() as uow:
+        assert await uow.orders.count(location) == 6
+        assert await uow.transactions.count(location) == 5
+        assert await uow.contacts.count(location) == 6
+    assert TransactionKind.CHARGE.value == "charge"
