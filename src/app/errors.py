@@ -43,6 +43,12 @@ class ValidationFailed(AppError):
         self.fields = dict(fields or {})
 
 
+class BadPayload(AppError):
+    """A request body that is signed or well-formed on the outside but unreadable inside."""
+
+    code = "bad_payload"
+
+
 class StoreRejectedCredentials(AppError):
     """The store refused the consumer key and secret we were given."""
 

@@ -348,6 +348,17 @@ class InMemoryOrderRepository(_Repo):
         self.s.orders[found.id] = updated
         return Upserted(updated, created=False, changed=True, previous=found)
 
+    async def mark_deleted(
+        self, location_id: str, woocommerce_id: int, deleted: bool
+    ) -> Order | None:
+        found = await self.get_by_woocommerce_id(location_id, woocommerce_id)
+        if found is None:
+            return None
+        if found.deleted != deleted:
+            found = replace(found, deleted=deleted, updated_at=self.clock.now())
+            self.s.orders[found.id] = found
+        return found
+
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
         mine = (o for o in self.s.orders.values() if o.location_id == location_id)
         return _page(mine, lambda o: o.id, cursor, limit)
@@ -433,14 +444,19 @@ class InMemoryInboxRepository(_Repo):
     async def save(self, delivery: InboxDelivery) -> None:
         self.s.inbox[delivery.id] = delivery
 
-    async def list_unsent(self, received_before: datetime, limit: int) -> Sequence[InboxDelivery]:
-        found = [
-            d
-            for d in self.s.inbox.values()
-            if d.status is DeliveryStatus.PENDING
-            and d.enqueued_at is None
-            and d.received_at < received_before
-        ]
+    async def list_unsent(
+        self,
+        received_before: datetime,
+        limit: int,
+        *,
+        resend_sent_before: datetime | None = None,
+    ) -> Sequence[InboxDelivery]:
+        def due(d: InboxDelivery) -> bool:
+            if d.enqueued_at is None:
+                return d.received_at < received_before
+            return resend_sent_before is not None and d.enqueued_at < resend_sent_before
+
+        found = [d for d in self.s.inbox.values() if d.status is DeliveryStatus.PENDING and due(d)]
         return sorted(found, key=lambda d: d.received_at)[:limit]
 
     async def list_for_connection(

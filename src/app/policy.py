@@ -19,8 +19,11 @@ from app.ports.rules import (
     GUEST_HANDLING,
     ORDER_CONTACT,
     ORDER_STATUS,
+    ORDER_SUBMITTED_TRIGGER,
+    PAYMENT_RECEIVED_TRIGGER,
     RuleSource,
 )
+from domain.connection import SyncSettings
 from domain.crm import CrmOrderStatus
 from domain.decisions import DecisionRecord
 from domain.ids import new_id
@@ -143,3 +146,51 @@ class Policy:
             create=bool(g["create_contact"]) and bool(c["create_contact"]),
             update=bool(g["update_contact"]) and bool(c["update_contact"]),
         )
+
+    def order_submitted(
+        self,
+        order: StoreOrder,
+        settings: SyncSettings,
+        *,
+        source: str,
+        first_seen: bool,
+        agency_id: str,
+    ) -> Ruled | None:
+        """The rule's evaluation when it fires, else None."""
+        evaluation = self._evaluate(
+            ORDER_SUBMITTED_TRIGGER,
+            {
+                "event.source": source,
+                "order.first_seen": first_seen,
+                "order.status": order.status,
+                "sync.order_submitted_trigger": settings.order_submitted_trigger,
+            },
+            agency_id,
+        )
+        return Ruled(evaluation) if evaluation.decision is True else None
+
+    def payment_received(
+        self,
+        order: StoreOrder,
+        settings: SyncSettings,
+        *,
+        source: str,
+        was_paid: bool,
+        previous_status: str | None,
+        agency_id: str,
+    ) -> Ruled | None:
+        """The rule's evaluation when it fires, else None."""
+        paid = order.date_paid_gmt
+        evaluation = self._evaluate(
+            PAYMENT_RECEIVED_TRIGGER,
+            {
+                "event.source": source,
+                "order.was_paid": was_paid,
+                "order.date_paid_gmt": None if paid is None else paid.isoformat(),
+                "order.status": order.status,
+                "order.previous_status": previous_status,
+                "sync.payment_received_trigger": settings.payment_received_trigger,
+            },
+            agency_id,
+        )
+        return Ruled(evaluation) if evaluation.decision is True else None

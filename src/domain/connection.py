@@ -86,6 +86,11 @@ class Connection:
     generation: int = 1
     # Whether the store strips the Authorization header, so keys travel in the query string.
     query_string_auth: bool = False
+    # Reconciliation has seen every order modified up to this instant (the high-water mark).
+    reconciled_through: datetime | None = None
+    # The last webhook health check: None before the first one.
+    webhooks_healthy: bool | None = None
+    webhooks_checked_at: datetime | None = None
 
     @property
     def is_live(self) -> bool:

@@ -292,6 +292,18 @@ class SqlOrderRepository:
         await self._s.refresh(row)
         return Upserted(value=_order(row), created=False, changed=True, previous=previous)
 
+    async def mark_deleted(
+        self, location_id: str, woocommerce_id: int, deleted: bool
+    ) -> Order | None:
+        row = await self._row(location_id, woocommerce_id)
+        if row is None:
+            return None
+        if row.deleted != deleted:
+            row.deleted = deleted
+            row.updated_at = self._clock.now()
+            await self._s.flush()
+        return _order(row)
+
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
         query = select(OrderRow).where(OrderRow.location_id == location_id)
         rows, next_cursor = await _page(self._s, query, OrderRow.id, cursor, limit)

@@ -94,6 +94,9 @@ class ConnectionRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     generation: Mapped[int] = mapped_column(Integer)
     query_string_auth: Mapped[bool] = mapped_column(Boolean)
+    reconciled_through: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    webhooks_healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    webhooks_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

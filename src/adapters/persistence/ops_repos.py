@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.crm_repos import _insert, _page
@@ -153,14 +153,22 @@ class SqlInboxRepository:
         row.outcome = delivery.outcome
         await self._s.flush()
 
-    async def list_unsent(self, received_before: datetime, limit: int) -> Sequence[InboxDelivery]:
+    async def list_unsent(
+        self,
+        received_before: datetime,
+        limit: int,
+        *,
+        resend_sent_before: datetime | None = None,
+    ) -> Sequence[InboxDelivery]:
+        never_sent = and_(
+            InboxDeliveryRow.enqueued_at.is_(None), InboxDeliveryRow.received_at < received_before
+        )
+        condition = never_sent
+        if resend_sent_before is not None:
+            condition = or_(never_sent, InboxDeliveryRow.enqueued_at < resend_sent_before)
         rows = await self._s.scalars(
             select(InboxDeliveryRow)
-            .where(
-                InboxDeliveryRow.status == DeliveryStatus.PENDING.value,
-                InboxDeliveryRow.enqueued_at.is_(None),
-                InboxDeliveryRow.received_at < received_before,
-            )
+            .where(InboxDeliveryRow.status == DeliveryStatus.PENDING.value, condition)
             .order_by(InboxDeliveryRow.received_at)
             .limit(limit)
         )

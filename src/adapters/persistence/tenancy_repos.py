@@ -180,6 +180,9 @@ class SqlConnectionRepository:
         row.last_error = c.last_error
         row.generation = c.generation
         row.query_string_auth = c.query_string_auth
+        row.reconciled_through = c.reconciled_through
+        row.webhooks_healthy = c.webhooks_healthy
+        row.webhooks_checked_at = c.webhooks_checked_at
         row.created_at = c.created_at
         row.updated_at = c.updated_at
 
@@ -214,6 +217,9 @@ class SqlConnectionRepository:
             last_error=row.last_error,
             generation=row.generation,
             query_string_auth=row.query_string_auth,
+            reconciled_through=row.reconciled_through,
+            webhooks_healthy=row.webhooks_healthy,
+            webhooks_checked_at=row.webhooks_checked_at,
         )
 
 

@@ -121,6 +121,12 @@ class OrderRepository(Protocol):
         `source_modified_at` is older than or equal to the stored one changes nothing."""
         ...
 
+    async def mark_deleted(
+        self, location_id: str, woocommerce_id: int, deleted: bool
+    ) -> Order | None:
+        """Mark an order trashed in the store (or restored); it is never removed."""
+        ...
+
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]: ...
     async def count(self, location_id: str) -> int: ...
 
@@ -152,8 +158,15 @@ class InboxRepository(Protocol):
 
     async def get(self, delivery_id: str) -> InboxDelivery | None: ...
     async def save(self, delivery: InboxDelivery) -> None: ...
-    async def list_unsent(self, received_before: datetime, limit: int) -> Sequence[InboxDelivery]:
-        """Pending deliveries that were stored but never handed to the broker."""
+    async def list_unsent(
+        self,
+        received_before: datetime,
+        limit: int,
+        *,
+        resend_sent_before: datetime | None = None,
+    ) -> Sequence[InboxDelivery]:
+        """Pending deliveries that were stored but never handed to the broker, and (with
+        `resend_sent_before`) those handed over before then but still not processed."""
         ...
 
     async def list_for_connection(

@@ -140,3 +140,36 @@ class StoreDirectory(Protocol):
     ) -> str:
         """The store's `/wc-auth/v1/authorize` URL for the key grant (scope read_write)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryMeta:
+    """What the receiver reads of a delivery body before storing it: the resource's id and
+    version (`date_modified_gmt`; None for `*.deleted` bodies, which carry only the id)."""
+
+    resource_id: int | None
+    date_modified_gmt: datetime | None
+
+
+class WebhookCodec(Protocol):
+    """Reads webhook deliveries exactly as the store sent them (never re-serialised)."""
+
+    def verify(self, body: bytes, signature: str | None, secret: str) -> bool:
+        """Constant-time check of base64(HMAC-SHA256(body, secret))."""
+        ...
+
+    def meta(self, body: bytes) -> DeliveryMeta:
+        """The id and version of the delivered resource; raises `UpstreamUndecodable`."""
+        ...
+
+    def order(self, body: bytes) -> StoreOrder:
+        """Raises `UpstreamUndecodable`."""
+        ...
+
+    def customer(self, body: bytes) -> StoreCustomer:
+        """Raises `UpstreamUndecodable`."""
+        ...
+
+    def deleted_id(self, body: bytes) -> int:
+        """The id of a `*.deleted` delivery; raises `UpstreamUndecodable`."""
+        ...

@@ -1,0 +1,303 @@
+"""Live sync: applying webhook deliveries and reconciliation through one idempotent path, and
+recording the workflow triggers exactly once.
+
+A delivery is processed by id from the inbox. Its effect and its new status are committed in
+one transaction, so a crash repeats the whole delivery or none of it; a repeated or stale
+delivery changes nothing because order and contact upserts refuse versions that are not newer,
+and a trigger is unique per (location, type, order).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from app.applying import Applier, NOT_YET_ORDERS
+from app.errors import UpstreamRejected, UpstreamUndecodable
+from app.policy import Policy, Ruled
+from app.ports.basics import Clock
+from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
+from app.ports.store import StoreAccess, StoreClient, WebhookCodec
+from domain.connection import Connection, ConnectionStatus
+from domain.crm import Order
+from domain.ids import new_id
+from domain.inbox import DeliveryStatus, InboxDelivery
+from domain.store import StoreOrder
+from domain.triggers import TriggerEvent, TriggerType
+
+log = logging.getLogger(__name__)
+
+PAID_STATUSES = frozenset({"processing", "completed"})
+# Reconciliation re-reads this much before its high-water mark: `modified_after` is exclusive
+# and clocks and commits are not perfectly ordered.
+OVERLAP = timedelta(minutes=10)
+
+TriggerFanout = Callable[[UnitOfWork, TriggerEvent], Awaitable[None]]
+
+
+async def no_fanout(uow: UnitOfWork, event: TriggerEvent) -> None:
+    """Record only; used where no workflow subscriber is wired."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: DeliveryStatus
+    note: str
+
+
+def access_of(connection: Connection) -> StoreAccess:
+    assert connection.credentials is not None
+    return StoreAccess(
+        connection.id, connection.store_url, connection.credentials, connection.query_string_auth
+    )
+
+
+class LiveSync:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        store: StoreClient,
+        codec: WebhookCodec,
+        policy: Policy,
+        applier: Applier,
+        fanout: TriggerFanout = no_fanout,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._store = store
+        self._codec = codec
+        self._policy = policy
+        self._applier = applier
+        self._fanout = fanout
+
+    # -- deliveries --------------------------------------------------------------------------
+
+    async def process(self, delivery_id: str) -> None:
+        async with self._uow() as uow:
+            delivery = await uow.inbox.get(delivery_id)
+            if delivery is None or delivery.status is not DeliveryStatus.PENDING:
+                return  # unknown, or already processed (a repeated message)
+            connection = await uow.connections.get(delivery.connection_id)
+            if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+                state = "gone" if connection is None else connection.status.value
+                outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
+            else:
+                try:
+                    outcome = await self._apply(uow, connection, delivery)
+                except UpstreamUndecodable as exc:
+                    outcome = Outcome(DeliveryStatus.FAILED, f"unreadable payload: {exc}")
+            await uow.inbox.save(
+                replace(
+                    delivery,
+                    status=outcome.status,
+                    processed_at=self._clock.now(),
+                    outcome=outcome.note[:500],
+                )
+            )
+            await uow.commit()
+
+    async def _apply(
+        self, uow: UnitOfWork, connection: Connection, delivery: InboxDelivery
+    ) -> Outcome:
+        resource, _, event = delivery.topic.partition(".")
+        settings = connection.sync_settings
+        if resource == "order":
+            if not settings.orders:
+                return Outcome(DeliveryStatus.IGNORED, "order sync is off")
+            if event == "deleted":
+                order_id = self._codec.deleted_id(delivery.body)
+                marked = await uow.orders.mark_deleted(connection.location_id, order_id, True)
+                note = "order marked deleted" if marked else "deleted order was never synced"
+                return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
+            order = self._codec.order(delivery.body)
+            return await self.apply_order(uow, connection, order, source="live")
+        if resource == "customer":
+            if not settings.contacts:
+                return Outcome(DeliveryStatus.IGNORED, "contact sync is off")
+            if event == "deleted":
+                return Outcome(DeliveryStatus.IGNORED, "customer deleted in the store; kept")
+            customer = self._codec.customer(delivery.body)
+            applied = await self._applier.apply_customer(uow, connection, customer)
+            for decision in applied.decisions:
+                await uow.decisions.add(decision)
+            if applied.skipped:
+                return Outcome(DeliveryStatus.IGNORED, applied.skipped_reason or "skipped")
+            changed = applied.contact is not None and applied.contact.changed
+            return Outcome(
+                DeliveryStatus.APPLIED if changed else DeliveryStatus.IGNORED,
+                "contact updated" if changed else "not newer than the stored contact",
+            )
+        return Outcome(DeliveryStatus.IGNORED, f"topic {delivery.topic!r} is not synced")
+
+    async def apply_order(
+        self, uow: UnitOfWork, connection: Connection, order: StoreOrder, *, source: str
+    ) -> Outcome:
+        """Apply one order from live sync or reconciliation, then its triggers."""
+        if order.status in NOT_YET_ORDERS:
+            return Outcome(DeliveryStatus.IGNORED, f"a {order.status} order is not an order yet")
+        settings = connection.sync_settings
+        applied = await self._applier.apply_order(
+            uow,
+            connection,
+            order,
+            contacts_on=settings.contacts,
+            with_order=True,
+            with_transactions=settings.transactions,
+            deleted=order.status == "trash",
+            log_mapping=False,
+        )
+        result = applied.order
+        if result is None or not result.changed:
+            return Outcome(DeliveryStatus.IGNORED, "not newer than the stored order")
+        fired = await self._triggers(
+            uow,
+            connection,
+            order,
+            result.value,
+            result.previous,
+            source=source,
+            first_seen=result.created,
+        )
+        note = "order created" if result.created else "order updated"
+        return Outcome(
+            DeliveryStatus.APPLIED, note + (f"; fired {', '.join(fired)}" if fired else "")
+        )
+
+    async def _triggers(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        order: StoreOrder,
+        stored: Order,
+        previous: Order | None,
+        *,
+        source: str,
+        first_seen: bool,
+    ) -> list[str]:
+        fired: list[str] = []
+        settings = connection.sync_settings
+        submitted = self._policy.order_submitted(
+            order, settings, source=source, first_seen=first_seen, agency_id=connection.agency_id
+        )
+        if submitted is not None and await self._record(
+            uow, connection, stored, TriggerType.ORDER_SUBMITTED, submitted
+        ):
+            fired.append(TriggerType.ORDER_SUBMITTED.value)
+        was_paid = previous is not None and (
+            previous.paid_at is not None or previous.store_status in PAID_STATUSES
+        )
+        paid = self._policy.payment_received(
+            order,
+            settings,
+            source=source,
+            was_paid=was_paid,
+            previous_status=None if previous is None else previous.store_status,
+            agency_id=connection.agency_id,
+        )
+        if paid is not None and await self._record(
+            uow, connection, stored, TriggerType.PAYMENT_RECEIVED, paid
+        ):
+            fired.append(TriggerType.PAYMENT_RECEIVED.value)
+        return fired
+
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        order: Order,
+        kind: TriggerType,
+        ruled: Ruled,
+    ) -> bool:
+        event = TriggerEvent(
+            id=new_id(),
+            location_id=connection.location_id,
+            connection_id=connection.id,
+            type=kind,
+            order_id=order.id,
+            contact_id=order.contact_id,
+            created_at=self._clock.now(),
+        )
+        if not await uow.triggers.add_if_new(event):
+            return False
+        await uow.decisions.add(
+            ruled.record(
+                connection_id=connection.id,
+                record_type="order",
+                record_id=str(order.woocommerce_order_id),
+                now=self._clock.now(),
+            )
+        )
+        await self._fanout(uow, event)
+        return True
+
+    # -- reconciliation ----------------------------------------------------------------------
+
+    async def reconcile(self, connection_id: str) -> int:
+        """Apply whatever the webhooks missed: orders modified since the high-water mark (with
+        an overlap) and, when contacts are synced, every customer. Returns the repairs made."""
+        async with self._uow() as uow:
+            connection = await uow.connections.get(connection_id)
+        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+            return 0
+        started = self._clock.now()
+        since = (connection.reconciled_through or connection.created_at) - OVERLAP
+        access = access_of(connection)
+        repairs = 0
+        high_water = connection.reconciled_through
+        try:
+            if connection.sync_settings.orders:
+                async for page in self._store.orders(access, modified_after=since):
+                    async with self._uow() as uow:
+                        live = await uow.connections.get(connection_id)
+                        if live is None or live.status is not ConnectionStatus.ACTIVE:
+                            return repairs
+                        for order in page.items:
+                            outcome = await self.apply_order(uow, live, order, source="reconcile")
+                            repairs += outcome.status is DeliveryStatus.APPLIED
+                            modified = order.date_modified_gmt
+                            if modified is not None and (
+                                high_water is None or modified > high_water
+                            ):
+                                high_water = modified
+                        await uow.commit()
+            if connection.sync_settings.contacts:
+                async for customers in self._store.customers(access):
+                    async with self._uow() as uow:
+                        for customer in customers.items:
+                            applied = await self._applier.apply_customer(uow, connection, customer)
+                            repairs += bool(applied.contact and applied.contact.changed)
+                        await uow.commit()
+        except UpstreamRejected as exc:
+            await self.needs_reconnect(connection_id, exc)
+            return repairs
+        async with self._uow() as uow:
+            live = await uow.connections.get(connection_id)
+            if live is not None and live.status is ConnectionStatus.ACTIVE:
+                mark = _later(high_water, None)
+                await uow.connections.save(replace(live, reconciled_through=mark or started))
+                await uow.commit()
+        if repairs:
+            log.info("reconciliation repaired %d records", repairs)
+        return repairs
+
+    async def needs_reconnect(self, connection_id: str, exc: UpstreamRejected) -> None:
+        """The store refused our keys: stop syncing until the merchant reconnects."""
+        async with self._uow() as uow:
+            live = await uow.connections.get(connection_id)
+            if live is not None and live.status is ConnectionStatus.ACTIVE:
+                await uow.connections.save(
+                    live.require_reconnect(exc.store_message, self._clock.now())
+                )
+                await uow.commit()
+        log.warning("the store refused the keys; the connection needs a reconnect: %s", exc)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)

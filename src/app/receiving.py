@@ -1,0 +1,172 @@
+"""The webhook receiver's use case: verify, store in the inbox, acknowledge, hand to a worker.
+
+The inbox is the source of truth. A delivery is stored (and deduplicated) in the transaction
+that makes it visible, before the store hears 200; sending its id to the broker happens after
+the commit, and a delivery whose send failed (Redis down) is picked up by the sweeper.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUndecodable
+from app.ports.basics import Clock, JobQueue
+from app.ports.persistence import UnitOfWorkFactory
+from app.ports.store import WebhookCodec
+from app.tasks import DELIVERY_PROCESS
+from domain.connection import ConnectionStatus
+from domain.ids import new_id
+from domain.inbox import DeliveryStatus, InboxDelivery
+
+log = logging.getLogger(__name__)
+
+_PING = re.compile(rb"^webhook_id=\d+$")
+# A delivery whose message was sent but not processed after this long is sent again.
+RESEND_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    connection_id: str
+    body: bytes
+    topic: str | None
+    signature: str | None
+    webhook_id: str | None = None
+    delivery_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """`stored` is False for a ping or a duplicate; both are still acknowledged with 200."""
+
+    kind: str  # "ping" | "stored" | "duplicate"
+    delivery_id: str | None = None
+
+
+def is_ping(incoming: Incoming) -> bool:
+    return incoming.signature is None and _PING.match(incoming.body.strip()) is not None
+
+
+def dedupe_key(
+    resource: str, event: str, resource_id: int | None, version: str | None, delivery_id: str | None
+) -> str:
+    """Deliveries of the same resource version are the same delivery, whatever their topic
+    (created and updated often carry identical data). Deletions and restorations have no
+    version in the body, so the store's delivery id (unique per webhook and second) stands in.
+    """
+    if version is None:
+        return f"{resource}:{resource_id}:{event}:{delivery_id or new_id()}"
+    return f"{resource}:{resource_id}:{version}"
+
+
+class Receiving:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, codec: WebhookCodec, queue: JobQueue
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._codec = codec
+        self._queue = queue
+
+    async def receive(self, incoming: Incoming) -> Received:
+        async with self._uow() as uow:
+            connection = await uow.connections.get(incoming.connection_id)
+        if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
+            raise NotFound("unknown webhook endpoint")
+        if is_ping(incoming):
+            return Received("ping")
+        if incoming.signature is None:
+            raise Unauthenticated("the delivery has no X-WC-Webhook-Signature")
+        secret = connection.webhook_secret
+        if secret is None or not self._codec.verify(incoming.body, incoming.signature, secret):
+            raise Unauthenticated("the delivery's signature does not match")
+        topic = (incoming.topic or "").strip()
+        resource, _, event = topic.partition(".")
+        now = self._clock.now()
+        try:
+            meta = self._codec.meta(incoming.body)
+        except UpstreamUndecodable as exc:
+            await self._keep_invalid(incoming, topic, str(exc))
+            raise BadPayload(f"the delivery body is not readable JSON: {exc}") from None
+        version = meta.date_modified_gmt.isoformat() if meta.date_modified_gmt else None
+        delivery = InboxDelivery(
+            id=new_id(),
+            connection_id=connection.id,
+            dedupe_key=dedupe_key(
+                resource or "unknown", event, meta.resource_id, version, incoming.delivery_id
+            ),
+            topic=topic or "unknown",
+            resource=resource or "unknown",
+            resource_id=meta.resource_id,
+            date_modified_gmt=meta.date_modified_gmt,
+            body=incoming.body,
+            received_at=now,
+            enqueued_at=now,
+            webhook_id=_int(incoming.webhook_id),
+            delivery_id=(incoming.delivery_id or "")[:64] or None,
+        )
+        async with self._uow() as uow:
+            stored = await uow.inbox.add_if_new(delivery)
+            await uow.commit()
+        if not stored:
+            return Received("duplicate")
+        await self.send(delivery)
+        return Received("stored", delivery.id)
+
+    async def send(self, delivery: InboxDelivery) -> None:
+        """Hand the delivery to a worker; when the broker is down, leave it to the sweeper."""
+        try:
+            await self._queue.enqueue(DELIVERY_PROCESS, delivery.id)
+        except Exception as exc:
+            log.warning("delivery %s stored but not sent to a worker: %s", delivery.id, exc)
+            async with self._uow() as uow:
+                current = await uow.inbox.get(delivery.id)
+                if current is not None and current.status is DeliveryStatus.PENDING:
+                    await uow.inbox.save(replace(current, enqueued_at=None))
+                    await uow.commit()
+
+    async def _keep_invalid(self, incoming: Incoming, topic: str, reason: str) -> None:
+        now = self._clock.now()
+        resource = topic.partition(".")[0] or "unknown"
+        delivery = InboxDelivery(
+            id=new_id(),
+            connection_id=incoming.connection_id,
+            dedupe_key=f"invalid:{new_id()}",
+            topic=topic or "unknown",
+            resource=resource,
+            resource_id=None,
+            date_modified_gmt=None,
+            body=incoming.body,
+            received_at=now,
+            status=DeliveryStatus.INVALID,
+            processed_at=now,
+            outcome=reason[:500],
+        )
+        async with self._uow() as uow:
+            await uow.inbox.add_if_new(delivery)
+            await uow.commit()
+
+    async def sweep(self, *, older_than_s: float = 2.0, limit: int = 500) -> int:
+        """Send deliveries that were stored but never reached a worker; returns how many."""
+        now = self._clock.now()
+        cutoff = now - timedelta(seconds=older_than_s)
+        async with self._uow() as uow:
+            unsent = list(
+                await uow.inbox.list_unsent(cutoff, limit, resend_sent_before=now - RESEND_AFTER)
+            )
+            for delivery in unsent:
+                await uow.inbox.save(replace(delivery, enqueued_at=self._clock.now()))
+            await uow.commit()
+        for delivery in unsent:
+            await self.send(delivery)
+        return len(unsent)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
