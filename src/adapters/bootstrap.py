@@ -19,6 +19,7 @@ from adapters.services import Services, build_services
 from adapters.settings import Secrets, Settings, resolve_secrets
 from adapters.store_directory import WooCommerceDirectory
 from adapters.woocommerce import WooCommerceClient
+from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from app.ports.basics import Cipher, Clock, JobQueue
 from app.ports.rules import RULE_SET_IDS
 
@@ -51,6 +52,7 @@ class Container:
             clock=self.clock,
             store=self.store,
             directory=WooCommerceDirectory(allow_private_stores=self.settings.allow_private_stores),
+            codec=WooCommerceWebhookCodec(),
             rules=self.rules,
             queue=self.job_queue,
             public_url=self.settings.public_url,

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from app.applying import Applier
 from app.connecting import Connecting
 from app.importing import ImportRunner
+from app.live_sync import LiveSync
 from app.policy import Policy
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWorkFactory
 from app.ports.rules import RuleSource
-from app.ports.store import StoreClient, StoreDirectory
+from app.ports.store import StoreClient, StoreDirectory, WebhookCodec
 from app.queries import Queries
+from app.receiving import Receiving
 from app.tenancy import Tenancy
 from app.webhooks_registry import WebhookRegistrar
 
@@ -26,6 +28,8 @@ class Services:
     webhooks: WebhookRegistrar
     policy: Policy
     applier: Applier
+    receiving: Receiving
+    live_sync: LiveSync
 
 
 def build_services(
@@ -34,6 +38,7 @@ def build_services(
     clock: Clock,
     store: StoreClient,
     directory: StoreDirectory,
+    codec: WebhookCodec,
     rules: RuleSource,
     queue: JobQueue,
     public_url: str,
@@ -61,4 +66,6 @@ def build_services(
         webhooks=webhooks,
         policy=policy,
         applier=applier,
+        receiving=Receiving(uow, clock, codec, queue),
+        live_sync=LiveSync(uow, clock, store, codec, policy, applier),
     )

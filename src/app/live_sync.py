@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from app.applying import Applier, NOT_YET_ORDERS
+from app.applying import NOT_YET_ORDERS, Applier
 from app.errors import UpstreamRejected, UpstreamUndecodable
 from app.policy import Policy, Ruled
 from app.ports.basics import Clock

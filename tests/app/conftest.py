@@ -11,6 +11,7 @@ import pytest
 
 from adapters.rules_yaml.source import FileRuleSource
 from adapters.services import Services, build_services
+from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from app.auth import ADMIN
 from app.errors import ValidationFailed
 from app.fake_store import FakeStoreClient
@@ -81,6 +82,7 @@ def world(rules: FileRuleSource) -> World:
         clock=uow.clock,
         store=store,
         directory=FakeDirectory(),
+        codec=WooCommerceWebhookCodec(),
         rules=rules,
         queue=queue,
         public_url="https://crm.example.com",

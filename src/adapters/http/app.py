@@ -17,8 +17,10 @@ from adapters.http.crm import CrmController
 from adapters.http.deps import provide_principal
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.health import HealthController
+from adapters.http.metrics import MetricsController
 from adapters.http.rules import RulesController
 from adapters.http.tenancy import TenancyController
+from adapters.http.webhooks import WebhookReceiverController
 from adapters.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -53,6 +55,8 @@ def create_app(
             CrmController,
             RulesController,
             KeyGrantController,
+            WebhookReceiverController,
+            MetricsController,
         ],
         dependencies={"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,

@@ -1,0 +1,258 @@
+"""Live sync over fakes: webhook deliveries applied once, triggers fired exactly once."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters.woocommerce.signatures import sign_webhook_body
+from app.auth import ADMIN
+from app.errors import BadPayload, NotFound, Unauthenticated
+from app.receiving import Incoming
+from domain.connection import Connection
+from domain.crm import CrmOrderStatus
+from domain.inbox import DeliveryStatus
+from tests.app.conftest import World
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def order_body(
+    oid: int,
+    *,
+    status: str = "pending",
+    paid: datetime | None = None,
+    modified: datetime = T0,
+    customer_id: int = 0,
+    email: str = "guest@example.com",
+    first: str = "Gus",
+) -> bytes:
+    fmt = "%Y-%m-%dT%H:%M:%S"
+    payload = {
+        "id": oid,
+        "number": str(oid),
+        "status": status,
+        "currency": "USD",
+        "total": "30.00",
+        "customer_id": customer_id,
+        "billing": {"first_name": first, "last_name": "Guest", "email": email, "phone": ""},
+        "payment_method": "bacs",
+        "payment_method_title": "Bank transfer",
+        "date_created_gmt": T0.strftime(fmt),
+        "date_modified_gmt": modified.strftime(fmt),
+        "date_paid_gmt": paid.strftime(fmt) if paid else None,
+        "refunds": [],
+    }
+    return json.dumps(payload, separators=(",", ":")).replace("/", "\\/").encode()
+
+
+async def deliver(
+    world: World, connection: Connection, topic: str, body: bytes, signature: str | None = None
+) -> None:
+    secret = connection.webhook_secret or ""
+    incoming = Incoming(
+        connection.id,
+        body,
+        topic,
+        signature if signature is not None else sign_webhook_body(body, secret),
+    )
+    await world.services.receiving.receive(incoming)
+
+
+async def drain(world: World) -> None:
+    """Play the worker: process every queued delivery id."""
+    while world.queue.sent:
+        task, entity_id = world.queue.sent.pop(0)
+        if task == "webhooks.process":
+            await world.services.live_sync.process(entity_id)
+        else:
+            await world.services.importer.run(entity_id)
+
+
+async def live(world: World) -> tuple[str, Connection]:
+    _agency, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    await drain(world)
+    return location, connection
+
+
+async def triggers(world: World, location: str) -> list[str]:
+    async with world.uow() as uow:
+        page = await uow.triggers.list(location, cursor=None, limit=100)
+    return sorted(t.type.value for t in page.items)
+
+
+async def test_a_new_guest_order_fires_order_submitted_then_payment_received_once(
+    world: World,
+) -> None:
+    location, connection = await live(world)
+    await deliver(world, connection, "order.created", order_body(500))
+    await drain(world)
+    assert await triggers(world, location) == ["order_submitted"]
+    paid_at = T0 + timedelta(minutes=5)
+    await deliver(
+        world,
+        connection,
+        "order.updated",
+        order_body(500, status="processing", paid=paid_at, modified=paid_at),
+    )
+    await drain(world)
+    assert await triggers(world, location) == ["order_submitted", "payment_received"]
+
+
+async def test_duplicated_shuffled_and_stale_deliveries_converge_without_double_triggers(
+    world: World,
+) -> None:
+    location, connection = await live(world)
+    t1, t2, t3 = (T0 + timedelta(minutes=n) for n in (1, 2, 3))
+    versions = [
+        ("order.created", order_body(600, modified=t1)),
+        ("order.updated", order_body(600, status="processing", paid=t2, modified=t2)),
+        ("order.updated", order_body(600, status="completed", paid=t2, modified=t3)),
+    ]
+    sends = versions * 3
+    random.Random(4).shuffle(sends)
+    for topic, body in sends:
+        await deliver(world, connection, topic, body)
+        await drain(world)
+    await deliver(world, connection, "order.updated", order_body(600, modified=T0))  # stale
+    await drain(world)
+    async with world.uow() as uow:
+        stored = await uow.orders.get_by_woocommerce_id(location, 600)
+    assert stored is not None
+    assert stored.store_status == "completed"
+    assert stored.status is CrmOrderStatus.COMPLETED
+    assert await triggers(world, location) == ["order_submitted", "payment_received"]
+
+
+async def test_imported_orders_never_fire_order_submitted(world: World) -> None:
+    from tests.app.conftest import order
+
+    world.store.orders_ = [order(700, status="pending", paid=False)]
+    location, connection = await live(world)
+    assert await triggers(world, location) == []
+    paid_at = T0 + timedelta(hours=1)
+    await deliver(
+        world,
+        connection,
+        "order.updated",
+        order_body(700, status="processing", paid=paid_at, modified=paid_at),
+    )
+    await drain(world)
+    assert await triggers(world, location) == ["payment_received"]
+
+
+async def test_order_sync_off_means_the_next_order_is_not_applied(world: World) -> None:
+    location, connection = await live(world)
+    await world.services.connecting.set_sync_settings(ADMIN, connection.id, {"orders": False})
+    await deliver(world, connection, "order.created", order_body(800))
+    await drain(world)
+    async with world.uow() as uow:
+        assert await uow.orders.count(location) == 0
+    assert await triggers(world, location) == []
+
+
+async def test_contact_sync_off_still_creates_the_orders_contact(world: World) -> None:
+    location, connection = await live(world)
+    await world.services.connecting.set_sync_settings(ADMIN, connection.id, {"contacts": False})
+    await deliver(
+        world, connection, "order.created", order_body(900, customer_id=42, email="reg@example.com")
+    )
+    await drain(world)
+    async with world.uow() as uow:
+        contact = await uow.contacts.resolve(
+            location, woocommerce_customer_id=42, email=None, phone=None
+        )
+    assert contact is not None
+
+
+async def test_a_later_guest_order_does_not_change_the_guest_contact(world: World) -> None:
+    location, connection = await live(world)
+    await deliver(world, connection, "order.created", order_body(1000, first="Alice"))
+    await deliver(
+        world,
+        connection,
+        "order.created",
+        order_body(1001, first="Mallory", modified=T0 + timedelta(minutes=1)),
+    )
+    await drain(world)
+    async with world.uow() as uow:
+        contacts = (await uow.contacts.list(location, cursor=None, limit=10)).items
+    assert [c.first_name for c in contacts] == ["Alice"]
+
+
+async def test_a_trashed_order_is_marked_not_lost_and_comes_back_on_restore(
+    world: World,
+) -> None:
+    location, connection = await live(world)
+    await deliver(world, connection, "order.created", order_body(1100))
+    await deliver(world, connection, "order.deleted", b'{"id":1100}')
+    await drain(world)
+    async with world.uow() as uow:
+        trashed = await uow.orders.get_by_woocommerce_id(location, 1100)
+    assert trashed is not None
+    assert trashed.deleted
+    await deliver(
+        world, connection, "order.restored", order_body(1100, modified=T0 + timedelta(minutes=9))
+    )
+    await drain(world)
+    async with world.uow() as uow:
+        restored = await uow.orders.get_by_woocommerce_id(location, 1100)
+    assert restored is not None
+    assert not restored.deleted
+
+
+async def test_the_receiver_refuses_bad_deliveries_and_keeps_unreadable_ones(
+    world: World,
+) -> None:
+    location, connection = await live(world)
+    body = order_body(1200)
+    with pytest.raises(Unauthenticated):
+        await deliver(world, connection, "order.created", body, signature="bm9wZQ==")
+    with pytest.raises(Unauthenticated):
+        await world.services.receiving.receive(Incoming(connection.id, body, "order.created", None))
+    junk = b"not json at all"
+    with pytest.raises(BadPayload):
+        await deliver(world, connection, "order.created", junk)
+    async with world.uow() as uow:
+        kept = await uow.inbox.list_for_connection(connection.id, limit=10)
+        assert await uow.orders.count(location) == 0
+    assert [d.status for d in kept] == [DeliveryStatus.INVALID]
+    assert kept[0].body == junk
+
+
+async def test_pings_are_acknowledged_and_unknown_connections_answer_not_found(
+    world: World,
+) -> None:
+    _location, connection = await live(world)
+    ping = await world.services.receiving.receive(
+        Incoming(connection.id, b"webhook_id=12", None, None)
+    )
+    assert ping.kind == "ping"
+    with pytest.raises(NotFound):
+        await world.services.receiving.receive(Incoming("nope", b"webhook_id=1", None, None))
+    await world.services.connecting.disconnect(ADMIN, connection.id)
+    with pytest.raises(NotFound):
+        await deliver(world, connection, "order.created", order_body(1))
+
+
+async def test_reconciliation_applies_what_webhooks_missed(world: World) -> None:
+    from tests.app.conftest import order
+
+    location, connection = await live(world)
+    world.uow.clock.advance(hours=1)
+    world.store.orders_ = [
+        order(1300, status="pending", modified=world.uow.clock.now(), paid=False),
+        order(1301, status="completed", modified=world.uow.clock.now()),
+    ]
+    repaired = await world.services.live_sync.reconcile(connection.id)
+    assert repaired == 2
+    assert await triggers(world, location) == [
+        "order_submitted",
+        "order_submitted",
+        "payment_received",
+    ]
+    assert await world.services.live_sync.reconcile(connection.id) == 0
