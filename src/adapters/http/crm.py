@@ -99,7 +99,7 @@ class CrmController(Controller):
         principal: Principal,
         connection_id: str,
         paging: tuple[int, str | None],
-        outcome: str | None = Parameter(query="outcome", default=None),
+        outcome: str | None = Parameter(default=None),
     ) -> DecisionPage:
         if outcome is not None and outcome not in OUTCOMES:
             raise ValidationFailed(

@@ -33,7 +33,7 @@ async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 def page_params(
-    limit: int = Parameter(query="limit", default=50, description="page size, 1 to 500"),
+    limit: int = Parameter(default=50, description="page size, 1 to 500"),
     cursor: str | None = Parameter(
         query="cursor", default=None, description="from a previous page"
     ),
