@@ -13,7 +13,11 @@ from adapters.persistence.database import create_engine, session_factory
 from adapters.persistence.migrate import upgrade_async
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.settings import Secrets, Settings, resolve_secrets
+from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
+from adapters.worker.inprocess import InProcessJobQueue
 from app.ports.basics import Cipher, Clock
+
+WorkerQueue = InProcessJobQueue | DramatiqJobQueue
 
 
 @dataclass
@@ -25,6 +29,9 @@ class Container:
     engine: AsyncEngine
     clock: Clock
     cipher: Cipher
+    job_queue: WorkerQueue
+    """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else the in-process worker's queue
+    (whose consumers `serve` starts; see `adapters.worker.runtime`)."""
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self._sessions, self.cipher, self.clock)
@@ -40,8 +47,17 @@ class Container:
             return False
         return True
 
+    async def redis_ready(self) -> bool | None:
+        """Whether Redis answers; None when the service runs without Redis."""
+        if isinstance(self.job_queue, DramatiqJobQueue):
+            return await self.job_queue.ping()
+        return None
+
     async def close(self) -> None:
-        await self.engine.dispose()
+        try:
+            await self.job_queue.close()
+        finally:
+            await self.engine.dispose()
 
 
 async def bootstrap(settings: Settings | None = None, *, migrate: bool | None = None) -> Container:
@@ -60,4 +76,11 @@ async def bootstrap(settings: Settings | None = None, *, migrate: bool | None = 
         engine=create_engine(settings.database_url),
         clock=SystemClock(),
         cipher=FernetCipher(secrets.secret_key),
+        job_queue=_job_queue(settings),
     )
+
+
+def _job_queue(settings: Settings) -> WorkerQueue:
+    if settings.redis_url is not None:
+        return DramatiqJobQueue(make_broker(settings.redis_url))
+    return InProcessJobQueue()

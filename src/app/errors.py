@@ -95,3 +95,10 @@ class UpstreamRequestInvalid(UpstreamError):
     """The store said our request was malformed (400 `rest_invalid_param`): a bug on our side."""
 
     code = "store_request_invalid"
+
+
+class JobQueueUnavailable(AppError):
+    """The broker did not take a message (Redis unreachable). What the job needs is already in
+    the database, so the caller may carry on: a sweeper or the next start sends it later."""
+
+    code = "queue_unavailable"
