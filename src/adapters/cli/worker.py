@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
     # Dramatiq forks the worker processes and forwards SIGTERM/SIGINT to them; each finishes
     # its running tasks (up to the timeout), requeues what it prefetched, and exits.
-    dramatiq_args = dramatiq_cli.make_argument_parser().parse_args(
+    # Dramatiq's CLI functions are unannotated, hence the ignores.
+    dramatiq_args = dramatiq_cli.make_argument_parser().parse_args(  # type: ignore[no-untyped-call]
         [
             args.entry,
             "--processes",
@@ -73,5 +74,5 @@ def run(args: argparse.Namespace) -> int:
             str(round(args.shutdown_timeout * 1000)),
         ]
     )
-    code: int = dramatiq_cli.main(dramatiq_args)
+    code: int = dramatiq_cli.main(dramatiq_args)  # type: ignore[no-untyped-call]
     return code
