@@ -20,8 +20,12 @@ from adapters.settings import Secrets, Settings, resolve_secrets
 from adapters.store_directory import WooCommerceDirectory
 from adapters.woocommerce import WooCommerceClient
 from adapters.woocommerce.codec import WooCommerceWebhookCodec
-from app.ports.basics import Cipher, Clock, JobQueue
+from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
+from adapters.worker.inprocess import InProcessJobQueue
+from app.ports.basics import Cipher, Clock
 from app.ports.rules import RULE_SET_IDS
+
+WorkerQueue = InProcessJobQueue | DramatiqJobQueue
 
 
 @dataclass
@@ -36,7 +40,9 @@ class Container:
     http: httpx.AsyncClient
     store: WooCommerceClient
     rules: FileRuleSource
-    job_queue: JobQueue
+    job_queue: WorkerQueue
+    """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else the in-process worker's queue
+    (whose consumers `serve` starts; see `adapters.worker.runtime`)."""
     import_concurrency: int | None = field(default=None)
 
     def __post_init__(self) -> None:
@@ -68,9 +74,16 @@ class Container:
             return False
         return True
 
+    async def redis_ready(self) -> bool | None:
+        """Whether Redis answers; None when the service runs without Redis."""
+        if isinstance(self.job_queue, DramatiqJobQueue):
+            return await self.job_queue.ping()
+        return None
+
     async def close(self) -> None:
         self.rules.stop()
         try:
+            await self.job_queue.close()
             await self.http.aclose()
         finally:
             await self.engine.dispose()
@@ -88,7 +101,7 @@ async def bootstrap(
     settings: Settings | None = None,
     *,
     migrate: bool | None = None,
-    job_queue: JobQueue | None = None,
+    job_queue: WorkerQueue | None = None,
     watch_rules: bool = True,
 ) -> Container:
     """Build the container from `settings` (the environment by default).
@@ -118,3 +131,9 @@ async def bootstrap(
         rules=rules,
         job_queue=job_queue or _job_queue(settings),
     )
+
+
+def _job_queue(settings: Settings) -> WorkerQueue:
+    if settings.redis_url is not None:
+        return DramatiqJobQueue(make_broker(settings.redis_url))
+    return InProcessJobQueue()

@@ -114,3 +114,10 @@ class UpstreamUndecodable(UpstreamError):
     a shape we cannot read). Permanent for that record; pages report bad records instead."""
 
     code = "store_record_undecodable"
+
+
+class JobQueueUnavailable(AppError):
+    """The broker did not take a message (Redis unreachable). What the job needs is already in
+    the database, so the caller may carry on: a sweeper or the next start sends it later."""
+
+    code = "queue_unavailable"

@@ -21,6 +21,9 @@ class HealthController(Controller):
     async def readyz(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
         container: Container = request.app.state.container
         checks = {"database": await container.database_ready()}
+        redis = await container.redis_ready()
+        if redis is not None:
+            checks["redis"] = redis
         ready = all(checks.values())
         return Response(
             {"status": "ready" if ready else "not_ready", "checks": checks},

@@ -1,0 +1,78 @@
+"""`wooconnect worker`: Dramatiq worker processes on Redis (production; scale out with more)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from adapters.settings import Settings, SettingsError
+
+ENTRY = "adapters.worker.dramatiq_app:broker"
+
+# Seconds a stopping worker gives running tasks before it exits; their messages go back to
+# the queue and their jobs resume from the last checkpoint. Below the 30 s most process
+# managers (Docker, Kubernetes) wait after SIGTERM before they kill.
+SHUTDOWN_TIMEOUT_S = 25
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "worker", help="run background workers on Redis (needs WOOCONNECT_REDIS_URL)"
+    )
+    parser.add_argument("--processes", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="tasks run at once per process (default: 4; tasks wait mostly on the network)",
+    )
+    parser.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=SHUTDOWN_TIMEOUT_S,
+        help=f"seconds running tasks get to finish on SIGTERM (default: {SHUTDOWN_TIMEOUT_S})",
+    )
+    # The Dramatiq entry module; tests point it at one with their own handlers.
+    parser.add_argument("--entry", default=ENTRY, help=argparse.SUPPRESS)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the settings, then hand over to Dramatiq's process manager until SIGTERM/SIGINT."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"wooconnect: {exc}", file=sys.stderr)
+        return 2
+    if settings.redis_url is None:
+        print(
+            "wooconnect: `worker` needs WOOCONNECT_REDIS_URL (e.g. redis://127.0.0.1:6379/0); "
+            "without Redis, `wooconnect serve` runs the worker in-process.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.processes < 1 or args.threads < 1 or args.shutdown_timeout <= 0:
+        print(
+            "wooconnect: --processes, --threads and --shutdown-timeout must be positive",
+            file=sys.stderr,
+        )
+        return 2
+
+    from dramatiq import cli as dramatiq_cli
+
+    # Dramatiq forks the worker processes and forwards SIGTERM/SIGINT to them; each finishes
+    # its running tasks (up to the timeout), requeues what it prefetched, and exits.
+    # Dramatiq's CLI functions are unannotated, hence the ignores.
+    dramatiq_args = dramatiq_cli.make_argument_parser().parse_args(  # type: ignore[no-untyped-call]
+        [
+            args.entry,
+            "--processes",
+            str(args.processes),
+            "--threads",
+            str(args.threads),
+            "--worker-shutdown-timeout",
+            str(round(args.shutdown_timeout * 1000)),
+        ]
+    )
+    code: int = dramatiq_cli.main(dramatiq_args)  # type: ignore[no-untyped-call]
+    return code

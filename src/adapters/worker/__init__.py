@@ -1,0 +1,1 @@
+"""Background work: task handlers, the in-process and Dramatiq workers, periodic jobs."""
