@@ -17,18 +17,20 @@ class KeyGrantController(Controller):
     tags = ["woocommerce"]
 
     @post(
-        "/callback/{state:str}",
+        "/callback/{grant_state:str}",
         operation_id="keyGrantCallback",
         summary="Where the store sends the keys after the merchant approves (no bearer token)",
         status_code=HTTP_200_OK,
         security=[],
     )
-    async def callback(self, request: Request[Any, Any, Any], state: str) -> dict[str, str]:
+    async def callback(self, request: Request[Any, Any, Any], grant_state: str) -> dict[str, str]:
         body = await request.body()
         try:
             grant = decode_key_grant(body)
         except KeyGrantInvalid as exc:
             raise ValidationFailed(str(exc), {"body": str(exc)}) from None
-        connection = await container_of(request).services.connecting.accept_key_grant(state, grant)
+        connection = await container_of(request).services.connecting.accept_key_grant(
+            grant_state, grant
+        )
         # Exactly 200, or the store deletes the key it just made.
         return {"status": connection.status.value}

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from adapters.http.deps import container_of
+from adapters.http.deps import Caller, container_of
 from adapters.http.schemas import (
     ConnectionOut,
     CredentialsIn,
@@ -18,7 +18,6 @@ from adapters.http.schemas import (
     WebhooksOut,
     iso,
 )
-from app.auth import Principal
 from domain.connection import Connection, ImportSelection
 
 
@@ -46,7 +45,7 @@ class ConnectionController(Controller):
     async def start(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         location_id: str,
         data: StoreUrlIn,
     ) -> ConnectionOut:
@@ -63,7 +62,7 @@ class ConnectionController(Controller):
     async def credentials(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         connection_id: str,
         data: CredentialsIn,
     ) -> ConnectionOut:
@@ -81,7 +80,7 @@ class ConnectionController(Controller):
     async def set_import(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         connection_id: str,
         data: ImportSelectionIn,
     ) -> ConnectionOut:
@@ -99,7 +98,7 @@ class ConnectionController(Controller):
     async def set_sync(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         connection_id: str,
         data: SyncSettingsIn,
     ) -> ConnectionOut:
@@ -117,7 +116,7 @@ class ConnectionController(Controller):
     async def patch_sync(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         connection_id: str,
         data: SyncSettingsPatch,
     ) -> ConnectionOut:
@@ -133,14 +132,14 @@ class ConnectionController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def activate(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.activate(principal, connection_id))
 
     @get("/connections/{connection_id:str}", operation_id="getConnection", summary="A connection")
     async def get_connection(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.get(principal, connection_id))
@@ -151,7 +150,7 @@ class ConnectionController(Controller):
         summary="The location's live connection",
     )
     async def location_connection(
-        self, request: Request[Any, Any, Any], principal: Principal, location_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, location_id: str
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.live_for_location(principal, location_id))
@@ -163,7 +162,7 @@ class ConnectionController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def rerun(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.rerun_import(principal, connection_id))
@@ -175,6 +174,6 @@ class ConnectionController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def disconnect(
-        self, request: Request[Any, Any, Any], principal: Principal, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
     ) -> None:
         await container_of(request).services.connecting.disconnect(principal, connection_id)

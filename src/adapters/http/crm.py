@@ -8,7 +8,7 @@ from litestar import Controller, Request, get
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from adapters.http.deps import container_of, page_params
+from adapters.http.deps import Caller, container_of, page_params
 from adapters.http.schemas import (
     ContactOut,
     ContactPage,
@@ -21,7 +21,6 @@ from adapters.http.schemas import (
     TriggerOut,
     TriggerPage,
 )
-from app.auth import Principal
 from app.errors import ValidationFailed
 
 OUTCOMES = {"skipped", "imported", "mapped", "refused", "allowed", "fire", "no_fire"}
@@ -36,7 +35,7 @@ class CrmController(Controller):
     async def contacts(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         location_id: str,
         paging: tuple[int, str | None],
     ) -> ContactPage:
@@ -50,7 +49,7 @@ class CrmController(Controller):
     async def orders(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         location_id: str,
         paging: tuple[int, str | None],
     ) -> OrderPage:
@@ -64,7 +63,7 @@ class CrmController(Controller):
     async def transactions(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         location_id: str,
         paging: tuple[int, str | None],
     ) -> TransactionPage:
@@ -78,7 +77,7 @@ class CrmController(Controller):
     async def triggers(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         location_id: str,
         paging: tuple[int, str | None],
     ) -> TriggerPage:
@@ -96,7 +95,7 @@ class CrmController(Controller):
     async def decisions(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
+        principal: Caller,
         connection_id: str,
         paging: tuple[int, str | None],
         outcome: str | None = Parameter(default=None),

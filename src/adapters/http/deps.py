@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from adapters.bootstrap import Container
@@ -12,6 +13,9 @@ from app.auth import Principal, authenticate
 from app.errors import ValidationFailed
 
 MAX_LIMIT = 500
+
+# The authenticated caller, provided by `provide_principal` to every handler that names it.
+Caller = NamedDependency[Principal]
 
 
 def container_of(request: Request[Any, Any, Any]) -> Container:

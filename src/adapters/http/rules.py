@@ -8,8 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.deps import container_of
-from app.auth import Principal
+from adapters.http.deps import Caller, container_of
 from app.errors import ValidationFailed
 from domain.rules.errors import FactsError, UnknownRuleSet
 from domain.rules.facts import flatten_facts
@@ -27,7 +26,7 @@ class RulesController(Controller):
 
     @get("/", operation_id="listRules", summary="The loaded rule sets, their version and state")
     async def list_rules(
-        self, request: Request[Any, Any, Any], principal: Principal
+        self, request: Request[Any, Any, Any], principal: Caller
     ) -> dict[str, Any]:
         source = container_of(request).rules
         book = source.current()
@@ -50,7 +49,7 @@ class RulesController(Controller):
         status_code=HTTP_200_OK,
     )
     async def evaluate(
-        self, request: Request[Any, Any, Any], principal: Principal, data: EvaluateIn
+        self, request: Request[Any, Any, Any], principal: Caller, data: EvaluateIn
     ) -> dict[str, Any]:
         agency_id = data.agency_id
         if principal.agency_id is not None:

@@ -6,9 +6,8 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 
-from adapters.http.deps import container_of
+from adapters.http.deps import Caller, container_of
 from adapters.http.schemas import AgencyOut, ApiKeyOut, LocationOut, NameIn
-from app.auth import Principal
 
 
 class TenancyController(Controller):
@@ -17,21 +16,21 @@ class TenancyController(Controller):
 
     @post("/agencies", operation_id="createAgency", summary="Create an agency (admin)")
     async def create_agency(
-        self, request: Request[Any, Any, Any], principal: Principal, data: NameIn
+        self, request: Request[Any, Any, Any], principal: Caller, data: NameIn
     ) -> AgencyOut:
         agency = await container_of(request).services.tenancy.create_agency(principal, data.name)
         return AgencyOut.of(agency)
 
     @get("/agencies", operation_id="listAgencies", summary="Agencies the caller may see")
     async def list_agencies(
-        self, request: Request[Any, Any, Any], principal: Principal
+        self, request: Request[Any, Any, Any], principal: Caller
     ) -> list[AgencyOut]:
         agencies = await container_of(request).services.tenancy.list_agencies(principal)
         return [AgencyOut.of(a) for a in agencies]
 
     @get("/agencies/{agency_id:str}", operation_id="getAgency", summary="One agency")
     async def get_agency(
-        self, request: Request[Any, Any, Any], principal: Principal, agency_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, agency_id: str
     ) -> AgencyOut:
         agency = await container_of(request).services.tenancy.get_agency(principal, agency_id)
         return AgencyOut.of(agency)
@@ -42,7 +41,7 @@ class TenancyController(Controller):
         summary="Issue an agency API key (admin); the key is shown only here",
     )
     async def create_api_key(
-        self, request: Request[Any, Any, Any], principal: Principal, agency_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, agency_id: str
     ) -> ApiKeyOut:
         issued = await container_of(request).services.tenancy.issue_api_key(principal, agency_id)
         return ApiKeyOut(issued.id, issued.key)
@@ -53,7 +52,7 @@ class TenancyController(Controller):
         summary="Create a location (sub-account)",
     )
     async def create_location(
-        self, request: Request[Any, Any, Any], principal: Principal, agency_id: str, data: NameIn
+        self, request: Request[Any, Any, Any], principal: Caller, agency_id: str, data: NameIn
     ) -> LocationOut:
         tenancy = container_of(request).services.tenancy
         return LocationOut.of(await tenancy.create_location(principal, agency_id, data.name))
@@ -64,14 +63,14 @@ class TenancyController(Controller):
         summary="An agency's locations",
     )
     async def list_locations(
-        self, request: Request[Any, Any, Any], principal: Principal, agency_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, agency_id: str
     ) -> list[LocationOut]:
         tenancy = container_of(request).services.tenancy
         return [LocationOut.of(x) for x in await tenancy.list_locations(principal, agency_id)]
 
     @get("/locations/{location_id:str}", operation_id="getLocation", summary="One location")
     async def get_location(
-        self, request: Request[Any, Any, Any], principal: Principal, location_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, location_id: str
     ) -> LocationOut:
         tenancy = container_of(request).services.tenancy
         return LocationOut.of(await tenancy.get_location(principal, location_id))

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from adapters.bootstrap import Container
+from adapters.worker import handlers
 from adapters.worker.tasks import TaskRegistry
 from app.errors import JobQueueUnavailable
 from app.ports.basics import JobQueue
@@ -68,7 +69,12 @@ def register_resume_unfinished_imports(registry: TaskRegistry, container: Contai
     registry.on_start("resume-unfinished-imports", resume)
 
 
-REGISTRATIONS: tuple[Registration, ...] = (register_resume_unfinished_imports,)
+REGISTRATIONS: tuple[Registration, ...] = (
+    register_resume_unfinished_imports,
+    handlers.register_imports,
+    handlers.register_deliveries,
+    handlers.register_reconciliation,
+)
 
 
 def build_registry(
