@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.triggers import HttpxWebhookSender
 from app.applying import Applier
 from app.connecting import Connecting
 from app.importing import ImportRunner
@@ -12,7 +13,9 @@ from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWorkFactory
 from app.ports.rules import RuleSource
 from app.ports.store import StoreClient, StoreDirectory
+from app.ports.subscriptions import WebhookSender
 from app.queries import Queries
+from app.subscriptions import Subscriptions
 from app.tenancy import Tenancy
 from app.webhooks_registry import WebhookRegistrar
 
@@ -26,6 +29,10 @@ class Services:
     webhooks: WebhookRegistrar
     policy: Policy
     applier: Applier
+    # Workflow subscribers. `subscriptions.fanout` is the live sync's `TriggerFanout`; the
+    # workers run `subscriptions.deliver(delivery_id)` for `triggers.deliver` and
+    # `subscriptions.retry_due()` periodically.
+    subscriptions: Subscriptions
 
 
 def build_services(
@@ -39,7 +46,10 @@ def build_services(
     public_url: str,
     allow_private_stores: bool,
     import_concurrency: int | None = None,
+    trigger_sender: WebhookSender | None = None,
 ) -> Services:
+    """Wire the use cases. Without `trigger_sender`, deliveries to workflow subscribers go out
+    through a webhook sender with a client of its own per delivery."""
     policy = Policy(rules)
     applier = Applier(policy, clock)
     webhooks = WebhookRegistrar(store, public_url)
@@ -61,4 +71,11 @@ def build_services(
         webhooks=webhooks,
         policy=policy,
         applier=applier,
+        subscriptions=Subscriptions(
+            uow,
+            clock,
+            queue,
+            trigger_sender or HttpxWebhookSender(allow_private=allow_private_stores),
+            allow_insecure=allow_private_stores,
+        ),
     )

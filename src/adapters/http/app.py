@@ -18,6 +18,7 @@ from adapters.http.deps import provide_principal
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.health import HealthController
 from adapters.http.rules import RulesController
+from adapters.http.subscriptions import SubscriptionController
 from adapters.http.tenancy import TenancyController
 from adapters.settings import Settings
 
@@ -53,6 +54,7 @@ def create_app(
             CrmController,
             RulesController,
             KeyGrantController,
+            SubscriptionController,
         ],
         dependencies={"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,
