@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -79,7 +80,7 @@ def test_backoff_doubles_from_thirty_seconds_and_is_capped_at_an_hour() -> None:
     waits = [backoff_wait(n, jitter=0.999999) for n in range(1, 12)]
     assert waits[0].total_seconds() == pytest.approx(30, abs=0.01)
     assert waits[1].total_seconds() == pytest.approx(60, abs=0.01)
-    assert all(a <= b for a, b in zip(waits, waits[1:], strict=False))
+    assert all(a <= b for a, b in itertools.pairwise(waits))
     assert max(waits) <= MAX_WAIT
     assert backoff_wait(500, jitter=0.5) <= MAX_WAIT
 

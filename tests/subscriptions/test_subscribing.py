@@ -70,7 +70,7 @@ async def test_the_owning_agencys_key_may_manage_its_subscriptions(
 async def test_a_deleted_subscription_is_no_longer_listed_and_deleting_again_is_not_found(
     world: SubscriberWorld,
 ) -> None:
-    agency, location = await world.agency_with_location()
+    _agency, location = await world.agency_with_location()
     _, elsewhere = await world.agency_with_location()
     kept = await world.subscribe(location)
     gone = await world.subscribe(location)
