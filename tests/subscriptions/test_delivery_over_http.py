@@ -35,7 +35,7 @@ async def world() -> AsyncIterator[SubscriberWorld]:
     async with httpx.AsyncClient(follow_redirects=False) as client:
         sender = HttpxWebhookSender(client, allow_private=True)
         subscriptions = Subscriptions(uow, clock, queue, sender, allow_insecure=True)
-        yield SubscriberWorld(uow, clock, queue, sender, subscriptions)  # type: ignore[arg-type]
+        yield SubscriberWorld(uow, clock, queue, sender, subscriptions)
 
 
 async def test_a_receiver_gets_the_event_signed_with_its_secret(

@@ -53,7 +53,7 @@ async def test_a_live_order_reaches_its_subscribers_once_per_trigger(world: Worl
         world.uow,
         world.uow.clock,
         FakeStoreClient(),
-        UnusedCodec(),  # type: ignore[arg-type]
+        UnusedCodec(),
         world.services.policy,
         world.services.applier,
         fanout=subscriptions.fanout,

@@ -33,8 +33,8 @@ async def seed_event(storage: StorageUnderTest, woo_id: int = 15) -> TriggerEven
     return event
 
 
-def subscription(location_id: str, **changes: object) -> TriggerSubscription:
-    base = TriggerSubscription(
+def subscription(location_id: str) -> TriggerSubscription:
+    return TriggerSubscription(
         id=new_id(),
         location_id=location_id,
         url="https://hooks.example.com/catch/1/?a=b",
@@ -42,7 +42,6 @@ def subscription(location_id: str, **changes: object) -> TriggerSubscription:
         secret=SECRET,
         created_at=T0,
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def delivery(event: TriggerEvent, subscription_id: str) -> TriggerDelivery:
