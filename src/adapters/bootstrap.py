@@ -18,6 +18,7 @@ from adapters.rules_yaml.source import FileRuleSource
 from adapters.services import Services, build_services
 from adapters.settings import Secrets, Settings, resolve_secrets
 from adapters.store_directory import WooCommerceDirectory
+from adapters.triggers import HttpxWebhookSender
 from adapters.woocommerce import WooCommerceClient
 from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
@@ -64,6 +65,9 @@ class Container:
             public_url=self.settings.public_url,
             allow_private_stores=self.settings.allow_private_stores,
             import_concurrency=self.import_concurrency,
+            trigger_sender=HttpxWebhookSender(
+                self.http, allow_private=self.settings.allow_private_stores
+            ),
         )
 
     async def database_ready(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.triggers import HttpxWebhookSender
 from app.applying import Applier
 from app.connecting import Connecting
 from app.importing import ImportRunner
@@ -13,8 +14,10 @@ from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWorkFactory
 from app.ports.rules import RuleSource
 from app.ports.store import StoreClient, StoreDirectory, WebhookCodec
+from app.ports.subscriptions import WebhookSender
 from app.queries import Queries
 from app.receiving import Receiving
+from app.subscriptions import Subscriptions
 from app.tenancy import Tenancy
 from app.webhooks_registry import WebhookRegistrar
 
@@ -30,6 +33,10 @@ class Services:
     applier: Applier
     receiving: Receiving
     live_sync: LiveSync
+    # Workflow subscribers. `subscriptions.fanout` is the live sync's `TriggerFanout`; the
+    # workers run `subscriptions.deliver(delivery_id)` for `triggers.deliver` and
+    # `subscriptions.retry_due()` periodically.
+    subscriptions: Subscriptions
 
 
 def build_services(
@@ -44,8 +51,18 @@ def build_services(
     public_url: str,
     allow_private_stores: bool,
     import_concurrency: int | None = None,
+    trigger_sender: WebhookSender | None = None,
 ) -> Services:
+    """Wire the use cases. Without `trigger_sender`, deliveries to workflow subscribers go out
+    through a webhook sender with a client of its own per delivery."""
     policy = Policy(rules)
+    subscriptions = Subscriptions(
+        uow,
+        clock,
+        queue,
+        trigger_sender or HttpxWebhookSender(allow_private=allow_private_stores),
+        allow_insecure=allow_private_stores,
+    )
     applier = Applier(policy, clock)
     webhooks = WebhookRegistrar(store, public_url)
     return Services(
@@ -67,5 +84,6 @@ def build_services(
         policy=policy,
         applier=applier,
         receiving=Receiving(uow, clock, codec, queue),
-        live_sync=LiveSync(uow, clock, store, codec, policy, applier),
+        live_sync=LiveSync(uow, clock, store, codec, policy, applier, subscriptions.fanout),
+        subscriptions=subscriptions,
     )

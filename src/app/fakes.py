@@ -15,6 +15,10 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from app.errors import Conflict
+from app.fakes_subscriptions import (
+    InMemorySubscriptionRepository,
+    InMemoryTriggerDeliveryRepository,
+)
 from app.ports.persistence import (
     AgencyRepository,
     ApiKeyRepository,
@@ -32,6 +36,7 @@ from app.ports.persistence import (
     TriggerRepository,
     Upserted,
 )
+from app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
 from domain.connection import Connection, ConnectionStatus
 from domain.crm import (
     Contact,
@@ -47,6 +52,7 @@ from domain.decisions import DecisionRecord
 from domain.ids import new_id
 from domain.inbox import DeliveryStatus, InboxDelivery
 from domain.jobs import ImportJob, JobStatus
+from domain.subscriptions import TriggerDelivery, TriggerSubscription
 from domain.tenancy import Agency, ApiKey, Location, StoreBinding
 from domain.triggers import TriggerEvent
 
@@ -113,6 +119,8 @@ class InMemoryState:
     triggers: dict[str, TriggerEvent] = field(default_factory=dict)
     decisions: dict[str, DecisionRecord] = field(default_factory=dict)
     grants: dict[str, tuple[str, datetime, datetime | None]] = field(default_factory=dict)
+    subscriptions: dict[str, TriggerSubscription] = field(default_factory=dict)
+    trigger_deliveries: dict[str, TriggerDelivery] = field(default_factory=dict)
 
 
 def _page(items: Iterable[T], key: Callable[[T], str], cursor: str | None, limit: int) -> Page[T]:
@@ -522,6 +530,8 @@ class InMemoryUnitOfWork:
     triggers: TriggerRepository
     decisions: DecisionRepository
     grants: GrantStateRepository
+    subscriptions: SubscriptionRepository
+    trigger_deliveries: TriggerDeliveryRepository
 
     def __init__(self, state: InMemoryState, clock: FakeClock) -> None:
         self._shared = state
@@ -548,6 +558,8 @@ class InMemoryUnitOfWork:
         self.triggers = InMemoryTriggerRepository(working, self._clock)
         self.decisions = InMemoryDecisionRepository(working, self._clock)
         self.grants = InMemoryGrantStateRepository(working, self._clock)
+        self.subscriptions = InMemorySubscriptionRepository(working.subscriptions)
+        self.trigger_deliveries = InMemoryTriggerDeliveryRepository(working.trigger_deliveries)
 
     async def __aenter__(self) -> Self:
         self._bind(copy.copy(self._shared))

@@ -19,6 +19,7 @@ from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.health import HealthController
 from adapters.http.metrics import MetricsController
 from adapters.http.rules import RulesController
+from adapters.http.subscriptions import SubscriptionController
 from adapters.http.tenancy import TenancyController
 from adapters.http.webhooks import WebhookReceiverController
 from adapters.settings import Settings
@@ -70,6 +71,7 @@ def create_app(
             KeyGrantController,
             WebhookReceiverController,
             MetricsController,
+            SubscriptionController,
         ],
         dependencies={"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,

@@ -82,10 +82,12 @@ class CrmController(Controller):
         paging: tuple[int, str | None],
     ) -> TriggerPage:
         limit, cursor = paging
-        page = await container_of(request).services.queries.triggers(
-            principal, location_id, cursor, limit
+        services = container_of(request).services
+        page = await services.queries.triggers(principal, location_id, cursor, limit)
+        states = await services.subscriptions.delivery_states([t.id for t in page.items])
+        return TriggerPage(
+            [TriggerOut.of(t, states[t.id].value) for t in page.items], page.next_cursor
         )
-        return TriggerPage([TriggerOut.of(t) for t in page.items], page.next_cursor)
 
     @get(
         "/connections/{connection_id:str}/decisions",

@@ -278,10 +278,13 @@ class TriggerOut(msgspec.Struct):
     order_id: str
     contact_id: str | None
     created_at: str | None
+    # Its deliveries to workflow subscribers in a word: no_subscribers, pending, delivered,
+    # failed.
+    delivery_state: str = "no_subscribers"
 
     @classmethod
-    def of(cls, t: TriggerEvent) -> TriggerOut:
-        return cls(t.id, t.type.value, t.order_id, t.contact_id, iso(t.created_at))
+    def of(cls, t: TriggerEvent, delivery_state: str = "no_subscribers") -> TriggerOut:
+        return cls(t.id, t.type.value, t.order_id, t.contact_id, iso(t.created_at), delivery_state)
 
 
 class DecisionOut(msgspec.Struct):

@@ -243,3 +243,36 @@ class GrantStateRow(Base):
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class TriggerSubscriptionRow(Base):
+    __tablename__ = "trigger_subscriptions"
+    __table_args__ = (Index("ix_trigger_subscriptions_location_live", "location_id", "deleted_at"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class TriggerDeliveryRow(Base):
+    __tablename__ = "trigger_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id"),
+        Index("ix_trigger_deliveries_status_next_attempt", "status", "next_attempt_at"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("trigger_events.id"))
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("trigger_subscriptions.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

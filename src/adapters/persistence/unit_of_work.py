@@ -20,6 +20,10 @@ from adapters.persistence.ops_repos import (
     SqlInboxRepository,
     SqlTriggerRepository,
 )
+from adapters.persistence.subscription_repos import (
+    SqlSubscriptionRepository,
+    SqlTriggerDeliveryRepository,
+)
 from adapters.persistence.tenancy_repos import (
     SqlAgencyRepository,
     SqlApiKeyRepository,
@@ -44,6 +48,7 @@ from app.ports.persistence import (
     TransactionRepository,
     TriggerRepository,
 )
+from app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +70,8 @@ class SqlAlchemyUnitOfWork:
     triggers: TriggerRepository
     decisions: DecisionRepository
     grants: GrantStateRepository
+    subscriptions: SubscriptionRepository
+    trigger_deliveries: TriggerDeliveryRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher, clock: Clock
@@ -92,6 +99,8 @@ class SqlAlchemyUnitOfWork:
         self.triggers = SqlTriggerRepository(session)
         self.decisions = SqlDecisionRepository(session)
         self.grants = SqlGrantStateRepository(session)
+        self.subscriptions = SqlSubscriptionRepository(session, self._cipher)
+        self.trigger_deliveries = SqlTriggerDeliveryRepository(session)
         return self
 
     async def __aexit__(

@@ -9,7 +9,7 @@ from adapters.bootstrap import Container
 from adapters.worker.scheduler import Periodic
 from adapters.worker.tasks import RetryLater, TaskOptions, TaskRegistry
 from app.importing import WaitForOrders
-from app.tasks import DELIVERY_PROCESS, IMPORT_RUN, RECONCILE_CONNECTION
+from app.tasks import DELIVERY_PROCESS, IMPORT_RUN, RECONCILE_CONNECTION, TRIGGER_DELIVER
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,9 @@ IMPORT_OPTIONS = TaskOptions(
 )
 DELIVERY_OPTIONS = TaskOptions(
     max_retries=10, min_backoff_ms=200, max_backoff_ms=60_000, time_limit_ms=60_000
+)
+TRIGGER_OPTIONS = TaskOptions(
+    max_retries=5, min_backoff_ms=1_000, max_backoff_ms=60_000, time_limit_ms=60_000
 )
 RECONCILE_OPTIONS = TaskOptions(
     max_retries=3, min_backoff_ms=5_000, max_backoff_ms=120_000, time_limit_ms=3600 * 1000
@@ -70,3 +73,15 @@ def register_reconciliation(registry: TaskRegistry, container: Container) -> Non
     registry.add_periodic(
         Periodic("reconciliation", interval_s=tick, jitter_s=tick / 4, fn=schedule)
     )
+
+
+def register_trigger_deliveries(registry: TaskRegistry, container: Container) -> None:
+    """`triggers.deliver` to workflow subscribers (it schedules its own retries for 24 h), and
+    a sweeper for deliveries whose retry message was lost."""
+    subscriptions = container.services.subscriptions
+    registry.register(TRIGGER_DELIVER, subscriptions.deliver, TRIGGER_OPTIONS)
+
+    async def retry_due() -> None:
+        await subscriptions.retry_due()
+
+    registry.add_periodic(Periodic("trigger-retries", interval_s=60.0, jitter_s=10.0, fn=retry_due))

@@ -74,6 +74,7 @@ REGISTRATIONS: tuple[Registration, ...] = (
     handlers.register_imports,
     handlers.register_deliveries,
     handlers.register_reconciliation,
+    handlers.register_trigger_deliveries,
 )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 
 from domain.connection import Connection, ConnectionStatus
 from domain.crm import (
@@ -22,6 +22,9 @@ from domain.inbox import InboxDelivery
 from domain.jobs import ImportJob
 from domain.tenancy import Agency, ApiKey, Location, StoreBinding
 from domain.triggers import TriggerEvent
+
+if TYPE_CHECKING:
+    from app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
 
 T = TypeVar("T")
 
@@ -222,6 +225,8 @@ class UnitOfWork(Protocol):
     triggers: TriggerRepository
     decisions: DecisionRepository
     grants: GrantStateRepository
+    subscriptions: SubscriptionRepository
+    trigger_deliveries: TriggerDeliveryRepository
 
     async def __aenter__(self) -> Self: ...
 

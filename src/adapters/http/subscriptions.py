@@ -1,0 +1,127 @@
+"""Workflow subscribers of a location's trigger events: subscribe, list with delivery state,
+unsubscribe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.di import Provide
+
+from adapters.http.deps import container_of, page_params
+from adapters.http.schemas import iso
+from app.auth import Principal
+from app.subscriptions import SubscriptionView
+from domain.subscriptions import TriggerSubscription
+
+
+class SubscriptionIn(msgspec.Struct, forbid_unknown_fields=True):
+    url: str
+    events: list[str]
+
+
+class SubscriptionCreatedOut(msgspec.Struct):
+    """The only response that carries the signing secret."""
+
+    id: str
+    url: str
+    events: list[str]
+    secret: str
+    created_at: str | None
+
+    @classmethod
+    def of(cls, s: TriggerSubscription) -> SubscriptionCreatedOut:
+        return cls(s.id, s.url, [e.value for e in s.events], s.secret, iso(s.created_at))
+
+
+class DeliveryStateOut(msgspec.Struct):
+    pending: int
+    delivered: int
+    failed: int
+    last_attempt_at: str | None
+    last_status_code: int | None
+    last_error: str | None
+
+
+class SubscriptionOut(msgspec.Struct):
+    id: str
+    url: str
+    events: list[str]
+    created_at: str | None
+    deliveries: DeliveryStateOut
+
+    @classmethod
+    def of(cls, view: SubscriptionView) -> SubscriptionOut:
+        s, stats = view.subscription, view.stats
+        return cls(
+            s.id,
+            s.url,
+            [e.value for e in s.events],
+            iso(s.created_at),
+            DeliveryStateOut(
+                stats.pending,
+                stats.delivered,
+                stats.failed,
+                iso(stats.last_attempt_at),
+                stats.last_status_code,
+                stats.last_error,
+            ),
+        )
+
+
+class SubscriptionPage(msgspec.Struct):
+    items: list[SubscriptionOut]
+    next_cursor: str | None
+
+
+class SubscriptionController(Controller):
+    path = "/api/v1/locations/{location_id:str}/trigger-subscriptions"
+    tags = ["triggers"]
+
+    @post(
+        operation_id="createTriggerSubscription",
+        summary="Subscribe a URL to the location's trigger events; the secret is shown only here",
+    )
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        location_id: str,
+        data: SubscriptionIn,
+    ) -> SubscriptionCreatedOut:
+        subscriptions = container_of(request).services.subscriptions
+        created = await subscriptions.create(principal, location_id, data.url, data.events)
+        return SubscriptionCreatedOut.of(created)
+
+    @get(
+        operation_id="listTriggerSubscriptions",
+        summary="The location's subscriptions with the state of their deliveries",
+        dependencies={"paging": Provide(page_params, sync_to_thread=False)},
+    )
+    async def list_subscriptions(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        location_id: str,
+        paging: tuple[int, str | None],
+    ) -> SubscriptionPage:
+        limit, cursor = paging
+        subscriptions = container_of(request).services.subscriptions
+        page = await subscriptions.list_for_location(principal, location_id, cursor, limit)
+        return SubscriptionPage([SubscriptionOut.of(v) for v in page.items], page.next_cursor)
+
+    @delete(
+        "/{subscription_id:str}",
+        operation_id="deleteTriggerSubscription",
+        summary="Stop delivering to a subscription",
+    )
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        location_id: str,
+        subscription_id: str,
+    ) -> None:
+        subscriptions = container_of(request).services.subscriptions
+        await subscriptions.delete(principal, location_id, subscription_id)

@@ -1,0 +1,79 @@
+"""The live sync hands the trigger events it records to the subscribers, exactly once."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.rules_yaml.source import FileRuleSource
+from adapters.services import build_services
+from app.auth import ADMIN
+from app.fake_store import FakeStoreClient
+from app.fakes import FakeJobQueue, InMemoryUnitOfWorkFactory
+from app.live_sync import LiveSync
+from app.tasks import TRIGGER_DELIVER
+from domain.subscriptions import DeliveryState
+from tests.app.conftest import FakeDirectory, World, order, rules
+from tests.subscriptions.conftest import ScriptedSender
+
+__all__ = ["rules"]  # the shipped rules, compiled once per session
+
+
+class UnusedCodec:
+    """`apply_order` gets the order already decoded."""
+
+
+@pytest.fixture
+def world(rules: FileRuleSource) -> World:
+    uow = InMemoryUnitOfWorkFactory()
+    store = FakeStoreClient(page_size=3)
+    queue = FakeJobQueue()
+    services = build_services(
+        uow=uow,
+        clock=uow.clock,
+        store=store,
+        directory=FakeDirectory(),
+        rules=rules,
+        queue=queue,
+        public_url="https://crm.example.com",
+        allow_private_stores=False,
+        trigger_sender=ScriptedSender(),
+    )
+    return World(services, uow, store, queue)
+
+
+async def test_a_live_order_reaches_its_subscribers_once_per_trigger(world: World) -> None:
+    _, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    await world.run_queued()
+    subscriptions = world.services.subscriptions
+    await subscriptions.create(
+        ADMIN, location, "https://hooks.example.com/a", ["order_submitted", "payment_received"]
+    )
+    live = LiveSync(
+        world.uow,
+        world.uow.clock,
+        FakeStoreClient(),
+        UnusedCodec(),
+        world.services.policy,
+        world.services.applier,
+        fanout=subscriptions.fanout,
+    )
+    world.queue.sent.clear()
+
+    for _ in range(2):  # a newer version of the same order fires nothing new
+        world.uow.clock.advance(minutes=1)
+        async with world.uow() as uow:
+            stored = await uow.connections.get(connection.id)
+            assert stored is not None
+            await live.apply_order(
+                uow, stored, order(501, modified=world.uow.clock.now()), source="live"
+            )
+            await uow.commit()
+
+    deliveries = list(world.uow.state.trigger_deliveries.values())
+    fired = {event.type.value for event in world.uow.state.triggers.values()}
+    assert fired == {"order_submitted", "payment_received"}
+    assert len(deliveries) == 2
+    assert {d.event_type.value for d in deliveries} == fired
+    assert all(d.status is DeliveryState.PENDING for d in deliveries)
+    assert sorted(world.queue.sent) == sorted((TRIGGER_DELIVER, d.id) for d in deliveries)
