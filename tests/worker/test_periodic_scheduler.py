@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from adapters.worker.runtime import run_startup_hooks
 from adapters.worker.scheduler import LocalClaims, Periodic, PeriodicRunner, RedisClaims
+from adapters.worker.tasks import TaskRegistry
 from tests.support.services import REDIS_URL, require_redis
 
 
@@ -89,3 +91,21 @@ async def test_an_unreachable_redis_skips_slots_instead_of_crashing() -> None:
     claims = RedisClaims(client)
     assert await claims.claim("sweep", 1, ttl_s=1.0) is False
     await client.connection_pool.disconnect()
+
+
+async def test_start_hooks_run_once_among_workers_that_start_together(
+    redis_client: Redis,
+) -> None:
+    prefix = f"test:periodic:{uuid.uuid4().hex}"
+    runs = 0
+
+    async def resume() -> None:
+        nonlocal runs
+        runs += 1
+
+    registry = TaskRegistry()
+    registry.on_start("resume", resume)
+    for _ in range(3):
+        await run_startup_hooks(registry, RedisClaims(redis_client, prefix=prefix))
+    await redis_client.delete(f"{prefix}:start:resume:0")
+    assert runs == 1

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 TaskHandler = Callable[[str], Awaitable[None]]
 """Runs one task for one entity id."""
 
+# Dramatiq refuses delays of 7 days or more; a store asking for longer is asked again sooner.
+MAX_DELAY_S = 6 * 86_400
+
 StartupHook = Callable[[], Awaitable[None]]
 """Runs once when a worker starts (e.g. re-enqueue the jobs a crash left unfinished)."""
 
@@ -149,16 +152,23 @@ async def execute(registry: TaskRegistry, task: str, entity_id: str, attempt: in
         log.error("no handler is registered for task %s; dropping %s", task, entity_id)
         return Outcome(Verdict.FAILED, reason="no handler")
     options = registry.options(task)
+    limit = asyncio.timeout(options.time_limit_ms / 1000)
     try:
-        async with asyncio.timeout(options.time_limit_ms / 1000):
+        async with limit:
             await handler(entity_id)
     except Exception as exc:
-        return _judge(task, entity_id, attempt, options, exc)
+        return _judge(task, entity_id, attempt, options, exc, timed_out=limit.expired())
     return Outcome(Verdict.DONE)
 
 
 def _judge(
-    task: str, entity_id: str, attempt: int, options: TaskOptions, exc: Exception
+    task: str,
+    entity_id: str,
+    attempt: int,
+    options: TaskOptions,
+    exc: Exception,
+    *,
+    timed_out: bool,
 ) -> Outcome:
     label = f"{task}({entity_id})"
     requested: float | None = None
@@ -170,7 +180,7 @@ def _judge(
         log.error("%s failed permanently: %s", label, exc.message)
         return Outcome(Verdict.FAILED, reason=exc.message)
     reason = str(exc) or type(exc).__name__
-    if isinstance(exc, TimeoutError):
+    if timed_out:
         reason = f"exceeded its time limit of {options.time_limit_ms} ms"
     if attempt >= options.max_retries:
         log.error(
@@ -182,7 +192,8 @@ def _judge(
         )
         return Outcome(Verdict.FAILED, reason=reason)
     delay = backoff_s(attempt, options) if requested is None else max(0.0, requested)
-    expected = isinstance(exc, RetryLater | AppError | TimeoutError)
+    delay = min(delay, MAX_DELAY_S)
+    expected = timed_out or isinstance(exc, RetryLater | AppError)
     log.log(
         logging.INFO if expected else logging.WARNING,
         "%s will be retried in %.2fs (attempt %d of %d): %s",

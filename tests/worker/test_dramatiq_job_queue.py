@@ -1,0 +1,65 @@
+"""The Redis job queue the API sends with: ids only, on the task's queue, and a clear error
+the caller can catch when Redis is down."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
+from app.errors import JobQueueUnavailable
+from app.tasks import DELIVERY_PROCESS, IMPORT_RUN
+
+
+def test_a_message_carries_only_the_id_to_the_actor_named_after_the_task() -> None:
+    message = DramatiqJobQueue.message(IMPORT_RUN, "job-1")
+    assert (message.actor_name, message.queue_name, message.args) == (
+        "imports.run",
+        "imports",
+        ("job-1",),
+    )
+    assert message.kwargs == {}
+
+
+async def test_sending_while_redis_is_down_raises_job_queue_unavailable() -> None:
+    queue = DramatiqJobQueue(make_broker("redis://127.0.0.1:1/0"))
+    with pytest.raises(JobQueueUnavailable, match=r"webhooks\.process\(delivery-1\)"):
+        await queue.enqueue(DELIVERY_PROCESS, "delivery-1")
+    assert await queue.ping() is False
+    await queue.close()
+
+
+async def test_a_hanging_redis_does_not_hold_the_event_loop() -> None:
+    # A listening socket that never answers: the send waits for its socket timeout, in a
+    # thread, while the loop keeps running.
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def accept(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    queue = DramatiqJobQueue(make_broker(f"redis://127.0.0.1:{port}/0"))
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    send = asyncio.create_task(queue.enqueue(IMPORT_RUN, "job-1"))
+    started = time.monotonic()
+    await asyncio.sleep(0.3)
+    assert not send.done()
+    assert ticks >= 15
+    for writer in accepted:
+        writer.close()
+    with pytest.raises(JobQueueUnavailable):
+        await send
+    ticker.cancel()
+    server.close()
+    assert time.monotonic() - started < 1

@@ -1,0 +1,216 @@
+"""`wooconnect worker` on Redis: real worker processes run what `DramatiqJobQueue` sends,
+retry, dead-letter permanent failures, run the periodic jobs, and lose nothing when killed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
+from tests.support.services import REDIS_URL, require_redis
+from tests.worker.probes import FLAKY, RECORD, REJECTED, STALL_ONCE, lines
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY = "tests.worker.probe_worker_app:broker"
+
+
+class WorkerProcess:
+    """`wooconnect worker` as a child process in its own process group."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self._log_path = log
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "adapters.cli.main",
+                    "worker",
+                    "--entry",
+                    ENTRY,
+                    "--threads",
+                    "2",
+                    "--shutdown-timeout",
+                    "5",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def log(self) -> str:
+        return self._log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout_s: float = 20) -> None:
+        deadline = time.monotonic() + timeout_s
+        while "Worker process is ready for action" not in self.log:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the worker did not start:\n{self.log}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL the whole group, as a crashed or OOM-killed container would die."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=5)
+
+    def terminate(self, timeout_s: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            raise
+
+
+class ProbeSetup:
+    def __init__(self, directory: Path) -> None:
+        self.namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
+        self.out = directory / "out"
+        self.out.mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WOOCONNECT_")}
+        env.update(
+            PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+            WOOCONNECT_REDIS_URL=REDIS_URL,
+            WOOCONNECT_DATABASE_URL=f"sqlite:///{directory / 'var' / 'db.sqlite'}",
+            WOOCONNECT_VAR_DIR=str(directory / "var"),
+            WOOCONNECT_LOG_FORMAT="text",
+            PROBE_OUT=str(self.out),
+            PROBE_NAMESPACE=self.namespace,
+            # Idle consumers poll Redis every 200 ms; each poll is also the worker's heartbeat.
+            dramatiq_worker_timeout="200",
+        )
+        self.env = env
+        self.directory = directory
+        self.queue = DramatiqJobQueue(make_broker(REDIS_URL, namespace=self.namespace))
+
+    def start_worker(self) -> WorkerProcess:
+        worker = WorkerProcess(self.env, self.directory / "worker.log")
+        worker.wait_ready()
+        return worker
+
+    def count(self, name: str) -> int:
+        return lines(self.out, name)
+
+    def forget(self) -> None:
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"{self.namespace}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+        self.queue.broker.client.close()
+
+
+@pytest.fixture
+def probes(tmp_path: Path) -> Iterator[ProbeSetup]:
+    require_redis()
+    setup = ProbeSetup(tmp_path)
+    yield setup
+    setup.forget()
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProbeSetup]:
+    """One worker shared by the tests that need it only to be running."""
+    require_redis()
+    setup = ProbeSetup(tmp_path_factory.mktemp("worker"))
+    worker = setup.start_worker()
+    yield setup
+    worker.terminate()
+    setup.forget()
+
+
+async def eventually(check: Callable[[], bool], timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not hold in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_a_message_sent_by_the_job_queue_is_processed_by_a_worker_process(
+    running: ProbeSetup,
+) -> None:
+    await running.queue.enqueue(RECORD, "a1")
+    await eventually(lambda: running.count("done-a1") == 1)
+
+
+async def test_a_delayed_message_runs_only_after_its_delay(running: ProbeSetup) -> None:
+    await running.queue.enqueue(RECORD, "d1", delay_s=1.0)
+    await asyncio.sleep(0.5)
+    assert running.count("done-d1") == 0
+    await eventually(lambda: running.count("done-d1") == 1)
+
+
+async def test_retry_later_is_retried_by_the_worker_until_it_succeeds(
+    running: ProbeSetup,
+) -> None:
+    await running.queue.enqueue(FLAKY, "f1")
+    await eventually(lambda: running.count("done-f1") == 1)
+    assert running.count("attempt-f1") == 3
+
+
+async def test_a_permanent_failure_is_not_retried_and_is_dead_lettered(
+    running: ProbeSetup,
+) -> None:
+    await running.queue.enqueue(REJECTED, "r1")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await eventually(lambda: client.zcard(f"{running.namespace}:probe.XQ") == 1)
+    finally:
+        client.close()
+    await asyncio.sleep(0.3)
+    assert running.count("attempt-r1") == 1
+
+
+async def test_periodic_jobs_run_inside_the_worker(running: ProbeSetup) -> None:
+    await eventually(lambda: running.count("ticks") >= 2)
+
+
+async def test_a_message_in_flight_when_the_worker_is_killed_runs_after_a_restart(
+    probes: ProbeSetup,
+) -> None:
+    first = probes.start_worker()
+    await probes.queue.enqueue(STALL_ONCE, "s1")
+    await eventually(lambda: probes.count("started-s1") == 1)
+    first.kill()
+
+    second = probes.start_worker()
+    try:
+        # Back in the queue once the dead worker's heartbeat is older than the timeout.
+        await eventually(lambda: probes.count("done-s1") == 1, timeout_s=15)
+    finally:
+        code = second.terminate()
+    assert probes.count("started-s1") == 2
+    assert code == 0, second.log
+
+
+def test_the_worker_command_needs_redis(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WOOCONNECT_")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    env["WOOCONNECT_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli.main", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "WOOCONNECT_REDIS_URL" in result.stderr
