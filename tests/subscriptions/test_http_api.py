@@ -24,6 +24,7 @@ from adapters.http.subscriptions import SubscriptionController
 from adapters.rules_yaml.source import FileRuleSource
 from adapters.services import Services, build_services
 from adapters.settings import Secrets
+from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from app.auth import hash_api_key
 from app.fake_store import FakeStoreClient
 from app.fakes import InMemoryUnitOfWorkFactory
@@ -91,6 +92,7 @@ async def api() -> AsyncIterator[Api]:
         clock=uow.clock,
         store=FakeStoreClient(),
         directory=NoDirectory(),
+        codec=WooCommerceWebhookCodec(),
         rules=rules,
         queue=queue,
         public_url="https://crm.example.com",

@@ -6,6 +6,7 @@ import pytest
 
 from adapters.rules_yaml.source import FileRuleSource
 from adapters.services import build_services
+from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from app.auth import ADMIN
 from app.fake_store import FakeStoreClient
 from app.fakes import FakeJobQueue, InMemoryUnitOfWorkFactory
@@ -32,6 +33,7 @@ def world(rules: FileRuleSource) -> World:
         clock=uow.clock,
         store=store,
         directory=FakeDirectory(),
+        codec=WooCommerceWebhookCodec(),
         rules=rules,
         queue=queue,
         public_url="https://crm.example.com",

@@ -14,7 +14,7 @@ from adapters.http.app import create_app
 from adapters.settings import Settings
 from adapters.worker.dramatiq_broker import DramatiqJobQueue
 from adapters.worker.inprocess import InProcessJobQueue
-from adapters.worker.registry import REGISTRATIONS, build_registry
+from adapters.worker.registry import build_registry, register_resume_unfinished_imports
 from adapters.worker.tasks import TaskRegistry
 from app.tasks import IMPORT_RUN
 from domain.connection import Connection, ConnectionStatus, StoreCredentials
@@ -96,7 +96,9 @@ async def test_a_start_enqueues_the_import_jobs_left_queued_or_running(tmp_path:
 
     app = create_app(
         settings,
-        build_registry=lambda c: build_registry(c, (*REGISTRATIONS, register_import_probe)),
+        build_registry=lambda c: build_registry(
+            c, (register_resume_unfinished_imports, register_import_probe)
+        ),
     )
     async with app.lifespan():
         queue = app.state.container.job_queue
