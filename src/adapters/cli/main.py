@@ -14,9 +14,9 @@ class _Command(Protocol):
 
 def _commands() -> list[_Command]:
     # Imported here so that `wooconnect --help` stays fast and nothing connects at import time.
-    from adapters.cli import db, serve
+    from adapters.cli import console, db, serve
 
-    return [serve, db]
+    return [serve, db, console]
 
 
 def build_parser() -> argparse.ArgumentParser:
