@@ -11,7 +11,6 @@ from typing import Any
 
 import msgspec
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from tui import formatting
@@ -70,18 +69,19 @@ def facts_from_trace(trace: Trace) -> dict[str, Any]:
 def _expected(expected: Any) -> str:
     # A condition may compare with another fact: the engine sends {"fact": name, "value": v}.
     if isinstance(expected, dict) and set(expected) == {"fact", "value"}:
-        return f"{expected['fact']} (= {formatting.value(expected['value'], 24)})"
-    return formatting.value(expected, 36)
+        return f"{expected['fact']} (= {formatting.value(expected['value'], 40)})"
+    return formatting.value(expected, 60)
 
 
 def _verdict(ok: bool | None) -> Text:
     if ok is None:
         return Text("?", style="dim")
-    return Text("✓ true", style="bold green") if ok else Text("✗ false", style="bold red")
+    return Text("✓", style="bold green") if ok else Text("✗", style="bold red")
 
 
 def render_trace(raw: Any, decision: Any = None) -> RenderableType:
-    """The trace as a heading and a table of conditions grouped by rule; raw JSON otherwise."""
+    """The trace as a heading and each rule's conditions with the actual values; raw JSON when
+    it is not shaped like a trace."""
     trace = parse_trace(raw)
     if trace is None:
         if raw is None:
@@ -99,31 +99,25 @@ def render_trace(raw: Any, decision: Any = None) -> RenderableType:
         heading.append(formatting.plain(decision, 80), style="bold cyan")
     heading.append("\nMatched  ", style="dim")
     heading.append(", ".join(trace.matched) if trace.matched else "no rule matched", style="bold")
-    if not trace.conditions:
-        return Group(heading, Text("No conditions were checked.", style="dim italic"))
-    table = Table(expand=True, show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("rule", ratio=3, no_wrap=True)
-    table.add_column("field", ratio=3, no_wrap=True)
-    table.add_column("op", ratio=1, no_wrap=True)
-    table.add_column("expected", ratio=3)
-    table.add_column("actual", ratio=3)
-    table.add_column("result", ratio=1, no_wrap=True)
-    previous = None
-    for condition in trace.conditions:
-        # The rule name once per group keeps a long trace scannable.
-        first = condition.rule != previous
-        previous = condition.rule
-        rule = Text()
-        if first:
-            rule.append(condition.rule or "?", style="bold")
-            if condition.rule in trace.matched:
-                rule.append(" ◀", style="bold cyan")
-        table.add_row(
-            rule,
-            condition.field,
-            condition.op,
-            _expected(condition.expected),
-            formatting.value(condition.actual, 36),
-            _verdict(condition.ok),
-        )
-    return Group(heading, Text(""), table)
+    # One block per rule, one line per condition: it reads top to bottom the way the engine
+    # went, and wraps instead of truncating in a narrow panel.
+    body = Text()
+    rules = list(dict.fromkeys(c.rule for c in trace.conditions))
+    rules += [rule for rule in trace.matched if rule not in rules]
+    for rule in rules:
+        body.append("\n")
+        body.append(rule or "?", style="bold")
+        if rule in trace.matched:
+            body.append("  ◀ matched", style="bold cyan")
+        conditions = [c for c in trace.conditions if c.rule == rule]
+        if not conditions:
+            body.append("\n    no conditions: always matches", style="dim italic")
+        for condition in conditions:
+            body.append("\n  ")
+            body.append_text(_verdict(condition.ok))
+            body.append(f"  {condition.field} ")
+            body.append(condition.op, style="italic")
+            body.append(f" {_expected(condition.expected)}")
+            body.append("   actual ", style="dim")
+            body.append(formatting.value(condition.actual, 60), style="bold")
+    return Group(heading, body)

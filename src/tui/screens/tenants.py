@@ -207,6 +207,10 @@ class TenantsScreen(PollingScreen):
             tree.move_cursor(target)
         elif tree.root.children:
             tree.move_cursor(tree.root.children[0])
+        if query and not tree.root.children:
+            message = Text(f"No agency, location or store matches {query!r}.", style="italic")
+            self.query_one("#tenant-details", Static).update(message)
+            return
         self._show_details(tree.cursor_node.data if tree.cursor_node is not None else None)
 
     @on(Tree.NodeHighlighted)
