@@ -234,7 +234,9 @@ def _items(response: httpx.Response, kind: type[T]) -> list[T]:
 
 def _bad_body(response: httpx.Response, exc: Exception) -> ApiError:
     where = f"{response.request.method} {response.request.url.path}"
-    return ApiError(response.status_code, "bad_response", f"{where} answered an unexpected body: {exc}")
+    return ApiError(
+        response.status_code, "bad_response", f"{where} answered an unexpected body: {exc}"
+    )
 
 
 def _error_from(response: httpx.Response) -> ApiError:

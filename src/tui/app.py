@@ -84,7 +84,9 @@ class ConsoleApp(App[None]):
         """The console's pages and the current screen's actions, by name."""
         yield SystemCommand("Tenants", "Agencies, locations and their stores", self.action_tenants)
         yield SystemCommand("Rules", "Loaded rule sets and validation", self.action_rules)
-        yield SystemCommand("Explain", "Run a rule set on facts, with the trace", self.action_explain)
+        yield SystemCommand(
+            "Explain", "Run a rule set on facts, with the trace", self.action_explain
+        )
         yield SystemCommand("Help", "Keys and screens", self.action_help)
         seen = {"help", "tenants", "rules"}
         for active in screen.active_bindings.values():

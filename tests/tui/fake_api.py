@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from tests.tui import fake_data
+from tests.tui import fake_data, fake_rules
 from tests.tui.fake_data import JsonDict
 
 Scope = MutableMapping[str, Any]
@@ -51,7 +51,7 @@ class FakeApi:
         self.reachable = True
         self.calls: list[tuple[str, str, Any]] = []
         self.agencies, self.locations, self.connections = fake_data.tenants()
-        self.rules = fake_data.rules_state()
+        self.rules = fake_rules.rules_state()
         self._reruns = 0
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             ("GET", re.compile(r"/api/v1/agencies"), self._agencies),
@@ -244,12 +244,12 @@ class FakeApi:
         return 200, self.rules
 
     def _evaluate(self, *, query: dict[str, str], body: Any) -> Reply:
-        if not isinstance(body, dict) or body.get("rule_set") not in fake_data.RULE_BOOK:
+        if not isinstance(body, dict) or body.get("rule_set") not in fake_rules.RULE_BOOK:
             name = body.get("rule_set") if isinstance(body, dict) else None
             return _error(422, "unknown_rule_set", f"There is no rule set {name!r}.")
         if not isinstance(body.get("facts"), dict):
             return _error(422, "invalid_facts", "`facts` must be a JSON object.")
-        return 200, fake_data.evaluate(body["rule_set"], body["facts"])
+        return 200, fake_rules.evaluate(body["rule_set"], body["facts"])
 
 
 class _SwitchableTransport(httpx.AsyncBaseTransport):

@@ -108,9 +108,7 @@ class ConnectionScreen(PollingScreen):
                 view = ImportJobView(job.entity)
                 imports.mount(view)
                 # Mounting completes on the next refresh; show the figures once it has.
-                self.call_after_refresh(
-                    view.show, job, self.rates.observe(connection.id, job)
-                )
+                self.call_after_refresh(view.show, job, self.rates.observe(connection.id, job))
             else:
                 view.show(job, self.rates.observe(connection.id, job))
 

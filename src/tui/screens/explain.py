@@ -28,9 +28,7 @@ class ExplainScreen(Screen[None]):
         Binding("ctrl+l", "clear_facts", "Clear facts"),
     ]
 
-    def __init__(
-        self, context: Context, rule_set: str | None = None, facts: Any = None
-    ) -> None:
+    def __init__(self, context: Context, rule_set: str | None = None, facts: Any = None) -> None:
         super().__init__(id="explain")
         self.context = context
         self.initial_rule_set = rule_set

@@ -11,12 +11,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 _GUIDE = (
-    ("Tenants", "agencies → locations → store connection. Type to filter by name, store domain "
-     "or id; Enter opens a connection."),
-    ("Connection", "status (and why it needs a reconnect), sync switches, import progress with "
-     "rate and ETA, webhook health, recent deliveries and trigger events."),
-    ("Decisions", "why a record was skipped or how it was mapped, with the rule trace: the rule "
-     "set and version, the matched rule and each condition with the record's actual value."),
+    (
+        "Tenants",
+        "agencies → locations → store connection. Type to filter by name, store domain "
+        "or id; Enter opens a connection.",
+    ),
+    (
+        "Connection",
+        "status (and why it needs a reconnect), sync switches, import progress with "
+        "rate and ETA, webhook health, recent deliveries and trigger events.",
+    ),
+    (
+        "Decisions",
+        "why a record was skipped or how it was mapped, with the rule trace: the rule "
+        "set and version, the matched rule and each condition with the record's actual value.",
+    ),
     ("Rules", "the loaded rule sets, their version, and the last reload's errors (file:line)."),
     ("Explain", "run a rule set on pasted facts, a rule set's example or a recorded decision."),
 )

@@ -103,7 +103,12 @@ class TenantsScreen(PollingScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Type to filter by name, store domain or id", id="filter")
+        # Not select-on-focus: a search started by typing in the tree must keep its first letter.
+        yield Input(
+            placeholder="Type to filter by name, store domain or id",
+            id="filter",
+            select_on_focus=False,
+        )
         yield ErrorPanel(hint="The console keeps retrying; press F5 to retry now.", id="error")
         with Horizontal(id="tenants-body"):
             tree: TenantTree = TenantTree("Agencies", id="tenant-tree")

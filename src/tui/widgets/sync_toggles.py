@@ -45,7 +45,9 @@ class SyncToggles(OptionList):
             self.enable = enable
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(*(Option(_prompt(label, False), id=key) for key, label in SYNC_ITEMS), id=id)
+        super().__init__(
+            *(Option(_prompt(label, False), id=key) for key, label in SYNC_ITEMS), id=id
+        )
         self.settings: SyncSettings | None = None
 
     def show(self, settings: SyncSettings) -> None:
