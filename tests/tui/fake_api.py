@@ -8,6 +8,7 @@ serve it with `uvicorn --factory tests.tui.fake_api:create_fake_app`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -49,6 +50,7 @@ class FakeApi:
         self.token = token
         self.step = step
         self.reachable = True
+        self.slow: dict[str, float] = {}  # path suffix → seconds to wait before answering
         self.calls: list[tuple[str, str, Any]] = []
         self.agencies, self.locations, self.connections = fake_data.tenants()
         self.rules = fake_rules.rules_state()
@@ -103,6 +105,9 @@ class FakeApi:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
+        for suffix, seconds in self.slow.items():
+            if scope["path"].endswith(suffix):
+                await asyncio.sleep(seconds)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
         status, payload = self.handle(scope["method"], scope["path"], query, headers, body)

@@ -295,6 +295,20 @@ async def test_disconnecting_names_the_store_and_returns_to_the_tenants(
         )
 
 
+async def test_closing_a_screen_while_it_loads_is_harmless(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        fake.slow["/deliveries"] = 0.5
+        await pilot.press("x", "y")  # the page reloads as the modal closes, and is then closed
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen))
+        await pilot.pause(0.8)
+        assert app.is_running
+        assert app.return_code is None
+
+
 async def test_help_lists_the_keys_of_the_current_screen(make_console: MakeConsole) -> None:
     app = make_console()
     async with app.run_test(size=SIZE) as pilot:

@@ -19,7 +19,7 @@ from tui.models import Connection, Delivery, TriggerEvent
 from tui.progress import RateTracker
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.decisions import DecisionsScreen
-from tui.screens.polling import PollingScreen
+from tui.screens.polling import PollingScreen, still_open
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.import_job import ImportJobView
 from tui.widgets.sync_toggles import SyncToggles
@@ -82,7 +82,10 @@ class ConnectionScreen(PollingScreen):
         try:
             connection = await client.get_connection(self.connection_id)
         except ApiError as exc:
-            self.query_one(ErrorPanel).show(exc)
+            if still_open(self):
+                self.query_one(ErrorPanel).show(exc)
+            return
+        if not still_open(self):
             return
         self.query_one(ErrorPanel).clear()
         self._show_connection(connection)
@@ -91,6 +94,8 @@ class ConnectionScreen(PollingScreen):
             client.list_triggers(connection.location_id),
             return_exceptions=True,
         )
+        if not still_open(self):
+            return
         self._show_deliveries(deliveries)
         self._show_triggers(triggers)
 
@@ -182,7 +187,8 @@ class ConnectionScreen(PollingScreen):
         except ApiError as exc:
             self.notify(exc.message, title=f"Could not change {label}", severity="error")
             return
-        self._show_connection(connection)
+        if still_open(self):
+            self._show_connection(connection)
         self.notify(f"{label} sync is now {'on' if enable else 'off'}.", title="Sync updated")
 
     def action_rerun_import(self) -> None:
@@ -210,7 +216,8 @@ class ConnectionScreen(PollingScreen):
             self.notify(exc.message, title="Could not start the import", severity="error")
             return
         self.notify("The import was queued; its progress shows below.", title="Import started")
-        self.action_refresh()
+        if still_open(self):
+            self.action_refresh()
 
     def action_disconnect(self) -> None:
         """Ask (naming the store), then disconnect it."""
@@ -238,6 +245,13 @@ class ConnectionScreen(PollingScreen):
             self.notify(exc.message, title="Could not disconnect", severity="error")
             return
         self.notify(f"{domain} was disconnected.", title="Disconnected")
+        if still_open(self):
+            self._pop_to_me_then_close()
+
+    def _pop_to_me_then_close(self) -> None:
+        # The store is gone: close this page and anything opened from it.
+        while self.app.screen is not self and still_open(self):
+            self.app.pop_screen()
         self.dismiss()
 
     def action_decisions(self) -> None:

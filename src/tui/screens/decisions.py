@@ -14,6 +14,7 @@ from tui.api import ApiError
 from tui.context import Context
 from tui.models import Decision
 from tui.screens.explain import ExplainScreen
+from tui.screens.polling import still_open
 from tui.trace import facts_from_trace, parse_trace
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.trace_view import TraceView
@@ -85,7 +86,10 @@ class DecisionsScreen(Screen[None]):
                 cursor=cursor,
             )
         except ApiError as exc:
-            self.query_one(ErrorPanel).show(exc)
+            if still_open(self):
+                self.query_one(ErrorPanel).show(exc)
+            return
+        if not still_open(self):
             return
         self.query_one(ErrorPanel).clear()
         table = self.query_one("#decision-list", DataTable)

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Label, Select, TextArea
 from tui.api import ApiError
 from tui.context import Context
 from tui.models import RuleSet
+from tui.screens.polling import still_open
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.trace_view import TraceView
 
@@ -63,7 +64,10 @@ class ExplainScreen(Screen[None]):
         try:
             state = await self.context.client.get_rules()
         except ApiError as exc:
-            self.query_one(ErrorPanel).show(exc)
+            if still_open(self):
+                self.query_one(ErrorPanel).show(exc)
+            return
+        if not still_open(self):
             return
         self.rule_sets = {rule_set.id: rule_set for rule_set in state.rule_sets}
         picker: Select[str] = self.query_one("#rule-set", Select)
@@ -120,7 +124,10 @@ class ExplainScreen(Screen[None]):
         try:
             evaluation = await self.context.client.evaluate(rule_set, facts)
         except ApiError as exc:
-            result.show_message(exc.message, title=exc.headline, error=True)
+            if still_open(self):
+                result.show_message(exc.message, title=exc.headline, error=True)
+            return
+        if not still_open(self):
             return
         decision = evaluation.decision
         if evaluation.outcome:

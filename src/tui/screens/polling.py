@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
 from tui.context import Context
+
+
+def still_open(screen: Screen[Any]) -> bool:
+    """Whether `screen` is still on the stack. A worker that awaited the API checks this before
+    touching widgets: the person may have closed the screen while the request was in flight."""
+    return screen.is_attached and screen in screen.app.screen_stack
 
 
 class PollingScreen(Screen[None]):
@@ -51,7 +59,8 @@ class PollingScreen(Screen[None]):
     @work(group="poll")
     async def _run_load(self) -> None:
         try:
-            await self.load()
+            if still_open(self):
+                await self.load()
         finally:
             self._busy = False
             self.loads += 1

@@ -16,7 +16,7 @@ from tui.api import ApiError
 from tui.context import Context
 from tui.models import RulesState
 from tui.screens.explain import ExplainScreen
-from tui.screens.polling import PollingScreen
+from tui.screens.polling import PollingScreen, still_open
 from tui.widgets.error_panel import ErrorPanel
 
 # "rules/triggers.yaml:12:5: unknown operator 'eq'" → location and message.
@@ -61,7 +61,10 @@ class RulesScreen(PollingScreen):
         try:
             state = await self.context.client.get_rules()
         except ApiError as exc:
-            self.query_one(ErrorPanel).show(exc)
+            if still_open(self):
+                self.query_one(ErrorPanel).show(exc)
+            return
+        if not still_open(self):
             return
         self.query_one(ErrorPanel).clear()
         if state == self.state:

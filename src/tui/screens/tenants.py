@@ -19,7 +19,7 @@ from tui import formatting
 from tui.api import ApiClient, ApiError
 from tui.context import Context
 from tui.models import Agency, Connection, Location
-from tui.screens.polling import PollingScreen
+from tui.screens.polling import PollingScreen, still_open
 from tui.widgets.error_panel import ErrorPanel
 
 
@@ -128,7 +128,10 @@ class TenantsScreen(PollingScreen):
         try:
             entries = await load_tenants(self.context.client)
         except ApiError as exc:
-            self.query_one(ErrorPanel).show(exc)
+            if still_open(self):
+                self.query_one(ErrorPanel).show(exc)
+            return
+        if not still_open(self):
             return
         self.query_one(ErrorPanel).clear()
         if entries != self.entries or not self.loaded:
