@@ -20,7 +20,7 @@ from tui.screens.decisions import DecisionsScreen
 from tui.screens.explain import ExplainScreen
 from tui.screens.help import HelpScreen
 from tui.screens.rules import RulesScreen
-from tui.screens.tenants import TenantsScreen
+from tui.screens.tenants import LocationEntry, TenantsScreen
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.import_job import ImportJobView
 from tui.widgets.sync_toggles import SyncToggles
@@ -291,6 +291,16 @@ async def test_disconnecting_names_the_store_and_returns_to_the_tenants(
                 loc.location.id == LOC_PINE and loc.connection is None
                 for entry in tenants.entries
                 for loc in entry.locations
+            ),
+        )
+        # The cursor stays on the location whose store was just disconnected.
+        tree = tenants.query_one(Tree)
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(tree.cursor_node.data if tree.cursor_node else None, LocationEntry)
+                and tree.cursor_node is not None
+                and tree.cursor_node.data.location.id == LOC_PINE  # type: ignore[union-attr]
             ),
         )
 

@@ -211,14 +211,18 @@ class TenantsScreen(PollingScreen):
                 agency_node.expand()
             if keep is not None and _node_key(entry.agency) == keep:
                 target = agency_node
-        if target is not None:
-            tree.move_cursor(target)
-        elif tree.root.children:
-            tree.move_cursor(tree.root.children[0])
         if query and not tree.root.children:
             message = Text(f"No agency, location or store matches {query!r}.", style="italic")
             self.query_one("#tenant-details", Static).update(message)
             return
+        if target is None and tree.root.children:
+            target = tree.root.children[0]
+        # New nodes get their line numbers when the tree next lays out; move the cursor then.
+        self.call_after_refresh(self._place_cursor, target)
+
+    def _place_cursor(self, target: TreeNode[NodeData] | None) -> None:
+        tree = self.query_one(TenantTree)
+        tree.move_cursor(target)
         self._show_details(tree.cursor_node.data if tree.cursor_node is not None else None)
 
     @on(Tree.NodeHighlighted)
