@@ -100,6 +100,8 @@ class TenantsScreen(PollingScreen):
         super().__init__(context, id="tenants")
         self.entries: tuple[AgencyEntry, ...] = ()
         self.loaded = False
+        self._generation = 0
+        self._pending_cursor: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -181,7 +183,10 @@ class TenantsScreen(PollingScreen):
         """Redraw the tree from `entries` and the filter, keeping the cursor where it was."""
         tree = self.query_one(TenantTree)
         query = self.query_one("#filter", Input).value.strip().lower()
-        keep = _node_key(tree.cursor_node.data) if tree.cursor_node is not None else None
+        # A redraw that comes before the previous one placed its cursor keeps that placement.
+        keep = self._pending_cursor
+        if keep is None and tree.cursor_node is not None:
+            keep = _node_key(tree.cursor_node.data)
         collapsed = {
             _node_key(node.data)
             for node in _walk(tree.root)
@@ -212,15 +217,22 @@ class TenantsScreen(PollingScreen):
             if keep is not None and _node_key(entry.agency) == keep:
                 target = agency_node
         if query and not tree.root.children:
+            self._generation += 1
+            self._pending_cursor = None
             message = Text(f"No agency, location or store matches {query!r}.", style="italic")
             self.query_one("#tenant-details", Static).update(message)
             return
         if target is None and tree.root.children:
             target = tree.root.children[0]
         # New nodes get their line numbers when the tree next lays out; move the cursor then.
-        self.call_after_refresh(self._place_cursor, target)
+        self._generation += 1
+        self._pending_cursor = _node_key(target.data) if target is not None else None
+        self.call_after_refresh(self._place_cursor, self._generation, target)
 
-    def _place_cursor(self, target: TreeNode[NodeData] | None) -> None:
+    def _place_cursor(self, generation: int, target: TreeNode[NodeData] | None) -> None:
+        if generation != self._generation:
+            return  # the tree was redrawn again since; that redraw places the cursor
+        self._pending_cursor = None
         tree = self.query_one(TenantTree)
         tree.move_cursor(target)
         self._show_details(tree.cursor_node.data if tree.cursor_node is not None else None)
