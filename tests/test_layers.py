@@ -1,5 +1,6 @@
-"""The domain and the app layer stay free of frameworks. import-linter checks the imports
-statically; this checks what a real import of every module loads."""
+"""The domain and the app layer stay free of frameworks, and the console free of the service.
+import-linter checks the imports statically; this checks what a real import of every module
+loads."""
 
 from __future__ import annotations
 
@@ -36,3 +37,8 @@ def test_the_domain_loads_only_the_standard_library() -> None:
 def test_the_app_layer_loads_only_the_domain_and_the_standard_library() -> None:
     foreign = _loaded_by("app") - set(sys.stdlib_module_names) - {"domain", "app"}
     assert foreign == set()
+
+
+def test_the_console_loads_none_of_the_service_code() -> None:
+    service = {"domain", "app", "adapters", "sqlalchemy", "litestar", "dramatiq", "redis"}
+    assert _loaded_by("tui") & service == set()

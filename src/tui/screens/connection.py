@@ -1,0 +1,305 @@
+"""A connection's page: status, settings, import progress, webhooks, deliveries and triggers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from tui import formatting
+from tui.api import ApiError
+from tui.context import Context
+from tui.models import Connection, Delivery, TriggerEvent
+from tui.progress import RateTracker
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.decisions import DecisionsScreen
+from tui.screens.polling import PollingScreen, still_open
+from tui.widgets.error_panel import ErrorPanel
+from tui.widgets.import_job import ImportJobView
+from tui.widgets.sync_toggles import SyncToggles
+
+_ENTITIES = ("contacts", "orders", "transactions")
+
+
+class ConnectionScreen(PollingScreen):
+    """Everything support needs about one store connection, refreshed while shown."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("i", "rerun_import", "Re-run import"),
+        Binding("x", "disconnect", "Disconnect"),
+        Binding("l", "decisions", "Decisions log"),
+    ]
+
+    def __init__(self, context: Context, connection_id: str, *, rates: RateTracker | None = None):
+        super().__init__(context, id="connection")
+        self.connection_id = connection_id
+        self.connection: Connection | None = None
+        self.rates = rates or RateTracker()
+        self._deliveries: list[Delivery] | None = None
+        self._triggers: list[TriggerEvent] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ErrorPanel(hint="Retrying; press F5 to retry now, Escape to go back.", id="error")
+        with Horizontal(id="connection-top"):
+            yield Static(Text("Loading…", style="dim"), id="summary", classes="panel")
+            with Vertical(id="sync-panel", classes="panel") as sync_panel:
+                sync_panel.border_title = "Sync (Enter toggles)"
+                yield SyncToggles(id="sync")
+        with Vertical(id="imports", classes="panel") as imports:
+            imports.border_title = "Imports"
+            yield Label("No import has run.", id="no-imports")
+        with Horizontal(id="connection-bottom"):
+            with Vertical(classes="panel") as deliveries:
+                deliveries.border_title = "Recent webhook deliveries"
+                yield DataTable(id="deliveries", cursor_type="row", zebra_stripes=True)
+            with Vertical(classes="panel") as triggers:
+                triggers.border_title = "Trigger events"
+                yield DataTable(id="triggers", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Connection"
+        deliveries = self.query_one("#deliveries", DataTable)
+        deliveries.add_columns("received (UTC)", "topic", "id", "outcome")
+        triggers = self.query_one("#triggers", DataTable)
+        triggers.add_columns("created (UTC)", "type", "order", "delivery")
+        self.query_one(SyncToggles).focus()
+        super().on_mount()
+
+    # Loading
+
+    async def load(self) -> None:
+        """Fetch the connection, then its deliveries and the location's triggers."""
+        client = self.context.client
+        try:
+            connection = await client.get_connection(self.connection_id)
+        except ApiError as exc:
+            if still_open(self):
+                self.query_one(ErrorPanel).show(exc)
+            return
+        if not still_open(self):
+            return
+        self.query_one(ErrorPanel).clear()
+        self._show_connection(connection)
+        deliveries, triggers = await asyncio.gather(
+            client.list_deliveries(connection.id),
+            client.list_triggers(connection.location_id),
+            return_exceptions=True,
+        )
+        if not still_open(self):
+            return
+        self._show_deliveries(deliveries)
+        self._show_triggers(triggers)
+
+    def _show_connection(self, connection: Connection) -> None:
+        self.connection = connection
+        self.sub_title = f"Connection · {connection.store_domain}"
+        self.query_one("#summary", Static).update(_summary(connection))
+        self.query_one(SyncToggles).show(connection.sync)
+        imports = self.query_one("#imports", Vertical)
+        self.query_one("#no-imports", Label).display = not connection.imports
+        for job in sorted(connection.imports, key=_entity_order):
+            views = imports.query(f"#import-{job.entity}").results(ImportJobView)
+            view = next(views, None)
+            if view is None:
+                view = ImportJobView(job.entity)
+                imports.mount(view)
+                # Mounting completes on the next refresh; show the figures once it has.
+                self.call_after_refresh(view.show, job, self.rates.observe(connection.id, job))
+            else:
+                view.show(job, self.rates.observe(connection.id, job))
+
+    def _show_deliveries(self, result: list[Delivery] | BaseException) -> None:
+        table = self.query_one("#deliveries", DataTable)
+        panel = table.parent
+        assert isinstance(panel, Vertical)
+        if isinstance(result, BaseException):
+            panel.border_subtitle = _unavailable(result)
+            return
+        panel.border_subtitle = f"{len(result)} shown"
+        if result == self._deliveries:
+            return
+        self._deliveries = result
+        table.clear()
+        for delivery in result:
+            # A delivery that failed has no useful outcome; its status says more.
+            outcome = delivery.status if delivery.status == "failed" else delivery.outcome
+            table.add_row(
+                formatting.timestamp(delivery.received_at, short=True),
+                delivery.topic or delivery.resource or "—",
+                str(delivery.resource_id or "—"),
+                _outcome(outcome or delivery.status),
+            )
+
+    def _show_triggers(self, result: list[TriggerEvent] | BaseException) -> None:
+        table = self.query_one("#triggers", DataTable)
+        panel = table.parent
+        assert isinstance(panel, Vertical)
+        if isinstance(result, BaseException):
+            panel.border_subtitle = _unavailable(result)
+            return
+        panel.border_subtitle = f"{len(result)} shown"
+        if result == self._triggers:
+            return
+        self._triggers = result
+        table.clear()
+        for trigger in result:
+            table.add_row(
+                formatting.timestamp(trigger.created_at, short=True),
+                trigger.type.replace("_", " "),
+                # Ids are UUIDv7: the head is a timestamp shared by neighbours, the tail differs.
+                "…" + (trigger.order_id or "—")[-8:],
+                _outcome(formatting.plain(trigger.delivery_state, 24)),
+            )
+
+    # Actions
+
+    @on(SyncToggles.ToggleRequested)
+    def _toggle_requested(self, event: SyncToggles.ToggleRequested) -> None:
+        if self.connection is None:
+            return
+        state = "ON" if event.enable else "OFF"
+        question = (
+            f"Turn {event.label.lower()} sync {state} for {self.connection.store_domain}?\n"
+            "This changes what is synced from now on; past data is kept."
+        )
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._apply_toggle(event.item, event.label, event.enable)
+
+        self.app.push_screen(
+            ConfirmScreen("Change a sync setting", question, f"Turn {state.lower()}"), answered
+        )
+
+    @work(group="actions")
+    async def _apply_toggle(self, item: str, label: str, enable: bool) -> None:
+        try:
+            connection = await self.context.client.update_sync(self.connection_id, {item: enable})
+        except ApiError as exc:
+            self.notify(exc.message, title=f"Could not change {label}", severity="error")
+            return
+        if still_open(self):
+            self._show_connection(connection)
+        self.notify(f"{label} sync is now {'on' if enable else 'off'}.", title="Sync updated")
+
+    def action_rerun_import(self) -> None:
+        """Ask, then start the import of the selected entities again."""
+        if self.connection is None:
+            return
+        selection = [e for e in _ENTITIES if getattr(self.connection.import_, e)]
+        what = ", ".join(selection) if selection else "the selected entities"
+        question = (
+            f"Re-run the import of {what} from {self.connection.store_domain}?\n"
+            "Records already imported are updated, never duplicated."
+        )
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._rerun_import()
+
+        self.app.push_screen(ConfirmScreen("Re-run import", question, "Re-run"), answered)
+
+    @work(group="actions")
+    async def _rerun_import(self) -> None:
+        try:
+            await self.context.client.rerun_import(self.connection_id)
+        except ApiError as exc:
+            self.notify(exc.message, title="Could not start the import", severity="error")
+            return
+        self.notify("The import was queued; its progress shows below.", title="Import started")
+        if still_open(self):
+            self.action_refresh()
+
+    def action_disconnect(self) -> None:
+        """Ask (naming the store), then disconnect it."""
+        if self.connection is None:
+            return
+        question = (
+            f"Disconnect {self.connection.store_url}?\n"
+            "Its webhooks are removed and sync stops; imported data is kept."
+        )
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._disconnect()
+
+        self.app.push_screen(
+            ConfirmScreen("Disconnect the store", question, "Disconnect", danger=True), answered
+        )
+
+    @work(group="actions")
+    async def _disconnect(self) -> None:
+        domain = self.connection.store_domain if self.connection else self.connection_id
+        try:
+            await self.context.client.disconnect(self.connection_id)
+        except ApiError as exc:
+            self.notify(exc.message, title="Could not disconnect", severity="error")
+            return
+        self.notify(f"{domain} was disconnected.", title="Disconnected")
+        if still_open(self):
+            self._pop_to_me_then_close()
+
+    def _pop_to_me_then_close(self) -> None:
+        # The store is gone: close this page and anything opened from it.
+        while self.app.screen is not self and still_open(self):
+            self.app.pop_screen()
+        self.dismiss()
+
+    def action_decisions(self) -> None:
+        """Open the decisions log of this connection."""
+        domain = self.connection.store_domain if self.connection else self.connection_id
+        self.app.push_screen(DecisionsScreen(self.context, self.connection_id, domain))
+
+
+def _entity_order(job: object) -> int:
+    entity = getattr(job, "entity", "")
+    return _ENTITIES.index(entity) if entity in _ENTITIES else len(_ENTITIES)
+
+
+def _unavailable(error: BaseException) -> str:
+    if isinstance(error, ApiError):
+        return f"unavailable: {error.headline}"
+    raise error  # anything but an API error is a bug, and must not be hidden
+
+
+def _outcome(outcome: str | None) -> Text:
+    styles = {"processed": "green", "delivered": "green", "ok": "green", "failed": "bold red"}
+    styles |= {"skipped": "yellow", "stale": "yellow", "pending": "yellow", "retrying": "yellow"}
+    text = outcome or "—"
+    return Text(text, style=styles.get(text, ""))
+
+
+def _summary(connection: Connection) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    table.add_row("store", Text(connection.store_url, style="bold"))
+    table.add_row("status", formatting.status_text(connection.status))
+    if connection.status == "needs_reconnect" or connection.last_error:
+        reason = connection.last_error or "the store refused our credentials"
+        table.add_row("reason", Text(reason, style="bold red"))
+    table.add_row("connection", connection.id)
+    table.add_row("location", connection.location_id)
+    selection = [e for e in _ENTITIES if getattr(connection.import_, e)]
+    table.add_row("import", ", ".join(selection) or Text("nothing selected", style="dim"))
+    hooks = connection.webhooks
+    health = Text()
+    health.append(f"registered {formatting.flag(hooks.registered)}")
+    health.append(" · healthy ")
+    if hooks.healthy is None:
+        health.append("unknown", style="dim")
+    else:
+        health.append(*(("yes", "green") if hooks.healthy else ("NO", "bold red")))
+    table.add_row("webhooks", health)
+    table.add_row("last delivery", formatting.timestamp(hooks.last_delivery_at))
+    table.add_row("created", formatting.timestamp(connection.created_at))
+    return table

@@ -1,0 +1,1 @@
+"""Reusable console widgets; each carries its own DEFAULT_CSS."""

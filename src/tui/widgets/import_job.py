@@ -1,0 +1,90 @@
+"""One import run: its progress bar, counts, rate and ETA."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Label, ProgressBar
+
+from tui import formatting
+from tui.models import ImportJob
+from tui.progress import Estimate
+
+_STATUS_STYLE = {
+    "queued": "yellow",
+    "running": "bold cyan",
+    "completed": "bold green",
+    "failed": "bold red",
+}
+
+
+class ImportJobView(Widget):
+    """Shows an `ImportJob`; call `show` with each new poll's job and estimate."""
+
+    DEFAULT_CSS = """
+    ImportJobView {
+        height: 2;
+    }
+    ImportJobView Horizontal {
+        height: 1;
+    }
+    ImportJobView .entity {
+        width: 14;
+        text-style: bold;
+    }
+    ImportJobView .status {
+        width: 11;
+    }
+    ImportJobView ProgressBar {
+        width: 1fr;
+    }
+    ImportJobView ProgressBar Bar {
+        width: 1fr;
+    }
+    ImportJobView .counts {
+        color: $text-muted;
+        padding-left: 14;
+    }
+    """
+
+    def __init__(self, entity: str) -> None:
+        super().__init__(id=f"import-{entity}")
+        self.entity = entity
+        self.job: ImportJob | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(self.entity.capitalize(), classes="entity")
+            yield Label("", classes="status")
+            # The console computes the ETA from the service's counts; the bar's own ETA would
+            # measure only how often the console polls.
+            yield ProgressBar(total=1, show_eta=False)
+        yield Label("", classes="counts")
+
+    def show(self, job: ImportJob, estimate: Estimate) -> None:
+        """Update the bar and the figures."""
+        self.job = job
+        self.query_one(".status", Label).update(
+            Text(job.status, style=_STATUS_STYLE.get(job.status, ""))
+        )
+        bar = self.query_one(ProgressBar)
+        # An unknown total would make the bar pulse (and snapshots differ); show it empty.
+        total = max(job.total or 0, job.processed, 1)
+        bar.update(total=total, progress=job.processed)
+        counts = Text()
+        counts.append(f"{job.processed:,}/{job.total:,} · " if job.total is not None else "")
+        counts.append(f"done {job.done:,}", style="green")
+        counts.append(" · ")
+        counts.append(f"skipped {job.skipped:,}", style="yellow")
+        counts.append(" · ")
+        counts.append(f"failed {job.failed:,}", style="red" if job.failed else "")
+        if job.status == "running":
+            counts.append(f" · rate {formatting.rate(estimate.per_second)}")
+            counts.append(f" · ETA {formatting.duration(estimate.eta_seconds)}")
+        elif job.finished_at:
+            counts.append(f" · finished {formatting.timestamp(job.finished_at)}")
+        elif job.started_at:
+            counts.append(f" · started {formatting.timestamp(job.started_at)}")
+        self.query_one(".counts", Label).update(counts)

@@ -1,0 +1,341 @@
+"""The console's main paths, driven headless with Textual's pilot against the fake API."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widgets import Input, ProgressBar, Static, Tree
+
+from tests.tui.conftest import SIZE
+from tests.tui.fake_api import FakeApi
+from tests.tui.fake_data import CONN_OUTLET, CONN_PINE, LOC_PINE
+from tui.app import ConsoleApp
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.connection import ConnectionScreen
+from tui.screens.decisions import DecisionsScreen
+from tui.screens.explain import ExplainScreen
+from tui.screens.help import HelpScreen
+from tui.screens.rules import RulesScreen
+from tui.screens.tenants import LocationEntry, TenantsScreen
+from tui.widgets.error_panel import ErrorPanel
+from tui.widgets.import_job import ImportJobView
+from tui.widgets.sync_toggles import SyncToggles
+from tui.widgets.trace_view import TraceView
+
+MakeConsole = Callable[..., ConsoleApp]
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 5) -> None:
+    """Let the app run until `condition` holds (polls and workers are asynchronous)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the console never reached the expected state")
+
+
+def text_of(widget: Static) -> str:
+    """What a Static shows, as plain text (Rich renderables rendered wide, without styles)."""
+    content = widget.content
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Text):
+        return content.plain
+    console = Console(width=200, file=io.StringIO(), color_system=None)
+    with console.capture() as capture:
+        console.print(content)
+    return capture.get()
+
+
+def trace_text(app: ConsoleApp) -> str:
+    return text_of(app.screen.query_one(TraceView).query_one(Static))
+
+
+async def open_pine(pilot: Pilot[None]) -> ConnectionScreen:
+    """Find Pine Outdoor Gear by typing, then open its connection from the keyboard."""
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen) and app.screen.loaded)
+    await pilot.press(*"pine outdoor", "enter")
+    await pilot.press("down", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConnectionScreen))
+    screen = app.screen
+    assert isinstance(screen, ConnectionScreen)
+    await wait_for(pilot, lambda: screen.connection is not None)
+    return screen
+
+
+async def test_browse_from_an_agency_to_its_store_connection(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        assert screen.connection_id == CONN_PINE
+        summary = text_of(screen.query_one("#summary", Static))
+        assert "https://pineoutdoor.example" in summary
+        assert "active" in summary
+        await pilot.press("escape")
+        assert isinstance(app.screen, TenantsScreen)
+
+
+async def test_typing_in_the_tree_filters_tenants_by_store_domain(
+    make_console: MakeConsole,
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen) and app.screen.loaded)
+        await pilot.press(*"fjordceramics")
+        tree = app.screen.query_one(Tree)
+        assert app.screen.query_one("#filter", Input).value == "fjordceramics"
+        labels = [str(node.label) for node in tree.root.children]
+        assert labels == ["Fjord & Pine Marketing  2 locations"]
+        locations = [str(node.label) for node in tree.root.children[0].children]
+        assert locations == ["Fjord Ceramics"]
+        await pilot.press("escape")
+        assert len(tree.root.children) == 3
+
+
+async def test_a_sync_item_changes_only_after_confirmation(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        toggles = screen.query_one(SyncToggles)
+        assert toggles.has_focus
+        await pilot.press("down", "down", "enter")  # transactions, currently off
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "pineoutdoor.example" in app.screen.question
+        await pilot.press("n")
+        assert fake.sent("PATCH", "/sync") == []
+
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: fake.sent("PATCH", "/sync") == [{"transactions": True}])
+        await wait_for(
+            pilot, lambda: toggles.settings is not None and toggles.settings.transactions
+        )
+        assert fake.connections[CONN_PINE]["sync"]["transactions"] is True
+
+
+async def test_rerunning_an_import_shows_its_progress_moving(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    fake.step = 60  # several polls per import, so the rate and ETA show while it runs
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        await pilot.press("i")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "contacts, orders, transactions" in app.screen.question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: fake.sent("POST", "/imports") == [None])
+
+        view = screen.query_one("#import-contacts", ImportJobView)
+        bar = view.query_one(ProgressBar)
+        await wait_for(pilot, lambda: view.job is not None and view.job.status == "running")
+        first = bar.progress
+        await wait_for(pilot, lambda: bar.progress > first)
+        assert bar.total == 812
+        counts = view.query_one(".counts", Static)
+        await wait_for(pilot, lambda: "/s · ETA " in text_of(counts))
+        await wait_for(
+            pilot, lambda: view.job is not None and view.job.status == "completed", seconds=15
+        )
+        assert bar.percentage == 1
+
+
+async def test_the_decisions_log_shows_a_readable_rule_trace(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecisionsScreen))
+        screen = app.screen
+        assert isinstance(screen, DecisionsScreen)
+        await wait_for(pilot, lambda: bool(screen.decisions))
+        trace = trace_text(app)
+        assert "import_eligibility" in trace
+        assert "2025.03.1" in trace
+        assert "skip_other_roles  ◀ matched" in trace
+        assert 'customer.role in ["customer", "subscriber"]   actual "shop_manager"' in trace
+
+        await pilot.press("down")
+        assert "completed_or_refunded  ◀ matched" in trace_text(app)
+        assert 'actual "refunded"' in trace_text(app)
+
+        await pilot.press("s")
+        await wait_for(pilot, lambda: all(d.outcome == "skipped" for d in screen.decisions))
+        assert len(screen.decisions) == 2
+
+
+async def test_a_recorded_decision_can_be_explained_again(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecisionsScreen))
+        await wait_for(pilot, lambda: bool(app.screen.decisions))  # type: ignore[attr-defined]
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        await wait_for(pilot, lambda: bool(app.screen.rule_sets))  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "Decision skip" in trace_text(app))
+        assert "(outcome: skipped)" in trace_text(app)
+
+
+async def test_rules_show_the_version_and_reload_errors_with_their_location(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    fake.set_rule_errors(["rules/triggers.yaml:31:5: rule 'live_new_order' repeats an id"])
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, RulesScreen))
+        screen = app.screen
+        assert isinstance(screen, RulesScreen)
+        await wait_for(pilot, lambda: screen.state is not None)
+        summary = text_of(screen.query_one("#rules-summary", Static))
+        assert "2025.03.1" in summary
+        assert "failed with 1 error" in summary
+        errors = text_of(screen.query_one("#rule-errors-body", Static))
+        assert "rules/triggers.yaml:31:5  rule 'live_new_order' repeats an id" in errors
+
+        fake.set_rule_errors([])
+        await wait_for(
+            pilot, lambda: "valid" in text_of(screen.query_one("#rules-summary", Static))
+        )
+
+
+async def test_a_wrong_token_is_shown_and_the_console_keeps_running(
+    make_console: MakeConsole,
+) -> None:
+    app = make_console(token="not-the-token")
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.screen.query_one(ErrorPanel)
+        await wait_for(pilot, lambda: panel.error is not None)
+        assert panel.error is not None
+        assert panel.error.status == 401
+        assert "Not authorised (401)" in text_of(panel)
+        assert "check the admin token" in text_of(panel)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, RulesScreen))
+        assert app.is_running
+
+
+async def test_an_unreachable_service_is_shown_then_recovers(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    fake.reachable = False
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.screen.query_one(ErrorPanel)
+        await wait_for(pilot, lambda: panel.error is not None)
+        assert "Service unreachable" in text_of(panel)
+        fake.reachable = True
+        await wait_for(pilot, lambda: panel.error is None)
+        assert len(app.screen.query_one(Tree).root.children) == 3
+
+
+async def test_a_connection_deleted_elsewhere_shows_not_found(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        fake.forget_connection(CONN_PINE)
+        panel = screen.query_one(ErrorPanel)
+        await wait_for(pilot, lambda: panel.error is not None)
+        assert "Not found (404)" in text_of(panel)
+        assert app.is_running
+
+
+async def test_a_refused_action_is_a_notification_not_a_crash(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen) and app.screen.loaded)
+        app.push_screen(ConnectionScreen(app.context, CONN_OUTLET))
+        await wait_for(pilot, lambda: getattr(app.screen, "connection", None) is not None)
+        assert "the API key was revoked" in text_of(app.screen.query_one("#summary", Static))
+        await pilot.press("i", "y")
+        await wait_for(pilot, lambda: bool(app._notifications))
+        notification = next(iter(app._notifications))
+        assert notification.severity == "error"
+        assert "Only an active connection can import." in notification.message
+        assert app.is_running
+
+
+async def test_disconnecting_names_the_store_and_returns_to_the_tenants(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "https://pineoutdoor.example" in app.screen.question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen))
+        assert fake.sent("DELETE", f"/connections/{CONN_PINE}") == [None]
+        tenants = app.screen
+        assert isinstance(tenants, TenantsScreen)
+        await wait_for(
+            pilot,
+            lambda: any(
+                loc.location.id == LOC_PINE and loc.connection is None
+                for entry in tenants.entries
+                for loc in entry.locations
+            ),
+        )
+        # The cursor stays on the location whose store was just disconnected.
+        tree = tenants.query_one(Tree)
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(tree.cursor_node.data if tree.cursor_node else None, LocationEntry)
+                and tree.cursor_node is not None
+                and tree.cursor_node.data.location.id == LOC_PINE  # type: ignore[union-attr]
+            ),
+        )
+
+
+async def test_closing_a_screen_while_it_loads_is_harmless(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        fake.slow["/deliveries"] = 0.5
+        await pilot.press("x", "y")  # the page reloads as the modal closes, and is then closed
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen))
+        await pilot.pause(0.8)
+        assert app.is_running
+        assert app.return_code is None
+
+
+async def test_help_lists_the_keys_of_the_current_screen(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = dict(app.screen.keys)
+        assert keys["i"] == "Re-run import"
+        assert keys["x"] == "Disconnect"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConnectionScreen)
+
+
+async def test_the_command_palette_offers_the_screen_actions(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        titles = [command.title for command in app.get_system_commands(screen)]
+        assert {"Tenants", "Rules", "Explain", "Re-run import", "Disconnect"} <= set(titles)
+        assert "Decisions log" in titles
