@@ -468,10 +468,14 @@ class InMemoryInboxRepository(_Repo):
         return sorted(found, key=lambda d: d.received_at)[:limit]
 
     async def list_for_connection(
-        self, connection_id: str, *, limit: int
+        self, connection_id: str, *, limit: int, before: str | None = None
     ) -> Sequence[InboxDelivery]:
-        found = [d for d in self.s.inbox.values() if d.connection_id == connection_id]
-        return sorted(found, key=lambda d: d.received_at, reverse=True)[:limit]
+        found = [
+            d
+            for d in self.s.inbox.values()
+            if d.connection_id == connection_id and (before is None or d.id < before)
+        ]
+        return sorted(found, key=lambda d: d.id, reverse=True)[:limit]
 
 
 class InMemoryTriggerRepository(_Repo):

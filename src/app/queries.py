@@ -107,8 +107,13 @@ class Queries:
             )
 
     async def deliveries(
-        self, principal: Principal, connection_id: str, limit: int
-    ) -> list[InboxDelivery]:
+        self, principal: Principal, connection_id: str, cursor: str | None, limit: int
+    ) -> Page[InboxDelivery]:
+        """The connection's webhook deliveries, newest first."""
         async with self._uow() as uow:
             await self._connection(uow, principal, connection_id)
-            return list(await uow.inbox.list_for_connection(connection_id, limit=limit))
+            items = list(
+                await uow.inbox.list_for_connection(connection_id, limit=limit + 1, before=cursor)
+            )
+        more = len(items) > limit
+        return Page(items[:limit], items[limit - 1].id if more else None)

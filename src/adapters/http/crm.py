@@ -14,6 +14,8 @@ from adapters.http.schemas import (
     ContactPage,
     DecisionOut,
     DecisionPage,
+    DeliveryOut,
+    DeliveryPage,
     OrderOut,
     OrderPage,
     TransactionOut,
@@ -88,6 +90,24 @@ class CrmController(Controller):
         return TriggerPage(
             [TriggerOut.of(t, states[t.id].value) for t in page.items], page.next_cursor
         )
+
+    @get(
+        "/connections/{connection_id:str}/deliveries",
+        operation_id="listDeliveries",
+        summary="The store's webhook deliveries to this connection, newest first",
+    )
+    async def deliveries(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        connection_id: str,
+        paging: tuple[int, str | None],
+    ) -> DeliveryPage:
+        limit, cursor = paging
+        page = await container_of(request).services.queries.deliveries(
+            principal, connection_id, cursor, limit
+        )
+        return DeliveryPage([DeliveryOut.of(d) for d in page.items], page.next_cursor)
 
     @get(
         "/connections/{connection_id:str}/decisions",

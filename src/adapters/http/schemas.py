@@ -10,6 +10,7 @@ import msgspec
 from domain.connection import Connection
 from domain.crm import Contact, Order, Transaction
 from domain.decisions import DecisionRecord
+from domain.inbox import InboxDelivery
 from domain.jobs import ImportJob
 from domain.tenancy import Agency, Location
 from domain.triggers import TriggerEvent
@@ -311,6 +312,35 @@ class DecisionOut(msgspec.Struct):
             d.trace,
             iso(d.created_at),
         )
+
+
+class DeliveryOut(msgspec.Struct):
+    id: str
+    topic: str
+    resource: str
+    resource_id: int | None
+    status: str
+    outcome: str | None
+    received_at: str | None
+    processed_at: str | None
+
+    @classmethod
+    def of(cls, d: InboxDelivery) -> DeliveryOut:
+        return cls(
+            d.id,
+            d.topic,
+            d.resource,
+            d.resource_id,
+            d.status.value,
+            d.outcome,
+            iso(d.received_at),
+            iso(d.processed_at),
+        )
+
+
+class DeliveryPage(msgspec.Struct):
+    items: list[DeliveryOut]
+    next_cursor: str | None
 
 
 class ContactPage(msgspec.Struct):

@@ -175,14 +175,13 @@ class SqlInboxRepository:
         return [_delivery(r) for r in rows]
 
     async def list_for_connection(
-        self, connection_id: str, *, limit: int
+        self, connection_id: str, *, limit: int, before: str | None = None
     ) -> Sequence[InboxDelivery]:
-        rows = await self._s.scalars(
-            select(InboxDeliveryRow)
-            .where(InboxDeliveryRow.connection_id == connection_id)
-            .order_by(InboxDeliveryRow.received_at.desc())
-            .limit(limit)
-        )
+        query = select(InboxDeliveryRow).where(InboxDeliveryRow.connection_id == connection_id)
+        if before is not None:
+            query = query.where(InboxDeliveryRow.id < before)
+        # Ids are time-ordered (UUIDv7): newest first is highest id first.
+        rows = await self._s.scalars(query.order_by(InboxDeliveryRow.id.desc()).limit(limit))
         return [_delivery(r) for r in rows]
 
 

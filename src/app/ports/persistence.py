@@ -173,8 +173,10 @@ class InboxRepository(Protocol):
         ...
 
     async def list_for_connection(
-        self, connection_id: str, *, limit: int
-    ) -> Sequence[InboxDelivery]: ...
+        self, connection_id: str, *, limit: int, before: str | None = None
+    ) -> Sequence[InboxDelivery]:
+        """Newest first; `before` is the id of the last delivery of the previous page."""
+        ...
 
 
 class TriggerRepository(Protocol):
