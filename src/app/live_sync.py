@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from app.applying import NOT_YET_ORDERS, Applier
 from app.errors import UpstreamRejected, UpstreamUndecodable
@@ -276,8 +276,7 @@ class LiveSync:
         async with self._uow() as uow:
             live = await uow.connections.get(connection_id)
             if live is not None and live.status is ConnectionStatus.ACTIVE:
-                mark = _later(high_water, None)
-                await uow.connections.save(replace(live, reconciled_through=mark or started))
+                await uow.connections.save(replace(live, reconciled_through=high_water or started))
                 await uow.commit()
         if repairs:
             log.info("reconciliation repaired %d records", repairs)
@@ -293,11 +292,3 @@ class LiveSync:
                 )
                 await uow.commit()
         log.warning("the store refused the keys; the connection needs a reconnect: %s", exc)
-
-
-def _later(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
