@@ -91,6 +91,8 @@ class Connection:
     # The last webhook health check: None before the first one.
     webhooks_healthy: bool | None = None
     webhooks_checked_at: datetime | None = None
+    # Records reconciliation found missing or stale and repaired, over the connection's life.
+    reconciliation_repairs: int = 0
 
     @property
     def is_live(self) -> bool:

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from adapters.http.deps import container_of
 from adapters.persistence.models import (
+    ConnectionRow,
     ImportJobRow,
     InboxDeliveryRow,
+    TriggerDeliveryRow,
     TriggerEventRow,
 )
 
@@ -80,6 +82,10 @@ class MetricsController(Controller):
             triggers = await session.execute(
                 select(TriggerEventRow.type, func.count()).group_by(TriggerEventRow.type)
             )
+            delivered = await session.execute(
+                select(TriggerDeliveryRow.status, func.count()).group_by(TriggerDeliveryRow.status)
+            )
+            repairs = await session.scalar(select(func.sum(ConnectionRow.reconciliation_repairs)))
             jobs = await session.execute(
                 select(
                     ImportJobRow.entity,
@@ -97,6 +103,12 @@ class MetricsController(Controller):
         lines.append(_line("wooconnect_processing_lag_seconds", lag))
         lines.append("# TYPE wooconnect_triggers_emitted_total counter")
         lines += [_line("wooconnect_triggers_emitted_total", n, type=t) for t, n in triggers]
+        lines.append("# TYPE wooconnect_trigger_deliveries gauge")
+        lines += [
+            _line("wooconnect_trigger_deliveries", n, status=status) for status, n in delivered
+        ]
+        lines.append("# TYPE wooconnect_reconciliation_repairs_total counter")
+        lines.append(_line("wooconnect_reconciliation_repairs_total", repairs or 0))
         lines.append("# TYPE wooconnect_import_records gauge")
         for entity, status, done, total in jobs:
             lines.append(

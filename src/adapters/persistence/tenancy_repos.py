@@ -183,6 +183,7 @@ class SqlConnectionRepository:
         row.reconciled_through = c.reconciled_through
         row.webhooks_healthy = c.webhooks_healthy
         row.webhooks_checked_at = c.webhooks_checked_at
+        row.reconciliation_repairs = c.reconciliation_repairs
         row.created_at = c.created_at
         row.updated_at = c.updated_at
 
@@ -220,6 +221,7 @@ class SqlConnectionRepository:
             reconciled_through=row.reconciled_through,
             webhooks_healthy=row.webhooks_healthy,
             webhooks_checked_at=row.webhooks_checked_at,
+            reconciliation_repairs=row.reconciliation_repairs,
         )
 
 
