@@ -59,8 +59,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"where the demo keeps its database, key and token (default: {DEFAULT_VAR_DIR}); "
         "the database is started afresh on every run",
     )
-    parser.add_argument("--customers", type=int, default=40, help="seeded store users")
-    parser.add_argument("--orders", type=int, default=150, help="seeded store orders")
+    parser.add_argument("--customers", type=int, default=150, help="seeded store users")
+    parser.add_argument("--orders", type=int, default=1200, help="seeded store orders")
     parser.add_argument("--seed", type=int, default=7, help="seed for the store and the traffic")
     parser.add_argument(
         "--interval", type=float, default=1.5, help="seconds between store actions (default 1.5)"
@@ -115,7 +115,7 @@ def progress_line(imports: list[dict[str, Any]]) -> str:
         for i in imports
     )
     finished = bool(imports) and all(i.get("status") in {"completed", "failed"} for i in imports)
-    share = 1.0 if finished else (done / total if total else 0.0)
+    share = 1.0 if finished else min(done / total if total else 0.0, 0.99)
     filled = round(BAR_WIDTH * min(share, 1.0))
     parts = []
     for item in imports:
@@ -281,7 +281,7 @@ class Demo:
                         f"skipped by the rules, {item['failed']} failed"
                     )
                 return
-            await self.sleep(0.25)
+            await self.sleep(0.1)
 
     # -- the traffic ---------------------------------------------------------------------------
 
