@@ -158,6 +158,7 @@ async def test_a_wizard_and_import_run_logs_no_secret_and_tags_import_lines_with
     for secret in seen["secrets"]:
         assert secret not in text, f"a secret reached the logs: {secret[:6]}…"
     assert "consumer_secret=" not in text.replace(f"consumer_secret={MASK}", "")
+    assert f"oauth_signature={MASK}" in text, "the store requests were not logged"
     import_lines = [line for line in lines if line.get("task") == "imports.run"]
     assert import_lines, "no line was logged while importing"
     for line in import_lines:

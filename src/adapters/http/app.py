@@ -19,6 +19,7 @@ from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.health import HealthController
 from adapters.http.logging_context import log_context_middleware
 from adapters.http.metrics import MetricsController
+from adapters.http.openapi_responses import document_responses
 from adapters.http.rules import RulesController
 from adapters.http.subscriptions import SubscriptionController
 from adapters.http.tenancy import TenancyController
@@ -62,7 +63,7 @@ def create_app(
             finally:
                 await container.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             TenancyController,
@@ -91,6 +92,7 @@ def create_app(
                     "bearer": SecurityScheme(type="http", scheme="bearer"),
                 }
             ),
-            security=[{"bearer": []}],
         ),
     )
+    document_responses(app)
+    return app
