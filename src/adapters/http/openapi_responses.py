@@ -14,7 +14,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from adapters.http.schemas import ErrorOut
 
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 _DESCRIPTIONS = {
     400: "The request is malformed (a query or path parameter, or the body's syntax)",
