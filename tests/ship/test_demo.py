@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
+# A store small enough to import in a few seconds on a busy CI machine.
+SMALL_STORE = ("--customers", "40", "--orders", "200")
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -38,7 +41,7 @@ def _demo(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
         env.pop(name, None)
     command = [sys.executable, "-m", "adapters.cli.main", "demo", "--port", str(_free_port())]
     return subprocess.Popen(
-        [*command, "--var-dir", str(tmp_path / "var"), "--interval", "0.5", *extra],
+        [*command, "--var-dir", str(tmp_path / "var"), "--interval", "0.5", *SMALL_STORE, *extra],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
