@@ -14,6 +14,7 @@ from typing import Any
 
 from app.applying import Applier
 from app.errors import UpstreamRejected
+from app.log_context import bind_log_context
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from app.ports.store import StoreAccess, StoreClient
@@ -96,6 +97,11 @@ class ImportRunner:
             if job is None or job.is_finished:
                 return
             connection = await uow.connections.get(job.connection_id)
+            bind_log_context(
+                job_id=job_id,
+                connection_id=job.connection_id,
+                location_id=connection.location_id if connection else None,
+            )
             if connection is None or connection.status is not ConnectionStatus.ACTIVE:
                 if job is not None and connection is not None:
                     reason = f"the connection is {connection.status.value}"

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from app.applying import NOT_YET_ORDERS, Applier
 from app.errors import UpstreamRejected, UpstreamUndecodable
+from app.log_context import bind_log_context
 from app.policy import Policy, Ruled
 from app.ports.basics import Clock
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
@@ -81,6 +82,11 @@ class LiveSync:
             if delivery is None or delivery.status is not DeliveryStatus.PENDING:
                 return  # unknown, or already processed (a repeated message)
             connection = await uow.connections.get(delivery.connection_id)
+            bind_log_context(
+                delivery_id=delivery_id,
+                connection_id=delivery.connection_id,
+                location_id=connection.location_id if connection else None,
+            )
             if connection is None or connection.status is not ConnectionStatus.ACTIVE:
                 state = "gone" if connection is None else connection.status.value
                 outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
@@ -240,6 +246,10 @@ class LiveSync:
         an overlap) and, when contacts are synced, every customer. Returns the repairs made."""
         async with self._uow() as uow:
             connection = await uow.connections.get(connection_id)
+        bind_log_context(
+            connection_id=connection_id,
+            location_id=connection.location_id if connection else None,
+        )
         if connection is None or connection.status is not ConnectionStatus.ACTIVE:
             return 0
         started = self._clock.now()

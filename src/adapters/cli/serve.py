@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from adapters.http.app import create_app
+    from adapters.logging_setup import UVICORN_LOG_CONFIG, configure_logging
     from adapters.settings import resolve_secrets
 
     try:
@@ -27,11 +28,18 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"wooconnect: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_format, secrets=(secrets.admin_token, secrets.secret_key))
     if secrets.admin_token_generated:
         print(
             f"Admin token (saved in {settings.var_dir / 'admin.token'}): {secrets.admin_token}",
             file=sys.stderr,
         )
     print(f"wooconnect API on http://{args.host}:{args.port} (docs: /schema)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=UVICORN_LOG_CONFIG,
+    )
     return 0

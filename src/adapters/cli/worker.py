@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from adapters.settings import Settings, SettingsError
@@ -60,6 +61,17 @@ def run(args: argparse.Namespace) -> int:
 
     from dramatiq import cli as dramatiq_cli
 
+    from adapters.logging_setup import configure_logging, resolve_format
+
+    own_logging = args.entry == ENTRY
+    if own_logging:
+        # The worker processes inherit the environment: they log in the format chosen here.
+        os.environ["WOOCONNECT_LOG_FORMAT"] = resolve_format(settings.log_format, sys.stderr)
+        configure_logging(
+            os.environ["WOOCONNECT_LOG_FORMAT"],
+            secrets=(settings.admin_token or "", settings.secret_key or ""),
+        )
+
     # Dramatiq forks the worker processes and forwards SIGTERM/SIGINT to them; each finishes
     # its running tasks (up to the timeout), requeues what it prefetched, and exits.
     # Dramatiq's CLI functions are unannotated, hence the ignores.
@@ -72,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             str(args.threads),
             "--worker-shutdown-timeout",
             str(round(args.shutdown_timeout * 1000)),
+            *(["--skip-logging"] if own_logging else []),
         ]
     )
     code: int = dramatiq_cli.main(dramatiq_args)  # type: ignore[no-untyped-call]

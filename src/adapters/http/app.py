@@ -17,7 +17,9 @@ from adapters.http.crm import CrmController
 from adapters.http.deps import provide_principal
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.health import HealthController
+from adapters.http.logging_context import log_context_middleware
 from adapters.http.metrics import MetricsController
+from adapters.http.openapi_responses import document_responses
 from adapters.http.rules import RulesController
 from adapters.http.subscriptions import SubscriptionController
 from adapters.http.tenancy import TenancyController
@@ -61,7 +63,7 @@ def create_app(
             finally:
                 await container.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             TenancyController,
@@ -75,6 +77,10 @@ def create_app(
         ],
         dependencies={"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[log_context_middleware],
+        # The process configures logging (adapters.logging_setup); Litestar's default would
+        # replace the root handler with its own format.
+        logging_config=None,
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
@@ -86,6 +92,7 @@ def create_app(
                     "bearer": SecurityScheme(type="http", scheme="bearer"),
                 }
             ),
-            security=[{"bearer": []}],
         ),
     )
+    document_responses(app)
+    return app

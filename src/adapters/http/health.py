@@ -13,11 +13,16 @@ from adapters.bootstrap import Container
 class HealthController(Controller):
     tags = ["operations"]
 
-    @get("/healthz", operation_id="healthz", summary="The process is up")
+    @get("/healthz", operation_id="healthz", summary="The process is up", security=[])
     async def healthz(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/readyz", operation_id="readyz", summary="The database (and Redis) are reachable")
+    @get(
+        "/readyz",
+        operation_id="readyz",
+        summary="The database (and Redis) are reachable",
+        security=[],
+    )
     async def readyz(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
         container: Container = request.app.state.container
         checks = {"database": await container.database_ready()}

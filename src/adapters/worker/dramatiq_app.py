@@ -4,8 +4,19 @@ nothing but the Dramatiq CLI imports it; nothing connects until the worker boots
 
 from __future__ import annotations
 
+import sys
+
+from adapters.logging_setup import configure_logging
 from adapters.settings import Settings
 from adapters.worker.dramatiq_worker import build_worker_broker
 from adapters.worker.registry import build_registry
 
-broker = build_worker_broker(Settings.from_env(), build_registry)
+_settings = Settings.from_env()
+# Dramatiq points this process's stderr at the pipe its parent reads; `wooconnect worker`
+# resolved `auto` against its own terminal and passed the answer down in the environment.
+configure_logging(
+    _settings.log_format,
+    stream=sys.stderr,
+    secrets=(_settings.admin_token or "", _settings.secret_key or ""),
+)
+broker = build_worker_broker(_settings, build_registry)

@@ -24,6 +24,7 @@ from enum import Enum
 
 from adapters.worker.scheduler import Periodic
 from app.errors import AppError, UpstreamUnavailable
+from app.log_context import log_context
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +154,14 @@ async def execute(registry: TaskRegistry, task: str, entity_id: str, attempt: in
         return Outcome(Verdict.FAILED, reason="no handler")
     options = registry.options(task)
     limit = asyncio.timeout(options.time_limit_ms / 1000)
-    try:
-        async with limit:
-            await handler(entity_id)
-    except Exception as exc:
-        return _judge(task, entity_id, attempt, options, exc, timed_out=limit.expired())
+    # Every line logged while the task runs carries its name and entity id (and whatever ids
+    # the use case binds: connection, location, job, delivery).
+    with log_context(task=task, entity_id=entity_id):
+        try:
+            async with limit:
+                await handler(entity_id)
+        except Exception as exc:
+            return _judge(task, entity_id, attempt, options, exc, timed_out=limit.expired())
     return Outcome(Verdict.DONE)
 
 

@@ -61,10 +61,10 @@ class RunningSimulator:
         return await asyncio.wrap_future(future)
 
 
-def _free_socket(host: str) -> socket.socket:
+def _free_socket(host: str, port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    sock.bind((host, port))
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
@@ -75,17 +75,18 @@ def running_simulator(
     store: SimulatedStore,
     *,
     host: str = "127.0.0.1",
+    port: int = 0,
     tls: bool = False,
     latency_ms: float = 0,
     **uvicorn_options: Any,
 ) -> Iterator[RunningSimulator]:
-    """Serve `store` on a free loopback port until the block ends.
+    """Serve `store` on `port` (a free loopback port when 0) until the block ends.
 
     Plain http by default: the store then accepts OAuth 1.0a only, like a real one. With
     `tls=True` it serves https with a fresh self-signed certificate (`ca_file`) and accepts
     Basic and query-string keys. The store's home URL is set to the served URL.
     """
-    sock = _free_socket(host)
+    sock = _free_socket(host, port)
     port = sock.getsockname()[1]
     scheme = "https" if tls else "http"
     base_url = f"{scheme}://{host}:{port}"

@@ -1,0 +1,41 @@
+"""The ids that say what a log line is about (connection, location, job, delivery, task).
+
+Use cases and adapters bind what they know; the logging adapter adds the current values to
+every line. Standard library only: a `ContextVar`, so each request and each task run sees its
+own values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+FIELDS = ("connection_id", "location_id", "job_id", "delivery_id", "task", "entity_id")
+"""The context fields, in the order they are shown."""
+
+_CONTEXT: ContextVar[Mapping[str, str] | None] = ContextVar("wooconnect_log_context", default=None)
+
+
+def current_log_context() -> Mapping[str, str]:
+    """The ids bound in the current request or task run."""
+    return _CONTEXT.get() or {}
+
+
+def bind_log_context(**fields: str | None) -> None:
+    """Add ids to the current scope (`None` values are ignored). Call it inside a
+    `log_context` block, which restores the previous ids when it ends."""
+    known = {name: str(value) for name, value in fields.items() if value is not None}
+    if known:
+        _CONTEXT.set({**current_log_context(), **known})
+
+
+@contextmanager
+def log_context(**fields: str | None) -> Iterator[None]:
+    """A scope whose log lines carry `fields` (plus the enclosing scope's ids)."""
+    token = _CONTEXT.set(dict(current_log_context()))
+    try:
+        bind_log_context(**fields)
+        yield
+    finally:
+        _CONTEXT.reset(token)

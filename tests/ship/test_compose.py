@@ -1,0 +1,131 @@
+"""docker-compose.yml and the Dockerfile run real commands with real settings.
+
+No container engine is needed: the files are parsed and checked against the CLI's parser and
+the settings the service reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from adapters.cli.main import build_parser
+from adapters.persistence.database import async_url
+from adapters.settings import KNOWN_VARIABLES, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+OWN_SERVICES = ("migrate", "api", "worker")
+REQUIRED = ("WOOCONNECT_ADMIN_TOKEN", "WOOCONNECT_SECRET_KEY")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return loaded
+
+
+def _interpolate(value: str) -> str:
+    """What compose makes of `${NAME:-default}` / `${NAME:?message}` with NAME set to x."""
+    value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+    return re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "x", value)
+
+
+def _dockerfile_instruction(name: str) -> list[str]:
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.startswith(name + " "):
+            parsed: list[str] = json.loads(line[len(name) + 1 :])
+            return parsed
+    raise AssertionError(f"the Dockerfile has no {name}")
+
+
+def test_every_service_of_ours_runs_a_command_the_cli_knows(compose: dict[str, Any]) -> None:
+    parser = build_parser()
+    for name in OWN_SERVICES:
+        command = compose["services"][name]["command"]
+        assert isinstance(command, list), name
+        parsed = parser.parse_args(command)
+        assert callable(parsed.handler), name
+    assert compose["services"]["migrate"]["command"] == ["db", "upgrade"]
+    assert compose["services"]["api"]["command"][0] == "serve"
+    assert "0.0.0.0" in compose["services"]["api"]["command"]  # noqa: S104
+    assert compose["services"]["worker"]["command"][0] == "worker"
+
+
+def test_services_set_only_variables_the_settings_read(compose: dict[str, Any]) -> None:
+    for name in OWN_SERVICES:
+        environment = compose["services"][name]["environment"]
+        names = {key for key in environment if key.startswith("WOOCONNECT_")}
+        assert names <= set(KNOWN_VARIABLES), (name, names - set(KNOWN_VARIABLES))
+        assert {"WOOCONNECT_DATABASE_URL", "WOOCONNECT_REDIS_URL", *REQUIRED} <= names
+
+
+def test_the_settings_accept_the_composed_environment(compose: dict[str, Any]) -> None:
+    environment = {
+        key: _interpolate(str(value))
+        for key, value in compose["services"]["api"]["environment"].items()
+    }
+    settings = Settings.from_env(environment)
+
+    assert settings.database_url.startswith("postgresql://")
+    assert async_url(settings.database_url).startswith("postgresql+asyncpg://")
+    assert settings.redis_url == "redis://redis:6379/0"
+    assert str(settings.rules_dir) == "/app/rules"
+    assert not settings.is_embedded
+
+
+def test_the_admin_token_and_the_secret_key_must_come_from_the_operator(
+    compose: dict[str, Any],
+) -> None:
+    environment = compose["services"]["api"]["environment"]
+    for name in REQUIRED:
+        assert re.fullmatch(rf"\$\{{{name}:\?.+\}}", environment[name]), environment[name]
+
+
+def test_postgres_and_redis_have_health_checks_and_volumes(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name in ("postgres", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+        assert services[name]["volumes"], name
+        volume = services[name]["volumes"][0].split(":")[0]
+        assert volume in compose["volumes"], name
+
+
+def test_the_migration_runs_once_postgres_is_healthy_and_before_the_service(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("api", "worker"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["redis"]["condition"] == "service_healthy", name
+
+
+def test_workers_scale_out_with_no_fixed_name_or_host_port(compose: dict[str, Any]) -> None:
+    worker = compose["services"]["worker"]
+    assert "container_name" not in worker
+    assert "ports" not in worker
+
+
+def test_the_image_starts_real_commands_as_a_non_root_user() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    entrypoint = _dockerfile_instruction("ENTRYPOINT")
+    command = _dockerfile_instruction("CMD")
+    text = DOCKERFILE.read_text()
+
+    assert entrypoint == ["wooconnect"]
+    assert "wooconnect" in scripts
+    assert callable(build_parser().parse_args(command).handler)
+    assert re.search(r"^FROM python:3\.11-slim", text, re.M)
+    assert re.search(r"^USER (?!root)\S+", text, re.M)
+    assert re.search(r"^COPY rules ", text, re.M)
+    env_names = set(re.findall(r"\b(WOOCONNECT_[A-Z_]+)=", text))
+    assert env_names <= set(KNOWN_VARIABLES)
