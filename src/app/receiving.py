@@ -163,20 +163,32 @@ class Receiving:
             await uow.inbox.add_if_new(delivery)
             await uow.commit()
 
-    async def sweep(self, *, older_than_s: float = 2.0, limit: int = 500) -> int:
-        """Send deliveries that were stored but never reached a worker; returns how many."""
+    async def sweep(
+        self, *, older_than_s: float = 2.0, limit: int = 500, resend_sent: bool = False
+    ) -> int:
+        """Send deliveries that were stored but never reached a worker; returns how many.
+
+        `resend_sent` also sends every pending delivery whose message was sent: the broker
+        lost what it held (a Redis restarted without persistence), so those messages may be
+        gone. A message that survived runs twice, which processing by id tolerates.
+        """
         now = self._clock.now()
         cutoff = now - timedelta(seconds=older_than_s)
-        async with self._uow() as uow:
-            unsent = list(
-                await uow.inbox.list_unsent(cutoff, limit, resend_sent_before=now - RESEND_AFTER)
-            )
+        resend_before = now if resend_sent else now - RESEND_AFTER
+        total = 0
+        while True:
+            async with self._uow() as uow:
+                unsent = list(
+                    await uow.inbox.list_unsent(cutoff, limit, resend_sent_before=resend_before)
+                )
+                for delivery in unsent:
+                    await uow.inbox.save(replace(delivery, enqueued_at=self._clock.now()))
+                await uow.commit()
             for delivery in unsent:
-                await uow.inbox.save(replace(delivery, enqueued_at=self._clock.now()))
-            await uow.commit()
-        for delivery in unsent:
-            await self.send(delivery)
-        return len(unsent)
+                await self.send(delivery)
+            total += len(unsent)
+            if not resend_sent or len(unsent) < limit:
+                return total
 
 
 def _int(value: str | None) -> int | None:

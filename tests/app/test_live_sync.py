@@ -292,3 +292,18 @@ async def test_a_stale_payload_of_the_same_second_yields_to_the_store_s_current_
     assert stored is not None
     assert stored.store_status == "processing"
     assert await triggers(world, location) == ["order_submitted", "payment_received"]
+
+
+async def test_after_the_broker_lost_its_messages_the_sweeper_sends_every_pending_delivery(
+    world: World,
+) -> None:
+    location, connection = await live(world)
+    for oid in (801, 802, 803):
+        await deliver(world, connection, "order.created", order_body(oid))
+    world.queue.sent.clear()  # the broker restarted empty
+    receiving = world.services.receiving
+    world.uow.clock.advance(seconds=5)
+    assert await receiving.sweep(older_than_s=0) == 0  # sent moments ago: not overdue
+    assert await receiving.sweep(older_than_s=0, limit=2, resend_sent=True) == 3
+    await drain(world)
+    assert await triggers(world, location) == ["order_submitted"] * 3
