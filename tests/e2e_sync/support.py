@@ -606,6 +606,18 @@ def trigger_counts(api: Api, linked: Linked) -> Counter[tuple[str, int]]:
     return Counter((t["type"], by_order[t["order_id"]]) for t in api.all(linked, "triggers"))
 
 
+def expected_triggers(store: SimulatedStore) -> Counter[tuple[str, int]]:
+    """For orders that all arrived by live sync: each submitted once, each paid one paid once."""
+    with store.lock:
+        orders = [o for o in store.orders.values() if o.status not in NOT_ORDERS_YET]
+    expected: Counter[tuple[str, int]] = Counter()
+    for order in orders:
+        expected[("order_submitted", order.id)] = 1
+        if order.date_paid is not None:
+            expected[("payment_received", order.id)] = 1
+    return expected
+
+
 def assert_no_trigger_doubled(api: Api, linked: Linked) -> None:
     doubled = {key: n for key, n in trigger_counts(api, linked).items() if n > 1}
     assert not doubled, f"triggers fired more than once: {doubled}"
