@@ -23,6 +23,7 @@ from app.policy import Policy
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from app.ports.store import StoreAccess, StoreClient, StoreDirectory
+from app.tasks import RECONCILE_CONNECTION
 from app.webhooks_registry import WebhookRegistrar
 from domain.connection import (
     Connection,
@@ -297,6 +298,18 @@ class Connecting:
                 raise Conflict("import_running", "an import is still running for this connection")
             await schedule_imports(uow, self._queue, connection, self._clock.now())
             await uow.commit()
+        return connection
+
+    async def request_reconciliation(self, principal: Principal, connection_id: str) -> Connection:
+        """Reconcile with the store and check its webhooks now, in the background (the same
+        task the schedule runs)."""
+        async with self._uow() as uow:
+            connection = await self._connection(uow, principal, connection_id)
+        if connection.status is not ConnectionStatus.ACTIVE:
+            raise Conflict(
+                "not_active", f"a connection that is {connection.status.value} cannot reconcile"
+            )
+        await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
         return connection
 
     async def heal_webhooks(self, connection_id: str) -> bool | None:

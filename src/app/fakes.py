@@ -348,11 +348,15 @@ class InMemoryOrderRepository(_Repo):
             )
             self.s.orders[order.id] = order
             return Upserted(order, created=True, changed=True)
-        if not _newer(draft.source_modified_at, found.source_modified_at):
-            return Upserted(found, created=False, changed=False, previous=found)
         fields["contact_id"] = draft.contact_id or found.contact_id
         fields["paid_at"] = found.paid_at or draft.paid_at
         updated = replace(found, updated_at=now, **fields)  # type: ignore[arg-type]
+        if not _newer(draft.source_modified_at, found.source_modified_at) and (
+            draft.source_modified_at != found.source_modified_at
+            or replace(updated, updated_at=found.updated_at) == found
+        ):
+            # Older, or the same version with the same data (see the SQL repository).
+            return Upserted(found, created=False, changed=False, previous=found)
         self.s.orders[found.id] = updated
         return Upserted(updated, created=False, changed=True, previous=found)
 

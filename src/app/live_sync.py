@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from app.applying import NOT_YET_ORDERS, Applier
-from app.errors import UpstreamRejected, UpstreamUndecodable
+from app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from app.log_context import bind_log_context
 from app.policy import Policy, Ruled
 from app.ports.basics import Clock
@@ -118,7 +118,7 @@ class LiveSync:
                 marked = await uow.orders.mark_deleted(connection.location_id, order_id, True)
                 note = "order marked deleted" if marked else "deleted order was never synced"
                 return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
-            order = self._codec.order(delivery.body)
+            order = await self._settle_tie(uow, connection, self._codec.order(delivery.body))
             return await self.apply_order(uow, connection, order, source="live")
         if resource == "customer":
             if not settings.contacts:
@@ -137,6 +137,24 @@ class LiveSync:
                 "contact updated" if changed else "not newer than the stored contact",
             )
         return Outcome(DeliveryStatus.IGNORED, f"topic {delivery.topic!r} is not synced")
+
+    async def _settle_tie(
+        self, uow: UnitOfWork, connection: Connection, order: StoreOrder
+    ) -> StoreOrder:
+        """The store's dates have whole seconds, so a payload of the version already stored
+        may hold the state before or after the stored one (two changes within a second). Only
+        the store can say which is current: then its own copy is applied instead."""
+        if order.date_modified_gmt is None:
+            return order
+        stored = await uow.orders.get_by_woocommerce_id(connection.location_id, order.id)
+        if stored is None or stored.source_modified_at != order.date_modified_gmt:
+            return order
+        try:
+            current = await self._store.get_order(access_of(connection), order.id)
+        except UpstreamError as exc:
+            log.warning("order %s: the store could not settle a same-second tie: %s", order.id, exc)
+            return order
+        return current or order
 
     async def apply_order(
         self, uow: UnitOfWork, connection: Connection, order: StoreOrder, *, source: str

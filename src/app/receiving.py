@@ -7,6 +7,7 @@ the commit, and a delivery whose send failed (Redis down) is picked up by the sw
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -51,15 +52,23 @@ def is_ping(incoming: Incoming) -> bool:
 
 
 def dedupe_key(
-    resource: str, event: str, resource_id: int | None, version: str | None, delivery_id: str | None
+    resource: str,
+    event: str,
+    resource_id: int | None,
+    version: str | None,
+    delivery_id: str | None,
+    body: bytes = b"",
 ) -> str:
-    """Deliveries of the same resource version are the same delivery, whatever their topic
-    (created and updated often carry identical data). Deletions and restorations have no
-    version in the body, so the store's delivery id (unique per webhook and second) stands in.
+    """Deliveries of the same resource version with the same body are the same delivery,
+    whatever their topic (created and updated often carry identical data). The store's dates
+    have whole seconds, so two changes within one second share a version: the body's digest
+    tells them apart. Deletions and restorations have no version in the body, so the store's
+    delivery id (unique per webhook and second) stands in.
     """
     if version is None:
         return f"{resource}:{resource_id}:{event}:{delivery_id or new_id()}"
-    return f"{resource}:{resource_id}:{version}"
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return f"{resource}:{resource_id}:{version}:{digest}"
 
 
 class Receiving:
@@ -96,7 +105,12 @@ class Receiving:
             id=new_id(),
             connection_id=connection.id,
             dedupe_key=dedupe_key(
-                resource or "unknown", event, meta.resource_id, version, incoming.delivery_id
+                resource or "unknown",
+                event,
+                meta.resource_id,
+                version,
+                incoming.delivery_id,
+                incoming.body,
             ),
             topic=topic or "unknown",
             resource=resource or "unknown",
@@ -149,20 +163,32 @@ class Receiving:
             await uow.inbox.add_if_new(delivery)
             await uow.commit()
 
-    async def sweep(self, *, older_than_s: float = 2.0, limit: int = 500) -> int:
-        """Send deliveries that were stored but never reached a worker; returns how many."""
+    async def sweep(
+        self, *, older_than_s: float = 2.0, limit: int = 500, resend_sent: bool = False
+    ) -> int:
+        """Send deliveries that were stored but never reached a worker; returns how many.
+
+        `resend_sent` also sends every pending delivery whose message was sent: the broker
+        lost what it held (a Redis restarted without persistence), so those messages may be
+        gone. A message that survived runs twice, which processing by id tolerates.
+        """
         now = self._clock.now()
         cutoff = now - timedelta(seconds=older_than_s)
-        async with self._uow() as uow:
-            unsent = list(
-                await uow.inbox.list_unsent(cutoff, limit, resend_sent_before=now - RESEND_AFTER)
-            )
+        resend_before = now if resend_sent else now - RESEND_AFTER
+        total = 0
+        while True:
+            async with self._uow() as uow:
+                unsent = list(
+                    await uow.inbox.list_unsent(cutoff, limit, resend_sent_before=resend_before)
+                )
+                for delivery in unsent:
+                    await uow.inbox.save(replace(delivery, enqueued_at=self._clock.now()))
+                await uow.commit()
             for delivery in unsent:
-                await uow.inbox.save(replace(delivery, enqueued_at=self._clock.now()))
-            await uow.commit()
-        for delivery in unsent:
-            await self.send(delivery)
-        return len(unsent)
+                await self.send(delivery)
+            total += len(unsent)
+            if not resend_sent or len(unsent) < limit:
+                return total
 
 
 def _int(value: str | None) -> int | None:

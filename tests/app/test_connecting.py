@@ -12,7 +12,7 @@ from app.errors import (
     StoreRejectedCredentials,
     ValidationFailed,
 )
-from app.tasks import IMPORT_RUN
+from app.tasks import IMPORT_RUN, RECONCILE_CONNECTION
 from domain.connection import ConnectionStatus, ImportSelection
 from domain.store import KeyGrant
 from tests.app.conftest import World
@@ -123,3 +123,27 @@ async def test_an_agency_key_sees_nothing_of_another_agency(world: World) -> Non
         await world.services.tenancy.create_agency(b, "mine")
     assert [a.id for a in await world.services.tenancy.list_agencies(b)] == [agency_b]
     assert agency_a != agency_b
+
+
+async def test_a_reconciliation_asked_for_is_sent_to_the_worker(world: World) -> None:
+    _agency, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    world.queue.sent.clear()
+    await world.services.connecting.request_reconciliation(ADMIN, connection.id)
+    assert world.queue.sent == [(RECONCILE_CONNECTION, connection.id)]
+
+
+async def test_only_an_active_connection_reconciles_and_only_for_its_agency(
+    world: World,
+) -> None:
+    _agency, location = await world.agency_with_location("A")
+    connection = await world.connected(location)
+    other, _location = await world.agency_with_location("B")
+    with pytest.raises(NotFound):
+        await world.services.connecting.request_reconciliation(
+            Principal(agency_id=other), connection.id
+        )
+    await world.services.connecting.disconnect(ADMIN, connection.id)
+    with pytest.raises(Conflict) as refused:
+        await world.services.connecting.request_reconciliation(ADMIN, connection.id)
+    assert refused.value.code == "not_active"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from adapters.woocommerce.signatures import sign_webhook_body
 from app.auth import ADMIN
 from app.errors import BadPayload, NotFound, Unauthenticated
@@ -256,3 +257,53 @@ async def test_reconciliation_applies_what_webhooks_missed(world: World) -> None
         "payment_received",
     ]
     assert await world.services.live_sync.reconcile(connection.id) == 0
+
+
+async def test_a_payment_within_the_same_second_as_the_order_is_applied_and_fires_once(
+    world: World,
+) -> None:
+    # The store's dates have whole seconds: both deliveries carry the same version.
+    location, connection = await live(world)
+    await deliver(world, connection, "order.created", order_body(700))
+    await drain(world)
+    paid = order_body(700, status="processing", paid=T0)
+    world.store.orders_.append(WooCommerceWebhookCodec().order(paid))
+    await deliver(world, connection, "order.updated", paid)
+    await drain(world)
+    async with world.uow() as uow:
+        stored = await uow.orders.get_by_woocommerce_id(location, 700)
+    assert stored is not None
+    assert stored.store_status == "processing"
+    assert await triggers(world, location) == ["order_submitted", "payment_received"]
+
+
+async def test_a_stale_payload_of_the_same_second_yields_to_the_store_s_current_state(
+    world: World,
+) -> None:
+    location, connection = await live(world)
+    paid = order_body(701, status="processing", paid=T0)
+    world.store.orders_.append(WooCommerceWebhookCodec().order(paid))
+    await deliver(world, connection, "order.updated", paid)
+    await drain(world)
+    await deliver(world, connection, "order.created", order_body(701))  # pending, same second
+    await drain(world)
+    async with world.uow() as uow:
+        stored = await uow.orders.get_by_woocommerce_id(location, 701)
+    assert stored is not None
+    assert stored.store_status == "processing"
+    assert await triggers(world, location) == ["order_submitted", "payment_received"]
+
+
+async def test_after_the_broker_lost_its_messages_the_sweeper_sends_every_pending_delivery(
+    world: World,
+) -> None:
+    location, connection = await live(world)
+    for oid in (801, 802, 803):
+        await deliver(world, connection, "order.created", order_body(oid))
+    world.queue.sent.clear()  # the broker restarted empty
+    receiving = world.services.receiving
+    world.uow.clock.advance(seconds=5)
+    assert await receiving.sweep(older_than_s=0) == 0  # sent moments ago: not overdue
+    assert await receiving.sweep(older_than_s=0, limit=2, resend_sent=True) == 3
+    await drain(world)
+    assert await triggers(world, location) == ["order_submitted"] * 3

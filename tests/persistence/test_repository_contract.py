@@ -160,6 +160,20 @@ async def test_an_older_contact_version_never_overwrites_a_newer_one(
     assert stale.value.email == "new@example.com"
 
 
+async def test_an_order_version_seen_before_with_other_data_is_a_change_within_that_second(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    async with storage() as uow:
+        await uow.orders.upsert(location, order(15, T0))
+        same_second = await uow.orders.upsert(location, order(15, T0, CrmOrderStatus.COMPLETED))
+        await uow.commit()
+    assert same_second.changed
+    assert same_second.value.status is CrmOrderStatus.COMPLETED
+    assert same_second.previous is not None
+    assert same_second.previous.status is CrmOrderStatus.PENDING
+
+
 async def test_orders_upsert_by_woocommerce_id_and_ignore_stale_versions(
     storage: StorageUnderTest,
 ) -> None:
@@ -169,7 +183,7 @@ async def test_orders_upsert_by_woocommerce_id_and_ignore_stale_versions(
         created = await uow.orders.upsert(location, order(15, T0))
         updated = await uow.orders.upsert(location, order(15, later, CrmOrderStatus.COMPLETED))
         stale = await uow.orders.upsert(location, order(15, T0, CrmOrderStatus.CANCELLED))
-        same = await uow.orders.upsert(location, order(15, later, CrmOrderStatus.CANCELLED))
+        same = await uow.orders.upsert(location, order(15, later, CrmOrderStatus.COMPLETED))
         await uow.commit()
     assert created.created
     assert updated.changed

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import pytest
 
 from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
 from app.errors import JobQueueUnavailable
 from app.tasks import DELIVERY_PROCESS, IMPORT_RUN
+from tests.support.services import REDIS_URL, require_redis
 
 
 def test_a_message_carries_only_the_id_to_the_actor_named_after_the_task() -> None:
@@ -63,3 +65,26 @@ async def test_a_hanging_redis_does_not_hold_the_event_loop() -> None:
     ticker.cancel()
     server.close()
     assert time.monotonic() - started < 1
+
+
+async def test_redis_losing_its_data_is_reported_once_to_one_of_the_senders() -> None:
+    require_redis()
+    namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
+    first = DramatiqJobQueue(make_broker(REDIS_URL, namespace=namespace))
+    second = DramatiqJobQueue(make_broker(REDIS_URL, namespace=namespace))
+    try:
+        assert await first.lost_messages() is True  # nothing says otherwise yet
+        assert await second.lost_messages() is False
+        first.broker.client.delete(f"{namespace}:messages-kept-since")  # as a restart would
+        assert [await second.lost_messages(), await first.lost_messages()] == [True, False]
+    finally:
+        first.broker.client.delete(f"{namespace}:messages-kept-since")
+        await first.close()
+        await second.close()
+
+
+async def test_asking_a_redis_that_is_down_whether_it_lost_messages_raises() -> None:
+    queue = DramatiqJobQueue(make_broker("redis://127.0.0.1:1/0"))
+    with pytest.raises(JobQueueUnavailable):
+        await queue.lost_messages()
+    await queue.close()

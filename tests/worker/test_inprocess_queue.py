@@ -188,3 +188,9 @@ async def test_a_stopped_queue_starts_again_and_takes_jobs_enqueued_meanwhile(
     await _joined(queue)
     await queue.stop()
     assert recorder.done == ["before-start", "while-stopped"]
+
+
+async def test_the_in_process_queue_reports_its_messages_lost_once_per_process() -> None:
+    queue = InProcessJobQueue()
+    assert await queue.lost_messages() is True
+    assert await queue.lost_messages() is False

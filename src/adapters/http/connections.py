@@ -167,6 +167,20 @@ class ConnectionController(Controller):
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.rerun_import(principal, connection_id))
 
+    @post(
+        "/connections/{connection_id:str}/reconcile",
+        operation_id="reconcileConnection",
+        summary="Run reconciliation and the webhook health check now",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def reconcile(
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
+    ) -> ConnectionOut:
+        connecting = container_of(request).services.connecting
+        return await render(
+            request, await connecting.request_reconciliation(principal, connection_id)
+        )
+
     @delete(
         "/connections/{connection_id:str}",
         operation_id="disconnect",

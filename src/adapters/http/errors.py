@@ -15,6 +15,7 @@ from app.errors import (
     AppError,
     Conflict,
     CriteriaRefused,
+    JobQueueUnavailable,
     NotFound,
     StoreRejectedCredentials,
     Unauthenticated,
@@ -60,7 +61,7 @@ def app_error_status(exc: AppError) -> int:
         return 422
     if isinstance(exc, CriteriaRefused | Conflict):
         return 409
-    if isinstance(exc, UpstreamUnavailable):
+    if isinstance(exc, UpstreamUnavailable | JobQueueUnavailable):
         return 503
     if isinstance(exc, UpstreamRequestInvalid):
         return 502

@@ -280,12 +280,17 @@ class SqlOrderRepository:
         row = await self._row(location_id, draft.woocommerce_order_id)
         assert row is not None
         previous = _order(row)
-        if not _is_newer(draft.source_modified_at, row.source_modified_at):
-            return Upserted(value=previous, created=False, changed=False, previous=previous)
         if values["contact_id"] is None:
             values["contact_id"] = row.contact_id
         # A payment date is set once and never cleared by the store; keep the first one seen.
         values["paid_at"] = row.paid_at or draft.paid_at
+        if not _is_newer(draft.source_modified_at, row.source_modified_at) and (
+            draft.source_modified_at != row.source_modified_at
+            or all(getattr(row, name) == value for name, value in values.items())
+        ):
+            # Older, or the same version with the same data. (The store's dates have whole
+            # seconds: the same version with other data is a later change within that second.)
+            return Upserted(value=previous, created=False, changed=False, previous=previous)
         await self._s.execute(
             update(OrderRow).where(OrderRow.id == row.id).values(updated_at=now, **values)
         )

@@ -7,6 +7,7 @@ Messages are built here rather than through declared actors, so a process that o
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 
 import redis
@@ -92,6 +93,20 @@ class DramatiqJobQueue:
             kwargs={},
             options={},
         )
+
+    async def lost_messages(self) -> bool:
+        """Whether Redis lost the messages it held since the last call: it no longer holds the
+        marker this left there (restarted without persistence, flushed, failed over to an
+        empty replica; also true the first time ever). Sets the marker again, atomically, so
+        among several processes one learns of each loss. Raises `JobQueueUnavailable`."""
+        marker = f"{self._broker.namespace}:messages-kept-since"
+        try:
+            created = await asyncio.to_thread(
+                self._broker.client.set, marker, str(time.time()), nx=True
+            )
+        except redis.RedisError as exc:
+            raise JobQueueUnavailable(f"the job queue (Redis) did not answer: {exc}") from exc
+        return bool(created)
 
     async def ping(self) -> bool:
         """True when Redis answers."""

@@ -8,6 +8,7 @@ import logging
 from adapters.bootstrap import Container
 from adapters.worker.scheduler import Periodic
 from adapters.worker.tasks import RetryLater, TaskOptions, TaskRegistry
+from app.errors import JobQueueUnavailable
 from app.importing import WaitForOrders
 from app.tasks import DELIVERY_PROCESS, IMPORT_RUN, RECONCILE_CONNECTION, TRIGGER_DELIVER
 
@@ -45,7 +46,13 @@ def register_deliveries(registry: TaskRegistry, container: Container) -> None:
     registry.register(DELIVERY_PROCESS, container.services.live_sync.process, DELIVERY_OPTIONS)
 
     async def sweep() -> None:
-        sent = await container.services.receiving.sweep()
+        try:
+            lost = await container.job_queue.lost_messages()
+        except JobQueueUnavailable:
+            lost = False  # nothing can be sent now; the marker is checked again next time
+        if lost:
+            log.info("the job queue lost its messages; sending every pending delivery again")
+        sent = await container.services.receiving.sweep(resend_sent=lost)
         if sent:
             log.info("sent %d stored deliveries to the workers", sent)
 

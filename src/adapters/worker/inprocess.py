@@ -40,6 +40,7 @@ class InProcessJobQueue:
         self._busy: set[asyncio.Task[None]] = set()
         self._timers: set[asyncio.TimerHandle] = set()
         self._stopping = False
+        self._asked_about_losses = False
 
     @property
     def running(self) -> bool:
@@ -49,6 +50,12 @@ class InProcessJobQueue:
         """Queue `task` for `entity_id`, after `delay_s` seconds when positive."""
         queue_name_for(task)
         self._submit(_Job(task, entity_id), delay_s)
+
+    async def lost_messages(self) -> bool:
+        """True the first time it is asked: the queue lives in memory, so whatever an earlier
+        run of this process had sent is gone."""
+        first, self._asked_about_losses = not self._asked_about_losses, True
+        return first
 
     def start(self, registry: TaskRegistry) -> None:
         """Start the consumers on the running event loop, running `registry`'s handlers."""

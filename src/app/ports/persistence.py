@@ -121,7 +121,9 @@ class OrderRepository(Protocol):
 
     async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
         """Insert or update by (location, WooCommerce order id); a draft whose
-        `source_modified_at` is older than or equal to the stored one changes nothing."""
+        `source_modified_at` is older than the stored one changes nothing, nor does one of the
+        same version with the same data. The same version with other data is applied: the
+        store's dates have whole seconds, so that is a later change within the same second."""
         ...
 
     async def mark_deleted(
