@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -223,6 +224,16 @@ class Service:
 ContainerHook = Callable[[Container], None]
 
 
+class ShiftedClock:
+    """The system clock moved forward by `offset`, so a test can let time pass at once."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 @asynccontextmanager
 async def running_service(
     shape: str,
@@ -231,12 +242,14 @@ async def running_service(
     start_worker: bool = True,
     worker_entry: str = WORKER_ENTRY,
     customise: ContainerHook | None = None,
+    allow_private_stores: bool = True,
 ) -> AsyncIterator[Service]:
     """The service in `shape`, reachable over real HTTP on a free loopback port.
 
     Embedded: SQLite in `directory`, the worker inside the API process. Production: a fresh
     PostgreSQL database, Redis (database 14), the API here and `wooconnect worker` processes
     beside it. `customise` may adjust the API's container before its services are built.
+    Private and plain-http stores are allowed (the simulator is one) unless told otherwise.
     """
     sock = _listening_socket()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -245,7 +258,7 @@ async def running_service(
         "WOOCONNECT_SECRET_KEY": TEST_FERNET_KEY,
         "WOOCONNECT_PUBLIC_URL": base_url,
         "WOOCONNECT_RULES_DIR": str(RULES_DIR),
-        "WOOCONNECT_ALLOW_PRIVATE_STORES": "true",
+        "WOOCONNECT_ALLOW_PRIVATE_STORES": str(allow_private_stores).lower(),
         "WOOCONNECT_VAR_DIR": str(directory / "var"),
     }
     async with _database(shape, directory) as database_url:
