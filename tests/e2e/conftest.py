@@ -59,8 +59,9 @@ async def service(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         yield running
 
 
-@pytest.fixture
-async def embedded(tmp_path: Path) -> AsyncIterator[Service]:
-    """The embedded default only, for what does not depend on the runtime shape."""
-    async with running_service(EMBEDDED, tmp_path) as running:
+@pytest.fixture(params=[EMBEDDED, pytest.param(PRODUCTION, marks=pytest.mark.slow)])
+async def api_only(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Service]:
+    """The service in both shapes for what needs no background work: production without
+    its worker process."""
+    async with running_service(request.param, tmp_path, start_worker=False) as running:
         yield running

@@ -51,9 +51,9 @@ async def test_disconnect_then_reconnect_imports_again_fills_gaps_and_duplicates
 
 
 async def test_two_agencies_connecting_the_same_store_at_once_exactly_one_wins(
-    service: Service, sim: RunningSimulator
+    api_only: Service, sim: RunningSimulator
 ) -> None:
-    http = service.http
+    http = api_only.http
     a, b = await new_tenant(http, "Agency A"), await new_tenant(http, "Agency B")
 
     answers = await asyncio.gather(
@@ -79,9 +79,9 @@ async def test_two_agencies_connecting_the_same_store_at_once_exactly_one_wins(
 
 
 async def test_two_locations_of_one_agency_connecting_the_same_store_at_once_both_succeed(
-    service: Service, sim: RunningSimulator
+    api_only: Service, sim: RunningSimulator
 ) -> None:
-    http = service.http
+    http = api_only.http
     tenant = await new_tenant(http, "Acme")
     second_location = await new_location(http, tenant.agency_id, "Acme Branch")
 
@@ -96,9 +96,9 @@ async def test_two_locations_of_one_agency_connecting_the_same_store_at_once_bot
 
 
 async def test_one_location_connecting_twice_at_once_gets_one_live_connection(
-    service: Service, sim: RunningSimulator
+    api_only: Service, sim: RunningSimulator
 ) -> None:
-    http = service.http
+    http = api_only.http
     tenant = await new_tenant(http, "Acme")
 
     answers = await asyncio.gather(
