@@ -19,7 +19,6 @@ from tests.e2e.support import (
     ShiftedClock,
     Tenant,
     bearer,
-    connect_store,
     new_location,
     new_tenant,
     ok,
@@ -102,7 +101,8 @@ async def test_the_connection_criteria_refuse_with_every_refusing_rule(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
     http = service.http
-    await connect_store(http, sim, tenant.location_id)
+    # Step 1 binds the store to the agency.
+    await ok(start(http, tenant.location_id, sim.base_url), 201)
     other = await new_tenant(http, "Other agency")
     body = refused(await start(http, other.location_id, sim.base_url), 409, "criteria_refused")
     assert [rule["id"] for rule in body["rules"]] == ["store_has_another_agency"]
