@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import redis
 from sqlalchemy.engine import make_url
 
 from adapters.bootstrap import Container
@@ -26,6 +27,7 @@ from tests.e2e.support import (
     Service,
     assert_location_matches_store,
     connect_store,
+    e2e_redis_url,
     eventually,
     expected_import,
     list_all,
@@ -108,8 +110,21 @@ async def assert_drill_left_no_trace(
     )
 
 
+def forget_the_last_start() -> None:
+    """Let the start hooks run again, as when the restart comes after their claim expired:
+    the restarted worker then re-sends the unfinished jobs while the dead worker's message
+    also comes back, and each job runs twice at once."""
+    client = redis.Redis.from_url(e2e_redis_url())
+    try:
+        for key in client.scan_iter("*start:*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("late_restart", [False, True], ids=["prompt-restart", "late-restart"])
 async def test_a_worker_killed_mid_import_and_restarted_finishes_with_exact_counts(
-    tmp_path: Path, slow_sim: RunningSimulator
+    tmp_path: Path, slow_sim: RunningSimulator, late_restart: bool
 ) -> None:
     async with running_service(PRODUCTION, tmp_path, start_worker=False) as service:
         await service.start_worker(FAST_RECOVERY_WORKER_ENTRY).wait_ready()
@@ -127,6 +142,8 @@ async def test_a_worker_killed_mid_import_and_restarted_finishes_with_exact_coun
         live = place_live_orders(slow_sim.store)
         stalled = await ok(service.http.get(f"/api/v1/connections/{cid}"))
         assert any(j["status"] != "completed" for j in stalled["imports"])
+        if late_restart:
+            forget_the_last_start()
         await service.start_worker(FAST_RECOVERY_WORKER_ENTRY).wait_ready()
 
         await assert_drill_left_no_trace(service, slow_sim, tenant.location_id, cid, live)
