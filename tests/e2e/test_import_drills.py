@@ -221,16 +221,15 @@ def throttled_sim(store: SimulatedStore) -> Iterator[RunningSimulator]:
 async def test_a_store_failing_for_a_while_mid_import_ends_with_the_location_equal_to_it(
     tmp_path: Path, throttled_sim: RunningSimulator, faults: dict[str, Any]
 ) -> None:
-    slow_sim = throttled_sim
     async with running_service(EMBEDDED, tmp_path, customise=impatient_store_client) as service:
         tenant = await new_tenant(service.http, "Acme")
-        connection = await connect_store(service.http, slow_sim, tenant.location_id)
+        connection = await connect_store(service.http, throttled_sim, tenant.location_id)
         cid = connection["id"]
-        slow_sim.store.faults.update(faults)
-        live = place_live_orders(slow_sim.store)
+        throttled_sim.store.faults.update(faults)
+        live = place_live_orders(throttled_sim.store)
 
-        await assert_drill_left_no_trace(service, slow_sim, tenant.location_id, cid, live)
-        remaining = slow_sim.store.faults.as_dict()
+        await assert_drill_left_no_trace(service, throttled_sim, tenant.location_id, cid, live)
+        remaining = throttled_sim.store.faults.as_dict()
         assert all(remaining[name] == 0 for name in faults if name.endswith("_next")), (
             "the import went through every injected failure"
         )
