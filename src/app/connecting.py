@@ -154,30 +154,32 @@ class Connecting:
         return StartedConnection(connection, authorize_url)
 
     async def _bind(self, uow: UnitOfWork, agency_id: str, domain: str) -> None:
-        agency_binding = await uow.bindings.for_agency(agency_id)
-        domain_binding = await uow.bindings.for_domain(domain)
-        refusals = self._policy.connection_refusals(
-            agency_id=agency_id,
-            store_domain=domain,
-            agency_domains=[agency_binding.store_domain] if agency_binding else [],
-            domain_agencies=[domain_binding.agency_id] if domain_binding else [],
-        )
-        if refusals:
-            raise CriteriaRefused(refusals)
-        if agency_binding is None:
+        """Apply the connection criteria and bind the store to the agency.
+
+        Two connects may read the bindings before either commits; the unique binding makes
+        one of them fail to add. That one judges again with what is bound now: refused when
+        another agency won the store (or its agency bound another one), allowed when its own
+        agency bound this very store in the meantime (another location connecting it).
+        """
+        for _attempt in range(3):
+            agency_binding = await uow.bindings.for_agency(agency_id)
+            domain_binding = await uow.bindings.for_domain(domain)
+            refusals = self._policy.connection_refusals(
+                agency_id=agency_id,
+                store_domain=domain,
+                agency_domains=[agency_binding.store_domain] if agency_binding else [],
+                domain_agencies=[domain_binding.agency_id] if domain_binding else [],
+            )
+            if refusals:
+                raise CriteriaRefused(refusals)
+            if agency_binding is not None:
+                return
             try:
                 await uow.bindings.add(StoreBinding(agency_id, domain, self._clock.now()))
             except Conflict:
-                # Another agency bound this store in the meantime: the rules say why.
-                winner = await uow.bindings.for_domain(domain)
-                raise CriteriaRefused(
-                    self._policy.connection_refusals(
-                        agency_id=agency_id,
-                        store_domain=domain,
-                        agency_domains=[],
-                        domain_agencies=[winner.agency_id] if winner else ["another agency"],
-                    )
-                ) from None
+                continue
+            return
+        raise Conflict("store_binding_taken", "the store is being connected; try again")
 
     async def submit_credentials(
         self, principal: Principal, connection_id: str, consumer_key: str, consumer_secret: str

@@ -150,6 +150,8 @@ class ImportRunner:
                 current = await uow.import_jobs.get(job.id)
                 if current is None or current.status is not JobStatus.RUNNING:
                     return  # finished elsewhere (a duplicate message): nothing more to do
+                if page.page <= current.cursor:
+                    continue  # another run of this job (a duplicate message) committed it
                 live = await uow.connections.get(connection.id)
                 if live is None or live.status is not ConnectionStatus.ACTIVE:
                     reason = "the connection was disconnected during the import"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.auth import ADMIN, Principal
@@ -12,6 +14,7 @@ from app.errors import (
     StoreRejectedCredentials,
     ValidationFailed,
 )
+from app.fakes import InMemoryStoreBindingRepository
 from app.tasks import IMPORT_RUN, RECONCILE_CONNECTION
 from domain.connection import ConnectionStatus, ImportSelection
 from domain.store import KeyGrant
@@ -46,6 +49,49 @@ async def test_sub_accounts_of_one_agency_may_share_a_store(world: World) -> Non
     second = await world.services.tenancy.create_location(ADMIN, agency, "Second")
     await world.connected(first)
     await world.connected(second.id)
+
+
+def _reads_bindings_before_the_other_connect_commits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next connect's first look at the bindings misses what a concurrent connect is
+    about to commit; adding its own binding then collides with that one."""
+    for name in ("for_agency", "for_domain"):
+        original = getattr(InMemoryStoreBindingRepository, name)
+        stale = [True]
+
+        async def read(self: Any, key: str, _original: Any = original, _stale: Any = stale) -> Any:
+            if _stale[0]:
+                _stale[0] = False
+                return None
+            return await _original(self, key)
+
+        monkeypatch.setattr(InMemoryStoreBindingRepository, name, read)
+
+
+async def test_a_location_racing_its_own_agency_for_the_same_store_still_connects(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agency, first = await world.agency_with_location()
+    second = await world.services.tenancy.create_location(ADMIN, agency, "Second")
+    await world.connected(first)
+    _reads_bindings_before_the_other_connect_commits(monkeypatch)
+
+    started = await world.services.connecting.start(ADMIN, second.id, "https://shop.example.com")
+
+    assert started.connection.status is ConnectionStatus.AWAITING_AUTHORIZATION
+
+
+async def test_an_agency_losing_the_race_for_a_store_is_refused_by_the_rules(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _a, first = await world.agency_with_location("A")
+    _b, other = await world.agency_with_location("B")
+    await world.connected(first)
+    _reads_bindings_before_the_other_connect_commits(monkeypatch)
+
+    with pytest.raises(CriteriaRefused) as refused:
+        await world.services.connecting.start(ADMIN, other, "https://shop.example.com")
+
+    assert [rule.id for rule in refused.value.rules] == ["store_has_another_agency"]
 
 
 async def test_an_agency_links_to_one_store_only(world: World) -> None:

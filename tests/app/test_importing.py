@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 from app.auth import ADMIN
 from app.errors import UpstreamUnavailable
 from domain.connection import ConnectionStatus
 from domain.crm import CrmOrderStatus, TransactionKind
-from domain.jobs import JobStatus
+from domain.jobs import ImportEntity, JobStatus
 from domain.store import StoreRefundLine
 from tests.app.conftest import World, customer, order, refund
 
@@ -143,3 +146,31 @@ async def test_reconnecting_imports_again_without_duplicates(world: World) -> No
         assert await uow.transactions.count(location) == 5
         assert await uow.contacts.count(location) == 6
     assert TransactionKind.CHARGE.value == "charge"
+
+
+async def test_two_runs_of_one_job_apply_and_count_each_page_once(world: World) -> None:
+    world.store.orders_ = [order(n, email=f"g{n}@example.com") for n in range(1, 10)]
+    world.store.page_size = 3
+    paged = world.store.orders
+
+    async def slow_orders(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        async for page in paged(*args, **kwargs):
+            await asyncio.sleep(0)  # another run of the job gets its turn between pages
+            yield page
+
+    world.store.orders = slow_orders  # type: ignore[method-assign]
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    async with world.uow() as uow:
+        jobs = await uow.import_jobs.list_for_connection(connection.id)
+    job_id = next(j.id for j in jobs if j.entity is ImportEntity.ORDERS)
+
+    # A duplicate message: a redelivered one and the start hook's resend, say.
+    await asyncio.gather(world.services.importer.run(job_id), world.services.importer.run(job_id))
+
+    async with world.uow() as uow:
+        job = await uow.import_jobs.get(job_id)
+        assert await uow.orders.count(location) == 9
+    assert job is not None
+    assert job.status is JobStatus.COMPLETED
+    assert (job.cursor, job.total, job.done) == (3, 9, 9)

@@ -47,7 +47,12 @@ class SqlImportJobRepository:
         await self._s.flush()
 
     async def get(self, job_id: str) -> ImportJob | None:
-        row = await self._s.get(ImportJobRow, job_id)
+        """The job, locked until the transaction ends on PostgreSQL: two runs of one job (a
+        duplicate message) then checkpoint its pages one after the other, never both."""
+        locking = self._s.get_bind().dialect.name == "postgresql"
+        row = await self._s.get(
+            ImportJobRow, job_id, with_for_update=locking, populate_existing=True
+        )
         return None if row is None else _job(row)
 
     async def save(self, job: ImportJob) -> None:
