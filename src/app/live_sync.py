@@ -48,6 +48,13 @@ class Outcome:
     note: str
 
 
+def placed_since_connecting(order: StoreOrder, connection: Connection) -> bool:
+    """An order placed after the store was connected is new to live sync even when the
+    historical import, racing its webhook, stored it first (the trigger stays unique)."""
+    placed = order.date_created_gmt
+    return placed is not None and placed > connection.created_at
+
+
 def access_of(connection: Connection) -> StoreAccess:
     assert connection.credentials is not None
     return StoreAccess(
@@ -183,7 +190,7 @@ class LiveSync:
             result.value,
             result.previous,
             source=source,
-            first_seen=result.created,
+            first_seen=result.created or placed_since_connecting(order, connection),
         )
         note = "order created" if result.created else "order updated"
         return Outcome(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,6 +31,7 @@ def order_body(
     customer_id: int = 0,
     email: str = "guest@example.com",
     first: str = "Gus",
+    created: datetime = T0,
 ) -> bytes:
     fmt = "%Y-%m-%dT%H:%M:%S"
     payload = {
@@ -42,7 +44,7 @@ def order_body(
         "billing": {"first_name": first, "last_name": "Guest", "email": email, "phone": ""},
         "payment_method": "bacs",
         "payment_method_title": "Bank transfer",
-        "date_created_gmt": T0.strftime(fmt),
+        "date_created_gmt": created.strftime(fmt),
         "date_modified_gmt": modified.strftime(fmt),
         "date_paid_gmt": paid.strftime(fmt) if paid else None,
         "refunds": [],
@@ -307,3 +309,33 @@ async def test_after_the_broker_lost_its_messages_the_sweeper_sends_every_pendin
     assert await receiving.sweep(older_than_s=0, limit=2, resend_sent=True) == 3
     await drain(world)
     assert await triggers(world, location) == ["order_submitted"] * 3
+
+
+async def test_an_order_placed_after_connecting_fires_even_if_the_import_stored_it_first(
+    world: World,
+) -> None:
+    from tests.app.conftest import order
+
+    _agency, location = await world.agency_with_location()
+    world.uow.clock.advance(minutes=1)
+    placed = world.uow.clock.now() + timedelta(minutes=1)
+    # The import runs after the order was placed, before its webhook is processed.
+    world.store.orders_ = [
+        replace(
+            order(1400, status="pending", paid=False),
+            date_created_gmt=placed,
+            date_modified_gmt=placed,
+        )
+    ]
+    connection = await world.connected(location)
+    await drain(world)
+    assert await triggers(world, location) == []
+    later = placed + timedelta(seconds=30)
+    await deliver(
+        world,
+        connection,
+        "order.updated",
+        order_body(1400, status="on-hold", modified=later, created=placed),
+    )
+    await drain(world)
+    assert await triggers(world, location) == ["order_submitted"]
