@@ -21,7 +21,7 @@ Three runs, in this order:
    costs one round trip), and the JSON says what was measured.
 3. `processing`: a store with zero latency, the service's own processing rate.
 
-The ceiling is what the pager allows at that latency: concurrency × page size / latency. The
+The ceiling is what the pager allows at that latency: concurrency * page size / latency. The
 last line of stdout is one JSON object with the figures and their ratios.
 """
 
