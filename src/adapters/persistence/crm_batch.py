@@ -209,13 +209,21 @@ class ContactIndex:
     phone_keys: set[str] = field(default_factory=set)
 
     def missing(
-        self, woo_ids: Iterable[int], emails: Iterable[str], phones: Iterable[str]
+        self, woo_ids: set[int], emails: set[str], phones: set[str]
     ) -> tuple[set[int], set[str], set[str]]:
         """The keys (normalised) that were never loaded."""
         return (
-            set(woo_ids) - self.woo_keys,
-            set(emails) - self.email_keys,
-            set(phones) - self.phone_keys,
+            woo_ids - self.woo_keys if woo_ids else woo_ids,
+            emails - self.email_keys if emails else emails,
+            phones - self.phone_keys if phones else phones,
+        )
+
+    def has(self, woo_id: int | None, email: str | None, phone: str | None) -> bool:
+        """Whether these keys (normalised; None for none) were all loaded."""
+        return (
+            (woo_id is None or woo_id in self.woo_keys)
+            and (email is None or email in self.email_keys)
+            and (phone is None or phone in self.phone_keys)
         )
 
     def loaded(

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -134,18 +134,25 @@ class SqlContactRepository:
         phones: set[str],
     ) -> None:
         woo_ids, emails, phones = index.missing(woo_ids, emails, phones)
+        table = ContactRow.__table__
         conditions: list[ColumnElement[bool]] = []
         if woo_ids:
-            conditions.append(ContactRow.woocommerce_customer_id.in_(sorted(woo_ids)))
+            conditions.append(table.c.woocommerce_customer_id.in_(sorted(woo_ids)))
         if emails:
-            conditions.append(ContactRow.email_normalized.in_(sorted(emails)))
+            conditions.append(table.c.email_normalized.in_(sorted(emails)))
         if phones:
-            conditions.append(ContactRow.phone_normalized.in_(sorted(phones)))
+            conditions.append(table.c.phone_normalized.in_(sorted(phones)))
         if not conditions:
             return
-        table = ContactRow.__table__
-        query = select(table).where(table.c.location_id == location_id, or_(*conditions))
-        rows = (await self._s.execute(_locked(self._s, query))).all()
+        mine = table.c.location_id == location_id
+        query: Any
+        if _is_postgres(self._s):
+            query = select(table).where(mine, or_(*conditions)).with_for_update()
+        else:
+            # One SELECT per key, so that each uses its index (an OR of them scans the
+            # location's contacts); a row found twice is taken once.
+            query = union_all(*(select(table).where(mine, c) for c in conditions))
+        rows = (await self._s.execute(query)).all()
         index.loaded((_contact(row) for row in rows), woo_ids, emails, phones)
 
     async def _indexed(
@@ -157,6 +164,8 @@ class SqlContactRepository:
         if index is None:
             return None
         email_key, phone_key = normalise_email(email), normalise_phone(phone)
+        if index.has(woo_id, email_key, phone_key):
+            return index, email_key, phone_key
         await self._load(
             location_id,
             index,

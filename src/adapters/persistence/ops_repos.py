@@ -254,7 +254,7 @@ class SqlDecisionRepository:
         if not records:
             return
         await self._s.execute(
-            insert(DecisionRow),
+            insert(DecisionRow.__table__),  # type: ignore[arg-type]
             [
                 {
                     "id": record.id,
