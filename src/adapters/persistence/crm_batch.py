@@ -16,7 +16,7 @@ caller then applies the page again record by record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,12 +227,17 @@ class ContactIndex:
         )
 
     def loaded(
-        self, rows: Iterable[Contact], woo_ids: set[int], emails: set[str], phones: set[str]
+        self,
+        rows: Iterable[Any],
+        convert: Callable[[Any], Contact],
+        woo_ids: set[int],
+        emails: set[str],
+        phones: set[str],
     ) -> None:
         """Take in freshly read rows; rows known already keep their (newer) state here."""
-        for contact in rows:
-            if contact.id not in self.rows:
-                self.put(contact)
+        for row in rows:
+            if row.id not in self.rows:
+                self.put(convert(row))
         self.woo_keys |= woo_ids
         self.email_keys |= emails
         self.phone_keys |= phones

@@ -153,7 +153,7 @@ class SqlContactRepository:
             # location's contacts); a row found twice is taken once.
             query = union_all(*(select(table).where(mine, c) for c in conditions))
         rows = (await self._s.execute(query)).all()
-        index.loaded((_contact(row) for row in rows), woo_ids, emails, phones)
+        index.loaded(rows, _contact, woo_ids, emails, phones)
 
     async def _indexed(
         self, location_id: str, woo_id: int | None, email: str | None, phone: str | None
