@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -256,3 +257,15 @@ async def test_reconciliation_applies_what_webhooks_missed(world: World) -> None
         "payment_received",
     ]
     assert await world.services.live_sync.reconcile(connection.id) == 0
+
+
+async def test_the_receiver_rereads_a_secret_that_no_longer_matches(world: World) -> None:
+    _location, connection = await live(world)
+    await deliver(world, connection, "order.created", order_body(1))  # remembers the secret
+    rotated = replace(connection, webhook_secret="a-new-secret")
+    async with world.uow() as uow:
+        await uow.connections.save(rotated)
+        await uow.commit()
+    await deliver(world, rotated, "order.created", order_body(2))
+    with pytest.raises(Unauthenticated):
+        await deliver(world, connection, "order.created", order_body(3))
