@@ -315,7 +315,9 @@ async def set_up(env: dict[str, str]) -> Deliveries:
             connection_id = started.connection.id
             await connecting.submit_credentials(ADMIN, connection_id, key, secret)
             await connecting.set_import_selection(
-                ADMIN, connection_id, ImportSelection(contacts=False, orders=False, transactions=False)
+                ADMIN,
+                connection_id,
+                ImportSelection(contacts=False, orders=False, transactions=False),
             )
             await connecting.set_sync_settings(
                 ADMIN, connection_id, {"orders": True, "order_submitted_trigger": True}
