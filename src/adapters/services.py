@@ -65,6 +65,7 @@ def build_services(
     )
     applier = Applier(policy, clock)
     webhooks = WebhookRegistrar(store, public_url)
+    receiving = Receiving(uow, clock, codec, queue)
     return Services(
         tenancy=Tenancy(uow, clock),
         connecting=Connecting(
@@ -77,13 +78,14 @@ def build_services(
             webhooks,
             public_url=public_url,
             allow_insecure_stores=allow_private_stores,
+            on_disconnect=receiving.forget,
         ),
         queries=Queries(uow),
         importer=ImportRunner(uow, clock, store, applier, concurrency=import_concurrency),
         webhooks=webhooks,
         policy=policy,
         applier=applier,
-        receiving=Receiving(uow, clock, codec, queue),
+        receiving=receiving,
         live_sync=LiveSync(uow, clock, store, codec, policy, applier, subscriptions.fanout),
         subscriptions=subscriptions,
     )

@@ -3,6 +3,7 @@ so every source maps records the same way."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.policy import Policy, Ruled
@@ -62,6 +63,47 @@ class Applier:
                 now=self._clock.now(),
             )
         )
+
+    async def preload_customers(
+        self, uow: UnitOfWork, connection: Connection, customers: Sequence[StoreCustomer]
+    ) -> None:
+        """Read the contacts a page of customers resolves to, in one go."""
+        await uow.contacts.preload(
+            connection.location_id,
+            woocommerce_customer_ids=[c.id for c in customers],
+            emails=[c.email or c.billing.email for c in customers],
+            phones=[c.billing.phone for c in customers],
+        )
+
+    async def preload_orders(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        orders: Sequence[StoreOrder],
+        *,
+        with_refund_lines: bool,
+    ) -> None:
+        """Read the contacts, orders and transactions a page of orders touches, in one go."""
+        live = [order for order in orders if order.status not in NOT_YET_ORDERS]
+        location = connection.location_id
+        await uow.contacts.preload(
+            location,
+            woocommerce_customer_ids=[o.customer_id for o in live if not o.is_guest],
+            emails=[o.billing.email for o in live],
+            phones=[o.billing.phone for o in live],
+        )
+        await uow.orders.preload(location, [o.id for o in live])
+        refs = [charge_ref(o.id) for o in live]
+        if with_refund_lines:
+            refs.extend(refund_ref(line.id) for o in live for line in o.refunds)
+        await uow.transactions.preload(location, refs)
+
+    async def preload_refunds(
+        self, uow: UnitOfWork, connection: Connection, refunds: Sequence[StoreRefund]
+    ) -> None:
+        """Read the orders and transactions a page of refunds touches, in one go."""
+        await uow.orders.preload(connection.location_id, [r.order_id for r in refunds])
+        await uow.transactions.preload(connection.location_id, [refund_ref(r.id) for r in refunds])
 
     async def apply_customer(
         self, uow: UnitOfWork, connection: Connection, customer: StoreCustomer

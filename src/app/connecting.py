@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -78,7 +79,10 @@ class Connecting:
         *,
         public_url: str,
         allow_insecure_stores: bool,
+        on_disconnect: Callable[[str], None] = lambda _connection_id: None,
     ) -> None:
+        """`on_disconnect(connection_id)` runs once a disconnection is committed (the webhook
+        receiver forgets the connection it remembers)."""
         self._uow = uow
         self._clock = clock
         self._store = store
@@ -88,6 +92,7 @@ class Connecting:
         self._webhooks = webhooks
         self._public_url = public_url.rstrip("/")
         self._allow_insecure = allow_insecure_stores
+        self._on_disconnect = on_disconnect
 
     async def _connection(
         self, uow: UnitOfWork, principal: Principal, connection_id: str
@@ -394,4 +399,5 @@ class Connecting:
             if not others:
                 await uow.bindings.remove(connection.agency_id)
             await uow.commit()
+        self._on_disconnect(connection.id)
         await self._webhooks.remove(connection)

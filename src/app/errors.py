@@ -25,6 +25,10 @@ class Unauthenticated(AppError):
     code = "unauthenticated"
 
 
+# The code of the `Conflict` a commit raises when its deferred writes met a concurrent writer's.
+WRITE_CONFLICT = "write_conflict"
+
+
 class Conflict(AppError):
     """The request contradicts what is stored (e.g. `already_connected`)."""
 

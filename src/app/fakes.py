@@ -222,6 +222,16 @@ class InMemoryContactRepository(_Repo):
     async def get(self, contact_id: str) -> Contact | None:
         return self.s.contacts.get(contact_id)
 
+    async def preload(
+        self,
+        location_id: str,
+        *,
+        woocommerce_customer_ids: Iterable[int],
+        emails: Iterable[str | None],
+        phones: Iterable[str | None],
+    ) -> None:
+        """Nothing to read ahead in memory."""
+
     async def resolve(
         self,
         location_id: str,
@@ -322,6 +332,9 @@ class InMemoryOrderRepository(_Repo):
             None,
         )
 
+    async def preload(self, location_id: str, woocommerce_ids: Iterable[int]) -> None:
+        """Nothing to read ahead in memory."""
+
     async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
         found = await self.get_by_woocommerce_id(location_id, draft.woocommerce_order_id)
         now = self.clock.now()
@@ -380,6 +393,9 @@ class InMemoryOrderRepository(_Repo):
 
 
 class InMemoryTransactionRepository(_Repo):
+    async def preload(self, location_id: str, woocommerce_refs: Iterable[str]) -> None:
+        """Nothing to read ahead in memory."""
+
     async def upsert(self, location_id: str, draft: TransactionDraft) -> Upserted[Transaction]:
         found = next(
             (
@@ -498,6 +514,10 @@ class InMemoryTriggerRepository(_Repo):
 class InMemoryDecisionRepository(_Repo):
     async def add(self, record: DecisionRecord) -> None:
         self.s.decisions[record.id] = record
+
+    async def add_many(self, records: Sequence[DecisionRecord]) -> None:
+        for record in records:
+            self.s.decisions[record.id] = record
 
     async def list(
         self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int

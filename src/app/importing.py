@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.applying import Applier
-from app.errors import UpstreamRejected
+from app.errors import WRITE_CONFLICT, Conflict, UpstreamRejected
 from app.log_context import bind_log_context
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from app.ports.store import StoreAccess, StoreClient
 from app.tasks import IMPORT_RUN
 from domain.connection import Connection, ConnectionStatus
+from domain.decisions import DecisionRecord
 from domain.ids import new_id
 from domain.jobs import ImportEntity, ImportJob, JobStatus
 from domain.store import StoreCustomer, StoreOrder, StorePage, StoreRefund
@@ -145,41 +146,81 @@ class ImportRunner:
             connection.credentials,
             connection.query_string_auth,
         )
+        # The pager fetches the next pages while this loop applies the current one.
         async for page in self._source(job, access):
-            async with self._uow() as uow:
-                current = await uow.import_jobs.get(job.id)
-                if current is None or current.status is not JobStatus.RUNNING:
-                    return  # finished elsewhere (a duplicate message): nothing more to do
-                if page.page <= current.cursor:
-                    continue  # another run of this job (a duplicate message) committed it
-                live = await uow.connections.get(connection.id)
-                if live is None or live.status is not ConnectionStatus.ACTIVE:
-                    reason = "the connection was disconnected during the import"
-                    await uow.import_jobs.save(current.fail(reason, self._clock.now()))
-                    await uow.commit()
-                    return
-                result = await self._apply(uow, live, job.entity, page.items)
-                job = current.checkpoint(
-                    page=page.page,
-                    total=page.total,
-                    done=result.done,
-                    skipped=result.skipped,
-                    failed=result.failed + len(page.errors),
-                )
-                for error in page.errors:
-                    log.warning(
-                        "record %s of page %s could not be read: %s",
-                        error.record_id,
-                        page.page,
-                        error.reason,
-                    )
-                await uow.import_jobs.save(job)
-                await uow.commit()
+            checkpointed = await self._page(job, connection, page)
+            if checkpointed is None:
+                return
+            job = checkpointed
         async with self._uow() as uow:
             current = await uow.import_jobs.get(job.id)
             if current is not None and current.status is JobStatus.RUNNING:
                 await uow.import_jobs.save(current.complete(self._clock.now()))
                 await uow.commit()
+
+    async def _page(
+        self, job: ImportJob, connection: Connection, page: StorePage[Any]
+    ) -> ImportJob | None:
+        """Apply and checkpoint one page; None when the job is to stop.
+
+        The page's rows are read in one go and its writes sent together at the commit. If a
+        concurrent writer (a webhook of the same order) stored one of them first, the commit
+        fails as a whole and the page is applied again record by record."""
+        try:
+            checkpointed = await self._commit_page(job, connection, page, batched=True)
+        except Conflict as exc:
+            if exc.code != WRITE_CONFLICT:
+                raise
+            log.info("page %s met a concurrent writer; applying it record by record", page.page)
+            checkpointed = await self._commit_page(job, connection, page, batched=False)
+        if checkpointed is not None:
+            for error in page.errors:
+                log.warning(
+                    "record %s of page %s could not be read: %s",
+                    error.record_id,
+                    page.page,
+                    error.reason,
+                )
+        return checkpointed
+
+    async def _commit_page(
+        self, job: ImportJob, connection: Connection, page: StorePage[Any], *, batched: bool
+    ) -> ImportJob | None:
+        async with self._uow() as uow:
+            current = await uow.import_jobs.get(job.id)
+            if current is None or current.status is not JobStatus.RUNNING:
+                return None  # finished elsewhere (a duplicate message): nothing more to do
+            if page.page <= current.cursor:
+                return current  # another run of this job (a duplicate message) committed it
+            live = await uow.connections.get(connection.id)
+            if live is None or live.status is not ConnectionStatus.ACTIVE:
+                reason = "the connection was disconnected during the import"
+                await uow.import_jobs.save(current.fail(reason, self._clock.now()))
+                await uow.commit()
+                return None
+            if batched:
+                await self._preload(uow, live, job.entity, page.items)
+            result = await self._apply(uow, live, job.entity, page.items)
+            checkpointed = current.checkpoint(
+                page=page.page,
+                total=page.total,
+                done=result.done,
+                skipped=result.skipped,
+                failed=result.failed + len(page.errors),
+            )
+            await uow.import_jobs.save(checkpointed)
+            await uow.commit()
+        return checkpointed
+
+    async def _preload(
+        self, uow: UnitOfWork, connection: Connection, entity: ImportEntity, items: Sequence[Any]
+    ) -> None:
+        if entity is ImportEntity.CONTACTS:
+            await self._applier.preload_customers(uow, connection, items)
+        elif entity is ImportEntity.ORDERS:
+            await self._applier.preload_orders(uow, connection, items, with_refund_lines=False)
+        else:
+            await self._applier.preload_refunds(uow, connection, items)
 
     async def _apply(
         self,
@@ -189,6 +230,7 @@ class ImportRunner:
         items: Sequence[Any],
     ) -> PageResult:
         done = skipped = 0
+        decisions: list[DecisionRecord] = []
         for item in items:
             if entity is ImportEntity.CONTACTS:
                 applied = await self._applier.apply_customer(uow, connection, item)
@@ -200,12 +242,12 @@ class ImportRunner:
                 else:
                     skipped += 1
                 continue
-            for decision in applied.decisions:
-                await uow.decisions.add(decision)
+            decisions.extend(applied.decisions)
             if applied.skipped:
                 skipped += 1
             else:
                 done += 1
+        await uow.decisions.add_many(decisions)
         return PageResult(done=done, skipped=skipped)
 
     async def _order(self, uow: UnitOfWork, connection: Connection, order: StoreOrder) -> Any:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 _PING = re.compile(rb"^webhook_id=\d+$")
 # A delivery whose message was sent but not processed after this long is sent again.
 RESEND_AFTER = timedelta(minutes=10)
+# Connections remembered by one receiver at most (a bound, not a tuning knob).
+_MAX_ENDPOINTS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,27 +75,76 @@ def dedupe_key(
     return f"{resource}:{resource_id}:{version}:{digest}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Endpoint:
+    """What the receiver needs of a connection: whether it receives, and its secret."""
+
+    live: bool
+    secret: str | None
+    read_at: float
+
+
 class Receiving:
+    """`endpoint_ttl_s` is how long a connection's status and webhook secret, once read, are
+    reused for its next deliveries (a store sends bursts); a delivery whose signature does
+    not match the remembered secret is checked again against a fresh read."""
+
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, codec: WebhookCodec, queue: JobQueue
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        codec: WebhookCodec,
+        queue: JobQueue,
+        *,
+        endpoint_ttl_s: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._codec = codec
         self._queue = queue
+        self._ttl = endpoint_ttl_s
+        self._monotonic = monotonic
+        self._endpoints: dict[str, _Endpoint] = {}
+
+    async def _endpoint(self, connection_id: str, *, fresh: bool = False) -> _Endpoint:
+        now = self._monotonic()
+        known = self._endpoints.get(connection_id)
+        if known is not None and not fresh and now - known.read_at < self._ttl:
+            return known
+        async with self._uow() as uow:
+            connection = await uow.connections.get(connection_id)
+        live = connection is not None and connection.status is not ConnectionStatus.DISCONNECTED
+        endpoint = _Endpoint(live, None if connection is None else connection.webhook_secret, now)
+        if len(self._endpoints) >= _MAX_ENDPOINTS:
+            self._endpoints.clear()
+        self._endpoints[connection_id] = endpoint
+        return endpoint
+
+    def forget(self, connection_id: str) -> None:
+        """Drop what is remembered of a connection (it was disconnected in this process)."""
+        self._endpoints.pop(connection_id, None)
+
+    def _signed(self, incoming: Incoming, endpoint: _Endpoint) -> bool:
+        secret = endpoint.secret
+        assert incoming.signature is not None
+        return secret is not None and self._codec.verify(incoming.body, incoming.signature, secret)
 
     async def receive(self, incoming: Incoming) -> Received:
-        async with self._uow() as uow:
-            connection = await uow.connections.get(incoming.connection_id)
-        if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
+        endpoint = await self._endpoint(incoming.connection_id)
+        if not endpoint.live:
             raise NotFound("unknown webhook endpoint")
         if is_ping(incoming):
             return Received("ping")
         if incoming.signature is None:
             raise Unauthenticated("the delivery has no X-WC-Webhook-Signature")
-        secret = connection.webhook_secret
-        if secret is None or not self._codec.verify(incoming.body, incoming.signature, secret):
-            raise Unauthenticated("the delivery's signature does not match")
+        if not self._signed(incoming, endpoint):
+            # The secret may have changed since it was read (a reconnection): read it again.
+            endpoint = await self._endpoint(incoming.connection_id, fresh=True)
+            if not endpoint.live:
+                raise NotFound("unknown webhook endpoint")
+            if not self._signed(incoming, endpoint):
+                raise Unauthenticated("the delivery's signature does not match")
         topic = (incoming.topic or "").strip()
         resource, _, event = topic.partition(".")
         now = self._clock.now()
@@ -103,7 +156,7 @@ class Receiving:
         version = meta.date_modified_gmt.isoformat() if meta.date_modified_gmt else None
         delivery = InboxDelivery(
             id=new_id(),
-            connection_id=connection.id,
+            connection_id=incoming.connection_id,
             dedupe_key=dedupe_key(
                 resource or "unknown",
                 event,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 SOURCE_SUBTYPE = "woocommerce"
+_NOT_DIGITS = re.compile(r"[^0-9]")
 
 
 class CrmOrderStatus(StrEnum):
@@ -33,10 +35,13 @@ def normalise_phone(phone: str | None) -> str | None:
     """Phone as contacts are matched by: digits only (a leading + kept); empty means none."""
     if phone is None:
         return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
+    if phone.isascii():
+        digits = _NOT_DIGITS.sub("", phone)
+    else:  # str.isdigit also takes digits \d does not (superscripts)
+        digits = "".join(ch for ch in phone if ch.isdigit())
     if not digits:
         return None
-    return f"+{digits}" if phone.strip().startswith("+") else digits
+    return f"+{digits}" if phone.lstrip().startswith("+") else digits
 
 
 @dataclass(frozen=True, slots=True)

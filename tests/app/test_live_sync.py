@@ -339,3 +339,15 @@ async def test_an_order_placed_after_connecting_fires_even_if_the_import_stored_
     )
     await drain(world)
     assert await triggers(world, location) == ["order_submitted"]
+
+
+async def test_the_receiver_rereads_a_secret_that_no_longer_matches(world: World) -> None:
+    _location, connection = await live(world)
+    await deliver(world, connection, "order.created", order_body(1))  # remembers the secret
+    rotated = replace(connection, webhook_secret="a-new-secret")
+    async with world.uow() as uow:
+        await uow.connections.save(rotated)
+        await uow.commit()
+    await deliver(world, rotated, "order.created", order_body(2))
+    with pytest.raises(Unauthenticated):
+        await deliver(world, connection, "order.created", order_body(3))

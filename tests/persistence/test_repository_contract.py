@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,9 +11,10 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
-from app.errors import Conflict
+from app.errors import WRITE_CONFLICT, Conflict
 from domain.connection import Connection, ConnectionStatus, StoreCredentials
 from domain.crm import ContactDraft, CrmOrderStatus, OrderDraft, TransactionDraft, TransactionKind
+from domain.decisions import DecisionRecord
 from domain.ids import new_id
 from domain.inbox import InboxDelivery
 from domain.store_url import StoreUrl
@@ -411,3 +413,184 @@ async def test_concurrent_upserts_of_one_record_make_one_row(storage: StorageUnd
     async with storage() as uow:
         assert await uow.contacts.count(location) == 1
         assert await uow.orders.count(location) == 1
+
+
+# -- a page's work: preloaded rows, deferred writes ------------------------------------------
+
+
+class Labels:
+    """Ids replaced by the order they were first seen in, so two runs compare."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, value: object) -> object:
+        if isinstance(value, str) and len(value) == 36 and value.count("-") == 4:
+            return self._seen.setdefault(value, len(self._seen))
+        return value
+
+    def row(self, record: object) -> tuple[object, ...]:
+        skip = {"location_id", "created_at", "updated_at"}
+        fields = record.__dataclass_fields__  # type: ignore[attr-defined]
+        return tuple(self(getattr(record, name)) for name in fields if name not in skip)
+
+
+async def run_page_scenario(storage: StorageUnderTest, *, preload: bool) -> list[object]:
+    """The same writes, record by record or after a preload; what they return and leave."""
+    location = await seed_location(storage)
+    later = T0 + timedelta(hours=1)
+    async with storage() as uow:
+        await uow.contacts.upsert(location, customer(1, "shared@example.com", T0))
+        await uow.contacts.upsert(location, guest("dana@example.com"))
+        await uow.contacts.upsert(location, guest(None, "+1 555 0100"))
+        await uow.orders.upsert(location, order(15, T0))
+        await uow.commit()
+    label = Labels()
+    log: list[object] = []
+    async with storage() as uow:
+        if preload:
+            # Not every key: "fresh@…" and order 16 are loaded when first used.
+            await uow.contacts.preload(
+                location,
+                woocommerce_customer_ids=[1, 12],
+                emails=["dana@example.com", "shared@example.com", None],
+                phones=["+1-555-0100"],
+            )
+            await uow.orders.preload(location, [15])
+            await uow.transactions.preload(location, ["order:15"])
+        contacts = uow.contacts
+        for draft, update_existing in [
+            (guest("dana@example.com", first="Dana"), False),
+            (customer(12, "DANA@example.com", T0), True),
+            (customer(12, "dana2@example.com", later), True),
+            (customer(12, "x@example.com", T0), True),
+            (guest("new@example.com", "+1-555-0100"), True),
+            (guest("fresh@example.com"), True),
+            (guest("FRESH@example.com", first="F2"), True),
+            (guest("shared@example.com", first="Shared"), True),
+        ]:
+            done = await contacts.upsert(location, draft, update_existing=update_existing)
+            log.append((done.created, done.changed, label.row(done.value)))
+        missed = await contacts.resolve(
+            location, woocommerce_customer_id=2, email="shared@example.com", phone=None
+        )
+        log.append(missed)
+        fresh = await contacts.resolve(
+            location, woocommerce_customer_id=None, email="fresh@example.com", phone=None
+        )
+        assert fresh is not None
+        for draft in [
+            order(15, T0, CrmOrderStatus.CANCELLED),
+            order(15, later, CrmOrderStatus.COMPLETED),
+            order(16, T0, contact_id=fresh.id),
+            order(16, later, CrmOrderStatus.COMPLETED),
+        ]:
+            done_order = await uow.orders.upsert(location, draft)
+            log.append((done_order.created, done_order.changed, label.row(done_order.value)))
+        sixteen = await uow.orders.get_by_woocommerce_id(location, 16)
+        assert sixteen is not None
+        log.append(label.row(sixteen))
+        log.append(await uow.orders.get_by_woocommerce_id(location, 99))
+        charge = TransactionDraft(
+            "order:16",
+            sixteen.id,
+            fresh.id,
+            TransactionKind.CHARGE,
+            Decimal("12.50"),
+            "USD",
+            "",
+            T0,
+        )
+        for draft_t in [charge, charge, replace(charge, amount=Decimal("13.00"))]:
+            done_t = await uow.transactions.upsert(location, draft_t)
+            log.append((done_t.created, done_t.changed, label.row(done_t.value)))
+        deleted = await uow.orders.mark_deleted(location, 15, True)
+        assert deleted is not None
+        log.append(label.row(deleted))
+        log.append(await uow.contacts.count(location))
+        await uow.commit()
+    async with storage() as uow:
+        # In a stable order (ids made in one millisecond do not sort by creation).
+        contacts_left = (await uow.contacts.list(location, cursor=None, limit=50)).items
+        log.extend(label.row(c) for c in sorted(contacts_left, key=lambda c: c.email or ""))
+        orders_left = (await uow.orders.list(location, cursor=None, limit=50)).items
+        log.extend(label.row(o) for o in sorted(orders_left, key=lambda o: o.woocommerce_order_id))
+        log.extend(
+            label.row(t)
+            for t in (await uow.transactions.list(location, cursor=None, limit=50)).items
+        )
+    return log
+
+
+async def test_a_preloaded_page_behaves_exactly_like_record_by_record(
+    storage: StorageUnderTest,
+) -> None:
+    plain = await run_page_scenario(storage, preload=False)
+    preloaded = await run_page_scenario(storage, preload=True)
+    assert preloaded == plain
+    assert plain[-4:]  # the scenario left rows to compare
+
+
+async def test_deferred_writes_are_dropped_on_rollback(storage: StorageUnderTest) -> None:
+    location = await seed_location(storage)
+    async with storage() as uow:
+        await uow.contacts.preload(
+            location, woocommerce_customer_ids=[], emails=["gone@example.com"], phones=[]
+        )
+        await uow.orders.preload(location, [40])
+        await uow.contacts.upsert(location, guest("gone@example.com"))
+        await uow.orders.upsert(location, order(40, T0))
+        await uow.rollback()
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.contacts.count(location) == 0
+        assert await uow.orders.count(location) == 0
+
+
+async def test_a_concurrent_writer_makes_the_deferred_writes_conflict(
+    storage: StorageUnderTest,
+) -> None:
+    if storage.kind != "postgres":
+        pytest.skip("only PostgreSQL lets a second writer in after the preload")
+    location = await seed_location(storage)
+    async with storage() as uow:
+        await uow.contacts.preload(
+            location, woocommerce_customer_ids=[], emails=["race@example.com"], phones=[]
+        )
+        await uow.contacts.upsert(location, guest("race@example.com", first="Page"))
+        async with storage() as other:
+            await other.contacts.upsert(location, guest("race@example.com", first="Webhook"))
+            await other.commit()
+        with pytest.raises(Conflict) as raised:
+            await uow.commit()
+        assert raised.value.code == WRITE_CONFLICT
+    async with storage() as uow:
+        assert await uow.contacts.count(location) == 1
+
+
+async def test_decisions_are_added_many_at_once(storage: StorageUnderTest) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    records = [
+        DecisionRecord(
+            id=new_id(),
+            connection_id=connection.id,
+            record_type="order",
+            record_id=str(n),
+            rule_set="order_status",
+            rule_set_version="1",
+            outcome="mapped",
+            decision="completed",
+            created_at=T0,
+            trace={"matched": n},
+        )
+        for n in range(3)
+    ]
+    async with storage() as uow:
+        await uow.decisions.add_many(records)
+        await uow.decisions.add_many([])
+        await uow.commit()
+    async with storage() as uow:
+        page = await uow.decisions.list(connection.id, outcome="mapped", cursor=None, limit=10)
+    assert sorted(r.record_id for r in page.items) == ["0", "1", "2"]
+    assert {r.record_id: r.trace for r in page.items}["2"] == {"matched": 2}

@@ -65,6 +65,31 @@ async def test_concurrency_one_is_the_sequential_pager() -> None:
     assert peak == 1
 
 
+async def test_the_next_pages_are_fetched_while_the_consumer_works_on_one() -> None:
+    started: list[int] = []
+    in_flight: set[int] = set()
+    peak = 0
+    ahead_while_holding: list[int] = []
+
+    async def fetch(number: int) -> StorePage[int]:
+        nonlocal peak
+        started.append(number)
+        in_flight.add(number)
+        peak = max(peak, len(in_flight))
+        await asyncio.sleep(0.005)
+        in_flight.discard(number)
+        return StorePage(items=(number,), page=number, total=8, total_pages=8)
+
+    async for page in ordered_pages(fetch, start_page=1, concurrency=3):
+        await asyncio.sleep(0)  # let the requests launched before the hand-over start
+        ahead_while_holding.append(max(started) - page.page)
+        await asyncio.sleep(0.01)  # the consumer's work on the page
+    # Three pages ahead of the one in hand (fewer at the end), never more than three at once.
+    assert ahead_while_holding == [3, 3, 3, 3, 3, 2, 1, 0]
+    assert sorted(started) == list(range(1, 9))
+    assert peak == 3
+
+
 async def test_leaving_early_cancels_the_pages_in_flight() -> None:
     cancelled: list[int] = []
 

@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--customers", type=int, default=25, help="seeded users (all roles)")
     parser.add_argument("--orders", type=int, default=60, help="seeded orders (+ refunds)")
     parser.add_argument("--seed", type=int, default=1, help="seed: same seed, same data and keys")
-    parser.add_argument("--latency-ms", type=float, default=0, help="delay every request")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="response time of every request"
+    )
     parser.add_argument("--consumer-key", help="use this key instead of the seeded one")
     parser.add_argument("--consumer-secret", help="use this secret instead of the seeded one")
     parser.add_argument(

@@ -40,9 +40,15 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     database = make_url(url).database
+    pool: dict[str, Any] = {}
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # Every transaction takes the write lock (see _on_begin), so one is open at a time
+        # whatever the pool holds: with one connection, the process's transactions queue for
+        # it in order instead of polling the lock in SQLite's busy handler, which sleeps
+        # longer and longer while it waits (and is left to contention between processes).
+        pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30}
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.persistence.crm_batch import PendingWrites
 from adapters.persistence.crm_repos import _insert, _page
 from adapters.persistence.models import DecisionRow, ImportJobRow, InboxDeliveryRow, TriggerEventRow
 from app.ports.persistence import Page
@@ -203,10 +204,13 @@ def _trigger(row: TriggerEventRow) -> TriggerEvent:
 
 
 class SqlTriggerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, pending: PendingWrites | None = None) -> None:
         self._s = session
+        self._pending = pending
 
     async def add_if_new(self, event: TriggerEvent) -> bool:
+        if self._pending is not None:
+            await self._pending.flush()  # the order it refers to may be a deferred write
         result = await self._s.execute(
             _insert(self._s, TriggerEventRow)
             .values(
@@ -249,21 +253,29 @@ class SqlDecisionRepository:
         self._s = session
 
     async def add(self, record: DecisionRecord) -> None:
-        self._s.add(
-            DecisionRow(
-                id=record.id,
-                connection_id=record.connection_id,
-                record_type=record.record_type,
-                record_id=record.record_id,
-                rule_set=record.rule_set,
-                rule_set_version=record.rule_set_version,
-                outcome=record.outcome,
-                decision=record.decision,
-                trace=record.trace,
-                created_at=record.created_at,
-            )
+        await self.add_many([record])
+
+    async def add_many(self, records: Sequence[DecisionRecord]) -> None:
+        if not records:
+            return
+        await self._s.execute(
+            insert(DecisionRow.__table__),  # type: ignore[arg-type]
+            [
+                {
+                    "id": record.id,
+                    "connection_id": record.connection_id,
+                    "record_type": record.record_type,
+                    "record_id": record.record_id,
+                    "rule_set": record.rule_set,
+                    "rule_set_version": record.rule_set_version,
+                    "outcome": record.outcome,
+                    "decision": record.decision,
+                    "trace": record.trace,
+                    "created_at": record.created_at,
+                }
+                for record in records
+            ],
         )
-        await self._s.flush()
 
     async def list(
         self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int

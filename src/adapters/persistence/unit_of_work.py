@@ -9,6 +9,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.persistence.crm_batch import PendingWrites
 from adapters.persistence.crm_repos import (
     SqlContactRepository,
     SqlOrderRepository,
@@ -81,22 +82,24 @@ class SqlAlchemyUnitOfWork:
         self._clock = clock
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._session: AsyncSession | None = None
+        self._pending: PendingWrites | None = None
 
     async def __aenter__(self) -> Self:
         session = self._sessions()
         self._session = session
         self._after_commit = []
+        pending = self._pending = PendingWrites(session)
         self.agencies = SqlAgencyRepository(session)
         self.locations = SqlLocationRepository(session)
         self.api_keys = SqlApiKeyRepository(session)
         self.connections = SqlConnectionRepository(session, self._cipher)
         self.bindings = SqlStoreBindingRepository(session)
-        self.contacts = SqlContactRepository(session, self._clock)
-        self.orders = SqlOrderRepository(session, self._clock)
-        self.transactions = SqlTransactionRepository(session, self._clock)
+        self.contacts = SqlContactRepository(session, self._clock, pending)
+        self.orders = SqlOrderRepository(session, self._clock, pending)
+        self.transactions = SqlTransactionRepository(session, self._clock, pending)
         self.import_jobs = SqlImportJobRepository(session)
         self.inbox = SqlInboxRepository(session)
-        self.triggers = SqlTriggerRepository(session)
+        self.triggers = SqlTriggerRepository(session, pending)
         self.decisions = SqlDecisionRepository(session)
         self.grants = SqlGrantStateRepository(session)
         self.subscriptions = SqlSubscriptionRepository(session, self._cipher)
@@ -111,6 +114,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         session = self._session
         self._session = None
+        self._pending = None
         if session is None:
             return
         try:
@@ -127,7 +131,13 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     async def commit(self) -> None:
-        await self.session.commit()
+        """Send the deferred writes and commit; `Conflict` when a concurrent writer stored the
+        same records first (the transaction is then to be rolled back)."""
+        session = self.session
+        if self._pending is not None:
+            await self._pending.flush()
+            self._pending.forget()
+        await session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             try:
@@ -137,6 +147,8 @@ class SqlAlchemyUnitOfWork:
                 log.exception("after-commit action failed")
 
     async def rollback(self) -> None:
+        if self._pending is not None:
+            self._pending.forget()
         await self.session.rollback()
         self._after_commit = []
 

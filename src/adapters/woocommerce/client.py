@@ -77,6 +77,11 @@ class WooCommerceClient(WebhookManager):
         # Stores without `/refunds` (WooCommerce < 9.0), by store domain.
         self._no_refunds_route: set[str] = set()
 
+    @property
+    def concurrency(self) -> int:
+        """The most requests in flight to one store (the paging default)."""
+        return self._concurrency
+
     # -- credentials -------------------------------------------------------------------------
 
     async def check_credentials(self, access: StoreAccess) -> CredentialCheck:

@@ -16,29 +16,37 @@ async def ordered_pages(
 ) -> AsyncIterator[StorePage[T]]:
     """Yield pages `start_page`, `start_page + 1`, ... in order, each fetched exactly once.
 
-    The first page comes alone, to learn the page count; then up to `concurrency` pages are in
-    flight ahead of the consumer (a sliding window, so a slow page never lets the others pile
-    up in memory). When a later response reports more pages (the store grew during the run),
-    the extra pages are fetched too. `concurrency=1` is the plain sequential pager. Closing the
+    The first page comes alone, to learn the page count; from then on `concurrency` requests
+    are in flight ahead of the page the consumer holds, so fetching overlaps the consumer's
+    work on it (a sliding window: a slow page never lets the others pile up in memory). When a
+    later response reports more pages (the store grew during the run), the extra pages are
+    fetched too. `concurrency=1` is the sequential pager: one request at a time. Closing the
     generator early (`contextlib.aclosing`) cancels whatever is still in flight.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     first = await fetch(start_page)
-    yield first
     last_page = first.total_pages
-    cursor = start_page + 1
+    next_page = start_page + 1  # the next page to hand out
     launched = start_page
     in_flight: dict[int, asyncio.Task[StorePage[T]]] = {}
+
+    def top_up() -> None:
+        nonlocal launched
+        while launched < last_page and launched - next_page + 1 < concurrency:
+            launched += 1
+            in_flight[launched] = asyncio.ensure_future(fetch(launched))
+
     try:
-        while cursor <= last_page:
-            while launched < last_page and launched - cursor + 1 < concurrency:
-                launched += 1
-                in_flight[launched] = asyncio.ensure_future(fetch(launched))
-            page = await in_flight.pop(cursor)
+        top_up()
+        yield first
+        while next_page <= last_page:
+            top_up()
+            page = await in_flight.pop(next_page)
             last_page = max(last_page, page.total_pages)
+            next_page += 1
+            top_up()
             yield page
-            cursor += 1
     finally:
         for task in in_flight.values():
             task.cancel()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -90,6 +90,20 @@ class StoreBindingRepository(Protocol):
 class ContactRepository(Protocol):
     async def get(self, contact_id: str) -> Contact | None: ...
 
+    async def preload(
+        self,
+        location_id: str,
+        *,
+        woocommerce_customer_ids: Iterable[int],
+        emails: Iterable[str | None],
+        phones: Iterable[str | None],
+    ) -> None:
+        """Read, in one go, the contacts these keys resolve to, for the resolutions and upserts
+        that follow in this unit of work (a page of an import). Nothing else changes: results
+        are the same with or without it; writes may be deferred to the commit, which then
+        raises `Conflict` if a concurrent writer stored the same person first."""
+        ...
+
     async def resolve(
         self,
         location_id: str,
@@ -119,6 +133,11 @@ class OrderRepository(Protocol):
         self, location_id: str, woocommerce_id: int
     ) -> Order | None: ...
 
+    async def preload(self, location_id: str, woocommerce_ids: Iterable[int]) -> None:
+        """Read these orders in one go for what follows in this unit of work; as
+        `ContactRepository.preload`."""
+        ...
+
     async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
         """Insert or update by (location, WooCommerce order id); a draft whose
         `source_modified_at` is older than the stored one changes nothing, nor does one of the
@@ -137,6 +156,11 @@ class OrderRepository(Protocol):
 
 
 class TransactionRepository(Protocol):
+    async def preload(self, location_id: str, woocommerce_refs: Iterable[str]) -> None:
+        """Read these transactions in one go for what follows in this unit of work; as
+        `ContactRepository.preload`."""
+        ...
+
     async def upsert(self, location_id: str, draft: TransactionDraft) -> Upserted[Transaction]:
         """Insert or update by (location, WooCommerce reference)."""
         ...
@@ -193,6 +217,7 @@ class TriggerRepository(Protocol):
 
 class DecisionRepository(Protocol):
     async def add(self, record: DecisionRecord) -> None: ...
+    async def add_many(self, records: Sequence[DecisionRecord]) -> None: ...
 
     async def list(
         self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
@@ -241,7 +266,11 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Make the transaction durable; `Conflict` when deferred writes (see
+        `ContactRepository.preload`) collide with a concurrent writer's."""
+        ...
+
     async def rollback(self) -> None: ...
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None: ...
 

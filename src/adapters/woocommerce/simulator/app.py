@@ -38,7 +38,7 @@ class SimulatorApp:
 
     `secure` says whether the store believes it is served over https (`is_ssl()`): only then
     does it accept Basic and query-string keys. Serve it with TLS for that (see
-    `server.running_simulator(tls=True)`). `latency_ms` delays every request.
+    `server.running_simulator(tls=True)`). `latency_ms` is the response time of every request.
     """
 
     def __init__(
@@ -73,9 +73,18 @@ class SimulatorApp:
                 return
 
     async def handle(self, request: Request) -> Response:
-        """Answer one request as the store would."""
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        """Answer one request as the store would, `latency` after it arrived: the time the
+        simulator itself takes is part of that latency, as a store's own work is part of its
+        response time (unless it takes longer)."""
+        if not self.latency:
+            return await self._answer(request)
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
+        response = await self._answer(request)
+        await asyncio.sleep(max(0.0, self.latency - (loop.time() - arrived)))
+        return response
+
+    async def _answer(self, request: Request) -> Response:
         try:
             control = self.control.route(request)
             if control is not None:

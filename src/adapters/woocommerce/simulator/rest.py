@@ -210,28 +210,32 @@ class RestApi:
                 return value.astimezone(UTC).replace(tzinfo=None) + (timedelta() if gmt else offset)
             return value
 
+        shift = timedelta() if gmt else offset
+        # The bounds are exclusive, as WP_Date_Query's default; only those given are checked.
+        limits = [
+            (moment(bound), name.startswith("modified"), name.endswith("after"))
+            for name, bound in bounds.items()
+            if bound is not None
+        ]
+        any_status = "any" in statuses
+        hidden = HIDDEN_FROM_ANY - set(statuses)
+        wanted = set(statuses)
+
         def visible(o: OrderRecord) -> bool:
-            if "any" in statuses:
-                if o.status in HIDDEN_FROM_ANY and o.status not in statuses:
+            if any_status:
+                if o.status in hidden:
                     return False
-            elif o.status not in statuses:
+            elif o.status not in wanted:
                 return False
             if customer is not None and o.customer_id != customer:
                 return False
-            shift = timedelta() if gmt else offset
-            created = o.date_created.replace(tzinfo=None) + shift
-            modified = o.date_modified.replace(tzinfo=None) + shift
-            # The bounds are exclusive, as WP_Date_Query's default.
-            limits = [
-                (bounds["after"], created, 1),
-                (bounds["before"], created, -1),
-                (bounds["modified_after"], modified, 1),
-                (bounds["modified_before"], modified, -1),
-            ]
-            return all(
-                bound is None or (value > moment(bound) if sign > 0 else value < moment(bound))
-                for bound, value, sign in limits
-            )
+            for limit, on_modified, after in limits:
+                value = (o.date_modified if on_modified else o.date_created).replace(
+                    tzinfo=None
+                ) + shift
+                if not (value > limit if after else value < limit):
+                    return False
+            return True
 
         sort_keys: dict[str, Callable[[OrderRecord], Any]] = {
             "date": lambda o: (o.date_created, o.id),
