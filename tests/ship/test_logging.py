@@ -37,6 +37,10 @@ def captured() -> Iterator[io.StringIO]:
     """The process's log handler, writing JSON into a buffer; removed afterwards."""
     root = logging.getLogger()
     level = root.level
+    # Other suites may quieten the HTTP client's loggers; this test reads their lines.
+    quietened = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    for name in quietened:
+        logging.getLogger(name).setLevel(logging.NOTSET)
     stream = io.StringIO()
     handler = configure_logging("json", level=logging.DEBUG, stream=stream)
     try:
@@ -44,6 +48,8 @@ def captured() -> Iterator[io.StringIO]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+        for name, previous in quietened.items():
+            logging.getLogger(name).setLevel(previous)
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, Any]]:
