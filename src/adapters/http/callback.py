@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
 from adapters.http.deps import container_of
@@ -23,7 +24,9 @@ class KeyGrantController(Controller):
         status_code=HTTP_200_OK,
         security=[],
     )
-    async def callback(self, request: Request[Any, Any, Any], grant_state: str) -> dict[str, str]:
+    async def callback(
+        self, request: Request[Any, Any, Any], grant_state: FromPath[str]
+    ) -> dict[str, str]:
         body = await request.body()
         try:
             grant = decode_key_grant(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from adapters.http.deps import Caller, container_of
@@ -46,8 +47,8 @@ class ConnectionController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        location_id: str,
-        data: StoreUrlIn,
+        location_id: FromPath[str],
+        data: JSONBody[StoreUrlIn],
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         started = await connecting.start(principal, location_id, data.store_url)
@@ -63,8 +64,8 @@ class ConnectionController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        connection_id: str,
-        data: CredentialsIn,
+        connection_id: FromPath[str],
+        data: JSONBody[CredentialsIn],
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         connection = await connecting.submit_credentials(
@@ -81,8 +82,8 @@ class ConnectionController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        connection_id: str,
-        data: ImportSelectionIn,
+        connection_id: FromPath[str],
+        data: JSONBody[ImportSelectionIn],
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         selection = ImportSelection(data.contacts, data.orders, data.transactions)
@@ -99,8 +100,8 @@ class ConnectionController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        connection_id: str,
-        data: SyncSettingsIn,
+        connection_id: FromPath[str],
+        data: JSONBody[SyncSettingsIn],
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         changes = {name: getattr(data, name) for name in data.__struct_fields__}
@@ -117,8 +118,8 @@ class ConnectionController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        connection_id: str,
-        data: SyncSettingsPatch,
+        connection_id: FromPath[str],
+        data: JSONBody[SyncSettingsPatch],
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(
@@ -132,14 +133,14 @@ class ConnectionController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def activate(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.activate(principal, connection_id))
 
     @get("/connections/{connection_id:str}", operation_id="getConnection", summary="A connection")
     async def get_connection(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.get(principal, connection_id))
@@ -150,7 +151,7 @@ class ConnectionController(Controller):
         summary="The location's live connection",
     )
     async def location_connection(
-        self, request: Request[Any, Any, Any], principal: Caller, location_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, location_id: FromPath[str]
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.live_for_location(principal, location_id))
@@ -162,7 +163,7 @@ class ConnectionController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def rerun(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(request, await connecting.rerun_import(principal, connection_id))
@@ -174,7 +175,7 @@ class ConnectionController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def reconcile(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
     ) -> ConnectionOut:
         connecting = container_of(request).services.connecting
         return await render(
@@ -188,6 +189,6 @@ class ConnectionController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def disconnect(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: str
+        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
     ) -> None:
         await container_of(request).services.connecting.disconnect(principal, connection_id)

@@ -6,9 +6,9 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery
 
-from adapters.http.deps import Caller, container_of, page_params
+from adapters.http.deps import Caller, Paging, container_of, page_params
 from adapters.http.schemas import (
     ContactOut,
     ContactPage,
@@ -38,8 +38,8 @@ class CrmController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        location_id: str,
-        paging: tuple[int, str | None],
+        location_id: FromPath[str],
+        paging: Paging,
     ) -> ContactPage:
         limit, cursor = paging
         page = await container_of(request).services.queries.contacts(
@@ -52,8 +52,8 @@ class CrmController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        location_id: str,
-        paging: tuple[int, str | None],
+        location_id: FromPath[str],
+        paging: Paging,
     ) -> OrderPage:
         limit, cursor = paging
         page = await container_of(request).services.queries.orders(
@@ -66,8 +66,8 @@ class CrmController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        location_id: str,
-        paging: tuple[int, str | None],
+        location_id: FromPath[str],
+        paging: Paging,
     ) -> TransactionPage:
         limit, cursor = paging
         page = await container_of(request).services.queries.transactions(
@@ -80,8 +80,8 @@ class CrmController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        location_id: str,
-        paging: tuple[int, str | None],
+        location_id: FromPath[str],
+        paging: Paging,
     ) -> TriggerPage:
         limit, cursor = paging
         services = container_of(request).services
@@ -100,8 +100,8 @@ class CrmController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        connection_id: str,
-        paging: tuple[int, str | None],
+        connection_id: FromPath[str],
+        paging: Paging,
     ) -> DeliveryPage:
         limit, cursor = paging
         page = await container_of(request).services.queries.deliveries(
@@ -118,9 +118,9 @@ class CrmController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        connection_id: str,
-        paging: tuple[int, str | None],
-        outcome: str | None = Parameter(default=None),
+        connection_id: FromPath[str],
+        paging: Paging,
+        outcome: FromQuery[str | None] = None,
     ) -> DecisionPage:
         if outcome is not None and outcome not in OUTCOMES:
             raise ValidationFailed(

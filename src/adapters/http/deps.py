@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from adapters.bootstrap import Container
 from app.auth import Principal, authenticate
@@ -16,6 +16,8 @@ MAX_LIMIT = 500
 
 # The authenticated caller, provided by `provide_principal` to every handler that names it.
 Caller = NamedDependency[Principal]
+# A page's size and the cursor it starts after, from `page_params`.
+Paging = NamedDependency[tuple[int, str | None]]
 
 
 def container_of(request: Request[Any, Any, Any]) -> Container:
@@ -37,10 +39,8 @@ async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 def page_params(
-    limit: int = Parameter(default=50, description="page size, 1 to 500"),
-    cursor: str | None = Parameter(
-        query="cursor", default=None, description="from a previous page"
-    ),
+    limit: Annotated[int, QueryParameter(description="page size, 1 to 500")] = 50,
+    cursor: Annotated[str | None, QueryParameter(description="from a previous page")] = None,
 ) -> tuple[int, str | None]:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed("limit must be between 1 and 500", {"limit": "between 1 and 500"})

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from adapters.http.deps import Caller, container_of
@@ -49,7 +50,7 @@ class RulesController(Controller):
         status_code=HTTP_200_OK,
     )
     async def evaluate(
-        self, request: Request[Any, Any, Any], principal: Caller, data: EvaluateIn
+        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[EvaluateIn]
     ) -> dict[str, Any]:
         agency_id = data.agency_id
         if principal.agency_id is not None:

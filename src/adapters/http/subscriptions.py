@@ -8,10 +8,10 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.di import Provide
+from litestar.params import FromPath, JSONBody
 
-from adapters.http.deps import container_of, page_params
+from adapters.http.deps import Caller, Paging, container_of, page_params
 from adapters.http.schemas import iso
-from app.auth import Principal
 from app.subscriptions import SubscriptionView
 from domain.subscriptions import TriggerSubscription
 
@@ -86,9 +86,9 @@ class SubscriptionController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
-        location_id: str,
-        data: SubscriptionIn,
+        principal: Caller,
+        location_id: FromPath[str],
+        data: JSONBody[SubscriptionIn],
     ) -> SubscriptionCreatedOut:
         subscriptions = container_of(request).services.subscriptions
         created = await subscriptions.create(principal, location_id, data.url, data.events)
@@ -102,9 +102,9 @@ class SubscriptionController(Controller):
     async def list_subscriptions(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
-        location_id: str,
-        paging: tuple[int, str | None],
+        principal: Caller,
+        location_id: FromPath[str],
+        paging: Paging,
     ) -> SubscriptionPage:
         limit, cursor = paging
         subscriptions = container_of(request).services.subscriptions
@@ -119,9 +119,9 @@ class SubscriptionController(Controller):
     async def remove(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
-        location_id: str,
-        subscription_id: str,
+        principal: Caller,
+        location_id: FromPath[str],
+        subscription_id: FromPath[str],
     ) -> None:
         subscriptions = container_of(request).services.subscriptions
         await subscriptions.delete(principal, location_id, subscription_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
 from adapters.http.deps import container_of
@@ -28,7 +29,9 @@ class WebhookReceiverController(Controller):
         security=[],
         request_max_body_size=MAX_DELIVERY_BYTES,
     )
-    async def receive(self, request: Request[Any, Any, Any], connection_id: str) -> dict[str, str]:
+    async def receive(
+        self, request: Request[Any, Any, Any], connection_id: FromPath[str]
+    ) -> dict[str, str]:
         RECEIVER.received += 1
         body = await request.body()
         headers = request.headers
