@@ -3,10 +3,10 @@ ids, safe under concurrent writers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -70,6 +70,28 @@ async def _page(
     rows = list((await session.scalars(query.order_by(id_col).limit(limit + 1))).all())
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+T = TypeVar("T")
+
+
+async def _location_page(
+    session: AsyncSession,
+    model: Any,
+    convert: Callable[[Any], T],
+    location_id: str,
+    cursor: str | None,
+    limit: int,
+) -> Page[T]:
+    """One page of a location's records, in id (creation) order."""
+    query = select(model).where(model.location_id == location_id)
+    rows, next_cursor = await _page(session, query, model.id, cursor, limit)
+    return Page([convert(row) for row in rows], next_cursor)
+
+
+async def _location_count(session: AsyncSession, model: Any, location_id: str) -> int:
+    query = select(func.count()).select_from(model).where(model.location_id == location_id)
+    return int(await session.scalar(query) or 0)
 
 
 def _contact(row: Any) -> Contact:
@@ -361,14 +383,11 @@ class SqlContactRepository:
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]:
         await self._pending.flush()
-        query = select(ContactRow).where(ContactRow.location_id == location_id)
-        rows, next_cursor = await _page(self._s, query, ContactRow.id, cursor, limit)
-        return Page([_contact(r) for r in rows], next_cursor)
+        return await _location_page(self._s, ContactRow, _contact, location_id, cursor, limit)
 
     async def count(self, location_id: str) -> int:
         await self._pending.flush()
-        query = select(func.count()).select_from(ContactRow)
-        return int(await self._s.scalar(query.where(ContactRow.location_id == location_id)) or 0)
+        return await _location_count(self._s, ContactRow, location_id)
 
 
 def _order(row: Any) -> Order:
@@ -593,14 +612,11 @@ class SqlOrderRepository:
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
         await self._pending.flush()
-        query = select(OrderRow).where(OrderRow.location_id == location_id)
-        rows, next_cursor = await _page(self._s, query, OrderRow.id, cursor, limit)
-        return Page([_order(r) for r in rows], next_cursor)
+        return await _location_page(self._s, OrderRow, _order, location_id, cursor, limit)
 
     async def count(self, location_id: str) -> int:
         await self._pending.flush()
-        query = select(func.count()).select_from(OrderRow)
-        return int(await self._s.scalar(query.where(OrderRow.location_id == location_id)) or 0)
+        return await _location_count(self._s, OrderRow, location_id)
 
 
 def _transaction(row: Any) -> Transaction:
@@ -740,13 +756,10 @@ class SqlTransactionRepository:
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Transaction]:
         await self._pending.flush()
-        query = select(TransactionRow).where(TransactionRow.location_id == location_id)
-        rows, next_cursor = await _page(self._s, query, TransactionRow.id, cursor, limit)
-        return Page([_transaction(r) for r in rows], next_cursor)
+        return await _location_page(
+            self._s, TransactionRow, _transaction, location_id, cursor, limit
+        )
 
     async def count(self, location_id: str) -> int:
         await self._pending.flush()
-        query = select(func.count()).select_from(TransactionRow)
-        return int(
-            await self._s.scalar(query.where(TransactionRow.location_id == location_id)) or 0
-        )
+        return await _location_count(self._s, TransactionRow, location_id)
