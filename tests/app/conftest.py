@@ -17,6 +17,7 @@ from app.errors import ValidationFailed
 from app.fake_store import FakeStoreClient
 from app.fakes import FakeJobQueue, InMemoryUnitOfWorkFactory
 from app.ports.rules import RULE_SET_IDS
+from app.ports.subscriptions import WebhookSender
 from domain.connection import Connection
 from domain.store import StoreAddress, StoreCustomer, StoreOrder, StoreRefund, StoreRefundLine
 from domain.store_url import StoreUrl
@@ -74,6 +75,11 @@ def rules() -> FileRuleSource:
 
 @pytest.fixture
 def world(rules: FileRuleSource) -> World:
+    return make_world(rules)
+
+
+def make_world(rules: FileRuleSource, trigger_sender: WebhookSender | None = None) -> World:
+    """The use cases over fresh fakes; `trigger_sender` answers for workflow subscribers."""
     uow = InMemoryUnitOfWorkFactory()
     store = FakeStoreClient(page_size=3)
     queue = FakeJobQueue()
@@ -87,6 +93,7 @@ def world(rules: FileRuleSource) -> World:
         queue=queue,
         public_url="https://crm.example.com",
         allow_private_stores=False,
+        trigger_sender=trigger_sender,
     )
     return World(services, uow, store, queue)
 

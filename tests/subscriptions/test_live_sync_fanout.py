@@ -5,15 +5,12 @@ from __future__ import annotations
 import pytest
 
 from adapters.rules_yaml.source import FileRuleSource
-from adapters.services import build_services
-from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from app.auth import ADMIN
 from app.fake_store import FakeStoreClient
-from app.fakes import FakeJobQueue, InMemoryUnitOfWorkFactory
 from app.live_sync import LiveSync
 from app.tasks import TRIGGER_DELIVER
 from domain.subscriptions import DeliveryState
-from tests.app.conftest import FakeDirectory, World, order, rules
+from tests.app.conftest import World, make_world, order, rules
 from tests.subscriptions.conftest import ScriptedSender
 
 __all__ = ["rules"]  # the shipped rules, compiled once per session
@@ -25,22 +22,7 @@ class UnusedCodec:
 
 @pytest.fixture
 def world(rules: FileRuleSource) -> World:
-    uow = InMemoryUnitOfWorkFactory()
-    store = FakeStoreClient(page_size=3)
-    queue = FakeJobQueue()
-    services = build_services(
-        uow=uow,
-        clock=uow.clock,
-        store=store,
-        directory=FakeDirectory(),
-        codec=WooCommerceWebhookCodec(),
-        rules=rules,
-        queue=queue,
-        public_url="https://crm.example.com",
-        allow_private_stores=False,
-        trigger_sender=ScriptedSender(),
-    )
-    return World(services, uow, store, queue)
+    return make_world(rules, trigger_sender=ScriptedSender())
 
 
 async def test_a_live_order_reaches_its_subscribers_once_per_trigger(world: World) -> None:
