@@ -148,12 +148,16 @@ class SqlInboxRepository:
         row or an earlier row of the same statement, is skipped by the conflict clause."""
         if not deliveries:
             return set()
-        result = await self._s.execute(
-            _insert(self._s, InboxDeliveryRow)
-            .values([_delivery_values(d) for d in deliveries])
+        # On the table, not the mapped class, with the rows as parameters: a Core statement
+        # compiled once and cached, which SQLAlchemy sends as multi-row VALUES ("insertmanyvalues").
+        # Rows inlined into the statement, or the ORM's bulk path, cost a compilation per call.
+        table = InboxDeliveryRow.__table__
+        statement = (
+            _insert(self._s, table)
             .on_conflict_do_nothing(index_elements=["connection_id", "dedupe_key"])
-            .returning(InboxDeliveryRow.id)
+            .returning(table.c.id)
         )
+        result = await self._s.execute(statement, [_delivery_values(d) for d in deliveries])
         return set(result.scalars())
 
     async def get(self, delivery_id: str) -> InboxDelivery | None:
