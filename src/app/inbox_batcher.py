@@ -41,11 +41,11 @@ class _Waiting:
 class InboxBatcher:
     """Stores deliveries in shared transactions; `add` answers whether the delivery was new.
 
-    `on_stored` is awaited with the deliveries a transaction stored (not the duplicates),
-    after the commit and before their `add` calls return: it hands them to the workers. It
-    runs beside the next transaction, not before it, so a slow broker delays only the
-    deliveries it is sending. It should not raise; if it does, the failure is logged and the
-    deliveries still count as stored (they are: the sweeper finds what was not sent).
+    `on_stored` is called with the deliveries a transaction stored (not the duplicates), after
+    the commit: it hands them to the workers. It runs in a task of its own, beside the next
+    transaction and the answers, so a slow or unreachable broker delays neither: what it fails
+    to send, or what a crash keeps it from sending, the inbox still holds, and the sweeper
+    sends. It should not raise; if it does, the failure is logged.
     """
 
     def __init__(
@@ -63,8 +63,8 @@ class InboxBatcher:
 
     async def add(self, delivery: InboxDelivery) -> bool:
         """Store `delivery` unless its (connection, dedupe key) is stored already; True when
-        it was new. Returns once the transaction that holds it has committed (and its hand-over
-        to the workers was attempted); raises what the transaction raised if it failed."""
+        it was new. Returns once the transaction that holds it has committed; raises what the
+        transaction raised if it failed."""
         if self._closed:
             raise InboxBatcherClosed("the receiver is stopping")
         loop = asyncio.get_running_loop()
@@ -115,22 +115,19 @@ class InboxBatcher:
                 _fail(waiting, InboxBatcherClosed(f"the inbox writer stopped: {exc!r}"))
             raise
         new = [w.delivery for w in batch if w.delivery.id in stored]
-        if not new:
-            _answer(batch, stored)
-            return
-        task = asyncio.get_running_loop().create_task(self._hand_over(batch, new, stored))
-        self._handing_over.add(task)
-        task.add_done_callback(self._handing_over.discard)
+        if new:
+            # Started before the answers, so that its first step (a queue that need not wait
+            # sends everything in it) runs before any request resumes.
+            task = asyncio.get_running_loop().create_task(self._hand_over(new))
+            self._handing_over.add(task)
+            task.add_done_callback(self._handing_over.discard)
+        _answer(batch, stored)
 
-    async def _hand_over(
-        self, batch: list[_Waiting], new: list[InboxDelivery], stored: set[str]
-    ) -> None:
+    async def _hand_over(self, new: list[InboxDelivery]) -> None:
         try:
             await self._on_stored(new)
         except Exception:
             log.exception("stored deliveries were not handed over; the sweeper will send them")
-        finally:
-            _answer(batch, stored)
 
 
 def _answer(batch: list[_Waiting], stored: set[str]) -> None:
