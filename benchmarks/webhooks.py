@@ -2,22 +2,24 @@
 from a delivery's receipt to its workflow trigger.
 
     python benchmarks/webhooks.py [--seconds S] [--repeats N] [--connections C]
-                                  [--rate R] [--latency-seconds S]
+                                  [--rate R] [--latency-seconds S] [--database sqlite|postgres]
 
 Both servers run in subprocesses under uvicorn with the same options (one process, no access
-log): the service (`adapters.http.app.create_app`, SQLite in a temporary directory, Redis for
-the broker) and a bare Litestar app whose one endpoint answers 200 and does nothing else.
+log): the service (`adapters.http.app.create_app`, SQLite in a temporary directory or a fresh
+PostgreSQL database, Redis for the broker) and a bare Litestar app whose one endpoint answers
+200 and does nothing else.
 The load generator is the same for both: this process, keep-alive HTTP/1.1 over `--connections`
 sockets, each sending the next delivery as soon as the previous one is answered.
 
-1. Latency: with a `wooconnect worker` process on the same Redis and SQLite, deliveries of new
+1. Latency: with a `wooconnect worker` process on the same Redis and database, deliveries of new
    orders are sent at a steady `--rate` (100/s) for `--latency-seconds`; each makes an
    "order submitted" trigger. The latency of a delivery is the trigger's `created_at` minus
    the delivery's `received_at`, both read from the database.
 2. Throughput (the worker stopped, so that it does not compete for the CPU): every delivery is
-   a new order version, so each one is verified, written to the inbox in its own transaction
-   and sent to Redis before the 200. The bare endpoint and the service take turns,
-   `--repeats` times, `--seconds` each; each figure is the median.
+   a new order version, so each one is verified, written to the inbox (in a transaction it may
+   share with the deliveries received at the same time) and sent to Redis before the 200. The
+   bare endpoint and the service take turns, `--repeats` times, `--seconds` each; each figure
+   is the median.
 
 The last line of stdout is one JSON object with the figures and their ratio.
 """
@@ -39,17 +41,21 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import redis
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from adapters.bootstrap import bootstrap
+from adapters.persistence.database import create_engine
 from adapters.persistence.models import InboxDeliveryRow, OrderRow, TriggerEventRow
 from adapters.settings import Settings
 from adapters.woocommerce.simulator import (
@@ -65,6 +71,10 @@ from domain.connection import ImportSelection
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("WOOCONNECT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+# The server `--database postgres` makes a fresh database on (and drops it afterwards).
+POSTGRES_URL = os.environ.get(
+    "WOOCONNECT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 UVICORN = """
 import sys, uvicorn
 from {module} import {factory} as factory
@@ -139,10 +149,11 @@ def served(app_source: str, workdir: Path, env: dict[str, str]) -> Iterator[int]
 
 
 @contextlib.contextmanager
-def worker(env: dict[str, str], workdir: Path) -> Iterator[None]:
+def worker(env: dict[str, str], workdir: Path, threads: int | None) -> Iterator[None]:
     """`wooconnect worker` (one process) on the benchmark's Redis and database."""
+    more = [] if threads is None else ["--threads", str(threads)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli.main", "worker", "--processes", "1"],
+        [sys.executable, "-m", "adapters.cli.main", "worker", "--processes", "1", *more],
         env={**env, "PYTHONPATH": str(ROOT / "src")},
         cwd=workdir,
     )
@@ -332,7 +343,6 @@ async def set_up(env: dict[str, str]) -> Deliveries:
 
 def trigger_latencies(database_url: str, order_ids: Sequence[int]) -> list[float]:
     """Seconds from each delivery's receipt to its order's trigger, for the triggers made."""
-    engine = create_engine(database_url)
     wanted = set(order_ids)
     query = (
         select(
@@ -342,12 +352,41 @@ def trigger_latencies(database_url: str, order_ids: Sequence[int]) -> list[float
         .join(TriggerEventRow, TriggerEventRow.order_id == OrderRow.id)
         .where(TriggerEventRow.type == "order_submitted")
     )
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-    finally:
-        engine.dispose()
+
+    async def read() -> list[Any]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                return list((await connection.execute(query)).all())
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(read())
     return [(made - received).total_seconds() for rid, received, made in rows if rid in wanted]
+
+
+@contextlib.contextmanager
+def database(kind: str, workdir: Path) -> Iterator[str]:
+    """The URL of an empty database: a file in `workdir`, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    name = f"wooconnect_bench_{uuid.uuid4().hex[:12]}"
+    server = make_url(POSTGRES_URL)
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def execute(sql: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def wait_for_triggers(database_url: str, order_ids: Sequence[int], within: float) -> list[float]:
@@ -382,11 +421,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--latency-seconds", type=float, default=20, help="length of the latency run (20)"
     )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="SQLite in a temporary file (default), or a fresh database on "
+        "WOOCONNECT_BENCH_POSTGRES_URL's server",
+    )
+    parser.add_argument(
+        "--worker-threads", type=int, default=None, help="the worker's --threads (its default)"
+    )
+    parser.add_argument("--skip-throughput", action="store_true", help="measure the latency only")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="wooconnect-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="wooconnect-bench-") as tmp,
+        database(args.database, Path(tmp)) as database_url,
+    ):
         workdir = Path(tmp)
-        database_url = f"sqlite:///{workdir / 'bench.db'}"
         env = {
             **os.environ,
             "WOOCONNECT_DATABASE_URL": database_url,
@@ -401,7 +453,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         clear_broker()
         deliveries = asyncio.run(set_up(env))
         try:
-            with served(SERVICE_APP, workdir, env) as port, worker(env, workdir):
+            with (
+                served(SERVICE_APP, workdir, env) as port,
+                worker(env, workdir, args.worker_threads),
+            ):
                 # Warm up: the worker is ready once a first delivery has made its trigger.
                 warm_ids, _ = asyncio.run(open_loop(port, deliveries, 10, 1))
                 wait_for_triggers(database_url, warm_ids, 60)
@@ -419,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             service_rates: list[float] = []
             errors = 0
             with served(BARE_APP, workdir, env) as bare, served(SERVICE_APP, workdir, env) as app:
-                for _ in range(args.repeats):
+                for _ in range(0 if args.skip_throughput else args.repeats):
                     rate, bad = asyncio.run(
                         closed_loop(
                             bare, lambda: deliveries.request()[1], args.connections, args.seconds
@@ -442,12 +497,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             clear_broker()
 
-    bare_rate = statistics.median(bare_rates)
-    service_rate = statistics.median(service_rates)
+    bare_rate = statistics.median(bare_rates) if bare_rates else float("nan")
+    service_rate = statistics.median(service_rates) if service_rates else float("nan")
     result: dict[str, object] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
-        "database": "sqlite",
+        "database": args.database,
+        "worker_threads": args.worker_threads or "default",
         "broker": "redis",
         "load_generator": f"in-process asyncio HTTP/1.1 keep-alive, {args.connections} connections",
         "seconds_per_run": args.seconds,

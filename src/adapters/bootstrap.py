@@ -87,6 +87,9 @@ class Container:
     async def close(self) -> None:
         self.rules.stop()
         try:
+            if "services" in self.__dict__:
+                # Deliveries being stored are answered before the database goes away.
+                await self.services.receiving.close()
             await self.job_queue.close()
             await self.http.aclose()
         finally:

@@ -466,6 +466,9 @@ class InMemoryInboxRepository(_Repo):
         self.s.inbox[delivery.id] = delivery
         return True
 
+    async def add_many_if_new(self, deliveries: Sequence[InboxDelivery]) -> set[str]:
+        return {d.id for d in deliveries if await self.add_if_new(d)}
+
     async def get(self, delivery_id: str) -> InboxDelivery | None:
         return self.s.inbox.get(delivery_id)
 

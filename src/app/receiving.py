@@ -1,8 +1,9 @@
 """The webhook receiver's use case: verify, store in the inbox, acknowledge, hand to a worker.
 
 The inbox is the source of truth. A delivery is stored (and deduplicated) in the transaction
-that makes it visible, before the store hears 200; sending its id to the broker happens after
-the commit, and a delivery whose send failed (Redis down) is picked up by the sweeper.
+that makes it visible, before the store hears 200; deliveries arriving together share that
+transaction (`app.inbox_batcher`). Sending their ids to the broker happens after the commit,
+and a delivery whose send failed (Redis down) is picked up by the sweeper.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUndecodable
-from app.ports.basics import Clock, JobQueue
+from app.inbox_batcher import MAX_BATCH, InboxBatcher
+from app.ports.basics import BulkJobQueue, Clock, JobQueue
 from app.ports.persistence import UnitOfWorkFactory
 from app.ports.store import WebhookCodec
 from app.tasks import DELIVERY_PROCESS
@@ -98,6 +100,7 @@ class Receiving:
         *,
         endpoint_ttl_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        max_batch: int = MAX_BATCH,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -106,6 +109,11 @@ class Receiving:
         self._ttl = endpoint_ttl_s
         self._monotonic = monotonic
         self._endpoints: dict[str, _Endpoint] = {}
+        self._batcher = InboxBatcher(uow, self._send_many, max_batch=max_batch)
+
+    async def close(self) -> None:
+        """Store and send what was received already; deliveries arriving later are refused."""
+        await self._batcher.close()
 
     async def _endpoint(self, connection_id: str, *, fresh: bool = False) -> _Endpoint:
         now = self._monotonic()
@@ -175,13 +183,22 @@ class Receiving:
             webhook_id=_int(incoming.webhook_id),
             delivery_id=(incoming.delivery_id or "")[:64] or None,
         )
-        async with self._uow() as uow:
-            stored = await uow.inbox.add_if_new(delivery)
-            await uow.commit()
-        if not stored:
+        if not await self._batcher.add(delivery):
             return Received("duplicate")
-        await self.send(delivery)
         return Received("stored", delivery.id)
+
+    async def _send_many(self, deliveries: Sequence[InboxDelivery]) -> None:
+        """Hand stored deliveries to the workers, in one message batch when the queue can;
+        those not sent are left to the sweeper."""
+        if len(deliveries) == 1 or not isinstance(self._queue, BulkJobQueue):
+            for delivery in deliveries:
+                await self.send(delivery)
+            return
+        try:
+            await self._queue.enqueue_many(DELIVERY_PROCESS, [d.id for d in deliveries])
+        except Exception as exc:
+            log.warning("%d deliveries stored but not sent to a worker: %s", len(deliveries), exc)
+            await self._unsent(deliveries)
 
     async def send(self, delivery: InboxDelivery) -> None:
         """Hand the delivery to a worker; when the broker is down, leave it to the sweeper."""
@@ -189,11 +206,17 @@ class Receiving:
             await self._queue.enqueue(DELIVERY_PROCESS, delivery.id)
         except Exception as exc:
             log.warning("delivery %s stored but not sent to a worker: %s", delivery.id, exc)
-            async with self._uow() as uow:
+            await self._unsent([delivery])
+
+    async def _unsent(self, deliveries: Sequence[InboxDelivery]) -> None:
+        """Mark deliveries as never sent, so that the sweeper sends them (a worker that got
+        one meanwhile has moved it out of pending, and is left alone)."""
+        async with self._uow() as uow:
+            for delivery in deliveries:
                 current = await uow.inbox.get(delivery.id)
                 if current is not None and current.status is DeliveryStatus.PENDING:
                     await uow.inbox.save(replace(current, enqueued_at=None))
-                    await uow.commit()
+            await uow.commit()
 
     async def _keep_invalid(self, incoming: Incoming, topic: str, reason: str) -> None:
         now = self._clock.now()

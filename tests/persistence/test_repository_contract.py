@@ -390,6 +390,61 @@ async def test_inbox_and_triggers_are_deduplicated(storage: StorageUnderTest) ->
         assert len(unsent) == 1
 
 
+async def test_inbox_stores_many_deliveries_in_one_statement_deduplicated(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    other = await seed_connection(storage, await seed_location(storage))
+
+    def delivery(key: str, connection_id: str = connection.id) -> InboxDelivery:
+        return InboxDelivery(
+            new_id(), connection_id, key, "order.updated", "order", 15, T0, b"{}", T0
+        )
+
+    stored_before = delivery("order:15:a")
+    async with storage() as uow:
+        assert await uow.inbox.add_many_if_new([]) == set()
+        assert await uow.inbox.add_if_new(stored_before)
+        await uow.commit()
+    first = delivery("order:15:b")
+    repeated_in_batch = delivery("order:15:b")
+    repeated_stored = delivery("order:15:a")
+    same_key_elsewhere = delivery("order:15:b", other.id)
+    fresh = delivery("order:15:c")
+    batch = [first, repeated_in_batch, repeated_stored, same_key_elsewhere, fresh]
+    async with storage() as uow:
+        inserted = await uow.inbox.add_many_if_new(batch)
+        await uow.commit()
+    assert inserted == {first.id, same_key_elsewhere.id, fresh.id}
+    async with storage() as uow:
+        for kept in (stored_before, first, same_key_elsewhere, fresh):
+            found = await uow.inbox.get(kept.id)
+            assert found is not None
+            assert (found.connection_id, found.dedupe_key, found.body) == (
+                kept.connection_id,
+                kept.dedupe_key,
+                kept.body,
+            )
+        assert await uow.inbox.get(repeated_in_batch.id) is None
+        assert await uow.inbox.get(repeated_stored.id) is None
+
+
+async def test_an_inbox_batch_not_committed_leaves_nothing(storage: StorageUnderTest) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    deliveries = [
+        InboxDelivery(new_id(), connection.id, f"k{n}", "order.updated", "order", n, T0, b"{}", T0)
+        for n in range(3)
+    ]
+    async with storage() as uow:
+        assert await uow.inbox.add_many_if_new(deliveries) == {d.id for d in deliveries}
+        await uow.rollback()
+    async with storage() as uow:
+        assert await uow.inbox.add_many_if_new(deliveries) == {d.id for d in deliveries}
+        await uow.commit()
+
+
 async def test_concurrent_upserts_of_one_record_make_one_row(storage: StorageUnderTest) -> None:
     if storage.kind == "memory":
         pytest.skip("the in-memory fake serves sequential unit tests; databases enforce this")

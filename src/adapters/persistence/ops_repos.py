@@ -116,34 +116,49 @@ def _delivery(row: InboxDeliveryRow) -> InboxDelivery:
     )
 
 
+def _delivery_values(delivery: InboxDelivery) -> dict[str, object]:
+    return {
+        "id": delivery.id,
+        "connection_id": delivery.connection_id,
+        "dedupe_key": delivery.dedupe_key,
+        "topic": delivery.topic,
+        "resource": delivery.resource,
+        "resource_id": delivery.resource_id,
+        "date_modified_gmt": delivery.date_modified_gmt,
+        "body": delivery.body,
+        "received_at": delivery.received_at,
+        "status": delivery.status.value,
+        "enqueued_at": delivery.enqueued_at,
+        "processed_at": delivery.processed_at,
+        "outcome": delivery.outcome,
+        "webhook_id": delivery.webhook_id,
+        "delivery_id": delivery.delivery_id,
+    }
+
+
 class SqlInboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add_if_new(self, delivery: InboxDelivery) -> bool:
-        result = await self._s.execute(
-            _insert(self._s, InboxDeliveryRow)
-            .values(
-                id=delivery.id,
-                connection_id=delivery.connection_id,
-                dedupe_key=delivery.dedupe_key,
-                topic=delivery.topic,
-                resource=delivery.resource,
-                resource_id=delivery.resource_id,
-                date_modified_gmt=delivery.date_modified_gmt,
-                body=delivery.body,
-                received_at=delivery.received_at,
-                status=delivery.status.value,
-                enqueued_at=delivery.enqueued_at,
-                processed_at=delivery.processed_at,
-                outcome=delivery.outcome,
-                webhook_id=delivery.webhook_id,
-                delivery_id=delivery.delivery_id,
-            )
+        return bool(await self.add_many_if_new([delivery]))
+
+    async def add_many_if_new(self, deliveries: Sequence[InboxDelivery]) -> set[str]:
+        """One multi-row insert; a row whose (connection, dedupe key) is taken, by a stored
+        row or an earlier row of the same statement, is skipped by the conflict clause."""
+        if not deliveries:
+            return set()
+        # On the table, not the mapped class, with the rows as parameters: a Core statement
+        # compiled once and cached, which SQLAlchemy sends as multi-row VALUES ("insertmanyvalues").
+        # Rows inlined into the statement, or the ORM's bulk path, cost a compilation per call.
+        table = InboxDeliveryRow.__table__
+        statement = (
+            _insert(self._s, table)
             .on_conflict_do_nothing(index_elements=["connection_id", "dedupe_key"])
-            .returning(InboxDeliveryRow.id)
+            .returning(table.c.id)
         )
-        return result.scalar_one_or_none() is not None
+        result = await self._s.execute(statement, [_delivery_values(d) for d in deliveries])
+        return set(result.scalars())
 
     async def get(self, delivery_id: str) -> InboxDelivery | None:
         row = await self._s.get(InboxDeliveryRow, delivery_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from adapters.worker.tasks import TaskRegistry, Verdict, execute, queue_name_for
@@ -50,6 +51,12 @@ class InProcessJobQueue:
         """Queue `task` for `entity_id`, after `delay_s` seconds when positive."""
         queue_name_for(task)
         self._submit(_Job(task, entity_id), delay_s)
+
+    async def enqueue_many(self, task: str, entity_ids: Sequence[str]) -> None:
+        """Queue `task` for every id."""
+        queue_name_for(task)
+        for entity_id in entity_ids:
+            self._submit(_Job(task, entity_id), 0.0)
 
     async def lost_messages(self) -> bool:
         """True the first time it is asked: the queue lives in memory, so whatever an earlier

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
@@ -24,3 +25,13 @@ class JobQueue(Protocol):
     """Sends a task to the workers. Messages carry ids only; the database holds the job."""
 
     async def enqueue(self, task: str, entity_id: str, *, delay_s: float = 0.0) -> None: ...
+
+
+@runtime_checkable
+class BulkJobQueue(JobQueue, Protocol):
+    """A job queue that can also send one task for many ids at once (one round trip to the
+    broker instead of one per id). Optional: callers fall back to `enqueue` one by one."""
+
+    async def enqueue_many(self, task: str, entity_ids: Sequence[str]) -> None:
+        """Send `task` for every id; on failure raises, and any of them may have been sent."""
+        ...

@@ -1,0 +1,141 @@
+"""Group commit for the webhook inbox: deliveries received at about the same time are stored in
+one transaction, and each receiver is answered only once that transaction has committed.
+
+A transaction costs far more than a row (a round trip to the database, the commit's write to
+disk, a session), so under load one per delivery is what limits the receiver. Here every
+request submits its delivery and waits; a single flusher writes all the deliveries waiting at
+that moment, with one multi-row insert, while new ones gather for its next turn. When nothing
+is being written a delivery is written at once: grouping never makes a request wait for
+others to arrive, it only uses the time a request would spend queueing for the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from app.ports.persistence import UnitOfWorkFactory
+from domain.inbox import InboxDelivery
+
+log = logging.getLogger(__name__)
+
+# Deliveries written by one transaction at most: keeps the statement well under the bound
+# parameters SQLite and PostgreSQL accept, and a transaction short enough not to stall others.
+MAX_BATCH = 200
+
+OnStored = Callable[[Sequence[InboxDelivery]], Awaitable[None]]
+
+
+class InboxBatcherClosed(RuntimeError):
+    """The batcher was closed: the delivery was not stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    delivery: InboxDelivery
+    stored: asyncio.Future[bool]
+
+
+class InboxBatcher:
+    """Stores deliveries in shared transactions; `add` answers whether the delivery was new.
+
+    `on_stored` is called with the deliveries a transaction stored (not the duplicates), after
+    the commit: it hands them to the workers. It runs in a task of its own, beside the next
+    transaction and the answers, so a slow or unreachable broker delays neither: what it fails
+    to send, or what a crash keeps it from sending, the inbox still holds, and the sweeper
+    sends. It should not raise; if it does, the failure is logged.
+    """
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, on_stored: OnStored, *, max_batch: int = MAX_BATCH
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._uow = uow
+        self._on_stored = on_stored
+        self._max_batch = max_batch
+        self._waiting: list[_Waiting] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._handing_over: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    async def add(self, delivery: InboxDelivery) -> bool:
+        """Store `delivery` unless its (connection, dedupe key) is stored already; True when
+        it was new. Returns once the transaction that holds it has committed; raises what the
+        transaction raised if it failed."""
+        if self._closed:
+            raise InboxBatcherClosed("the receiver is stopping")
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(delivery, loop.create_future())
+        self._waiting.append(waiting)
+        if self._flusher is None:
+            self._flusher = loop.create_task(self._flush(), name="inbox-batcher")
+        # A request that is cancelled here leaves its delivery to be stored all the same;
+        # the store sends it again (no 200 came back) and the copy is a duplicate.
+        return await waiting.stored
+
+    async def close(self) -> None:
+        """Write what is waiting, let the hand-overs finish, and refuse new deliveries."""
+        self._closed = True
+        if self._flusher is not None:
+            await asyncio.wait({self._flusher})
+        if self._handing_over:
+            await asyncio.wait(set(self._handing_over))
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                await self._write(batch)
+        except BaseException as exc:
+            # Cancelled (the loop is closing): nobody waiting may be left without an answer.
+            stranded, self._waiting = self._waiting, []
+            for waiting in stranded:
+                _fail(waiting, InboxBatcherClosed(f"the inbox writer stopped: {exc!r}"))
+            raise
+        finally:
+            self._flusher = None
+
+    async def _write(self, batch: list[_Waiting]) -> None:
+        try:
+            async with self._uow() as uow:
+                stored = await uow.inbox.add_many_if_new([w.delivery for w in batch])
+                await uow.commit()
+        except Exception as exc:
+            # Nothing of this batch is durable: every request in it answers with an error,
+            # and the store sends its delivery again.
+            for waiting in batch:
+                _fail(waiting, exc)
+            return
+        except BaseException as exc:
+            for waiting in batch:
+                _fail(waiting, InboxBatcherClosed(f"the inbox writer stopped: {exc!r}"))
+            raise
+        new = [w.delivery for w in batch if w.delivery.id in stored]
+        if new:
+            # Started before the answers, so that its first step (a queue that need not wait
+            # sends everything in it) runs before any request resumes.
+            task = asyncio.get_running_loop().create_task(self._hand_over(new))
+            self._handing_over.add(task)
+            task.add_done_callback(self._handing_over.discard)
+        _answer(batch, stored)
+
+    async def _hand_over(self, new: list[InboxDelivery]) -> None:
+        try:
+            await self._on_stored(new)
+        except Exception:
+            log.exception("stored deliveries were not handed over; the sweeper will send them")
+
+
+def _answer(batch: list[_Waiting], stored: set[str]) -> None:
+    for waiting in batch:
+        if not waiting.stored.done():
+            waiting.stored.set_result(waiting.delivery.id in stored)
+
+
+def _fail(waiting: _Waiting, exc: BaseException) -> None:
+    if not waiting.stored.done():
+        waiting.stored.set_exception(exc)
