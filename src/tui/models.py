@@ -61,12 +61,14 @@ class ImportJob(msgspec.Struct, frozen=True, kw_only=True):
 
     entity: str
     status: str
+    id: str | None = None
     total: int | None = None
     done: int = 0
     skipped: int = 0
     failed: int = 0
     started_at: str | None = None
     finished_at: str | None = None
+    last_error: str | None = None
 
     @property
     def processed(self) -> int:
@@ -139,6 +141,7 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str | None = None
     outcome: str | None = None
     id: str | None = None
+    rule_set_version: str | None = None
 
 
 class RuleExample(msgspec.Struct, frozen=True, kw_only=True):

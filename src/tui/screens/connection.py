@@ -112,10 +112,7 @@ class ConnectionScreen(PollingScreen):
             if view is None:
                 view = ImportJobView(job.entity)
                 imports.mount(view)
-                # Mounting completes on the next refresh; show the figures once it has.
-                self.call_after_refresh(view.show, job, self.rates.observe(connection.id, job))
-            else:
-                view.show(job, self.rates.observe(connection.id, job))
+            view.show(job, self.rates.observe(connection.id, job))
 
     def _show_deliveries(self, result: list[Delivery] | BaseException) -> None:
         table = self.query_one("#deliveries", DataTable)
