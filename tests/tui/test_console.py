@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 
 from rich.console import Console
@@ -29,13 +30,14 @@ from tui.widgets.trace_view import TraceView
 MakeConsole = Callable[..., ConsoleApp]
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 5) -> None:
-    """Let the app run until `condition` holds (polls and workers are asynchronous)."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the console never reached the expected state")
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 20) -> None:
+    """Let the app run until `condition` holds (polls and workers are asynchronous). `seconds`
+    only bounds a failing test: a passing one goes on as soon as the condition holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the console never reached the expected state")
+        await pilot.pause(0.02)
 
 
 def text_of(widget: Static) -> str:
@@ -142,9 +144,7 @@ async def test_rerunning_an_import_shows_its_progress_moving(
         assert bar.total == 812
         counts = view.query_one(".counts", Static)
         await wait_for(pilot, lambda: "/s · ETA " in text_of(counts))
-        await wait_for(
-            pilot, lambda: view.job is not None and view.job.status == "completed", seconds=15
-        )
+        await wait_for(pilot, lambda: view.job is not None and view.job.status == "completed")
         assert bar.percentage == 1
 
 
@@ -231,14 +231,24 @@ async def test_an_unreachable_service_is_shown_then_recovers(
     make_console: MakeConsole, fake: FakeApi
 ) -> None:
     fake.reachable = False
-    app = make_console()
+    # No timer: loads happen only as the screen opens and on F5, so the test waits for them.
+    app = make_console(poll_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
-        panel = app.screen.query_one(ErrorPanel)
-        await wait_for(pilot, lambda: panel.error is not None)
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen))
+        screen = app.screen
+        assert isinstance(screen, TenantsScreen)
+        await wait_for(pilot, lambda: screen.loads > 0 and not screen.load_running)
+        panel = screen.query_one(ErrorPanel)
+        assert panel.error is not None
         assert "Service unreachable" in text_of(panel)
+        assert not screen.loaded
+
         fake.reachable = True
-        await wait_for(pilot, lambda: panel.error is None)
-        assert len(app.screen.query_one(Tree).root.children) == 3
+        loads = screen.loads
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.loads > loads and not screen.load_running)
+        assert panel.error is None
+        assert len(screen.query_one(Tree).root.children) == 3
 
 
 async def test_a_connection_deleted_elsewhere_shows_not_found(

@@ -50,6 +50,11 @@ class PollingScreen(Screen[None]):
             if self.loads:
                 self.action_refresh()
 
+    @property
+    def load_running(self) -> bool:
+        """Whether a load is running now."""
+        return self._busy
+
     def action_refresh(self) -> None:
         """Load now, unless a load is already running."""
         if not self._busy:
