@@ -158,13 +158,13 @@ async def test_the_decisions_log_shows_a_readable_rule_trace(make_console: MakeC
         assert isinstance(screen, DecisionsScreen)
         await wait_for(pilot, lambda: bool(screen.decisions))
         trace = trace_text(app)
-        assert "import_eligibility" in trace
-        assert "2025.03.1" in trace
-        assert "skip_other_roles  ◀ matched" in trace
+        assert "Rule set customer_eligibility   version 27e11da3f54d" in trace
+        assert "role_not_imported  ◀ matched" in trace
         assert 'customer.role in ["customer", "subscriber"]   actual "shop_manager"' in trace
+        assert screen.decisions[0].rule_set_version == "27e11da3f54d"
 
         await pilot.press("down")
-        assert "completed_or_refunded  ◀ matched" in trace_text(app)
+        assert "known_statuses  ◀ matched" in trace_text(app)
         assert 'actual "refunded"' in trace_text(app)
 
         await pilot.press("s")
@@ -191,7 +191,7 @@ async def test_a_recorded_decision_can_be_explained_again(make_console: MakeCons
 async def test_rules_show_the_version_and_reload_errors_with_their_location(
     make_console: MakeConsole, fake: FakeApi
 ) -> None:
-    fake.set_rule_errors(["rules/triggers.yaml:31:5: rule 'live_new_order' repeats an id"])
+    fake.set_rule_errors(["rules/order_status.yaml:31:5: rule 'known_statuses' repeats an id"])
     app = make_console()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
@@ -200,10 +200,10 @@ async def test_rules_show_the_version_and_reload_errors_with_their_location(
         assert isinstance(screen, RulesScreen)
         await wait_for(pilot, lambda: screen.state is not None)
         summary = text_of(screen.query_one("#rules-summary", Static))
-        assert "2025.03.1" in summary
+        assert "5c1e0a9b3f27" in summary
         assert "failed with 1 error" in summary
         errors = text_of(screen.query_one("#rule-errors-body", Static))
-        assert "rules/triggers.yaml:31:5  rule 'live_new_order' repeats an id" in errors
+        assert "rules/order_status.yaml:31:5  rule 'known_statuses' repeats an id" in errors
 
         fake.set_rule_errors([])
         await wait_for(
@@ -277,7 +277,7 @@ async def test_a_refused_action_is_a_notification_not_a_crash(
         await wait_for(pilot, lambda: bool(app._notifications))
         notification = next(iter(app._notifications))
         assert notification.severity == "error"
-        assert "Only an active connection can import." in notification.message
+        assert "a connection that is needs_reconnect cannot import" in notification.message
         assert app.is_running
 
 

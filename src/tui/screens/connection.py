@@ -68,7 +68,7 @@ class ConnectionScreen(PollingScreen):
     def on_mount(self) -> None:
         self.sub_title = "Connection"
         deliveries = self.query_one("#deliveries", DataTable)
-        deliveries.add_columns("received (UTC)", "topic", "id", "outcome")
+        deliveries.add_columns("received (UTC)", "topic", "id", "status", "outcome")
         triggers = self.query_one("#triggers", DataTable)
         triggers.add_columns("created (UTC)", "type", "order", "delivery")
         self.query_one(SyncToggles).focus()
@@ -127,13 +127,12 @@ class ConnectionScreen(PollingScreen):
         self._deliveries = result
         table.clear()
         for delivery in result:
-            # A delivery that failed has no useful outcome; its status says more.
-            outcome = delivery.status if delivery.status == "failed" else delivery.outcome
             table.add_row(
                 formatting.timestamp(delivery.received_at, short=True),
                 delivery.topic or delivery.resource or "—",
                 str(delivery.resource_id or "—"),
-                _outcome(outcome or delivery.status),
+                _state(delivery.status),
+                delivery.outcome or Text("not processed yet", style="dim italic"),
             )
 
     def _show_triggers(self, result: list[TriggerEvent] | BaseException) -> None:
@@ -154,7 +153,7 @@ class ConnectionScreen(PollingScreen):
                 trigger.type.replace("_", " "),
                 # Ids are UUIDv7: the head is a timestamp shared by neighbours, the tail differs.
                 "…" + (trigger.order_id or "—")[-8:],
-                _outcome(formatting.plain(trigger.delivery_state, 24)),
+                _state(trigger.delivery_state),
             )
 
     # Actions
@@ -268,11 +267,42 @@ def _unavailable(error: BaseException) -> str:
     raise error  # anything but an API error is a bug, and must not be hidden
 
 
-def _outcome(outcome: str | None) -> Text:
-    styles = {"processed": "green", "delivered": "green", "ok": "green", "failed": "bold red"}
-    styles |= {"skipped": "yellow", "stale": "yellow", "pending": "yellow", "retrying": "yellow"}
-    text = outcome or "—"
-    return Text(text, style=styles.get(text, ""))
+_STATE_STYLES = {
+    # deliveries from the store
+    "applied": "green",
+    "pending": "yellow",
+    "ignored": "dim",
+    "invalid": "bold red",
+    "failed": "bold red",
+    # trigger events to workflow subscribers
+    "delivered": "green",
+    "no_subscribers": "dim",
+}
+
+
+def _state(state: str | None) -> Text:
+    """A delivery status or a trigger's delivery state, in a word and a colour."""
+    if not state:
+        return Text("—", style="dim")
+    return Text(state.replace("_", " "), style=_STATE_STYLES.get(state, ""))
+
+
+def _webhooks(connection: Connection) -> Text:
+    """Whether the store's webhooks exist and deliver. Before a store is active it has none,
+    and that is expected, not a fault."""
+    hooks = connection.webhooks
+    health = Text()
+    if hooks.registered is False or hooks.registered == 0:
+        expected = connection.status != "active"
+        health.append("not registered", style="dim" if expected else "bold red")
+        return health
+    health.append(f"registered {formatting.flag(hooks.registered)}")
+    health.append(" · healthy ")
+    if hooks.healthy is None:
+        health.append("unknown", style="dim")
+    else:
+        health.append(*(("yes", "green") if hooks.healthy else ("NO", "bold red")))
+    return health
 
 
 def _summary(connection: Connection) -> Table:
@@ -284,19 +314,15 @@ def _summary(connection: Connection) -> Table:
     if connection.status == "needs_reconnect" or connection.last_error:
         reason = connection.last_error or "the store refused our credentials"
         table.add_row("reason", Text(reason, style="bold red"))
+    if connection.status == "awaiting_authorization" and connection.authorize_url:
+        table.add_row(
+            "authorize", Text(connection.authorize_url, no_wrap=True, overflow="ellipsis")
+        )
     table.add_row("connection", connection.id)
     table.add_row("location", connection.location_id)
     selection = [e for e in _ENTITIES if getattr(connection.import_, e)]
     table.add_row("import", ", ".join(selection) or Text("nothing selected", style="dim"))
-    hooks = connection.webhooks
-    health = Text()
-    health.append(f"registered {formatting.flag(hooks.registered)}")
-    health.append(" · healthy ")
-    if hooks.healthy is None:
-        health.append("unknown", style="dim")
-    else:
-        health.append(*(("yes", "green") if hooks.healthy else ("NO", "bold red")))
-    table.add_row("webhooks", health)
-    table.add_row("last delivery", formatting.timestamp(hooks.last_delivery_at))
+    table.add_row("webhooks", _webhooks(connection))
+    table.add_row("last delivery", formatting.timestamp(connection.webhooks.last_delivery_at))
     table.add_row("created", formatting.timestamp(connection.created_at))
     return table
