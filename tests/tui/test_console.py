@@ -188,6 +188,27 @@ async def test_a_recorded_decision_can_be_explained_again(make_console: MakeCons
         assert "(outcome: skipped)" in trace_text(app)
 
 
+async def test_explain_opens_again_from_the_rules_above_an_open_explanation(
+    make_console: MakeConsole,
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecisionsScreen))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, RulesScreen))
+        rules = app.screen
+        assert isinstance(rules, RulesScreen)
+        await wait_for(pilot, lambda: rules.state is not None)
+        await pilot.press("down", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        assert sum(isinstance(s, ExplainScreen) for s in app.screen_stack) == 2
+        assert app.is_running
+
+
 async def test_rules_show_the_version_and_reload_errors_with_their_location(
     make_console: MakeConsole, fake: FakeApi
 ) -> None:

@@ -51,7 +51,7 @@ def test_a_finished_import_has_no_eta() -> None:
 
 def test_values_are_written_for_people() -> None:
     assert formatting.timestamp("2025-03-04T09:05:40.123456Z") == "2025-03-04 09:05:40Z"
-    assert formatting.timestamp("2025-03-04T09:05:40Z", short=True) == "2025-03-04 09:05"
+    assert formatting.timestamp("2025-03-04T09:05:40Z", short=True) == "03-04 09:05"
     assert formatting.timestamp(None) == "—"
     assert formatting.duration(3725) == "1h 02m"
     assert formatting.duration(185) == "3m 05s"

@@ -38,7 +38,7 @@ class ConnectionScreen(PollingScreen):
     ]
 
     def __init__(self, context: Context, connection_id: str, *, rates: RateTracker | None = None):
-        super().__init__(context, id="connection")
+        super().__init__(context)
         self.connection_id = connection_id
         self.connection: Connection | None = None
         self.rates = rates or RateTracker()
@@ -60,6 +60,7 @@ class ConnectionScreen(PollingScreen):
             with Vertical(classes="panel") as deliveries:
                 deliveries.border_title = "Recent webhook deliveries"
                 yield DataTable(id="deliveries", cursor_type="row", zebra_stripes=True)
+                yield Static(id="delivery-detail")
             with Vertical(classes="panel") as triggers:
                 triggers.border_title = "Trigger events"
                 yield DataTable(id="triggers", cursor_type="row", zebra_stripes=True)
@@ -68,9 +69,10 @@ class ConnectionScreen(PollingScreen):
     def on_mount(self) -> None:
         self.sub_title = "Connection"
         deliveries = self.query_one("#deliveries", DataTable)
-        deliveries.add_columns("received (UTC)", "topic", "id", "status", "outcome")
+        # Times are UTC throughout the console; these tables show month, day and minute.
+        deliveries.add_columns("received", "topic", "id", "status", "outcome")
         triggers = self.query_one("#triggers", DataTable)
-        triggers.add_columns("created (UTC)", "type", "order", "delivery")
+        triggers.add_columns("created", "type", "delivery", "order")
         self.query_one(SyncToggles).focus()
         super().on_mount()
 
@@ -134,6 +136,29 @@ class ConnectionScreen(PollingScreen):
                 _state(delivery.status),
                 delivery.outcome or Text("not processed yet", style="dim italic"),
             )
+        self._show_delivery(table.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#deliveries")
+    def _delivery_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_delivery(event.cursor_row)
+
+    def _show_delivery(self, index: int) -> None:
+        """The highlighted delivery's outcome in full, under the table that cuts it short."""
+        detail = self.query_one("#delivery-detail", Static)
+        deliveries = self._deliveries or []
+        if not 0 <= index < len(deliveries):
+            detail.update("")
+            return
+        delivery = deliveries[index]
+        text = Text()
+        text.append(f"{delivery.topic or delivery.resource or '?'} {delivery.resource_id or ''}")
+        text.append(" · ")
+        text.append_text(_state(delivery.status))
+        text.append(": ")
+        text.append(
+            delivery.outcome or "not processed yet", style="" if delivery.outcome else "dim"
+        )
+        detail.update(text)
 
     def _show_triggers(self, result: list[TriggerEvent] | BaseException) -> None:
         table = self.query_one("#triggers", DataTable)
@@ -151,9 +176,9 @@ class ConnectionScreen(PollingScreen):
             table.add_row(
                 formatting.timestamp(trigger.created_at, short=True),
                 trigger.type.replace("_", " "),
+                _state(trigger.delivery_state),
                 # Ids are UUIDv7: the head is a timestamp shared by neighbours, the tail differs.
                 "…" + (trigger.order_id or "—")[-8:],
-                _state(trigger.delivery_state),
             )
 
     # Actions

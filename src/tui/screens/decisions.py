@@ -43,7 +43,7 @@ class DecisionsScreen(Screen[None]):
     ]
 
     def __init__(self, context: Context, connection_id: str, store: str) -> None:
-        super().__init__(id="decisions")
+        super().__init__()
         self.context = context
         self.connection_id = connection_id
         self.store = store

@@ -35,7 +35,7 @@ class ExplainScreen(Screen[None]):
     ]
 
     def __init__(self, context: Context, rule_set: str | None = None, facts: Any = None) -> None:
-        super().__init__(id="explain")
+        super().__init__()
         self.context = context
         self.initial_rule_set = rule_set
         self.initial_facts = facts

@@ -97,7 +97,7 @@ class RulesScreen(PollingScreen):
                 rule_set.hit_policy or "—",
                 "—" if count is None else str(count),
                 str(len(rule_set.facts)) if rule_set.facts else "—",
-                rule_set.file or "—",
+                _short_path(rule_set.file),
             )
         if state.rule_sets:
             table.move_cursor(row=min(row, len(state.rule_sets) - 1))
@@ -148,6 +148,15 @@ class RulesScreen(PollingScreen):
         self.app.push_screen(ExplainScreen(self.context, rule_set, facts))
 
 
+def _short_path(path: str) -> str:
+    """A rule file relative to the rules directory (`order_status.yaml`,
+    `agencies/<id>/order_status.yaml`), however the service was told where that directory is."""
+    if not path:
+        return "—"
+    _, found, tail = ("/" + path).rpartition("/rules/")
+    return tail if found else path
+
+
 def _book(state: RulesState | None) -> RulesState | None:
     """The state without the time of the last check, which moves on every reload check."""
     return None if state is None else msgspec.structs.replace(state, checked_at=None)
@@ -164,8 +173,10 @@ def _details(rule_set: RuleSet) -> Group:
         kind = fact.type + (" or null" if fact.nullable else "")
         facts.add_row(fact.name, kind, fact.description or "")
     rules = Text("rules  ", style="dim")
-    ids = [rule.get("id", "?") for rule in rule_set.rules or [] if isinstance(rule, dict)]
-    rules.append(" → ".join(str(i) for i in ids) if ids else "—", style="")
+    ids = [str(rule.get("id", "?")) for rule in rule_set.rules or [] if isinstance(rule, dict)]
+    # Under `first` the order is the order of evaluation; other policies weigh every rule.
+    joiner = " → " if rule_set.hit_policy == "first" else ", "
+    rules.append(joiner.join(ids) if ids else "—")
     if rule_set.hit_policy:
         rules.append(f"   ({rule_set.hit_policy} hit)", style="dim")
     parts: list[Text | Table] = [about, rules]
