@@ -13,9 +13,16 @@ from tui.context import Context
 
 
 def still_open(screen: Screen[Any]) -> bool:
-    """Whether `screen` is still on the stack. A worker that awaited the API checks this before
-    touching widgets: the person may have closed the screen while the request was in flight."""
-    return screen.is_attached and screen in screen.app.screen_stack
+    """Whether `screen` is still on the stack and not being taken down. A worker that awaited
+    the API checks this before touching widgets: the person may have closed the screen, or quit
+    the console, while the request was in flight. (A screen being removed reports `display`
+    False from the moment its removal starts, before its widgets go.)"""
+    return (
+        screen.app.is_running
+        and screen.is_attached
+        and screen in screen.app.screen_stack
+        and screen.display
+    )
 
 
 class PollingScreen(Screen[None]):
