@@ -164,11 +164,15 @@ class ApiClient:
         """The loaded rule sets, their version and the last reload's errors."""
         return await self._get("/api/v1/rules", RulesState)
 
-    async def evaluate(self, rule_set: str, facts: Any) -> Evaluation:
-        """Run a rule set on the given facts and return the decision with its trace."""
-        response = await self._request(
-            "POST", "/api/v1/rules/evaluate", json={"rule_set": rule_set, "facts": facts}
-        )
+    async def evaluate(
+        self, rule_set: str, facts: Any, *, agency_id: str | None = None
+    ) -> Evaluation:
+        """Run a rule set on the given facts and return the decision with its trace;
+        `agency_id` picks that agency's own version of the set where it has one."""
+        body: dict[str, Any] = {"rule_set": rule_set, "facts": facts}
+        if agency_id is not None:
+            body["agency_id"] = agency_id
+        response = await self._request("POST", "/api/v1/rules/evaluate", json=body)
         return _decode(response, Evaluation)
 
     # Plumbing

@@ -12,9 +12,9 @@ _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{
 
 
 def timestamp(value: str | None, *, short: bool = False) -> str:
-    """An API timestamp as `YYYY-MM-DD HH:MM:SSZ`, or `YYYY-MM-DD HH:MM` when `short` (for
-    tables). Absolute, so screens do not change with the clock; anything unexpected is shown as
-    it came."""
+    """An API timestamp as `YYYY-MM-DD HH:MM:SSZ`, or `MM-DD HH:MM` when `short` (for narrow
+    tables of recent events). Absolute, so screens do not change with the clock; anything
+    unexpected is shown as it came."""
     if not value:
         return "—"
     match = _ISO.match(value)
@@ -22,7 +22,7 @@ def timestamp(value: str | None, *, short: bool = False) -> str:
         return value
     date, time, zone = match.groups()
     if short:
-        return f"{date} {time[:5]}"
+        return f"{date[5:]} {time[:5]}"
     suffix = "Z" if zone in (None, "Z", "+00:00", "+0000") else f" {zone}"
     return f"{date} {time}{suffix}"
 

@@ -26,6 +26,7 @@ class Location(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     agency_id: str
     name: str
+    created_at: str | None = None
 
 
 class ImportSelection(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,12 +62,14 @@ class ImportJob(msgspec.Struct, frozen=True, kw_only=True):
 
     entity: str
     status: str
+    id: str | None = None
     total: int | None = None
     done: int = 0
     skipped: int = 0
     failed: int = 0
     started_at: str | None = None
     finished_at: str | None = None
+    last_error: str | None = None
 
     @property
     def processed(self) -> int:
@@ -96,6 +99,8 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
     webhooks: WebhookHealth = msgspec.field(default_factory=WebhookHealth)
     last_error: str | None = None
     created_at: str | None = None
+    updated_at: str | None = None
+    authorize_url: str | None = None
 
     @property
     def store_domain(self) -> str:
@@ -105,7 +110,9 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
-    """One webhook delivery the store sent, as kept in the inbox."""
+    """One webhook delivery the store sent, as kept in the inbox. `status` is pending, applied,
+    ignored, invalid (signed but unreadable) or failed; `outcome` says in a sentence what
+    processing did."""
 
     id: str | int
     topic: str | None = None
@@ -125,7 +132,7 @@ class TriggerEvent(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str | None = None
     contact_id: str | None = None
     created_at: str | None = None
-    delivery_state: Any = None
+    delivery_state: str | None = None
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
@@ -139,6 +146,7 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str | None = None
     outcome: str | None = None
     id: str | None = None
+    rule_set_version: str | None = None
 
 
 class RuleExample(msgspec.Struct, frozen=True, kw_only=True):
@@ -148,8 +156,18 @@ class RuleExample(msgspec.Struct, frozen=True, kw_only=True):
     facts: Any = None
 
 
+class FactSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A fact a rule set reads: its dotted name, type and meaning."""
+
+    name: str
+    type: str = ""
+    nullable: bool = False
+    description: str | None = None
+
+
 class RuleSet(msgspec.Struct, frozen=True, kw_only=True):
-    """A loaded rule set. `rules` may be the rules themselves or just their count."""
+    """A loaded rule set; `agency_id` is set when it is an agency's own version of a default
+    set. `rules` may be the rules themselves or just their count."""
 
     id: str
     kind: str = ""
@@ -158,7 +176,14 @@ class RuleSet(msgspec.Struct, frozen=True, kw_only=True):
     version: str | None = None
     hit_policy: str | None = None
     description: str | None = None
+    agency_id: str | None = None
+    facts: list[FactSpec] = msgspec.field(default_factory=list)
     examples: list[RuleExample] = msgspec.field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Unique among the loaded sets: the id, with the agency for an agency's own version."""
+        return self.id if self.agency_id is None else f"{self.id}@{self.agency_id}"
 
     @property
     def rule_count(self) -> int | None:
@@ -176,6 +201,7 @@ class RulesState(msgspec.Struct, frozen=True, kw_only=True):
     version: str | None = None
     rule_sets: list[RuleSet] = msgspec.field(default_factory=list)
     loaded_at: str | None = None
+    checked_at: str | None = None
     errors: list[str] = msgspec.field(default_factory=list)
 
 

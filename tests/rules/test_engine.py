@@ -235,3 +235,14 @@ def test_describe_lists_rules_in_the_file_shape() -> None:
         "then": "skip",
         "message": "staff",
     }
+
+
+def test_describe_lists_the_examples_with_their_facts() -> None:
+    with_examples = _FIRST + (
+        "examples:\n  - {name: a customer, given: {role: customer, email: a@b}, expect: import}\n"
+    )
+    described = compile_yaml(with_examples).describe()
+    assert described["examples"] == [
+        {"name": "a customer", "facts": {"role": "customer", "email": "a@b"}}
+    ]
+    assert compile_yaml(_FIRST).describe()["examples"] == []

@@ -35,6 +35,11 @@ def _error(status: int, error: str, message: str) -> Reply:
     return status, {"error": error, "message": message}
 
 
+def _invalid(message: str, name: str) -> Reply:
+    """A 422 the way the service answers one: the message, and the field that is wrong."""
+    return 422, {"error": "validation_failed", "message": message, "fields": {name: message}}
+
+
 def _page(items: list[Any], query: dict[str, str], default_limit: int = 50) -> JsonDict:
     """A cursor page: the cursor is the index of the next item, as a string."""
     start = int(query.get("cursor") or 0)
@@ -53,8 +58,9 @@ class FakeApi:
         self.slow: dict[str, float] = {}  # path suffix → seconds to wait before answering
         self.calls: list[tuple[str, str, Any]] = []
         self.agencies, self.locations, self.connections = fake_data.tenants()
-        self.rules = fake_rules.rules_state()
+        self.rules = fake_rules.rules_state(override_agency=fake_data.AGENCY_NORTHWIND)
         self._reruns = 0
+        self._runs = 0
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             ("GET", re.compile(r"/api/v1/agencies"), self._agencies),
             ("GET", re.compile(r"/api/v1/agencies/([^/]+)/locations"), self._locations),
@@ -123,7 +129,7 @@ class FakeApi:
         parsed = json.loads(body) if body else None
         self.calls.append((method, path, parsed))
         if headers.get("authorization") != f"Bearer {self.token}":
-            return _error(401, "unauthorized", "The bearer token is missing or wrong.")
+            return _error(401, "unauthenticated", "the bearer token is not valid")
         path_known = False
         for route_method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
@@ -138,20 +144,21 @@ class FakeApi:
 
     # Handlers
 
+    # The service lists agencies and locations as bare arrays (the console accepts pages too).
+
     def _agencies(self, *, query: dict[str, str], body: Any) -> Reply:
-        return 200, _page(self.agencies, query)
+        return 200, list(self.agencies)
 
     def _locations(self, agency_id: str, *, query: dict[str, str], body: Any) -> Reply:
         if not any(a["id"] == agency_id for a in self.agencies):
-            return _error(404, "not_found", "No such agency.")
-        items = [loc for loc in self.locations if loc["agency_id"] == agency_id]
-        return 200, _page(items, query)
+            return _error(404, "not_found", "agency not found")
+        return 200, [loc for loc in self.locations if loc["agency_id"] == agency_id]
 
     def _live_connection(self, location_id: str, *, query: dict[str, str], body: Any) -> Reply:
         for connection in self.connections.values():
             if connection["location_id"] == location_id and connection["status"] != "disconnected":
                 return 200, connection
-        return _error(404, "not_found", "This location has no live connection.")
+        return _error(404, "not_found", "this location has no live connection")
 
     def _find(self, connection_id: str) -> JsonDict | None:
         return self.connections.get(connection_id)
@@ -159,7 +166,7 @@ class FakeApi:
     def _connection(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:
         connection = self._find(connection_id)
         if connection is None:
-            return _error(404, "not_found", "No such connection.")
+            return _error(404, "not_found", "connection not found")
         self._advance(connection)
         return 200, connection
 
@@ -187,36 +194,40 @@ class FakeApi:
     def _patch_sync(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:
         connection = self._find(connection_id)
         if connection is None:
-            return _error(404, "not_found", "No such connection.")
+            return _error(404, "not_found", "connection not found")
         if not isinstance(body, dict) or not body:
-            return _error(422, "validation_error", "Send at least one sync setting.")
+            return _invalid("send at least one sync setting", "body")
         bad = {k: "unknown setting" for k in body if k not in SYNC_KEYS}
         bad |= {k: "must be a boolean" for k, v in body.items() if not isinstance(v, bool)}
         if bad:
-            status, error = _error(422, "validation_error", "Some sync settings are invalid.")
-            return status, {**error, "fields": bad}
+            message = "some sync settings are invalid"
+            return 422, {"error": "validation_failed", "message": message, "fields": bad}
         connection["sync"].update(body)
         return 200, connection
 
     def _rerun(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:
         connection = self._find(connection_id)
         if connection is None:
-            return _error(404, "not_found", "No such connection.")
+            return _error(404, "not_found", "connection not found")
         if connection["status"] != "active":
-            return _error(409, "not_active", "Only an active connection can import.")
+            status = connection["status"]
+            return _error(409, "not_active", f"a connection that is {status} cannot import")
         selected = [e for e, on in connection["import"].items() if on]
         previous = {job["entity"]: job for job in connection["imports"]}
         started = self._start()
+        self._runs += 1
         connection["imports"] = [
             {
+                "id": fake_data.uid(8000 + self._runs * 10 + i),
                 "entity": entity,
                 "status": "running" if i == 0 else "queued",
-                "total": previous.get(entity, {}).get("total") if i == 0 else None,
+                "total": previous.get(entity, {}).get("total", 0) if i == 0 else 0,
                 "done": 0,
                 "skipped": 0,
                 "failed": 0,
                 "started_at": started if i == 0 else None,
                 "finished_at": None,
+                "last_error": None,
             }
             for i, entity in enumerate(selected)
         ]
@@ -225,13 +236,13 @@ class FakeApi:
     def _disconnect(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:
         connection = self._find(connection_id)
         if connection is None:
-            return _error(404, "not_found", "No such connection.")
+            return _error(404, "not_found", "connection not found")
         connection["status"] = "disconnected"
         return 204, None
 
     def _deliveries(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:
         if self._find(connection_id) is None:
-            return _error(404, "not_found", "No such connection.")
+            return _error(404, "not_found", "connection not found")
         return 200, _page(fake_data.deliveries(connection_id), query, 20)
 
     def _triggers(self, location_id: str, *, query: dict[str, str], body: Any) -> Reply:
@@ -239,7 +250,7 @@ class FakeApi:
 
     def _decisions(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:
         if self._find(connection_id) is None:
-            return _error(404, "not_found", "No such connection.")
+            return _error(404, "not_found", "connection not found")
         items = fake_data.decisions(connection_id)
         if query.get("outcome"):
             items = [item for item in items if item["outcome"] == query["outcome"]]
@@ -251,10 +262,16 @@ class FakeApi:
     def _evaluate(self, *, query: dict[str, str], body: Any) -> Reply:
         if not isinstance(body, dict) or body.get("rule_set") not in fake_rules.RULE_BOOK:
             name = body.get("rule_set") if isinstance(body, dict) else None
-            return _error(422, "unknown_rule_set", f"There is no rule set {name!r}.")
+            known = ", ".join(fake_rules.RULE_BOOK)
+            message = f"unknown rule set {name!r} (known: {known})"
+            return _invalid(message, "rule_set")
         if not isinstance(body.get("facts"), dict):
-            return _error(422, "invalid_facts", "`facts` must be a JSON object.")
-        return 200, fake_rules.evaluate(body["rule_set"], body["facts"])
+            return _invalid("facts must be a JSON object", "facts")
+        own = body.get("agency_id") == fake_data.AGENCY_NORTHWIND and body["rule_set"] == (
+            "order_status"
+        )
+        rules = fake_rules.AGENCY_ORDER_STATUS if own else None
+        return 200, fake_rules.evaluate(body["rule_set"], body["facts"], rules)
 
 
 class _SwitchableTransport(httpx.AsyncBaseTransport):

@@ -33,24 +33,33 @@ def _sync(**on: bool) -> JsonDict:
     return {key: on.get(key, False) for key in keys}
 
 
+_JOB_IDS = {"contacts": 1, "orders": 2, "transactions": 3}
+
+
 def _job(
     entity: str,
     status: str,
-    total: int | None,
+    total: int,
     done: int,
     skipped: int = 0,
     failed: int = 0,
     finished: str | None = None,
+    *,
+    connection: int = 0,
+    error: str | None = None,
 ) -> JsonDict:
+    """An import job as the service shows it; `total` is 0 until the store has said."""
     return {
+        "id": uid(400 + connection * 10 + _JOB_IDS[entity]),
         "entity": entity,
         "status": status,
         "total": total,
         "done": done,
         "skipped": skipped,
         "failed": failed,
-        "started_at": "2025-03-04T09:00:00Z" if status != "queued" else None,
+        "started_at": "2025-03-04T09:00:00.000Z" if status != "queued" else None,
         "finished_at": finished,
+        "last_error": error,
     }
 
 
@@ -89,9 +98,9 @@ def tenants() -> tuple[list[JsonDict], list[JsonDict], dict[str, JsonDict]]:
                 payment_received_trigger=True,
             ),
             "imports": [
-                _job("contacts", "completed", 1284, 1270, 14, finished=done_at),
-                _job("orders", "completed", 3902, 3902, finished=done_at),
-                _job("transactions", "completed", 4011, 4007, 0, 4, finished=done_at),
+                _job("contacts", "completed", 1284, 1270, 14, finished=done_at, connection=1),
+                _job("orders", "completed", 3902, 3902, finished=done_at, connection=1),
+                _job("transactions", "completed", 4011, 4007, 0, 4, finished=done_at, connection=1),
             ],
             "webhooks": {
                 "registered": True,
@@ -110,7 +119,17 @@ def tenants() -> tuple[list[JsonDict], list[JsonDict], dict[str, JsonDict]]:
             "import": {"contacts": True, "orders": False, "transactions": False},
             "sync": _sync(contacts=True),
             "imports": [
-                _job("contacts", "failed", 1284, 300, 2, 0, finished="2025-03-03T16:20:00Z")
+                _job(
+                    "contacts",
+                    "failed",
+                    1284,
+                    300,
+                    2,
+                    0,
+                    finished="2025-03-03T16:20:00.000Z",
+                    connection=2,
+                    error="the store answered 401: the API key was revoked",
+                )
             ],
             "webhooks": {
                 "registered": True,
@@ -133,9 +152,17 @@ def tenants() -> tuple[list[JsonDict], list[JsonDict], dict[str, JsonDict]]:
                 contacts=True, orders=True, transactions=False, order_submitted_trigger=True
             ),
             "imports": [
-                _job("contacts", "completed", 812, 797, 15, finished="2025-03-04T09:06:02Z"),
-                _job("orders", "running", 5400, 1100, 38, 12),
-                _job("transactions", "queued", None, 0),
+                _job(
+                    "contacts",
+                    "completed",
+                    812,
+                    797,
+                    15,
+                    finished="2025-03-04T09:06:02.000Z",
+                    connection=3,
+                ),
+                _job("orders", "running", 5400, 1100, 38, 12, connection=3),
+                _job("transactions", "queued", 0, 0, connection=3),
             ],
             "webhooks": {
                 "registered": True,
@@ -154,46 +181,94 @@ def tenants() -> tuple[list[JsonDict], list[JsonDict], dict[str, JsonDict]]:
             "import": {"contacts": True, "orders": True, "transactions": False},
             "sync": _sync(),
             "imports": [],
-            "webhooks": {"registered": False, "healthy": None, "last_delivery_at": None},
+            "webhooks": {"registered": False, "healthy": False, "last_delivery_at": None},
             "last_error": None,
             "created_at": "2025-03-04T11:30:00Z",
         },
     }
+    for location in locations:
+        location["created_at"] = "2025-02-20T10:00:00.000Z"
+    for connection in connections.values():
+        connection["updated_at"] = connection["created_at"]
+        connection["authorize_url"] = None
+    connections[CONN_CERAMICS]["authorize_url"] = (
+        "https://fjordceramics.example/wc-auth/v1/authorize?app_name=wooconnect"
+        "&scope=read_write&user_id=" + CONN_CERAMICS
+    )
     return copy.deepcopy(agencies), copy.deepcopy(locations), copy.deepcopy(connections)
 
 
 def deliveries(connection_id: str) -> list[JsonDict]:
-    """Recent webhook deliveries, newest first."""
-    rows = [
-        ("order.updated", "order", 10482, "processed", "applied", "2025-03-04T11:59:02Z"),
-        ("order.created", "order", 10482, "processed", "applied", "2025-03-04T11:58:47Z"),
-        ("customer.updated", "customer", 2291, "processed", "skipped", "2025-03-04T11:52:13Z"),
-        ("order.updated", "order", 10477, "processed", "stale", "2025-03-04T11:40:09Z"),
-        ("order.updated", "order", 10471, "failed", "failed", "2025-03-04T11:31:55Z"),
-        ("customer.created", "customer", 2290, "processed", "applied", "2025-03-04T11:20:30Z"),
+    """Recent webhook deliveries from the inbox, newest first, in every status."""
+    rows: list[tuple[str, int | None, str, str | None, str]] = [
+        ("order.updated", 10483, "pending", None, "2025-03-04T11:59:40.120Z"),
+        (
+            "order.updated",
+            10482,
+            "applied",
+            "order updated; fired payment_received",
+            "2025-03-04T11:59:02.004Z",
+        ),
+        (
+            "order.created",
+            10482,
+            "applied",
+            "order created; fired order_submitted",
+            "2025-03-04T11:58:47.310Z",
+        ),
+        (
+            "customer.updated",
+            2291,
+            "ignored",
+            "customer skipped: only customers and subscribers are imported",
+            "2025-03-04T11:52:13.800Z",
+        ),
+        (
+            "order.updated",
+            10477,
+            "ignored",
+            "not newer than the stored order",
+            "2025-03-04T11:40:09.000Z",
+        ),
+        (
+            "order.updated",
+            10471,
+            "failed",
+            "the store answered 503 reading order 10471",
+            "2025-03-04T11:31:55.500Z",
+        ),
+        (
+            "order.updated",
+            None,
+            "invalid",
+            "unreadable payload: expected an object",
+            "2025-03-04T11:25:00.000Z",
+        ),
+        ("customer.created", 2290, "applied", "contact created", "2025-03-04T11:20:30.000Z"),
     ]
     return [
         {
             "id": uid(900 + i),
             "topic": topic,
-            "resource": resource,
+            "resource": topic.split(".")[0],
             "resource_id": rid,
             "status": status,
             "outcome": outcome,
             "received_at": at,
-            "processed_at": None if status == "failed" else at,
+            "processed_at": None if status == "pending" else at,
         }
-        for i, (topic, resource, rid, status, outcome, at) in enumerate(rows)
+        for i, (topic, rid, status, outcome, at) in enumerate(rows)
     ]
 
 
 def triggers(location_id: str) -> list[JsonDict]:
-    """Trigger events of a location, newest first."""
+    """Trigger events of a location, newest first, with their delivery to subscribers."""
     rows = [
-        ("payment_received", 801, "2025-03-04T11:59:03Z", "delivered"),
-        ("order_submitted", 801, "2025-03-04T11:58:48Z", "delivered"),
-        ("order_submitted", 798, "2025-03-04T11:12:20Z", "retrying"),
-        ("payment_received", 790, "2025-03-04T10:05:44Z", "failed"),
+        ("payment_received", 801, "2025-03-04T11:59:03.000Z", "delivered"),
+        ("order_submitted", 801, "2025-03-04T11:58:48.000Z", "delivered"),
+        ("order_submitted", 798, "2025-03-04T11:12:20.000Z", "pending"),
+        ("payment_received", 790, "2025-03-04T10:05:44.000Z", "failed"),
+        ("order_submitted", 785, "2025-03-03T17:40:02.000Z", "no_subscribers"),
     ]
     return [
         {
@@ -214,44 +289,44 @@ def decisions(connection_id: str) -> list[JsonDict]:
         (
             "customer",
             2291,
-            "import_eligibility",
-            {"customer": {"role": "shop_manager"}},
+            "customer_eligibility",
+            {"customer": {"role": "shop_manager", "email": "ops@pineoutdoor.example"}},
             "2025-03-04T09:05:40Z",
         ),
         (
             "order",
             10482,
-            "order_status_mapping",
+            "order_status",
             {"order": {"status": "refunded"}},
             "2025-03-04T09:05:31Z",
         ),
         (
             "order",
             10477,
-            "order_status_mapping",
+            "order_status",
             {"order": {"status": "on-hold"}},
             "2025-03-04T09:05:30Z",
         ),
-        ("order", 10471, "guest_contacts", {"order": {"customer_id": 0}}, "2025-03-04T09:05:22Z"),
+        ("order", 10471, "guest_handling", {"order": {"customer_id": 0}}, "2025-03-04T09:05:22Z"),
         (
             "customer",
             2288,
-            "import_eligibility",
-            {"customer": {"role": "administrator"}},
+            "customer_eligibility",
+            {"customer": {"role": "administrator", "email": "it@pineoutdoor.example"}},
             "2025-03-04T09:04:58Z",
         ),
         (
             "order",
             10466,
-            "order_status_mapping",
+            "order_status",
             {"order": {"status": "failed"}},
             "2025-03-04T09:04:51Z",
         ),
         (
             "customer",
             2287,
-            "import_eligibility",
-            {"customer": {"role": "subscriber"}},
+            "customer_eligibility",
+            {"customer": {"role": "subscriber", "email": "ann@example.com"}},
             "2025-03-04T09:04:40Z",
         ),
     ]
@@ -264,6 +339,7 @@ def decisions(connection_id: str) -> list[JsonDict]:
                 "record_type": record_type,
                 "record_id": str(record_id),
                 "rule_set": rule_set,
+                "rule_set_version": result["version"],
                 "decision": result["decision"],
                 "outcome": result["outcome"],
                 "trace": result["trace"],

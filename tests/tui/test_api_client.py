@@ -42,7 +42,7 @@ async def test_a_wrong_token_is_an_api_error_with_the_services_message(fake: Fak
     with pytest.raises(ApiError) as caught:
         await client_for(fake, token="wrong").list_agencies()
     assert caught.value.status == 401
-    assert caught.value.error == "unauthorized"
+    assert caught.value.error == "unauthenticated"
     assert "check the admin token" in caught.value.message
 
 

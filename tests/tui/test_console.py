@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 
 from rich.console import Console
@@ -29,13 +30,14 @@ from tui.widgets.trace_view import TraceView
 MakeConsole = Callable[..., ConsoleApp]
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 5) -> None:
-    """Let the app run until `condition` holds (polls and workers are asynchronous)."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the console never reached the expected state")
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 20) -> None:
+    """Let the app run until `condition` holds (polls and workers are asynchronous). `seconds`
+    only bounds a failing test: a passing one goes on as soon as the condition holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the console never reached the expected state")
+        await pilot.pause(0.02)
 
 
 def text_of(widget: Static) -> str:
@@ -142,9 +144,7 @@ async def test_rerunning_an_import_shows_its_progress_moving(
         assert bar.total == 812
         counts = view.query_one(".counts", Static)
         await wait_for(pilot, lambda: "/s · ETA " in text_of(counts))
-        await wait_for(
-            pilot, lambda: view.job is not None and view.job.status == "completed", seconds=15
-        )
+        await wait_for(pilot, lambda: view.job is not None and view.job.status == "completed")
         assert bar.percentage == 1
 
 
@@ -158,13 +158,13 @@ async def test_the_decisions_log_shows_a_readable_rule_trace(make_console: MakeC
         assert isinstance(screen, DecisionsScreen)
         await wait_for(pilot, lambda: bool(screen.decisions))
         trace = trace_text(app)
-        assert "import_eligibility" in trace
-        assert "2025.03.1" in trace
-        assert "skip_other_roles  ◀ matched" in trace
+        assert "Rule set customer_eligibility   version 27e11da3f54d" in trace
+        assert "role_not_imported  ◀ matched" in trace
         assert 'customer.role in ["customer", "subscriber"]   actual "shop_manager"' in trace
+        assert screen.decisions[0].rule_set_version == "27e11da3f54d"
 
         await pilot.press("down")
-        assert "completed_or_refunded  ◀ matched" in trace_text(app)
+        assert "known_statuses  ◀ matched" in trace_text(app)
         assert 'actual "refunded"' in trace_text(app)
 
         await pilot.press("s")
@@ -188,10 +188,31 @@ async def test_a_recorded_decision_can_be_explained_again(make_console: MakeCons
         assert "(outcome: skipped)" in trace_text(app)
 
 
+async def test_explain_opens_again_from_the_rules_above_an_open_explanation(
+    make_console: MakeConsole,
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecisionsScreen))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, RulesScreen))
+        rules = app.screen
+        assert isinstance(rules, RulesScreen)
+        await wait_for(pilot, lambda: rules.state is not None)
+        await pilot.press("down", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        assert sum(isinstance(s, ExplainScreen) for s in app.screen_stack) == 2
+        assert app.is_running
+
+
 async def test_rules_show_the_version_and_reload_errors_with_their_location(
     make_console: MakeConsole, fake: FakeApi
 ) -> None:
-    fake.set_rule_errors(["rules/triggers.yaml:31:5: rule 'live_new_order' repeats an id"])
+    fake.set_rule_errors(["rules/order_status.yaml:31:5: rule 'known_statuses' repeats an id"])
     app = make_console()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
@@ -200,10 +221,10 @@ async def test_rules_show_the_version_and_reload_errors_with_their_location(
         assert isinstance(screen, RulesScreen)
         await wait_for(pilot, lambda: screen.state is not None)
         summary = text_of(screen.query_one("#rules-summary", Static))
-        assert "2025.03.1" in summary
+        assert "5c1e0a9b3f27" in summary
         assert "failed with 1 error" in summary
         errors = text_of(screen.query_one("#rule-errors-body", Static))
-        assert "rules/triggers.yaml:31:5  rule 'live_new_order' repeats an id" in errors
+        assert "rules/order_status.yaml:31:5  rule 'known_statuses' repeats an id" in errors
 
         fake.set_rule_errors([])
         await wait_for(
@@ -231,14 +252,24 @@ async def test_an_unreachable_service_is_shown_then_recovers(
     make_console: MakeConsole, fake: FakeApi
 ) -> None:
     fake.reachable = False
-    app = make_console()
+    # No timer: loads happen only as the screen opens and on F5, so the test waits for them.
+    app = make_console(poll_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
-        panel = app.screen.query_one(ErrorPanel)
-        await wait_for(pilot, lambda: panel.error is not None)
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen))
+        screen = app.screen
+        assert isinstance(screen, TenantsScreen)
+        await wait_for(pilot, lambda: screen.loads > 0 and not screen.load_running)
+        panel = screen.query_one(ErrorPanel)
+        assert panel.error is not None
         assert "Service unreachable" in text_of(panel)
+        assert not screen.loaded
+
         fake.reachable = True
-        await wait_for(pilot, lambda: panel.error is None)
-        assert len(app.screen.query_one(Tree).root.children) == 3
+        loads = screen.loads
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.loads > loads and not screen.load_running)
+        assert panel.error is None
+        assert len(screen.query_one(Tree).root.children) == 3
 
 
 async def test_a_connection_deleted_elsewhere_shows_not_found(
@@ -267,7 +298,7 @@ async def test_a_refused_action_is_a_notification_not_a_crash(
         await wait_for(pilot, lambda: bool(app._notifications))
         notification = next(iter(app._notifications))
         assert notification.severity == "error"
-        assert "Only an active connection can import." in notification.message
+        assert "a connection that is needs_reconnect cannot import" in notification.message
         assert app.is_running
 
 

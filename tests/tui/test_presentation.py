@@ -51,7 +51,7 @@ def test_a_finished_import_has_no_eta() -> None:
 
 def test_values_are_written_for_people() -> None:
     assert formatting.timestamp("2025-03-04T09:05:40.123456Z") == "2025-03-04 09:05:40Z"
-    assert formatting.timestamp("2025-03-04T09:05:40Z", short=True) == "2025-03-04 09:05"
+    assert formatting.timestamp("2025-03-04T09:05:40Z", short=True) == "03-04 09:05"
     assert formatting.timestamp(None) == "—"
     assert formatting.duration(3725) == "1h 02m"
     assert formatting.duration(185) == "3m 05s"
@@ -60,14 +60,15 @@ def test_values_are_written_for_people() -> None:
 
 
 def test_a_trace_reads_as_rules_and_conditions_with_actual_values() -> None:
-    result = evaluate("order_status_mapping", {"order": {"status": "failed"}})
+    result = evaluate("customer_eligibility", {"customer": {"role": "administrator"}})
     rendered = render_trace(result["trace"], result["decision"])
     assert isinstance(rendered.renderables[1], Text)  # type: ignore[attr-defined]
     text = rendered.renderables[0].plain + rendered.renderables[1].plain  # type: ignore[attr-defined]
-    assert "order_status_mapping" in text
-    assert "Decision cancelled" in text
-    assert '✗  order.status in ["completed", "refunded"]   actual "failed"' in text
-    assert "cancelled_or_failed  ◀ matched" in text
+    assert "Rule set customer_eligibility   version 27e11da3f54d   hit policy first" in text
+    assert "Decision skip" in text
+    assert '✗  customer.role in ["customer", "subscriber"]   actual "administrator"' in text
+    assert '✓  customer.role not_in ["customer", "subscriber"]   actual "administrator"' in text
+    assert "role_not_imported  ◀ matched" in text
 
 
 def test_a_partial_or_foreign_trace_still_renders() -> None:
@@ -87,8 +88,6 @@ def test_a_partial_or_foreign_trace_still_renders() -> None:
 
 
 def test_facts_are_rebuilt_from_a_trace() -> None:
-    trace = parse_trace(
-        evaluate("order_submitted_trigger", {"event": {"source": "webhook"}})["trace"]
-    )
+    trace = parse_trace(evaluate("order_submitted_trigger", {"event": {"source": "live"}})["trace"])
     assert trace is not None
-    assert facts_from_trace(trace) == {"event": {"source": "webhook", "topic": None}}
+    assert facts_from_trace(trace) == {"event": {"source": "live"}, "order": {"first_seen": None}}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from domain.rules.errors import InvalidRuleSet
-from domain.rules.evaluation import TraceLeaf, TracePlan, Verdict, freeze
+from domain.rules.evaluation import TraceLeaf, TracePlan, Verdict, freeze, thaw
 from domain.rules.evaluators import (
     Decide,
     Evaluate,
@@ -84,6 +84,7 @@ class RuleSet:
                 for f in d.facts
             ],
             "rules": [rule_to_data(rule) for rule in d.rules],
+            "examples": [{"name": e.name, "facts": thaw(e.given)} for e in d.examples],
         }
 
 

@@ -38,7 +38,7 @@ class ConnectionScreen(PollingScreen):
     ]
 
     def __init__(self, context: Context, connection_id: str, *, rates: RateTracker | None = None):
-        super().__init__(context, id="connection")
+        super().__init__(context)
         self.connection_id = connection_id
         self.connection: Connection | None = None
         self.rates = rates or RateTracker()
@@ -60,6 +60,7 @@ class ConnectionScreen(PollingScreen):
             with Vertical(classes="panel") as deliveries:
                 deliveries.border_title = "Recent webhook deliveries"
                 yield DataTable(id="deliveries", cursor_type="row", zebra_stripes=True)
+                yield Static(id="delivery-detail")
             with Vertical(classes="panel") as triggers:
                 triggers.border_title = "Trigger events"
                 yield DataTable(id="triggers", cursor_type="row", zebra_stripes=True)
@@ -68,9 +69,10 @@ class ConnectionScreen(PollingScreen):
     def on_mount(self) -> None:
         self.sub_title = "Connection"
         deliveries = self.query_one("#deliveries", DataTable)
-        deliveries.add_columns("received (UTC)", "topic", "id", "outcome")
+        # Times are UTC throughout the console; these tables show month, day and minute.
+        deliveries.add_columns("received", "topic", "id", "status", "outcome")
         triggers = self.query_one("#triggers", DataTable)
-        triggers.add_columns("created (UTC)", "type", "order", "delivery")
+        triggers.add_columns("created", "type", "delivery", "order")
         self.query_one(SyncToggles).focus()
         super().on_mount()
 
@@ -112,10 +114,7 @@ class ConnectionScreen(PollingScreen):
             if view is None:
                 view = ImportJobView(job.entity)
                 imports.mount(view)
-                # Mounting completes on the next refresh; show the figures once it has.
-                self.call_after_refresh(view.show, job, self.rates.observe(connection.id, job))
-            else:
-                view.show(job, self.rates.observe(connection.id, job))
+            view.show(job, self.rates.observe(connection.id, job))
 
     def _show_deliveries(self, result: list[Delivery] | BaseException) -> None:
         table = self.query_one("#deliveries", DataTable)
@@ -130,14 +129,36 @@ class ConnectionScreen(PollingScreen):
         self._deliveries = result
         table.clear()
         for delivery in result:
-            # A delivery that failed has no useful outcome; its status says more.
-            outcome = delivery.status if delivery.status == "failed" else delivery.outcome
             table.add_row(
                 formatting.timestamp(delivery.received_at, short=True),
                 delivery.topic or delivery.resource or "—",
                 str(delivery.resource_id or "—"),
-                _outcome(outcome or delivery.status),
+                _state(delivery.status),
+                delivery.outcome or Text("not processed yet", style="dim italic"),
             )
+        self._show_delivery(table.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#deliveries")
+    def _delivery_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_delivery(event.cursor_row)
+
+    def _show_delivery(self, index: int) -> None:
+        """The highlighted delivery's outcome in full, under the table that cuts it short."""
+        detail = self.query_one("#delivery-detail", Static)
+        deliveries = self._deliveries or []
+        if not 0 <= index < len(deliveries):
+            detail.update("")
+            return
+        delivery = deliveries[index]
+        text = Text()
+        text.append(f"{delivery.topic or delivery.resource or '?'} {delivery.resource_id or ''}")
+        text.append(" · ")
+        text.append_text(_state(delivery.status))
+        text.append(": ")
+        text.append(
+            delivery.outcome or "not processed yet", style="" if delivery.outcome else "dim"
+        )
+        detail.update(text)
 
     def _show_triggers(self, result: list[TriggerEvent] | BaseException) -> None:
         table = self.query_one("#triggers", DataTable)
@@ -155,9 +176,9 @@ class ConnectionScreen(PollingScreen):
             table.add_row(
                 formatting.timestamp(trigger.created_at, short=True),
                 trigger.type.replace("_", " "),
+                _state(trigger.delivery_state),
                 # Ids are UUIDv7: the head is a timestamp shared by neighbours, the tail differs.
                 "…" + (trigger.order_id or "—")[-8:],
-                _outcome(formatting.plain(trigger.delivery_state, 24)),
             )
 
     # Actions
@@ -271,11 +292,42 @@ def _unavailable(error: BaseException) -> str:
     raise error  # anything but an API error is a bug, and must not be hidden
 
 
-def _outcome(outcome: str | None) -> Text:
-    styles = {"processed": "green", "delivered": "green", "ok": "green", "failed": "bold red"}
-    styles |= {"skipped": "yellow", "stale": "yellow", "pending": "yellow", "retrying": "yellow"}
-    text = outcome or "—"
-    return Text(text, style=styles.get(text, ""))
+_STATE_STYLES = {
+    # deliveries from the store
+    "applied": "green",
+    "pending": "yellow",
+    "ignored": "dim",
+    "invalid": "bold red",
+    "failed": "bold red",
+    # trigger events to workflow subscribers
+    "delivered": "green",
+    "no_subscribers": "dim",
+}
+
+
+def _state(state: str | None) -> Text:
+    """A delivery status or a trigger's delivery state, in a word and a colour."""
+    if not state:
+        return Text("—", style="dim")
+    return Text(state.replace("_", " "), style=_STATE_STYLES.get(state, ""))
+
+
+def _webhooks(connection: Connection) -> Text:
+    """Whether the store's webhooks exist and deliver. Before a store is active it has none,
+    and that is expected, not a fault."""
+    hooks = connection.webhooks
+    health = Text()
+    if hooks.registered is False or hooks.registered == 0:
+        expected = connection.status != "active"
+        health.append("not registered", style="dim" if expected else "bold red")
+        return health
+    health.append(f"registered {formatting.flag(hooks.registered)}")
+    health.append(" · healthy ")
+    if hooks.healthy is None:
+        health.append("unknown", style="dim")
+    else:
+        health.append(*(("yes", "green") if hooks.healthy else ("NO", "bold red")))
+    return health
 
 
 def _summary(connection: Connection) -> Table:
@@ -287,19 +339,15 @@ def _summary(connection: Connection) -> Table:
     if connection.status == "needs_reconnect" or connection.last_error:
         reason = connection.last_error or "the store refused our credentials"
         table.add_row("reason", Text(reason, style="bold red"))
+    if connection.status == "awaiting_authorization" and connection.authorize_url:
+        table.add_row(
+            "authorize", Text(connection.authorize_url, no_wrap=True, overflow="ellipsis")
+        )
     table.add_row("connection", connection.id)
     table.add_row("location", connection.location_id)
     selection = [e for e in _ENTITIES if getattr(connection.import_, e)]
     table.add_row("import", ", ".join(selection) or Text("nothing selected", style="dim"))
-    hooks = connection.webhooks
-    health = Text()
-    health.append(f"registered {formatting.flag(hooks.registered)}")
-    health.append(" · healthy ")
-    if hooks.healthy is None:
-        health.append("unknown", style="dim")
-    else:
-        health.append(*(("yes", "green") if hooks.healthy else ("NO", "bold red")))
-    table.add_row("webhooks", health)
-    table.add_row("last delivery", formatting.timestamp(hooks.last_delivery_at))
+    table.add_row("webhooks", _webhooks(connection))
+    table.add_row("last delivery", formatting.timestamp(connection.webhooks.last_delivery_at))
     table.add_row("created", formatting.timestamp(connection.created_at))
     return table

@@ -19,7 +19,15 @@ from tui.trace import facts_from_trace, parse_trace
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.trace_view import TraceView
 
-_OUTCOME_STYLES = {"skipped": "yellow", "imported": "green", "mapped": "cyan", "refused": "red"}
+_OUTCOME_STYLES = {
+    "skipped": "yellow",
+    "imported": "green",
+    "mapped": "cyan",
+    "refused": "bold red",
+    "allowed": "green",
+    "fire": "bold magenta",
+    "no_fire": "dim",
+}
 
 
 class DecisionsScreen(Screen[None]):
@@ -35,7 +43,7 @@ class DecisionsScreen(Screen[None]):
     ]
 
     def __init__(self, context: Context, connection_id: str, store: str) -> None:
-        super().__init__(id="decisions")
+        super().__init__()
         self.context = context
         self.connection_id = connection_id
         self.store = store
@@ -57,7 +65,7 @@ class DecisionsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Decisions · {self.store}"
         table = self.query_one("#decision-list", DataTable)
-        table.add_columns("created", "record", "rule set", "decision", "outcome")
+        table.add_columns("created (UTC)", "record", "rule set", "version", "decision", "outcome")
         table.focus()
         self.action_reload()
 
@@ -118,6 +126,8 @@ class DecisionsScreen(Screen[None]):
             return
         decision = self.decisions[index]
         title = f"{decision.record_type} {decision.record_id} · {decision.rule_set}"
+        if decision.rule_set_version:
+            title += f" {decision.rule_set_version}"
         self.query_one(TraceView).show(decision.trace, decision.decision, title=title)
 
     def action_explain(self) -> None:
@@ -137,6 +147,7 @@ def _row(decision: Decision) -> tuple[str | Text, ...]:
         formatting.timestamp(decision.created_at),
         f"{decision.record_type} {decision.record_id}",
         decision.rule_set,
+        decision.rule_set_version or "—",
         formatting.plain(decision.decision, 28),
-        Text(outcome or "—", style=_OUTCOME_STYLES.get(outcome, "")),
+        Text(outcome.replace("_", " ") or "—", style=_OUTCOME_STYLES.get(outcome, "")),
     )

@@ -19,9 +19,14 @@ from tui.screens.polling import still_open
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.trace_view import TraceView
 
+_TEMPLATE = -1  # the example picker's value for "the rule set's facts with blank values"
+_BLANK: dict[str, Any] = {"string": "", "integer": 0, "number": 0, "boolean": False, "list": []}
+
 
 class ExplainScreen(Screen[None]):
-    """Pick a rule set, paste facts (or start from one of its examples), press F5."""
+    """Pick a rule set, paste facts (or start from one of its examples, or from its list of
+    facts with blank values), press F5. `rule_set` is a `RuleSet.key`: an id, or `id@agency`
+    for an agency's own version."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
@@ -30,7 +35,7 @@ class ExplainScreen(Screen[None]):
     ]
 
     def __init__(self, context: Context, rule_set: str | None = None, facts: Any = None) -> None:
-        super().__init__(id="explain")
+        super().__init__()
         self.context = context
         self.initial_rule_set = rule_set
         self.initial_facts = facts
@@ -69,9 +74,9 @@ class ExplainScreen(Screen[None]):
             return
         if not still_open(self):
             return
-        self.rule_sets = {rule_set.id: rule_set for rule_set in state.rule_sets}
+        self.rule_sets = {rule_set.key: rule_set for rule_set in state.rule_sets}
         picker: Select[str] = self.query_one("#rule-set", Select)
-        picker.set_options((rule_set.id, rule_set.id) for rule_set in state.rule_sets)
+        picker.set_options((_label(rule_set), rule_set.key) for rule_set in state.rule_sets)
         if self.initial_rule_set in self.rule_sets:
             picker.value = self.initial_rule_set
         elif self.initial_rule_set:
@@ -83,17 +88,30 @@ class ExplainScreen(Screen[None]):
     def _rule_set_changed(self, event: Select.Changed) -> None:
         examples: Select[int] = self.query_one("#example", Select)
         rule_set = self.rule_sets.get(str(event.value))
-        options = [] if rule_set is None else rule_set.examples
-        examples.set_options(
-            (example.name or f"example {index + 1}", index) for index, example in enumerate(options)
-        )
+        if rule_set is None:
+            examples.set_options([])
+            return
+        options = [
+            (example.name or f"example {index + 1}", index)
+            for index, example in enumerate(rule_set.examples)
+        ]
+        if rule_set.facts:
+            options.append(("its facts, blank", _TEMPLATE))
+        examples.set_options(options)
+        facts = self.query_one("#facts", TextArea)
+        if rule_set.facts and not facts.text.strip():
+            facts.load_text(_pretty(template(rule_set)))
 
     @on(Select.Changed, "#example")
     def _example_chosen(self, event: Select.Changed) -> None:
         rule_set = self.rule_sets.get(str(self.query_one("#rule-set", Select).value))
         if rule_set is None or not isinstance(event.value, int):
             return
-        self.query_one("#facts", TextArea).load_text(_pretty(rule_set.examples[event.value].facts))
+        if event.value == _TEMPLATE:
+            chosen = template(rule_set)
+        else:
+            chosen = rule_set.examples[event.value].facts
+        self.query_one("#facts", TextArea).load_text(_pretty(chosen))
 
     def action_clear_facts(self) -> None:
         """Empty the facts box."""
@@ -116,13 +134,20 @@ class ExplainScreen(Screen[None]):
                 error=True,
             )
             return
-        self._evaluate(str(picker.value), facts)
+        chosen = self.rule_sets.get(str(picker.value))
+        if chosen is None:
+            result.show_message("That rule set is no longer loaded.", title="Nothing to evaluate")
+            return
+        self._evaluate(chosen, facts)
 
     @work(exclusive=True, group="evaluate")
-    async def _evaluate(self, rule_set: str, facts: Any) -> None:
+    async def _evaluate(self, chosen: RuleSet, facts: Any) -> None:
         result = self.query_one(TraceView)
+        rule_set = chosen.id
         try:
-            evaluation = await self.context.client.evaluate(rule_set, facts)
+            evaluation = await self.context.client.evaluate(
+                rule_set, facts, agency_id=chosen.agency_id
+            )
         except ApiError as exc:
             if still_open(self):
                 result.show_message(exc.message, title=exc.headline, error=True)
@@ -135,6 +160,29 @@ class ExplainScreen(Screen[None]):
         result.show(evaluation.trace, decision, title=f"Decision · {rule_set}")
         if evaluation.message:
             self.notify(evaluation.message, title="Rule message", timeout=6)
+
+
+def template(rule_set: RuleSet) -> dict[str, Any]:
+    """The facts the rule set reads, nested by their dotted names, with blank values of their
+    types (`""`, `0`, `false`, `[]`), for a person to fill in."""
+    facts: dict[str, Any] = {}
+    for fact in rule_set.facts:
+        *parents, leaf = fact.name.split(".")
+        node = facts
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[leaf] = _BLANK.get(fact.type)
+    return facts
+
+
+def _label(rule_set: RuleSet) -> str:
+    if rule_set.agency_id is None:
+        return rule_set.id
+    return f"{rule_set.id} (agency …{rule_set.agency_id[-8:]})"
 
 
 def _plain(data: Any) -> Any:

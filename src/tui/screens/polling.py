@@ -13,9 +13,16 @@ from tui.context import Context
 
 
 def still_open(screen: Screen[Any]) -> bool:
-    """Whether `screen` is still on the stack. A worker that awaited the API checks this before
-    touching widgets: the person may have closed the screen while the request was in flight."""
-    return screen.is_attached and screen in screen.app.screen_stack
+    """Whether `screen` is still on the stack and not being taken down. A worker that awaited
+    the API checks this before touching widgets: the person may have closed the screen, or quit
+    the console, while the request was in flight. (A screen being removed reports `display`
+    False from the moment its removal starts, before its widgets go.)"""
+    return (
+        screen.app.is_running
+        and screen.is_attached
+        and screen in screen.app.screen_stack
+        and screen.display
+    )
 
 
 class PollingScreen(Screen[None]):
@@ -49,6 +56,11 @@ class PollingScreen(Screen[None]):
             self._timer.resume()
             if self.loads:
                 self.action_refresh()
+
+    @property
+    def load_running(self) -> bool:
+        """Whether a load is running now."""
+        return self._busy
 
     def action_refresh(self) -> None:
         """Load now, unless a load is already running."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -14,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from tui import formatting
 from tui.api import ApiError
 from tui.context import Context
-from tui.models import RulesState
+from tui.models import Agency, RuleSet, RulesState
 from tui.screens.explain import ExplainScreen
 from tui.screens.polling import PollingScreen, still_open
 from tui.widgets.error_panel import ErrorPanel
@@ -34,6 +37,7 @@ class RulesScreen(PollingScreen):
     def __init__(self, context: Context) -> None:
         super().__init__(context, id="rules")
         self.state: RulesState | None = None
+        self.agency_names: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -44,6 +48,9 @@ class RulesScreen(PollingScreen):
         )
         table.border_title = "Rule sets"
         yield table
+        with VerticalScroll(id="rule-set-details", classes="panel") as details:
+            details.border_title = "Rule set"
+            yield Static(id="rule-set-details-body")
         with VerticalScroll(id="rule-errors", classes="panel") as errors:
             errors.border_title = "Validation"
             yield Static(id="rule-errors-body")
@@ -52,7 +59,9 @@ class RulesScreen(PollingScreen):
     def on_mount(self) -> None:
         self.sub_title = "Rules"
         table = self.query_one("#rule-sets", DataTable)
-        table.add_columns("rule set", "kind", "version", "hit policy", "rules", "file")
+        table.add_columns(
+            "rule set", "applies to", "kind", "version", "hit policy", "rules", "facts", "file"
+        )
         table.focus()
         super().on_mount()
 
@@ -64,13 +73,17 @@ class RulesScreen(PollingScreen):
             if still_open(self):
                 self.query_one(ErrorPanel).show(exc)
             return
+        names = await self._agency_names(state)
         if not still_open(self):
             return
         self.query_one(ErrorPanel).clear()
-        if state == self.state:
+        unchanged = _book(state) == _book(self.state) and names == self.agency_names
+        self.query_one("#rules-summary", Static).update(_summary(state))
+        if unchanged:
+            self.state = state
             return
         self.state = state
-        self.query_one("#rules-summary", Static).update(_summary(state))
+        self.agency_names = names
         table = self.query_one("#rule-sets", DataTable)
         row = table.cursor_row
         table.clear()
@@ -78,15 +91,49 @@ class RulesScreen(PollingScreen):
             count = rule_set.rule_count
             table.add_row(
                 Text(rule_set.id, style="bold"),
+                self._applies_to(rule_set),
                 rule_set.kind or "—",
                 rule_set.version or state.version or "—",
                 rule_set.hit_policy or "—",
                 "—" if count is None else str(count),
-                rule_set.file or "—",
+                str(len(rule_set.facts)) if rule_set.facts else "—",
+                _short_path(rule_set.file),
             )
         if state.rule_sets:
             table.move_cursor(row=min(row, len(state.rule_sets) - 1))
+        self._show_details(table.cursor_row)
         self.query_one("#rule-errors-body", Static).update(_errors(state))
+
+    async def _agency_names(self, state: RulesState) -> dict[str, str]:
+        """Names of the agencies that have rule sets of their own (ids if they cannot be read)."""
+        if not any(rule_set.agency_id for rule_set in state.rule_sets):
+            return {}
+        try:
+            agencies: list[Agency] = await self.context.client.list_agencies()
+        except ApiError:
+            return self.agency_names
+        return {agency.id: agency.name for agency in agencies}
+
+    def _applies_to(self, rule_set: RuleSet) -> Text:
+        if rule_set.agency_id is None:
+            return Text("every agency", style="dim")
+        name = self.agency_names.get(rule_set.agency_id, "…" + rule_set.agency_id[-8:])
+        return Text(name, style="bold cyan")
+
+    @on(DataTable.RowHighlighted, "#rule-sets")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_details(event.cursor_row)
+
+    def _show_details(self, index: int) -> None:
+        panel = self.query_one("#rule-set-details", VerticalScroll)
+        body = self.query_one("#rule-set-details-body", Static)
+        if self.state is None or not 0 <= index < len(self.state.rule_sets):
+            panel.border_title = "Rule set"
+            body.update(Text("No rule set is loaded.", style="dim italic"))
+            return
+        rule_set = self.state.rule_sets[index]
+        panel.border_title = f"{rule_set.id} · {self._applies_to(rule_set).plain}"
+        body.update(_details(rule_set))
 
     def action_explain(self) -> None:
         """Explain a decision of the highlighted rule set."""
@@ -94,11 +141,48 @@ class RulesScreen(PollingScreen):
         table = self.query_one("#rule-sets", DataTable)
         if self.state is not None and 0 <= table.cursor_row < len(self.state.rule_sets):
             chosen = self.state.rule_sets[table.cursor_row]
-            rule_set = chosen.id
+            rule_set = chosen.key
             facts = chosen.examples[0].facts if chosen.examples else None
         else:
             facts = None
         self.app.push_screen(ExplainScreen(self.context, rule_set, facts))
+
+
+def _short_path(path: str) -> str:
+    """A rule file relative to the rules directory (`order_status.yaml`,
+    `agencies/<id>/order_status.yaml`), however the service was told where that directory is."""
+    if not path:
+        return "—"
+    _, found, tail = ("/" + path).rpartition("/rules/")
+    return tail if found else path
+
+
+def _book(state: RulesState | None) -> RulesState | None:
+    """The state without the time of the last check, which moves on every reload check."""
+    return None if state is None else msgspec.structs.replace(state, checked_at=None)
+
+
+def _details(rule_set: RuleSet) -> Group:
+    """What a rule set is for, the facts it reads and its rules, in reading order."""
+    about = Text(rule_set.description or "No description.", style="italic")
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(style="cyan", no_wrap=True)
+    facts.add_column(style="dim")
+    for fact in rule_set.facts:
+        kind = fact.type + (" or null" if fact.nullable else "")
+        facts.add_row(fact.name, kind, fact.description or "")
+    rules = Text("rules  ", style="dim")
+    ids = [str(rule.get("id", "?")) for rule in rule_set.rules or [] if isinstance(rule, dict)]
+    # Under `first` the order is the order of evaluation; other policies weigh every rule.
+    joiner = " → " if rule_set.hit_policy == "first" else ", "
+    rules.append(joiner.join(ids) if ids else "—")
+    if rule_set.hit_policy:
+        rules.append(f"   ({rule_set.hit_policy} hit)", style="dim")
+    parts: list[Text | Table] = [about, rules]
+    if rule_set.facts:
+        parts.append(facts)
+    return Group(*parts)
 
 
 def _summary(state: RulesState) -> Table:
@@ -107,6 +191,8 @@ def _summary(state: RulesState) -> Table:
     table.add_column()
     table.add_row("version", Text(state.version or "—", style="bold"))
     table.add_row("loaded", formatting.timestamp(state.loaded_at))
+    if state.checked_at:
+        table.add_row("checked", formatting.timestamp(state.checked_at))
     if state.errors:
         count = len(state.errors)
         verdict = Text(f"✗ the last reload failed with {count} error", style="bold red")

@@ -79,12 +79,21 @@ class TenantTree(Tree[NodeData]):
             super().__init__()
             self.character = character
 
+    searching = False
+    """Set once a search starts here, until the filter is cleared: keys that reach the tree
+    before the focus has moved to the filter (a paste, a fast typist) still belong to it, a
+    space included."""
+
     def on_key(self, event: events.Key) -> None:
         """Send searchable characters to the filter instead of ignoring them."""
         character = event.character
-        if character and (character.isalnum() or character in "-_.@:"):
+        searchable = character is not None and (
+            character.isalnum() or character in "-_.@:&" or (self.searching and character == " ")
+        )
+        if character and searchable:
             event.stop()
             event.prevent_default()
+            self.searching = True
             self.post_message(self.SearchTyped(character))
 
 
@@ -116,6 +125,8 @@ class TenantsScreen(PollingScreen):
             tree: TenantTree = TenantTree("Agencies", id="tenant-tree")
             tree.show_root = False
             tree.guide_depth = 3
+            # Enter opens a store; it folds only agencies (see `_selected`), never a location.
+            tree.auto_expand = False
             yield tree
             yield Static(id="tenant-details")
         yield Footer()
@@ -161,13 +172,20 @@ class TenantsScreen(PollingScreen):
         field.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#filter")
-    def _filter_changed(self) -> None:
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if not event.value:
+            self.query_one(TenantTree).searching = False
         self._rebuild()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        # Enter in the filter jumps to the first match, ready to open it.
+        # Enter in the filter jumps to the first match, ready to open it. It supersedes the
+        # cursor placement a redraw still has pending, so keys typed right after it (a paste,
+        # a fast typist) move from the first match, not from where that placement would put it.
+        self._generation += 1
+        self._pending_cursor = None
         tree = self.query_one(TenantTree)
+        tree.searching = False
         tree.focus()
         tree.move_cursor_to_line(0)
 
@@ -244,7 +262,9 @@ class TenantsScreen(PollingScreen):
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         data = event.node.data
-        if isinstance(data, Connection):
+        if isinstance(data, Agency):
+            event.node.toggle()
+        elif isinstance(data, Connection):
             self._open(data)
         elif isinstance(data, LocationEntry) and data.connection is not None:
             self._open(data.connection)
@@ -302,7 +322,7 @@ def _details(data: NodeData | None, entries: tuple[AgencyEntry, ...]) -> Table |
         return Text("Nothing selected.", style="dim italic")
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")  # ids wrap whole rather than lose their tail
     if isinstance(data, Agency):
         table.title = "Agency"
         entry = next((e for e in entries if e.agency.id == data.id), None)

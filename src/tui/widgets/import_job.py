@@ -25,7 +25,7 @@ class ImportJobView(Widget):
 
     DEFAULT_CSS = """
     ImportJobView {
-        height: 2;
+        height: auto;
     }
     ImportJobView Horizontal {
         height: 1;
@@ -43,9 +43,13 @@ class ImportJobView(Widget):
     ImportJobView ProgressBar Bar {
         width: 1fr;
     }
-    ImportJobView .counts {
+    ImportJobView .counts, ImportJobView .error {
         color: $text-muted;
         padding-left: 14;
+    }
+    ImportJobView .error {
+        display: none;
+        color: $error;
     }
     """
 
@@ -53,6 +57,7 @@ class ImportJobView(Widget):
         super().__init__(id=f"import-{entity}")
         self.entity = entity
         self.job: ImportJob | None = None
+        self._estimate = Estimate(None, None)
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -62,29 +67,57 @@ class ImportJobView(Widget):
             # measure only how often the console polls.
             yield ProgressBar(total=1, show_eta=False)
         yield Label("", classes="counts")
+        yield Label("", classes="error")
+
+    def on_mount(self) -> None:
+        # `show` may come before the children exist (right after mounting): draw it now.
+        if self.job is not None:
+            self._draw()
 
     def show(self, job: ImportJob, estimate: Estimate) -> None:
-        """Update the bar and the figures."""
+        """Update the bar and the figures (at once, or as soon as the widget is mounted)."""
         self.job = job
+        self._estimate = estimate
+        if self.is_mounted:
+            self._draw()
+
+    def _draw(self) -> None:
+        job = self.job
+        if job is None:
+            return
         self.query_one(".status", Label).update(
             Text(job.status, style=_STATUS_STYLE.get(job.status, ""))
         )
         bar = self.query_one(ProgressBar)
-        # An unknown total would make the bar pulse (and snapshots differ); show it empty.
+        # The service reports a total of 0 until the store has said how many records there
+        # are; an unknown total would make the bar pulse (and snapshots differ): show it empty.
         total = max(job.total or 0, job.processed, 1)
         bar.update(total=total, progress=job.processed)
-        counts = Text()
-        counts.append(f"{job.processed:,}/{job.total:,} · " if job.total is not None else "")
-        counts.append(f"done {job.done:,}", style="green")
-        counts.append(" · ")
-        counts.append(f"skipped {job.skipped:,}", style="yellow")
-        counts.append(" · ")
-        counts.append(f"failed {job.failed:,}", style="red" if job.failed else "")
-        if job.status == "running":
-            counts.append(f" · rate {formatting.rate(estimate.per_second)}")
-            counts.append(f" · ETA {formatting.duration(estimate.eta_seconds)}")
-        elif job.finished_at:
-            counts.append(f" · finished {formatting.timestamp(job.finished_at)}")
-        elif job.started_at:
-            counts.append(f" · started {formatting.timestamp(job.started_at)}")
-        self.query_one(".counts", Label).update(counts)
+        self.query_one(".counts", Label).update(_counts(job, self._estimate))
+        error = self.query_one(".error", Label)
+        error.update(Text(job.last_error or "", style="red"))
+        error.display = bool(job.last_error)
+
+
+def _counts(job: ImportJob, estimate: Estimate) -> Text:
+    counts = Text()
+    if job.status == "queued":
+        counts.append("waiting for its turn", style="italic")
+        return counts
+    if job.total:
+        counts.append(f"{job.processed:,}/{job.total:,} · ")
+    elif job.status == "running":
+        counts.append("counting the store's records · ", style="italic")
+    counts.append(f"done {job.done:,}", style="green")
+    counts.append(" · ")
+    counts.append(f"skipped {job.skipped:,}", style="yellow")
+    counts.append(" · ")
+    counts.append(f"failed {job.failed:,}", style="red" if job.failed else "")
+    if job.status == "running":
+        counts.append(f" · rate {formatting.rate(estimate.per_second)}")
+        counts.append(f" · ETA {formatting.duration(estimate.eta_seconds)}")
+    elif job.finished_at:
+        counts.append(f" · finished {formatting.timestamp(job.finished_at)}")
+    elif job.started_at:
+        counts.append(f" · started {formatting.timestamp(job.started_at)}")
+    return counts
