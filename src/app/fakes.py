@@ -123,8 +123,18 @@ class InMemoryState:
     trigger_deliveries: dict[str, TriggerDelivery] = field(default_factory=dict)
 
 
-def _page(items: Iterable[T], key: Callable[[T], str], cursor: str | None, limit: int) -> Page[T]:
-    ordered = sorted((i for i in items if cursor is None or key(i) > cursor), key=key)
+def _page(
+    items: Iterable[T],
+    key: Callable[[T], str],
+    cursor: str | None,
+    limit: int,
+    *,
+    newest_first: bool = False,
+) -> Page[T]:
+    def after(item: T) -> bool:
+        return cursor is None or (key(item) < cursor if newest_first else key(item) > cursor)
+
+    ordered = sorted((i for i in items if after(i)), key=key, reverse=newest_first)
     chunk = ordered[:limit]
     return Page(chunk, key(chunk[-1]) if len(ordered) > limit else None)
 
@@ -511,7 +521,7 @@ class InMemoryTriggerRepository(_Repo):
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[TriggerEvent]:
         mine = (t for t in self.s.triggers.values() if t.location_id == location_id)
-        return _page(mine, lambda t: t.id, cursor, limit)
+        return _page(mine, lambda t: t.id, cursor, limit, newest_first=True)
 
 
 class InMemoryDecisionRepository(_Repo):
@@ -530,7 +540,7 @@ class InMemoryDecisionRepository(_Repo):
             for d in self.s.decisions.values()
             if d.connection_id == connection_id and (outcome is None or d.outcome == outcome)
         )
-        return _page(mine, lambda d: d.id, cursor, limit)
+        return _page(mine, lambda d: d.id, cursor, limit, newest_first=True)
 
 
 class InMemoryGrantStateRepository(_Repo):

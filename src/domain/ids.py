@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+_COUNTER_MAX = 0xFFF
+
 
 def new_id() -> str:
-    """Return a new UUIDv7 as a string: 48 bits of Unix milliseconds, then 74 random bits."""
-    millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    rand_a = rand >> 68  # 12 bits
-    rand_b = rand & ((1 << 62) - 1)  # 62 bits
-    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    """Return a new UUIDv7 as a string: 48 bits of Unix milliseconds, a 12-bit counter and 62
+    random bits. Within a process ids strictly increase, even within one millisecond (RFC 9562,
+    method 1), so "newest first" by id is creation order."""
+    global _last_ms, _counter
+    with _lock:
+        millis = time.time_ns() // 1_000_000
+        if millis > _last_ms:
+            _last_ms, _counter = millis, int.from_bytes(os.urandom(1), "big")
+        else:
+            _counter += 1
+            if _counter > _COUNTER_MAX:  # more than 4096 ids in a millisecond: borrow the next
+                _last_ms, _counter = _last_ms + 1, 0
+        millis, counter = _last_ms, _counter
+    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b
     return str(uuid.UUID(int=value))

@@ -649,3 +649,34 @@ async def test_decisions_are_added_many_at_once(storage: StorageUnderTest) -> No
         page = await uow.decisions.list(connection.id, outcome="mapped", cursor=None, limit=10)
     assert sorted(r.record_id for r in page.items) == ["0", "1", "2"]
     assert {r.record_id: r.trace for r in page.items}["2"] == {"matched": 2}
+
+
+async def test_decisions_list_newest_first_across_pages(storage: StorageUnderTest) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    async with storage() as uow:
+        for n in range(5):
+            await uow.decisions.add(
+                DecisionRecord(
+                    new_id(),
+                    connection.id,
+                    "order",
+                    str(n),
+                    "order_status",
+                    "v1",
+                    "mapped",
+                    "pending",
+                    T0,
+                )
+            )
+        await uow.commit()
+    seen: list[str] = []
+    cursor: str | None = None
+    async with storage() as uow:
+        while True:
+            page = await uow.decisions.list(connection.id, outcome=None, cursor=cursor, limit=2)
+            seen += [d.record_id for d in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert seen == ["4", "3", "2", "1", "0"]

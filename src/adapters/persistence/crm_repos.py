@@ -63,11 +63,19 @@ def _is_newer(draft: datetime | None, stored: datetime | None) -> bool:
 
 
 async def _page(
-    session: AsyncSession, query: Select[Any], id_col: Any, cursor: str | None, limit: int
+    session: AsyncSession,
+    query: Select[Any],
+    id_col: Any,
+    cursor: str | None,
+    limit: int,
+    *,
+    newest_first: bool = False,
 ) -> tuple[list[Any], str | None]:
+    """A page in id order (ids are time-ordered), oldest or newest first, after `cursor`."""
     if cursor:
-        query = query.where(id_col > cursor)
-    rows = list((await session.scalars(query.order_by(id_col).limit(limit + 1))).all())
+        query = query.where(id_col < cursor if newest_first else id_col > cursor)
+    order = id_col.desc() if newest_first else id_col
+    rows = list((await session.scalars(query.order_by(order).limit(limit + 1))).all())
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], next_cursor
 

@@ -244,7 +244,9 @@ class SqlTriggerRepository:
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[TriggerEvent]:
         query = select(TriggerEventRow).where(TriggerEventRow.location_id == location_id)
-        rows, next_cursor = await _page(self._s, query, TriggerEventRow.id, cursor, limit)
+        rows, next_cursor = await _page(
+            self._s, query, TriggerEventRow.id, cursor, limit, newest_first=True
+        )
         return Page([_trigger(r) for r in rows], next_cursor)
 
 
@@ -298,5 +300,7 @@ class SqlDecisionRepository:
         query = select(DecisionRow).where(DecisionRow.connection_id == connection_id)
         if outcome is not None:
             query = query.where(DecisionRow.outcome == outcome)
-        rows, next_cursor = await _page(self._s, query, DecisionRow.id, cursor, limit)
+        rows, next_cursor = await _page(
+            self._s, query, DecisionRow.id, cursor, limit, newest_first=True
+        )
         return Page([_decision(r) for r in rows], next_cursor)
