@@ -149,11 +149,21 @@ def served(app_source: str, workdir: Path, env: dict[str, str]) -> Iterator[int]
 
 
 @contextlib.contextmanager
-def worker(env: dict[str, str], workdir: Path, threads: int | None) -> Iterator[None]:
-    """`wooconnect worker` (one process) on the benchmark's Redis and database."""
+def worker(
+    env: dict[str, str], workdir: Path, threads: int | None, processes: int = 1
+) -> Iterator[None]:
+    """`wooconnect worker` (`processes` processes) on the benchmark's Redis and database."""
     more = [] if threads is None else ["--threads", str(threads)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli.main", "worker", "--processes", "1", *more],
+        [
+            sys.executable,
+            "-m",
+            "adapters.cli.main",
+            "worker",
+            "--processes",
+            str(processes),
+            *more,
+        ],
         env={**env, "PYTHONPATH": str(ROOT / "src")},
         cwd=workdir,
     )
@@ -431,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--worker-threads", type=int, default=None, help="the worker's --threads (its default)"
     )
+    parser.add_argument(
+        "--worker-processes", type=int, default=1, help="the worker's --processes (1)"
+    )
     parser.add_argument("--skip-throughput", action="store_true", help="measure the latency only")
     args = parser.parse_args(argv)
 
@@ -455,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with (
                 served(SERVICE_APP, workdir, env) as port,
-                worker(env, workdir, args.worker_threads),
+                worker(env, workdir, args.worker_threads, args.worker_processes),
             ):
                 # Warm up: the worker is ready once a first delivery has made its trigger.
                 warm_ids, _ = asyncio.run(open_loop(port, deliveries, 10, 1))
@@ -504,6 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "database": args.database,
         "worker_threads": args.worker_threads or "default",
+        "worker_processes": args.worker_processes,
         "broker": "redis",
         "load_generator": f"in-process asyncio HTTP/1.1 keep-alive, {args.connections} connections",
         "seconds_per_run": args.seconds,
