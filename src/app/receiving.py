@@ -260,8 +260,8 @@ class Receiving:
                 for delivery in unsent:
                     await uow.inbox.save(replace(delivery, enqueued_at=self._clock.now()))
                 await uow.commit()
-            for delivery in unsent:
-                await self.send(delivery)
+            if unsent:
+                await self._send_many(unsent)
             total += len(unsent)
             if not resend_sent or len(unsent) < limit:
                 return total
