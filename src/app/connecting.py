@@ -24,6 +24,7 @@ from app.policy import Policy
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from app.ports.store import StoreAccess, StoreClient, StoreDirectory
+from app.reconnect import require_reconnect
 from app.tasks import RECONCILE_CONNECTION
 from app.webhooks_registry import WebhookRegistrar
 from domain.connection import (
@@ -53,17 +54,6 @@ def new_webhook_secret() -> str:
 class StartedConnection:
     connection: Connection
     authorize_url: str
-
-
-def access_for(connection: Connection) -> StoreAccess:
-    if connection.credentials is None:
-        raise Conflict("not_authorized", "the store has not granted access yet")
-    return StoreAccess(
-        connection_id=connection.id,
-        store_url=connection.store_url,
-        credentials=connection.credentials,
-        query_string_auth=connection.query_string_auth,
-    )
 
 
 class Connecting:
@@ -330,7 +320,7 @@ class Connecting:
         try:
             health = await self._webhooks.ensure(connection)
         except UpstreamRejected as exc:
-            await self._needs_reconnect(connection_id, exc)
+            await require_reconnect(self._uow, self._clock, connection_id, exc)
             return None
         except UpstreamError as exc:
             log.warning("webhook health check failed: %s", exc)
@@ -347,15 +337,6 @@ class Connecting:
                 )
                 await uow.commit()
         return health.healthy
-
-    async def _needs_reconnect(self, connection_id: str, exc: UpstreamRejected) -> None:
-        async with self._uow() as uow:
-            current = await uow.connections.get(connection_id)
-            if current is not None and current.status is ConnectionStatus.ACTIVE:
-                await uow.connections.save(
-                    current.require_reconnect(exc.store_message, self._clock.now())
-                )
-                await uow.commit()
 
     async def due_for_reconciliation(self, interval_s: int) -> list[str]:
         """Active connections whose reconciliation is due. Each connection's slot is offset by

@@ -139,13 +139,7 @@ class ImportRunner:
         return self._store.refunds(access, start_page=start, concurrency=self._concurrency)
 
     async def _pages(self, job: ImportJob, connection: Connection) -> None:
-        assert connection.credentials is not None
-        access = StoreAccess(
-            connection.id,
-            connection.store_url,
-            connection.credentials,
-            connection.query_string_auth,
-        )
+        access = StoreAccess.of(connection)
         # The pager fetches the next pages while this loop applies the current one.
         async for page in self._source(job, access):
             checkpointed = await self._page(job, connection, page)

@@ -21,6 +21,7 @@ from app.policy import Policy, Ruled
 from app.ports.basics import Clock
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from app.ports.store import StoreAccess, StoreClient, WebhookCodec
+from app.reconnect import require_reconnect
 from domain.connection import Connection, ConnectionStatus
 from domain.crm import Order
 from domain.ids import new_id
@@ -53,13 +54,6 @@ def placed_since_connecting(order: StoreOrder, connection: Connection) -> bool:
     historical import, racing its webhook, stored it first (the trigger stays unique)."""
     placed = order.date_created_gmt
     return placed is not None and placed > connection.created_at
-
-
-def access_of(connection: Connection) -> StoreAccess:
-    assert connection.credentials is not None
-    return StoreAccess(
-        connection.id, connection.store_url, connection.credentials, connection.query_string_auth
-    )
 
 
 class LiveSync:
@@ -157,7 +151,7 @@ class LiveSync:
         if stored is None or stored.source_modified_at != order.date_modified_gmt:
             return order
         try:
-            current = await self._store.get_order(access_of(connection), order.id)
+            current = await self._store.get_order(StoreAccess.of(connection), order.id)
         except UpstreamError as exc:
             log.warning("order %s: the store could not settle a same-second tie: %s", order.id, exc)
             return order
@@ -279,7 +273,7 @@ class LiveSync:
             return 0
         started = self._clock.now()
         since = (connection.reconciled_through or connection.created_at) - OVERLAP
-        access = access_of(connection)
+        access = StoreAccess.of(connection)
         repairs = 0
         high_water = connection.reconciled_through
         try:
@@ -319,11 +313,5 @@ class LiveSync:
 
     async def needs_reconnect(self, connection_id: str, exc: UpstreamRejected) -> None:
         """The store refused our keys: stop syncing until the merchant reconnects."""
-        async with self._uow() as uow:
-            live = await uow.connections.get(connection_id)
-            if live is not None and live.status is ConnectionStatus.ACTIVE:
-                await uow.connections.save(
-                    live.require_reconnect(exc.store_message, self._clock.now())
-                )
-                await uow.commit()
+        await require_reconnect(self._uow, self._clock, connection_id, exc)
         log.warning("the store refused the keys; the connection needs a reconnect: %s", exc)

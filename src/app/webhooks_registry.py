@@ -49,24 +49,15 @@ class WebhookRegistrar:
     def delivery_url(self, connection_id: str) -> str:
         return f"{self._public_url}/webhooks/woocommerce/{connection_id}"
 
-    def _access(self, connection: Connection) -> StoreAccess:
-        assert connection.credentials is not None
-        return StoreAccess(
-            connection.id,
-            connection.store_url,
-            connection.credentials,
-            connection.query_string_auth,
-        )
-
     async def _ours(self, connection: Connection) -> list[StoreWebhook]:
         url = self.delivery_url(connection.id)
-        hooks = await self._store.list_webhooks(self._access(connection))
+        hooks = await self._store.list_webhooks(StoreAccess.of(connection))
         return [hook for hook in hooks if hook.delivery_url == url]
 
     async def _create(self, connection: Connection, topic: str) -> None:
         assert connection.webhook_secret is not None
         await self._store.create_webhook(
-            self._access(connection),
+            StoreAccess.of(connection),
             topic=topic,
             delivery_url=self.delivery_url(connection.id),
             secret=connection.webhook_secret,
@@ -77,7 +68,7 @@ class WebhookRegistrar:
         """Create one webhook per needed topic, replacing any left from an earlier activation
         (their secret is not ours any more)."""
         for hook in await self._ours(connection):
-            await self._store.delete_webhook(self._access(connection), hook.id)
+            await self._store.delete_webhook(StoreAccess.of(connection), hook.id)
         for topic in topics_for(connection.sync_settings):
             await self._create(connection, topic)
 
@@ -94,7 +85,7 @@ class WebhookRegistrar:
                 await self._create(connection, topic)
                 created.append(topic)
             elif hook.status != "active":
-                await self._store.delete_webhook(self._access(connection), hook.id)
+                await self._store.delete_webhook(StoreAccess.of(connection), hook.id)
                 await self._create(connection, topic)
                 recreated.append(topic)
         return WebhookHealth(
@@ -111,6 +102,6 @@ class WebhookRegistrar:
             return
         try:
             for hook in await self._ours(connection):
-                await self._store.delete_webhook(self._access(connection), hook.id)
+                await self._store.delete_webhook(StoreAccess.of(connection), hook.id)
         except UpstreamError as exc:
             log.warning("could not remove the store's webhooks: %s", exc)

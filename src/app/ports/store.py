@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Protocol
 
-from domain.connection import StoreCredentials
+from domain.connection import Connection, StoreCredentials
 from domain.store import (
     StoreCustomer,
     StoreOrder,
@@ -38,6 +38,18 @@ class StoreAccess:
     store_url: StoreUrl
     credentials: StoreCredentials = field(repr=False)
     query_string_auth: bool = False
+
+    @classmethod
+    def of(cls, connection: Connection) -> StoreAccess:
+        """The access of an authorized connection (one that holds the store's keys)."""
+        if connection.credentials is None:
+            raise ValueError(f"connection {connection.id} holds no store credentials")
+        return cls(
+            connection.id,
+            connection.store_url,
+            connection.credentials,
+            connection.query_string_auth,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,19 @@
+"""A store that refuses our keys stops the connection until the merchant reconnects."""
+
+from __future__ import annotations
+
+from app.errors import UpstreamRejected
+from app.ports.basics import Clock
+from app.ports.persistence import UnitOfWorkFactory
+from domain.connection import ConnectionStatus
+
+
+async def require_reconnect(
+    uow_factory: UnitOfWorkFactory, clock: Clock, connection_id: str, exc: UpstreamRejected
+) -> None:
+    """Put an active connection into needs_reconnect with the store's message."""
+    async with uow_factory() as uow:
+        current = await uow.connections.get(connection_id)
+        if current is not None and current.status is ConnectionStatus.ACTIVE:
+            await uow.connections.save(current.require_reconnect(exc.store_message, clock.now()))
+            await uow.commit()
