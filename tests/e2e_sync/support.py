@@ -601,9 +601,14 @@ def assert_location_equals_store(
 
 
 def trigger_counts(api: Api, linked: Linked) -> Counter[tuple[str, int]]:
-    """How often each (trigger type, WooCommerce order id) fired."""
+    """How often each (trigger type, WooCommerce order id) fired.
+
+    Triggers are read before orders: a trigger commits with its order, so every trigger
+    seen first has its order visible to the second read (the other way round races).
+    """
+    triggers = api.all(linked, "triggers")
     by_order = {o["id"]: o["woocommerce_order_id"] for o in api.all(linked, "orders")}
-    return Counter((t["type"], by_order[t["order_id"]]) for t in api.all(linked, "triggers"))
+    return Counter((t["type"], by_order[t["order_id"]]) for t in triggers)
 
 
 def expected_triggers(store: SimulatedStore) -> Counter[tuple[str, int]]:
