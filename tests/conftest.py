@@ -33,11 +33,12 @@ class StorageUnderTest:
         return self.make()
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-on-loop", "postgres"])
 async def storage(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[StorageUnderTest]:
-    """The same contract, run against the in-memory fake, SQLite and PostgreSQL."""
+    """The same contract, run against the in-memory fake, SQLite (as the API opens it, and as
+    a worker does, on the loop's thread) and PostgreSQL."""
     clock = FakeClock()
     if request.param == "memory":
         factory = InMemoryUnitOfWorkFactory(clock)
@@ -49,12 +50,13 @@ async def storage(
     else:
         context = fresh_sqlite_database(tmp_path)
     async with context as url:
-        engine = create_engine(url)
+        engine = create_engine(url, sqlite_on_loop=request.param == "sqlite-on-loop")
         sessions = session_factory(engine)
         cipher = FernetCipher(TEST_FERNET_KEY)
+        kind = "sqlite" if request.param == "sqlite-on-loop" else request.param
         try:
             yield StorageUnderTest(
-                request.param, lambda: SqlAlchemyUnitOfWork(sessions, cipher, clock), clock, url
+                kind, lambda: SqlAlchemyUnitOfWork(sessions, cipher, clock), clock, url
             )
         finally:
             await engine.dispose()

@@ -110,6 +110,7 @@ async def bootstrap(
     migrate: bool | None = None,
     job_queue: WorkerQueue | None = None,
     watch_rules: bool = True,
+    sqlite_on_loop: bool = False,
 ) -> Container:
     """Build the container from `settings` (the environment by default).
 
@@ -130,7 +131,7 @@ async def bootstrap(
     return Container(
         settings=settings,
         secrets=secrets,
-        engine=create_engine(settings.database_url),
+        engine=create_engine(settings.database_url, sqlite_on_loop=sqlite_on_loop),
         clock=SystemClock(),
         cipher=FernetCipher(secrets.secret_key),
         http=http,

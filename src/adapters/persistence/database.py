@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -28,17 +31,55 @@ def async_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """An engine for `database_url`. Opening it connects to nothing until first use."""
+def create_engine(
+    database_url: str, *, echo: bool = False, sqlite_on_loop: bool = False
+) -> AsyncEngine:
+    """An engine for `database_url`. Opening it connects to nothing until first use.
+
+    `sqlite_on_loop` runs SQLite's calls on the event loop's thread instead of a thread of
+    their own (see `OnLoopSqliteConnection`): for a worker process, not for the API.
+    """
     url = async_url(database_url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, echo=echo)
+        return _sqlite_engine(url, echo=echo, on_loop=sqlite_on_loop)
     return create_async_engine(
         url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
     )
 
 
-def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
+class _RunAtOnce:
+    """Stands in for aiosqlite's queue to its thread: runs each call as it is queued."""
+
+    def put_nowait(self, item: tuple[Any, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as exc:  # handed to the awaiting caller, as aiosqlite's thread does
+            if future is not None and not future.done():
+                future.set_exception(exc)
+        else:
+            if future is not None and not future.done():
+                future.set_result(result)
+
+
+class OnLoopSqliteConnection(aiosqlite.Connection):
+    """aiosqlite's connection without its thread: every call runs at once, on the loop.
+
+    A call to a local SQLite file takes microseconds; handing each one to a thread and back
+    costs more than the call, and a delivery's transaction makes twenty of them. A call that
+    takes long (a large scan) holds the loop meanwhile, so this suits a worker process,
+    whose tasks share one connection anyway, not the API, whose requests must not wait.
+    """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._tx = _RunAtOnce()  # type: ignore[assignment]
+
+    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
+        return self._connect().__await__()  # no thread to start
+
+
+def _sqlite_engine(url: str, *, echo: bool, on_loop: bool = False) -> AsyncEngine:
     database = make_url(url).database
     pool: dict[str, Any] = {}
     if database and database != ":memory:":
@@ -48,6 +89,15 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         # it in order instead of polling the lock in SQLite's busy handler, which sleeps
         # longer and longer while it waits (and is left to contention between processes).
         pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30}
+    if on_loop and database and database != ":memory:":
+        path = database
+
+        async def connect() -> aiosqlite.Connection:
+            return await OnLoopSqliteConnection(
+                lambda: sqlite3.connect(path, timeout=30, check_same_thread=False)
+            )
+
+        pool["async_creator"] = connect
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
 
     @event.listens_for(engine.sync_engine, "connect")

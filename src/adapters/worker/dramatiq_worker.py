@@ -83,7 +83,7 @@ class WorkerRuntime(Middleware):
         self._loop_thread().run_coroutine(self._shutdown())
 
     async def _boot(self) -> None:
-        container = await bootstrap(self._settings)
+        container = await bootstrap(self._settings, sqlite_on_loop=True)
         self._container = container
         registry = self._build_registry(container)
         undeclared = registry.tasks - self._declared
