@@ -7,12 +7,14 @@ from functools import cached_property
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.crypto import FernetCipher
 from adapters.persistence.database import create_engine, session_factory
 from adapters.persistence.migrate import upgrade_async
+from adapters.persistence.sqlite_inbox import SqliteInboxWriter
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.rules_yaml.source import FileRuleSource
 from adapters.services import Services, build_services
@@ -24,6 +26,7 @@ from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
 from adapters.worker.inprocess import InProcessJobQueue
 from app.ports.basics import Cipher, Clock
+from app.ports.persistence import InboxWriter
 from app.ports.rules import RULE_SET_IDS
 
 WorkerQueue = InProcessJobQueue | DramatiqJobQueue
@@ -68,6 +71,7 @@ class Container:
             trigger_sender=HttpxWebhookSender(
                 self.http, allow_private=self.settings.allow_private_stores
             ),
+            inbox_writer=inbox_writer_for(self.settings.database_url),
         )
 
     async def database_ready(self) -> bool:
@@ -94,6 +98,15 @@ class Container:
             await self.http.aclose()
         finally:
             await self.engine.dispose()
+
+
+def inbox_writer_for(database_url: str) -> InboxWriter | None:
+    """The receiver's fast inbox writer for an SQLite file; elsewhere (PostgreSQL, whose
+    driver needs no thread) the unit of work writes the inbox."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return SqliteInboxWriter(url.database)
 
 
 def load_rules(settings: Settings) -> FileRuleSource:
@@ -143,5 +156,5 @@ async def bootstrap(
 
 def _job_queue(settings: Settings) -> WorkerQueue:
     if settings.redis_url is not None:
-        return DramatiqJobQueue(make_broker(settings.redis_url))
+        return DramatiqJobQueue(make_broker(settings.redis_url), redis_url=settings.redis_url)
     return InProcessJobQueue()

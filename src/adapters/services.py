@@ -11,7 +11,7 @@ from app.importing import ImportRunner
 from app.live_sync import LiveSync
 from app.policy import Policy
 from app.ports.basics import Clock, JobQueue
-from app.ports.persistence import UnitOfWorkFactory
+from app.ports.persistence import InboxWriter, UnitOfWorkFactory
 from app.ports.rules import RuleSource
 from app.ports.store import StoreClient, StoreDirectory, WebhookCodec
 from app.ports.subscriptions import WebhookSender
@@ -52,6 +52,7 @@ def build_services(
     allow_private_stores: bool,
     import_concurrency: int | None = None,
     trigger_sender: WebhookSender | None = None,
+    inbox_writer: InboxWriter | None = None,
 ) -> Services:
     """Wire the use cases. Without `trigger_sender`, deliveries to workflow subscribers go out
     through a webhook sender with a client of its own per delivery."""
@@ -65,7 +66,7 @@ def build_services(
     )
     applier = Applier(policy, clock)
     webhooks = WebhookRegistrar(store, public_url)
-    receiving = Receiving(uow, clock, codec, queue)
+    receiving = Receiving(uow, clock, codec, queue, inbox_writer=inbox_writer)
     return Services(
         tenancy=Tenancy(uow, clock),
         connecting=Connecting(

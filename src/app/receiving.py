@@ -19,7 +19,7 @@ from datetime import timedelta
 from app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUndecodable
 from app.inbox_batcher import MAX_BATCH, InboxBatcher
 from app.ports.basics import BulkJobQueue, Clock, JobQueue
-from app.ports.persistence import UnitOfWorkFactory
+from app.ports.persistence import InboxWriter, UnitOfWorkFactory
 from app.ports.store import WebhookCodec
 from app.tasks import DELIVERY_PROCESS
 from domain.connection import ConnectionStatus
@@ -101,6 +101,7 @@ class Receiving:
         endpoint_ttl_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
         max_batch: int = MAX_BATCH,
+        inbox_writer: InboxWriter | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -109,7 +110,7 @@ class Receiving:
         self._ttl = endpoint_ttl_s
         self._monotonic = monotonic
         self._endpoints: dict[str, _Endpoint] = {}
-        self._batcher = InboxBatcher(uow, self._send_many, max_batch=max_batch)
+        self._batcher = InboxBatcher(uow, self._send_many, max_batch=max_batch, writer=inbox_writer)
 
     async def close(self) -> None:
         """Store and send what was received already; deliveries arriving later are refused."""

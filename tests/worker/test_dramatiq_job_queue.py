@@ -88,3 +88,39 @@ async def test_asking_a_redis_that_is_down_whether_it_lost_messages_raises() -> 
     with pytest.raises(JobQueueUnavailable):
         await queue.lost_messages()
     await queue.close()
+
+
+@pytest.mark.parametrize("from_url", [True, False], ids=["redis-url", "broker-settings"])
+async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue(from_url: bool) -> None:
+    require_redis()
+    namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
+    broker = make_broker(REDIS_URL, namespace=namespace)
+    queue = DramatiqJobQueue(broker, redis_url=REDIS_URL if from_url else None)
+    try:
+        await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2", "d-3"])
+        broker.client.script_flush()  # as a Redis restart would: the script is loaded again
+        await queue.enqueue_many(DELIVERY_PROCESS, ["d-4"])
+        consumer = broker.consume("webhooks", prefetch=10, timeout=200)
+        received = []
+        for _ in range(20):
+            message = next(consumer)
+            if message is not None:
+                received.append((message.actor_name, message.args))
+                consumer.ack(message)
+            if len(received) == 4:
+                break
+        consumer.close()
+        assert received == [("webhooks.process", (f"d-{n}",)) for n in range(1, 5)]
+    finally:
+        broker.flush_all()
+        broker.client.delete(*broker.client.keys(f"{namespace}*") or ["-"])
+        await queue.close()
+
+
+async def test_a_batch_sent_while_redis_is_down_raises_job_queue_unavailable() -> None:
+    queue = DramatiqJobQueue(
+        make_broker("redis://127.0.0.1:1/0"), redis_url="redis://127.0.0.1:1/0"
+    )
+    with pytest.raises(JobQueueUnavailable, match=r"2 messages of webhooks\.process"):
+        await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
+    await queue.close()

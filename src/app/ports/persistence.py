@@ -179,6 +179,16 @@ class ImportJobRepository(Protocol):
     async def list_unfinished(self) -> Sequence[ImportJob]: ...
 
 
+class InboxWriter(Protocol):
+    """Stores webhook deliveries in a transaction of its own (the receiver's fast path)."""
+
+    async def add_many_if_new(self, deliveries: Sequence[InboxDelivery]) -> set[str]:
+        """As `InboxRepository.add_many_if_new`, committed before it returns."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class InboxRepository(Protocol):
     async def add_if_new(self, delivery: InboxDelivery) -> bool:
         """Store the delivery unless one with the same (connection, resource, resource id,

@@ -1,0 +1,128 @@
+"""The receiver's inbox writer on SQLite: one hand-off to a thread per batch of deliveries.
+
+Through the async engine a batch costs a dozen hand-offs between the event loop and
+aiosqlite's thread (begin, insert, fetch, commit, each there and back), and under load each
+waits for the loop to come round, and for the GIL, while the loop serves requests. Here the
+whole transaction is one call on a thread of its own, with a connection of its own; waiting
+for SQLite's write lock (another process writing) happens on that thread, never on the loop.
+The rows are the ones the ORM writes (`InboxDeliveryRow`): the same columns and the same
+text for timestamps (UTC, as SQLAlchemy stores SQLite datetimes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from domain.inbox import InboxDelivery
+
+_COLUMNS = (
+    "id",
+    "connection_id",
+    "dedupe_key",
+    "topic",
+    "resource",
+    "resource_id",
+    "date_modified_gmt",
+    "body",
+    "received_at",
+    "status",
+    "enqueued_at",
+    "processed_at",
+    "outcome",
+    "webhook_id",
+    "delivery_id",
+)
+_ROW = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+# Built from the constants above; every value is a bound parameter.
+_INSERT = (
+    f"INSERT INTO inbox_deliveries ({', '.join(_COLUMNS)}) VALUES {{rows}} "  # noqa: S608
+    "ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id"
+)
+LOCK_TIMEOUT_S = 30.0
+
+
+def sqlite_timestamp(value: datetime | None) -> str | None:
+    """A timestamp as SQLAlchemy keeps it in SQLite: naive UTC, with microseconds."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; use timezone-aware UTC")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _values(delivery: InboxDelivery) -> tuple[object, ...]:
+    return (
+        delivery.id,
+        delivery.connection_id,
+        delivery.dedupe_key,
+        delivery.topic,
+        delivery.resource,
+        delivery.resource_id,
+        sqlite_timestamp(delivery.date_modified_gmt),
+        delivery.body,
+        sqlite_timestamp(delivery.received_at),
+        delivery.status.value,
+        sqlite_timestamp(delivery.enqueued_at),
+        sqlite_timestamp(delivery.processed_at),
+        delivery.outcome,
+        delivery.webhook_id,
+        delivery.delivery_id,
+    )
+
+
+class SqliteInboxWriter:
+    """Stores deliveries in the SQLite file at `path`, a transaction per call."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._executor: ThreadPoolExecutor | None = None
+        self._db: sqlite3.Connection | None = None
+
+    async def add_many_if_new(self, deliveries: Sequence[InboxDelivery]) -> set[str]:
+        if not deliveries:
+            return set()
+        parameters = [value for delivery in deliveries for value in _values(delivery)]
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._write, len(deliveries), parameters)
+
+    def _write(self, rows: int, parameters: list[object]) -> set[str]:
+        db = self._db or self._open()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = db.execute(_INSERT.format(rows=", ".join([_ROW] * rows)), parameters)
+            stored = {row[0] for row in cursor}
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return stored
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        self._db = db
+        return db
+
+    async def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(executor, self._close_db)
+        executor.shutdown(wait=True)
+
+    def _close_db(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            db.close()
