@@ -422,6 +422,33 @@ def clear_broker() -> None:
         client.close()
 
 
+def measure_latency(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    workdir: Path,
+    deliveries: Deliveries,
+    database_url: str,
+) -> tuple[list[int], list[float], int]:
+    """The order ids sent at `args.rate`, their receipt-to-trigger latencies, and how many
+    answers were not 200."""
+    with (
+        served(SERVICE_APP, workdir, env) as port,
+        worker(env, workdir, args.worker_threads, args.worker_processes),
+    ):
+        # Warm up: the worker is ready once a first delivery has made its trigger.
+        warm_ids, _ = asyncio.run(open_loop(port, deliveries, 10, 1))
+        wait_for_triggers(database_url, warm_ids, 60)
+        sent, errors = asyncio.run(open_loop(port, deliveries, args.rate, args.latency_seconds))
+        latencies = wait_for_triggers(database_url, sent, 60)
+    print(
+        f"latency     {len(latencies)}/{len(sent)} triggers at {args.rate:.0f}/s: "
+        f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms",
+        flush=True,
+    )
+    return sent, latencies, errors
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5, help="per throughput run (5)")
@@ -445,6 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--worker-processes", type=int, default=1, help="the worker's --processes (1)"
     )
     parser.add_argument("--skip-throughput", action="store_true", help="measure the latency only")
+    parser.add_argument("--skip-latency", action="store_true", help="measure the throughput only")
     args = parser.parse_args(argv)
 
     with (
@@ -466,23 +494,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         clear_broker()
         deliveries = asyncio.run(set_up(env))
         try:
-            with (
-                served(SERVICE_APP, workdir, env) as port,
-                worker(env, workdir, args.worker_threads, args.worker_processes),
-            ):
-                # Warm up: the worker is ready once a first delivery has made its trigger.
-                warm_ids, _ = asyncio.run(open_loop(port, deliveries, 10, 1))
-                wait_for_triggers(database_url, warm_ids, 60)
-                sent, latency_errors = asyncio.run(
-                    open_loop(port, deliveries, args.rate, args.latency_seconds)
+            sent: list[int] = []
+            latencies: list[float] = []
+            latency_errors = 0
+            if not args.skip_latency:
+                sent, latencies, latency_errors = measure_latency(
+                    args, env, workdir, deliveries, database_url
                 )
-                latencies = wait_for_triggers(database_url, sent, 60)
-            print(
-                f"latency     {len(latencies)}/{len(sent)} triggers at {args.rate:.0f}/s: "
-                f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
-                f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms",
-                flush=True,
-            )
             bare_rates: list[float] = []
             service_rates: list[float] = []
             errors = 0
@@ -530,10 +548,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "latency_deliveries": len(sent),
         "latency_triggers": len(latencies),
         "latency_non_200": latency_errors,
-        "trigger_latency_p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
-        "trigger_latency_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
-        "trigger_latency_max_ms": round(max(latencies) * 1000, 1),
     }
+    if latencies:
+        result["trigger_latency_p50_ms"] = round(percentile(latencies, 0.5) * 1000, 1)
+        result["trigger_latency_p99_ms"] = round(percentile(latencies, 0.99) * 1000, 1)
+        result["trigger_latency_max_ms"] = round(max(latencies) * 1000, 1)
     print(json.dumps(result))
     return 0
 

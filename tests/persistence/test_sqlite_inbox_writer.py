@@ -3,6 +3,8 @@ unit of work would have, and deduplicates the same way."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -136,3 +138,24 @@ def test_sqlite_files_get_the_writer_and_other_databases_the_unit_of_work(
     assert isinstance(inbox_writer_for(f"sqlite:///{tmp_path / 'a.db'}"), SqliteInboxWriter)
     assert inbox_writer_for("sqlite:///:memory:") is None
     assert inbox_writer_for("postgresql://postgres@127.0.0.1:5432/test") is None
+
+
+async def test_while_another_process_holds_the_lock_the_batch_waits_off_the_loop(
+    sqlite_storage: StorageUnderTest, writer: SqliteInboxWriter
+) -> None:
+    connection = await seed_connection(sqlite_storage, await seed_location(sqlite_storage))
+    assert sqlite_storage.url is not None
+    other = sqlite3.connect(make_url(sqlite_storage.url).database or "", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as another process writing
+    delivery = _delivery(connection.id, "order:15:a")
+    write = asyncio.create_task(writer.add_many_if_new([delivery]))
+    ticks = 0
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not write.done()
+    assert ticks == 20  # the loop went on meanwhile
+    other.execute("COMMIT")
+    other.close()
+    assert await asyncio.wait_for(write, 10) == {delivery.id}
+    assert await writer.add_many_if_new([_delivery(connection.id, "order:15:b")])

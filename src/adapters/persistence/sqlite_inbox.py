@@ -1,12 +1,14 @@
-"""The receiver's inbox writer on SQLite: one hand-off to a thread per batch of deliveries.
+"""The receiver's inbox writer on SQLite: a batch of deliveries in one call, usually on the
+event loop itself, otherwise on a thread of its own.
 
 Through the async engine a batch costs a dozen hand-offs between the event loop and
 aiosqlite's thread (begin, insert, fetch, commit, each there and back), and under load each
-waits for the loop to come round, and for the GIL, while the loop serves requests. Here the
-whole transaction is one call on a thread of its own, with a connection of its own; waiting
-for SQLite's write lock (another process writing) happens on that thread, never on the loop.
-The rows are the ones the ORM writes (`InboxDeliveryRow`): the same columns and the same
-text for timestamps (UTC, as SQLAlchemy stores SQLite datetimes).
+waits for the loop to come round, and for the GIL, while the loop serves requests. Here a
+batch is written where it is: when SQLite's write lock is free, the transaction (a multi-row
+insert and a commit, well under a millisecond) runs on the loop. When another process holds
+the lock, it is not waited for on the loop: the batch goes to a thread whose connection waits
+for the lock. The rows are the ones the ORM writes (`InboxDeliveryRow`): the same columns and
+the same text for timestamps (UTC, as SQLAlchemy stores SQLite datetimes).
 """
 
 from __future__ import annotations
@@ -74,55 +76,79 @@ def _values(delivery: InboxDelivery) -> tuple[object, ...]:
     )
 
 
+class _Locked(Exception):
+    """Another connection holds the write lock."""
+
+
 class SqliteInboxWriter:
     """Stores deliveries in the SQLite file at `path`, a transaction per call."""
 
     def __init__(self, path: str) -> None:
         self._path = path
+        self._on_loop: sqlite3.Connection | None = None
+        self._waiting: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
-        self._db: sqlite3.Connection | None = None
 
     async def add_many_if_new(self, deliveries: Sequence[InboxDelivery]) -> set[str]:
         if not deliveries:
             return set()
         parameters = [value for delivery in deliveries for value in _values(delivery)]
+        if self._on_loop is None:
+            self._on_loop = self._open(busy_timeout_ms=0)
+        try:
+            return _write(self._on_loop, len(deliveries), parameters)
+        except _Locked:
+            pass
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._write, len(deliveries), parameters)
-
-    def _write(self, rows: int, parameters: list[object]) -> set[str]:
-        db = self._db or self._open()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = db.execute(_INSERT.format(rows=", ".join([_ROW] * rows)), parameters)
-            stored = {row[0] for row in cursor}
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        return stored
-
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(
-            self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        return await loop.run_in_executor(
+            self._executor, self._write_waiting, len(deliveries), parameters
         )
+
+    def _write_waiting(self, rows: int, parameters: list[object]) -> set[str]:
+        if self._waiting is None:
+            self._waiting = self._open(busy_timeout_ms=round(LOCK_TIMEOUT_S * 1000))
+        return _write(self._waiting, rows, parameters)
+
+    def _open(self, *, busy_timeout_ms: int) -> sqlite3.Connection:
+        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        self._db = db
         return db
 
     async def close(self) -> None:
         executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(executor, self._close_db)
-        executor.shutdown(wait=True)
+        if executor is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, self._close_waiting)
+            executor.shutdown(wait=True)
+        on_loop, self._on_loop = self._on_loop, None
+        if on_loop is not None:
+            on_loop.close()
 
-    def _close_db(self) -> None:
-        db, self._db = self._db, None
-        if db is not None:
-            db.close()
+    def _close_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            waiting.close()
+
+
+def _write(db: sqlite3.Connection, rows: int, parameters: list[object]) -> set[str]:
+    """The batch in one transaction; `_Locked`, having written nothing, when the write lock
+    is taken and the connection does not wait for it."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise _Locked from exc
+        raise
+    try:
+        cursor = db.execute(_INSERT.format(rows=", ".join([_ROW] * rows)), parameters)
+        stored = {row[0] for row in cursor}
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return stored
