@@ -4,6 +4,7 @@ unit of work would have, and deduplicates the same way."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.bootstrap import inbox_writer_for
 from adapters.crypto import FernetCipher
+from adapters.persistence import sqlite_inbox
 from adapters.persistence.database import create_engine, session_factory
 from adapters.persistence.sqlite_inbox import SqliteInboxWriter
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
@@ -159,3 +161,24 @@ async def test_while_another_process_holds_the_lock_the_batch_waits_off_the_loop
     other.close()
     assert await asyncio.wait_for(write, 10) == {delivery.id}
     assert await writer.add_many_if_new([_delivery(connection.id, "order:15:b")])
+
+
+async def test_the_wal_is_copied_into_the_database_off_the_loop_as_it_grows(
+    sqlite_storage: StorageUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_inbox, "CHECKPOINT_AFTER_BYTES", 1)
+    connection = await seed_connection(sqlite_storage, await seed_location(sqlite_storage))
+    assert sqlite_storage.url is not None
+    path = Path(make_url(sqlite_storage.url).database or "")
+    writer = SqliteInboxWriter(str(path))
+    delivery = _delivery(connection.id, "order:15:a")
+    assert await writer.add_many_if_new([delivery]) == {delivery.id}
+    await writer.close()  # waits for the checkpoint it started
+    # The database file alone, without its WAL, holds the delivery.
+    alone = tmp_path / "alone.db"
+    shutil.copyfile(path, alone)
+    copy = sqlite3.connect(alone)
+    try:
+        assert copy.execute("SELECT id FROM inbox_deliveries").fetchall() == [(delivery.id,)]
+    finally:
+        copy.close()

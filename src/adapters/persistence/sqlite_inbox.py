@@ -14,12 +14,17 @@ the same text for timestamps (UTC, as SQLAlchemy stores SQLite datetimes).
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from domain.inbox import InboxDelivery
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 _COLUMNS = (
     "id",
@@ -45,6 +50,8 @@ _INSERT = (
     "ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id"
 )
 LOCK_TIMEOUT_S = 30.0
+# Bytes written on the loop after which the thread checkpoints the WAL into the database.
+CHECKPOINT_AFTER_BYTES = 4 * 1024 * 1024
 
 
 def sqlite_timestamp(value: datetime | None) -> str | None:
@@ -88,6 +95,8 @@ class SqliteInboxWriter:
         self._on_loop: sqlite3.Connection | None = None
         self._waiting: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._unchecked_bytes = 0
+        self._checkpointing: asyncio.Future[None] | None = None
 
     async def add_many_if_new(self, deliveries: Sequence[InboxDelivery]) -> set[str]:
         if not deliveries:
@@ -95,16 +104,36 @@ class SqliteInboxWriter:
         parameters = [value for delivery in deliveries for value in _values(delivery)]
         if self._on_loop is None:
             self._on_loop = self._open(busy_timeout_ms=0)
+            # A commit that crosses the WAL's size limit copies the WAL into the database
+            # and syncs it (milliseconds): on the loop, that would stall every request.
+            self._on_loop.execute("PRAGMA wal_autocheckpoint=0")
         try:
-            return _write(self._on_loop, len(deliveries), parameters)
+            stored = _write(self._on_loop, len(deliveries), parameters)
         except _Locked:
-            pass
+            return await self._thread(self._write_waiting, len(deliveries), parameters)
+        self._unchecked_bytes += sum(len(d.body) for d in deliveries) + 512 * len(deliveries)
+        if self._unchecked_bytes >= CHECKPOINT_AFTER_BYTES and self._checkpointing is None:
+            self._unchecked_bytes = 0
+            self._checkpointing = self._thread(self._checkpoint)
+            self._checkpointing.add_done_callback(self._checkpointed)
+        return stored
+
+    def _thread(self, function: Callable[..., _T], *args: object) -> asyncio.Future[_T]:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, self._write_waiting, len(deliveries), parameters
-        )
+        return asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def _checkpointed(self, done: asyncio.Future[None]) -> None:
+        self._checkpointing = None
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("the inbox's WAL checkpoint failed: %s", done.exception())
+
+    def _checkpoint(self) -> None:
+        """Copy what the WAL holds into the database, beside the writers (never blocking
+        them); a later checkpoint, or another connection's, copies what this one cannot."""
+        if self._waiting is None:
+            self._waiting = self._open(busy_timeout_ms=round(LOCK_TIMEOUT_S * 1000))
+        self._waiting.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _write_waiting(self, rows: int, parameters: list[object]) -> set[str]:
         if self._waiting is None:
@@ -120,6 +149,8 @@ class SqliteInboxWriter:
         return db
 
     async def close(self) -> None:
+        if self._checkpointing is not None:
+            await asyncio.wait({self._checkpointing})
         executor, self._executor = self._executor, None
         if executor is not None:
             await asyncio.get_running_loop().run_in_executor(executor, self._close_waiting)
