@@ -10,13 +10,13 @@ and a trigger is unique per (location, type, order).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from app.applying import NOT_YET_ORDERS, Applier
 from app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
-from app.log_context import bind_log_context
+from app.log_context import bind_log_context, log_context
 from app.policy import Policy, Ruled
 from app.ports.basics import Clock
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
@@ -32,6 +32,7 @@ from domain.triggers import TriggerEvent, TriggerType
 log = logging.getLogger(__name__)
 
 PAID_STATUSES = frozenset({"processing", "completed"})
+
 # Reconciliation re-reads this much before its high-water mark: `modified_after` is exclusive
 # and clocks and commits are not perfectly ordered.
 OVERLAP = timedelta(minutes=10)
@@ -79,32 +80,65 @@ class LiveSync:
 
     async def process(self, delivery_id: str) -> None:
         async with self._uow() as uow:
+            await self._process_in(uow, delivery_id)
+            await uow.commit()
+
+    async def process_many(self, delivery_ids: Sequence[str]) -> None:
+        """Process the deliveries in order, in one transaction, as an import applies a page:
+        the contacts and orders they touch are read in one go first, so each delivery costs
+        its writes, not its lookups. All or none of them are processed: when this raises,
+        none is, and the caller processes each on its own."""
+        async with self._uow() as uow:
+            await self._preload(uow, delivery_ids)
+            for delivery_id in delivery_ids:
+                with log_context():
+                    await self._process_in(uow, delivery_id)
+            await uow.commit()
+
+    async def _preload(self, uow: UnitOfWork, delivery_ids: Sequence[str]) -> None:
+        orders: dict[str, list[StoreOrder]] = {}
+        for delivery_id in delivery_ids:
             delivery = await uow.inbox.get(delivery_id)
             if delivery is None or delivery.status is not DeliveryStatus.PENDING:
-                return  # unknown, or already processed (a repeated message)
-            connection = await uow.connections.get(delivery.connection_id)
-            bind_log_context(
-                delivery_id=delivery_id,
-                connection_id=delivery.connection_id,
-                location_id=connection.location_id if connection else None,
-            )
-            if connection is None or connection.status is not ConnectionStatus.ACTIVE:
-                state = "gone" if connection is None else connection.status.value
-                outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
-            else:
+                continue
+            resource, _, event = delivery.topic.partition(".")
+            if resource == "order" and event != "deleted":  # as `_apply` upserts them
                 try:
-                    outcome = await self._apply(uow, connection, delivery)
-                except UpstreamUndecodable as exc:
-                    outcome = Outcome(DeliveryStatus.FAILED, f"unreadable payload: {exc}")
-            await uow.inbox.save(
-                replace(
-                    delivery,
-                    status=outcome.status,
-                    processed_at=self._clock.now(),
-                    outcome=outcome.note[:500],
-                )
+                    order = self._codec.order(delivery.body)
+                except UpstreamUndecodable:
+                    continue  # recorded as failed when its turn comes
+                orders.setdefault(delivery.connection_id, []).append(order)
+        for connection_id, items in orders.items():
+            connection = await uow.connections.get(connection_id)
+            if connection is not None and connection.status is ConnectionStatus.ACTIVE:
+                await self._applier.preload_orders(uow, connection, items, with_refund_lines=True)
+
+    async def _process_in(self, uow: UnitOfWork, delivery_id: str) -> None:
+        delivery = await uow.inbox.get(delivery_id)
+        if delivery is None or delivery.status is not DeliveryStatus.PENDING:
+            return  # unknown, or already processed (a repeated message)
+        connection = await uow.connections.get(delivery.connection_id)
+        bind_log_context(
+            delivery_id=delivery_id,
+            connection_id=delivery.connection_id,
+            location_id=connection.location_id if connection else None,
+        )
+        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+            state = "gone" if connection is None else connection.status.value
+            outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
+        else:
+            try:
+                outcome = await self._apply(uow, connection, delivery)
+            except UpstreamUndecodable as exc:
+                outcome = Outcome(DeliveryStatus.FAILED, f"unreadable payload: {exc}")
+        await uow.inbox.save(
+            replace(
+                delivery,
+                status=outcome.status,
+                processed_at=self._clock.now(),
+                outcome=outcome.note[:500],
             )
-            await uow.commit()
+        )
 
     async def _apply(
         self, uow: UnitOfWork, connection: Connection, delivery: InboxDelivery

@@ -351,3 +351,31 @@ async def test_the_receiver_rereads_a_secret_that_no_longer_matches(world: World
     await deliver(world, rotated, "order.created", order_body(2))
     with pytest.raises(Unauthenticated):
         await deliver(world, connection, "order.created", order_body(3))
+
+
+async def test_deliveries_processed_together_fire_and_store_as_one_by_one(world: World) -> None:
+    location, connection = await live(world)
+    t1, t2 = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)
+    sends = [
+        ("order.created", order_body(700, modified=t1, email="a@example.com")),
+        ("order.created", order_body(701, modified=t1, email="b@example.com")),
+        ("order.updated", order_body(700, status="processing", paid=t2, modified=t2)),
+        ("order.created", order_body(700, modified=t1, email="a@example.com")),  # stale
+    ]
+    for topic, body in sends:
+        await deliver(world, connection, topic, body)
+    ids = [entity_id for task, entity_id in world.queue.sent if task == "webhooks.process"]
+    world.queue.sent.clear()
+    await world.services.live_sync.process_many(ids)
+    await world.services.live_sync.process_many(ids)  # a repeated batch changes nothing
+    assert await triggers(world, location) == [
+        "order_submitted",
+        "order_submitted",
+        "payment_received",
+    ]
+    async with world.uow() as uow:
+        paid = await uow.orders.get_by_woocommerce_id(location, 700)
+        statuses = [(await uow.inbox.get(i)) for i in ids]
+    assert paid is not None
+    assert paid.store_status == "processing"
+    assert all(d is not None and d.status is not DeliveryStatus.PENDING for d in statuses)

@@ -22,6 +22,11 @@ SHUTDOWN_TIMEOUT_S = 25
 IDLE_POLL_MS = 100
 
 
+# Webhook deliveries taken up at the same time are processed in one transaction
+# (`app.delivery_batcher`), so more tasks at once mean fewer, larger transactions under load.
+DEFAULT_THREADS = 32
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "worker", help="run background workers on Redis (needs WOOCONNECT_REDIS_URL)"
@@ -30,8 +35,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--threads",
         type=int,
-        default=4,
-        help="tasks run at once per process (default: 4; tasks wait mostly on the network)",
+        default=DEFAULT_THREADS,
+        help=f"tasks run at once per process (default: {DEFAULT_THREADS}; tasks wait mostly on "
+        "the network or the database, and deliveries taken up at once share a transaction)",
     )
     parser.add_argument(
         "--shutdown-timeout",

@@ -139,6 +139,13 @@ def _delivery_values(delivery: InboxDelivery) -> dict[str, object]:
 class SqlInboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        # The session forgets rows nothing refers to; a delivery read to be processed is
+        # saved moments later, and kept here that takes no second read.
+        self._held: dict[str, InboxDeliveryRow] = {}
+
+    def forget(self) -> None:
+        """Drop the rows read in the transaction that ended (they may be stale now)."""
+        self._held.clear()
 
     async def add_if_new(self, delivery: InboxDelivery) -> bool:
         return bool(await self.add_many_if_new([delivery]))
@@ -162,7 +169,10 @@ class SqlInboxRepository:
 
     async def get(self, delivery_id: str) -> InboxDelivery | None:
         row = await self._s.get(InboxDeliveryRow, delivery_id)
-        return None if row is None else _delivery(row)
+        if row is None:
+            return None
+        self._held[delivery_id] = row
+        return _delivery(row)
 
     async def save(self, delivery: InboxDelivery) -> None:
         row = await self._s.get(InboxDeliveryRow, delivery.id)

@@ -21,8 +21,14 @@ class SqlSubscriptionRepository:
     def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
         self._s = session
         self._cipher = cipher
+        self._live_by_location: dict[str, list[TriggerSubscription]] = {}
+
+    def forget(self) -> None:
+        """Drop what was read in the transaction that ended (it may be stale now)."""
+        self._live_by_location.clear()
 
     async def add(self, subscription: TriggerSubscription) -> None:
+        self._live_by_location.clear()
         row = TriggerSubscriptionRow(id=subscription.id)
         self._fill(row, subscription)
         self._s.add(row)
@@ -33,6 +39,7 @@ class SqlSubscriptionRepository:
         return None if row is None else self._to_domain(row)
 
     async def save(self, subscription: TriggerSubscription) -> None:
+        self._live_by_location.clear()
         row = await self._s.get(TriggerSubscriptionRow, subscription.id)
         if row is None:
             raise LookupError(f"subscription {subscription.id} is not stored")
@@ -40,8 +47,14 @@ class SqlSubscriptionRepository:
         await self._s.flush()
 
     async def live_for_location(self, location_id: str) -> Sequence[TriggerSubscription]:
-        rows = await self._s.scalars(self._live(location_id).order_by(TriggerSubscriptionRow.id))
-        return [self._to_domain(r) for r in rows]
+        """Read once per unit of work and location (every trigger of a batch of deliveries
+        asks); a change made through this repository reads them again."""
+        known = self._live_by_location.get(location_id)
+        if known is None:
+            query = self._live(location_id).order_by(TriggerSubscriptionRow.id)
+            known = [self._to_domain(r) for r in await self._s.scalars(query)]
+            self._live_by_location[location_id] = known
+        return list(known)
 
     async def list_live(
         self, location_id: str, *, cursor: str | None, limit: int

@@ -102,6 +102,11 @@ class SqlConnectionRepository:
     def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
         self._s = session
         self._cipher = cipher
+        self._held: dict[str, ConnectionRow] = {}
+
+    def forget(self) -> None:
+        """Drop the rows read in the transaction that ended (they may be stale now)."""
+        self._held.clear()
 
     async def add(self, connection: Connection) -> None:
         row = ConnectionRow(id=connection.id)
@@ -116,7 +121,10 @@ class SqlConnectionRepository:
 
     async def get(self, connection_id: str) -> Connection | None:
         row = await self._s.get(ConnectionRow, connection_id)
-        return None if row is None else self._to_domain(row)
+        if row is None:
+            return None
+        self._held[connection_id] = row  # the session forgets rows nothing refers to
+        return self._to_domain(row)
 
     async def save(self, connection: Connection) -> None:
         row = await self._s.get(ConnectionRow, connection.id)

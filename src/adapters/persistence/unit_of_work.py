@@ -92,17 +92,17 @@ class SqlAlchemyUnitOfWork:
         self.agencies = SqlAgencyRepository(session)
         self.locations = SqlLocationRepository(session)
         self.api_keys = SqlApiKeyRepository(session)
-        self.connections = SqlConnectionRepository(session, self._cipher)
+        self.connections = self._connections = SqlConnectionRepository(session, self._cipher)
         self.bindings = SqlStoreBindingRepository(session)
         self.contacts = SqlContactRepository(session, self._clock, pending)
         self.orders = SqlOrderRepository(session, self._clock, pending)
         self.transactions = SqlTransactionRepository(session, self._clock, pending)
         self.import_jobs = SqlImportJobRepository(session)
-        self.inbox = SqlInboxRepository(session)
+        self.inbox = self._inbox = SqlInboxRepository(session)
         self.triggers = SqlTriggerRepository(session, pending)
         self.decisions = SqlDecisionRepository(session)
         self.grants = SqlGrantStateRepository(session)
-        self.subscriptions = SqlSubscriptionRepository(session, self._cipher)
+        self.subscriptions = self._subscriptions = SqlSubscriptionRepository(session, self._cipher)
         self.trigger_deliveries = SqlTriggerDeliveryRepository(session)
         return self
 
@@ -138,6 +138,7 @@ class SqlAlchemyUnitOfWork:
             await self._pending.flush()
             self._pending.forget()
         await session.commit()
+        self._forget_reads()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             try:
@@ -150,7 +151,14 @@ class SqlAlchemyUnitOfWork:
         if self._pending is not None:
             self._pending.forget()
         await self.session.rollback()
+        self._forget_reads()
         self._after_commit = []
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(callback)
+
+    def _forget_reads(self) -> None:
+        # What a repository kept of the transaction that ended is not to answer the next.
+        self._connections.forget()
+        self._inbox.forget()
+        self._subscriptions.forget()

@@ -8,6 +8,7 @@ import logging
 from adapters.bootstrap import Container
 from adapters.worker.scheduler import Periodic
 from adapters.worker.tasks import RetryLater, TaskOptions, TaskRegistry
+from app.delivery_batcher import DeliveryBatcher
 from app.errors import JobQueueUnavailable
 from app.importing import WaitForOrders
 from app.tasks import DELIVERY_PROCESS, IMPORT_RUN, RECONCILE_CONNECTION, TRIGGER_DELIVER
@@ -43,7 +44,9 @@ def register_imports(registry: TaskRegistry, container: Container) -> None:
 def register_deliveries(registry: TaskRegistry, container: Container) -> None:
     """`webhooks.process`, plus the sweeper that sends stored deliveries no worker got."""
 
-    registry.register(DELIVERY_PROCESS, container.services.live_sync.process, DELIVERY_OPTIONS)
+    live_sync = container.services.live_sync
+    batcher = DeliveryBatcher(live_sync.process_many, live_sync.process)
+    registry.register(DELIVERY_PROCESS, batcher.process, DELIVERY_OPTIONS)
 
     async def sweep() -> None:
         try:
