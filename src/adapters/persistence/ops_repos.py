@@ -276,13 +276,26 @@ def _decision(row: DecisionRow) -> DecisionRecord:
 
 
 class SqlDecisionRepository:
+    """Decisions are written at the commit, all in one statement: a delivery records one per
+    trigger, and a batch of deliveries many, none of which anything reads back before."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        self._unwritten: list[DecisionRecord] = []
 
     async def add(self, record: DecisionRecord) -> None:
-        await self.add_many([record])
+        self._unwritten.append(record)
 
     async def add_many(self, records: Sequence[DecisionRecord]) -> None:
+        self._unwritten.extend(records)
+
+    def forget(self) -> None:
+        """Drop what was not written (the transaction rolled back)."""
+        self._unwritten.clear()
+
+    async def flush(self) -> None:
+        """Write what was added; before the commit, and before any read."""
+        records, self._unwritten = self._unwritten, []
         if not records:
             return
         await self._s.execute(
@@ -307,6 +320,7 @@ class SqlDecisionRepository:
     async def list(
         self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
     ) -> Page[DecisionRecord]:
+        await self.flush()
         query = select(DecisionRow).where(DecisionRow.connection_id == connection_id)
         if outcome is not None:
             query = query.where(DecisionRow.outcome == outcome)

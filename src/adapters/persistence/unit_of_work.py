@@ -100,7 +100,7 @@ class SqlAlchemyUnitOfWork:
         self.import_jobs = SqlImportJobRepository(session)
         self.inbox = self._inbox = SqlInboxRepository(session)
         self.triggers = SqlTriggerRepository(session, pending)
-        self.decisions = SqlDecisionRepository(session)
+        self.decisions = self._decisions = SqlDecisionRepository(session)
         self.grants = SqlGrantStateRepository(session)
         self.subscriptions = self._subscriptions = SqlSubscriptionRepository(session, self._cipher)
         self.trigger_deliveries = SqlTriggerDeliveryRepository(session)
@@ -137,6 +137,7 @@ class SqlAlchemyUnitOfWork:
         if self._pending is not None:
             await self._pending.flush()
             self._pending.forget()
+        await self._decisions.flush()
         await session.commit()
         self._forget_reads()
         callbacks, self._after_commit = self._after_commit, []
@@ -148,6 +149,7 @@ class SqlAlchemyUnitOfWork:
                 log.exception("after-commit action failed")
 
     async def rollback(self) -> None:
+        self._decisions.forget()
         if self._pending is not None:
             self._pending.forget()
         await self.session.rollback()
