@@ -482,6 +482,9 @@ class InMemoryInboxRepository(_Repo):
     async def get(self, delivery_id: str) -> InboxDelivery | None:
         return self.s.inbox.get(delivery_id)
 
+    async def get_many(self, delivery_ids: Sequence[str]) -> Sequence[InboxDelivery]:
+        return [self.s.inbox[i] for i in dict.fromkeys(delivery_ids) if i in self.s.inbox]
+
     async def save(self, delivery: InboxDelivery) -> None:
         self.s.inbox[delivery.id] = delivery
 

@@ -97,9 +97,8 @@ class LiveSync:
 
     async def _preload(self, uow: UnitOfWork, delivery_ids: Sequence[str]) -> None:
         orders: dict[str, list[StoreOrder]] = {}
-        for delivery_id in delivery_ids:
-            delivery = await uow.inbox.get(delivery_id)
-            if delivery is None or delivery.status is not DeliveryStatus.PENDING:
+        for delivery in await uow.inbox.get_many(delivery_ids):
+            if delivery.status is not DeliveryStatus.PENDING:
                 continue
             resource, _, event = delivery.topic.partition(".")
             if resource == "order" and event != "deleted":  # as `_apply` upserts them

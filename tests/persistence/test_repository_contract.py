@@ -16,7 +16,7 @@ from domain.connection import Connection, ConnectionStatus, StoreCredentials
 from domain.crm import ContactDraft, CrmOrderStatus, OrderDraft, TransactionDraft, TransactionKind
 from domain.decisions import DecisionRecord
 from domain.ids import new_id
-from domain.inbox import InboxDelivery
+from domain.inbox import DeliveryStatus, InboxDelivery
 from domain.store_url import StoreUrl
 from domain.tenancy import Agency, Location, StoreBinding
 from domain.triggers import TriggerEvent, TriggerType
@@ -680,3 +680,32 @@ async def test_decisions_list_newest_first_across_pages(storage: StorageUnderTes
             if cursor is None:
                 break
     assert seen == ["4", "3", "2", "1", "0"]
+
+
+async def test_inbox_reads_many_deliveries_in_one_go_and_saves_them(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    deliveries = [
+        InboxDelivery(new_id(), connection.id, f"k{n}", "order.updated", "order", n, T0, b"{}", T0)
+        for n in range(3)
+    ]
+    async with storage() as uow:
+        await uow.inbox.add_many_if_new(deliveries)
+        await uow.commit()
+    wanted = [deliveries[2].id, "not-stored", deliveries[0].id, deliveries[2].id]
+    async with storage() as uow:
+        found = await uow.inbox.get_many(wanted)
+        assert sorted(d.id for d in found) == sorted([deliveries[0].id, deliveries[2].id])
+        assert await uow.inbox.get_many([]) == []
+        for delivery in found:
+            await uow.inbox.save(replace(delivery, status=DeliveryStatus.APPLIED, processed_at=T0))
+        await uow.commit()
+    async with storage() as uow:
+        statuses = [(await uow.inbox.get(d.id)) for d in deliveries]
+    assert [d.status if d else None for d in statuses] == [
+        DeliveryStatus.APPLIED,
+        DeliveryStatus.PENDING,
+        DeliveryStatus.APPLIED,
+    ]

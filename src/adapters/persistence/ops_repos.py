@@ -174,7 +174,21 @@ class SqlInboxRepository:
         self._held[delivery_id] = row
         return _delivery(row)
 
+    async def get_many(self, delivery_ids: Sequence[str]) -> Sequence[InboxDelivery]:
+        if not delivery_ids:
+            return []
+        rows = await self._s.scalars(
+            select(InboxDeliveryRow).where(InboxDeliveryRow.id.in_(set(delivery_ids)))
+        )
+        found = []
+        for row in rows:
+            self._held[row.id] = row
+            found.append(_delivery(row))
+        return found
+
     async def save(self, delivery: InboxDelivery) -> None:
+        """The row changes in the session; the next flush or the commit writes it (those of
+        a batch of deliveries together)."""
         row = await self._s.get(InboxDeliveryRow, delivery.id)
         if row is None:
             raise LookupError(f"delivery {delivery.id} is not stored")
@@ -182,7 +196,6 @@ class SqlInboxRepository:
         row.enqueued_at = delivery.enqueued_at
         row.processed_at = delivery.processed_at
         row.outcome = delivery.outcome
-        await self._s.flush()
 
     async def list_unsent(
         self,

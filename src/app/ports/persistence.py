@@ -201,7 +201,15 @@ class InboxRepository(Protocol):
         ...
 
     async def get(self, delivery_id: str) -> InboxDelivery | None: ...
-    async def save(self, delivery: InboxDelivery) -> None: ...
+
+    async def get_many(self, delivery_ids: Sequence[str]) -> Sequence[InboxDelivery]:
+        """The stored ones among `delivery_ids`, in one read, in no particular order."""
+        ...
+
+    async def save(self, delivery: InboxDelivery) -> None:
+        """Change the delivery's status; written at the latest by the commit."""
+        ...
+
     async def list_unsent(
         self,
         received_before: datetime,
