@@ -47,6 +47,25 @@ def create_engine(
     )
 
 
+# How long a writer waits for another connection's write lock.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def configure_sqlite(
+    dbapi_connection: Any, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> None:
+    """What every connection to the service's SQLite file is set to: WAL (readers never wait
+    for the writer), synchronous=NORMAL (in WAL mode a commit is not synced: a power loss may
+    lose the last ones, never the file's consistency), foreign keys enforced, and how long to
+    wait for the write lock."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
+    cursor.close()
+
+
 class _RunAtOnce:
     """Stands in for aiosqlite's queue to its thread: runs each call as it is queued."""
 
@@ -104,12 +123,7 @@ def _sqlite_engine(url: str, *, echo: bool, on_loop: bool = False) -> AsyncEngin
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction begins (see _on_begin).
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+        configure_sqlite(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from adapters.persistence.database import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite
 from domain.inbox import InboxDelivery
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ _INSERT = (
     f"INSERT INTO inbox_deliveries ({', '.join(_COLUMNS)}) VALUES {{rows}} "  # noqa: S608
     "ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id"
 )
-LOCK_TIMEOUT_S = 30.0
 # Bytes written on the loop after which the thread checkpoints the WAL into the database.
 CHECKPOINT_AFTER_BYTES = 4 * 1024 * 1024
 
@@ -131,21 +131,20 @@ class SqliteInboxWriter:
     def _checkpoint(self) -> None:
         """Copy what the WAL holds into the database, beside the writers (never blocking
         them); a later checkpoint, or another connection's, copies what this one cannot."""
-        if self._waiting is None:
-            self._waiting = self._open(busy_timeout_ms=round(LOCK_TIMEOUT_S * 1000))
-        self._waiting.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._waiting_connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _write_waiting(self, rows: int, parameters: list[object]) -> set[str]:
+        return _write(self._waiting_connection(), rows, parameters)
+
+    def _waiting_connection(self) -> sqlite3.Connection:
+        """The thread's connection, which waits for the write lock as the engine's do."""
         if self._waiting is None:
-            self._waiting = self._open(busy_timeout_ms=round(LOCK_TIMEOUT_S * 1000))
-        return _write(self._waiting, rows, parameters)
+            self._waiting = self._open(busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+        return self._waiting
 
     def _open(self, *, busy_timeout_ms: int) -> sqlite3.Connection:
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        db.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
+        configure_sqlite(db, busy_timeout_ms=busy_timeout_ms)
         return db
 
     async def close(self) -> None:
