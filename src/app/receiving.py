@@ -189,9 +189,10 @@ class Receiving:
         return Received("stored", delivery.id)
 
     async def _send_many(self, deliveries: Sequence[InboxDelivery]) -> None:
-        """Hand stored deliveries to the workers, in one message batch when the queue can;
-        those not sent are left to the sweeper."""
-        if len(deliveries) == 1 or not isinstance(self._queue, BulkJobQueue):
+        """Hand stored deliveries to the workers, in one message batch when the queue can
+        (one delivery too: a batch is sent from the loop, without a thread); those not sent
+        are left to the sweeper."""
+        if not isinstance(self._queue, BulkJobQueue):
             for delivery in deliveries:
                 await self.send(delivery)
             return
