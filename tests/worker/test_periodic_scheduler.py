@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -11,25 +12,47 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.worker.runtime import run_startup_hooks
-from adapters.worker.scheduler import LocalClaims, Periodic, PeriodicRunner, RedisClaims
+from adapters.worker.scheduler import (
+    LocalClaims,
+    Periodic,
+    PeriodicRunner,
+    RedisClaims,
+    SlotClaims,
+)
 from adapters.worker.tasks import TaskRegistry
 from tests.support.services import REDIS_URL, require_redis
 
 
+class RecordedClaims:
+    """Wraps the claims a runner uses and notes each slot it won."""
+
+    def __init__(self, inner: SlotClaims, won: list[int]) -> None:
+        self._inner = inner
+        self.won = won
+
+    async def claim(self, name: str, slot: int, ttl_s: float) -> bool:
+        if await self._inner.claim(name, slot, ttl_s):
+            self.won.append(slot)
+            return True
+        return False
+
+
 async def test_a_periodic_job_fires_once_per_interval() -> None:
-    fired: list[float] = []
-    loop = asyncio.get_running_loop()
+    fired = 0
 
     async def tick() -> None:
-        fired.append(loop.time())
+        nonlocal fired
+        fired += 1
 
-    runner = PeriodicRunner([Periodic("tick", 0.1, 0.02, tick)], LocalClaims())
+    claims = RecordedClaims(LocalClaims(), [])
+    runner = PeriodicRunner([Periodic("tick", 0.1, 0.02, tick)], claims)
     runner.start()
     await asyncio.sleep(0.55)
     await runner.stop()
-    assert 4 <= len(fired) <= 6
-    gaps = [b - a for a, b in itertools.pairwise(fired)]
-    assert all(0.06 <= gap <= 0.16 for gap in gaps)
+    # Every run has a slot of its own, the slots follow one another, and none is fired twice.
+    assert fired == len(claims.won) >= 3
+    assert claims.won == sorted(set(claims.won))
+    assert claims.won[-1] - claims.won[0] <= 6
 
 
 async def test_a_failing_job_keeps_its_schedule() -> None:
@@ -50,26 +73,28 @@ async def test_a_failing_job_keeps_its_schedule() -> None:
 @pytest.fixture
 async def redis_client() -> AsyncIterator[Redis]:
     require_redis()
-    client = Redis.from_url(REDIS_URL)
+    # Timeouts, so that a Redis that stops answering fails the test instead of hanging it.
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
     yield client
-    await client.connection_pool.disconnect()
+    async with asyncio.timeout(5):
+        await client.connection_pool.disconnect()
 
 
 async def test_runners_sharing_redis_fire_each_slot_once_between_them(
     redis_client: Redis,
 ) -> None:
     prefix = f"test:periodic:{uuid.uuid4().hex}"
-    fired: list[tuple[str, float]] = []
-    loop = asyncio.get_running_loop()
+    fired: list[str] = []
+    won: list[int] = []
 
     def job(runner_name: str) -> Periodic:
         async def fire() -> None:
-            fired.append((runner_name, loop.time()))
+            fired.append(runner_name)
 
         return Periodic("sweep", 0.1, 0.03, fire)
 
     runners = [
-        PeriodicRunner([job(name)], RedisClaims(redis_client, prefix=prefix))
+        PeriodicRunner([job(name)], RecordedClaims(RedisClaims(redis_client, prefix=prefix), won))
         for name in ("worker-a", "worker-b", "worker-c")
     ]
     for runner in runners:
@@ -80,17 +105,37 @@ async def test_runners_sharing_redis_fire_each_slot_once_between_them(
     keys = [key async for key in redis_client.scan_iter(f"{prefix}:*")]
     if keys:
         await redis_client.delete(*keys)
-    # Three runners without the shared claim would fire about 24 times.
-    assert 6 <= len(fired) <= 9
-    times = sorted(t for _, t in fired)
-    assert all(b - a >= 0.04 for a, b in itertools.pairwise(times))
+    # Three runners without the shared claim would fire three times in every slot.
+    assert len(fired) == len(won) >= 3
+    assert len(won) == len(set(won))
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 async def test_an_unreachable_redis_skips_slots_instead_of_crashing() -> None:
-    client = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    claims = RedisClaims(client)
-    assert await claims.claim("sweep", 1, ttl_s=1.0) is False
+    client = Redis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", socket_connect_timeout=0.2)
+    claims = RedisClaims(client, timeout_s=1.0)
+    async with asyncio.timeout(10):
+        assert await claims.claim("sweep", 1, ttl_s=1.0) is False
     await client.connection_pool.disconnect()
+
+
+async def test_a_redis_that_never_answers_skips_the_slot_within_the_claim_timeout() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        client = Redis.from_url(f"redis://127.0.0.1:{port}/0")  # no socket timeout of its own
+        claims = RedisClaims(client, timeout_s=0.3)
+        started = time.monotonic()
+        assert await claims.claim("sweep", 1, ttl_s=1.0) is False
+        assert time.monotonic() - started < 3
+        await client.connection_pool.disconnect()
 
 
 async def test_start_hooks_run_once_among_workers_that_start_together(

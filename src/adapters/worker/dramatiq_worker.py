@@ -27,7 +27,12 @@ from redis.asyncio import Redis
 
 from adapters.bootstrap import Container, bootstrap
 from adapters.settings import Settings
-from adapters.worker.dramatiq_broker import DEFAULT_NAMESPACE, make_broker
+from adapters.worker.dramatiq_broker import (
+    DEFAULT_NAMESPACE,
+    SEND_CONNECT_TIMEOUT_S,
+    SEND_SOCKET_TIMEOUT_S,
+    make_broker,
+)
 from adapters.worker.runtime import run_startup_hooks
 from adapters.worker.scheduler import PeriodicRunner, RedisClaims
 from adapters.worker.tasks import TaskRegistry, Verdict, execute, names, queue_name_for
@@ -93,7 +98,11 @@ class WorkerRuntime(Middleware):
             )
         self._registry = registry
         assert self._settings.redis_url is not None
-        client = Redis.from_url(self._settings.redis_url)
+        client = Redis.from_url(
+            self._settings.redis_url,
+            socket_connect_timeout=SEND_CONNECT_TIMEOUT_S,
+            socket_timeout=SEND_SOCKET_TIMEOUT_S,
+        )
         # The pool holds the connections; disconnecting it is the close that works across
         # redis-py versions (`Redis.close` is deprecated, `aclose` is recent).
         self._close_redis = client.connection_pool.disconnect

@@ -63,20 +63,36 @@ class AsyncSetNx(Protocol):
     def set(self, name: str, value: str, *, nx: bool, px: int) -> Awaitable[Any]: ...
 
 
+# A claim that takes longer than this is given up: the slot is skipped rather than the runner
+# waiting on a Redis that accepts connections but does not answer.
+CLAIM_TIMEOUT_S = 2.0
+
+
 class RedisClaims:
     """Runners in many processes share the slots through Redis keys that expire on their own."""
 
-    def __init__(self, client: AsyncSetNx, prefix: str = "wooconnect:periodic") -> None:
+    def __init__(
+        self,
+        client: AsyncSetNx,
+        prefix: str = "wooconnect:periodic",
+        *,
+        timeout_s: float = CLAIM_TIMEOUT_S,
+    ) -> None:
         self._client = client
         self._prefix = prefix
+        self._timeout_s = timeout_s
 
     async def claim(self, name: str, slot: int, ttl_s: float) -> bool:
         key = f"{self._prefix}:{name}:{slot}"
         try:
-            won = await self._client.set(key, "1", nx=True, px=max(1, round(ttl_s * 1000)))
-        except RedisError as exc:
+            async with asyncio.timeout(self._timeout_s):
+                won = await self._client.set(key, "1", nx=True, px=max(1, round(ttl_s * 1000)))
+        except (RedisError, TimeoutError) as exc:
             # Skipping one slot is harmless; the job's next slot comes soon enough.
-            log.warning("periodic %s skipped slot %d: Redis is unavailable (%s)", name, slot, exc)
+            reason = str(exc) or f"no answer within {self._timeout_s:g}s"
+            log.warning(
+                "periodic %s skipped slot %d: Redis is unavailable (%s)", name, slot, reason
+            )
             return False
         return bool(won)
 
