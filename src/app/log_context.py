@@ -7,9 +7,8 @@ own values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
+from contextvars import ContextVar, Token
 
 FIELDS = ("connection_id", "location_id", "job_id", "delivery_id", "task", "entity_id")
 """The context fields, in the order they are shown."""
@@ -30,12 +29,21 @@ def bind_log_context(**fields: str | None) -> None:
         _CONTEXT.set({**current_log_context(), **known})
 
 
-@contextmanager
-def log_context(**fields: str | None) -> Iterator[None]:
-    """A scope whose log lines carry `fields` (plus the enclosing scope's ids)."""
-    token = _CONTEXT.set(dict(current_log_context()))
-    try:
-        bind_log_context(**fields)
-        yield
-    finally:
-        _CONTEXT.reset(token)
+class log_context:
+    """A scope whose log lines carry `fields` (plus the enclosing scope's ids).
+
+    A class rather than a generator-based context manager: every request enters one.
+    """
+
+    __slots__ = ("_fields", "_token")
+    _token: Token[Mapping[str, str] | None]
+
+    def __init__(self, **fields: str | None) -> None:
+        self._fields = fields
+
+    def __enter__(self) -> None:
+        self._token = _CONTEXT.set(dict(current_log_context()))
+        bind_log_context(**self._fields)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _CONTEXT.reset(self._token)

@@ -98,7 +98,6 @@ async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue(from_url:
     queue = DramatiqJobQueue(broker, redis_url=REDIS_URL if from_url else None)
     try:
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2", "d-3"])
-        broker.client.script_flush()  # as a Redis restart would: the script is loaded again
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-4"])
         consumer = broker.consume("webhooks", prefetch=10, timeout=200)
         received = []
@@ -106,6 +105,7 @@ async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue(from_url:
             message = next(consumer)
             if message is not None:
                 received.append((message.actor_name, message.args))
+                assert message.message_id and message.message_timestamp > 0
                 consumer.ack(message)
             if len(received) == 4:
                 break

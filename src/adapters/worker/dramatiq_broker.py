@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Sequence
+from typing import Any
 
+import msgspec
 import redis
 import redis.asyncio
 from dramatiq import Message, Middleware
@@ -19,6 +20,7 @@ from dramatiq.common import current_millis
 
 from adapters.worker.tasks import queue_name_for
 from app.errors import JobQueueUnavailable
+from domain.ids import new_id
 
 DEFAULT_NAMESPACE = "wooconnect"
 
@@ -94,14 +96,15 @@ class DramatiqJobQueue:
         The receiver sends every batch of deliveries it stores; a thread per batch would
         contend with the loop for the GIL while the loop serves requests.
         """
-        messages = [self.message(task, entity_id) for entity_id in entity_ids]
+        if not entity_ids:
+            return
         if self._batches is None:
             self._batches = _AsyncBatchSender(self._broker, self._redis_url)
         try:
-            await self._batches.send(messages)
+            await self._batches.send(task, entity_ids)
         except redis.RedisError as exc:
             raise JobQueueUnavailable(
-                f"the job queue (Redis) did not take {len(messages)} messages of {task}: {exc}"
+                f"the job queue (Redis) did not take {len(entity_ids)} messages of {task}: {exc}"
             ) from exc
 
     @staticmethod
@@ -145,8 +148,14 @@ class DramatiqJobQueue:
 
 
 class _AsyncBatchSender:
-    """Sends Dramatiq messages as `RedisBroker.enqueue` does (its own Lua script, the same
-    arguments, a Redis message id each), many in one pipeline, over an asyncio connection.
+    """Puts Dramatiq messages where `RedisBroker.enqueue` puts them (the message in the queue's
+    `.msgs` hash under a Redis message id of its own, that id at the tail of the queue's
+    list), a whole batch in one transaction, over an asyncio connection.
+
+    Dramatiq's enqueue runs its dispatch script once per message; for a batch, one HSET and
+    one RPUSH inside MULTI/EXEC do the same writes, all of them or none, with one answer to
+    read. The messages are encoded as `Message.encode` does (JSON of the message's fields);
+    the broker's middleware, if it has any, sees each one before and after, as it would.
 
     The connection belongs to the loop that first sends; a `DramatiqJobQueue` lives on one.
     """
@@ -164,73 +173,57 @@ class _AsyncBatchSender:
             self._client = redis.asyncio.Redis(
                 **{k: v for k, v in pool.items() if k in _ASYNC_CONNECTION_OPTIONS}
             )
-        self._script = broker.scripts["dispatch"].script
-        self._sha: str | None = None
-        self._max_unpack_size: int | None = None
 
-    async def send(self, messages: Sequence[Message[None]]) -> None:
+    async def send(self, task: str, entity_ids: Sequence[str]) -> None:
         broker = self._broker
-        if self._max_unpack_size is None:
-            # Read from Redis once per process by Dramatiq (a script call), then cached.
-            self._max_unpack_size = int(await asyncio.to_thread(broker._max_unpack_size))
-        if self._sha is None:
-            self._sha = str(await self._client.script_load(self._script))
-        sent = [m.copy(options={"redis_message_id": str(uuid.uuid4())}) for m in messages]
-        for message in sent:
+        queue_name = queue_name_for(task)
+        timestamp = current_millis()
+        redis_ids = [new_id() for _ in entity_ids]
+        messages: list[dict[str, Any]] = [
+            {
+                "queue_name": queue_name,
+                "actor_name": task,
+                "args": [entity_id],
+                "kwargs": {},
+                "options": {"redis_message_id": redis_id},
+                "message_id": new_id(),
+                "message_timestamp": timestamp,
+            }
+            for entity_id, redis_id in zip(entity_ids, redis_ids, strict=True)
+        ]
+        observed: list[Message[None]] = (
+            [Message(**fields) for fields in messages] if broker.middleware else []
+        )
+        for message in observed:
             broker.emit_before("enqueue", message, None)
-        try:
-            await self._pipeline(sent, self._sha, self._max_unpack_size)
-        except redis.exceptions.NoScriptError:
-            # Redis restarted and forgot the script: load it again, once.
-            self._sha = str(await self._client.script_load(self._script))
-            await self._pipeline(sent, self._sha, self._max_unpack_size)
-        for message in sent:
+        queue = f"{broker.namespace}:{queue_name}".encode()
+        ids = [redis_id.encode() for redis_id in redis_ids]
+        hset = [b"HSET", queue + b".msgs"]
+        for redis_id, fields in zip(ids, messages, strict=True):
+            hset += (redis_id, _ENCODE(fields))
+        await self._transaction(
+            b"".join((_MULTI, _resp(hset), _resp([b"RPUSH", queue, *ids]), _EXEC))
+        )
+        for message in observed:
             broker.emit_after("enqueue", message, None)
 
-    async def _pipeline(
-        self, messages: Sequence[Message[None]], sha: str, max_unpack_size: int
-    ) -> None:
-        """One write with every EVALSHA, then their answers. The commands are encoded here
-        rather than by redis-py's pipeline, whose encoder costs more than the rest of a
-        delivery's receipt; the first error among the answers is raised once all are read."""
-        broker = self._broker
-        fixed = [
-            b"EVALSHA",
-            sha.encode(),
-            b"1",
-            broker.namespace.encode(),
-            b"enqueue",
-        ]
-        after_time = [
-            str(broker.broker_id).encode(),
-            str(broker.heartbeat_timeout).encode(),
-            str(broker.dead_message_ttl).encode(),
-            b"0",  # no maintenance from a sender: the workers do it
-            str(max_unpack_size).encode(),
-        ]
-        payload = b"".join(
-            _resp(
-                [
-                    *fixed,
-                    str(current_millis()).encode(),
-                    message.queue_name.encode(),
-                    *after_time,
-                    message.options["redis_message_id"].encode(),
-                    message.encode(),
-                ]
-            )
-            for message in messages
-        )
+    async def _transaction(self, payload: bytes) -> None:
+        """Write MULTI, the two commands and EXEC at once, then read their four answers; an
+        error in any of them is raised (after EXEC, none of the writes happened)."""
         pool = self._client.connection_pool
         connection = await pool.get_connection()  # type: ignore[no-untyped-call]
         try:
             await connection.send_packed_command(payload)
             first_error: redis.exceptions.ResponseError | None = None
-            for _ in messages:
+            for _ in range(4):
                 try:
-                    await connection.read_response()
+                    answer = await connection.read_response()
                 except redis.exceptions.ResponseError as exc:
                     first_error = first_error or exc
+                    continue
+                if isinstance(answer, list):  # EXEC: each command's result, errors included
+                    failed = [a for a in answer if isinstance(a, redis.exceptions.ResponseError)]
+                    first_error = first_error or (failed[0] if failed else None)
         except BaseException:
             # An answer may be left unread: the connection must not serve another command.
             await connection.disconnect(nowait=True)
@@ -249,6 +242,12 @@ def _resp(parts: list[bytes]) -> bytes:
     return b"*%d\r\n" % len(parts) + b"".join(
         b"$%d\r\n%s\r\n" % (len(part), part) for part in parts
     )
+
+
+_MULTI = _resp([b"MULTI"])
+_EXEC = _resp([b"EXEC"])
+# Dramatiq's default encoder writes compact JSON; its decoder reads any JSON.
+_ENCODE = msgspec.json.encode
 
 
 # What a sync Redis connection's settings carry over to the asyncio client.
