@@ -4,9 +4,10 @@ one transaction, and each receiver is answered only once that transaction has co
 A transaction costs far more than a row (a round trip to the database, the commit's write to
 disk, a session), so under load one per delivery is what limits the receiver. Here every
 request submits its delivery and waits; a single flusher writes all the deliveries waiting at
-that moment, with one multi-row insert, while new ones gather for its next turn. When nothing
-is being written a delivery is written at once: grouping never makes a request wait for
-others to arrive, it only uses the time a request would spend queueing for the database.
+that moment, with one multi-row insert, while new ones gather for its next turn. Before it
+cuts a batch, the flusher lets the event loop turn while deliveries keep joining (a few turns
+at most: requests already read, not requests yet to come), because a write on the loop stops
+it from reading the requests behind; a lone delivery is written at once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 # parameters SQLite and PostgreSQL accept, and a transaction short enough not to stall others.
 MAX_BATCH = 200
 
+# Loop turns the flusher waits at most, while deliveries keep arriving, before cutting a batch.
+_GATHER_TURNS = 8
+
 OnStored = Callable[[Sequence[InboxDelivery]], Awaitable[None]]
 
 
@@ -41,11 +45,12 @@ class _Waiting:
 class InboxBatcher:
     """Stores deliveries in shared transactions; `add` answers whether the delivery was new.
 
-    `on_stored` is called with the deliveries a transaction stored (not the duplicates), after
-    the commit: it hands them to the workers. It runs in a task of its own, beside the next
+    `on_stored` is called with deliveries transactions stored (not the duplicates), after
+    their commit: it hands them to the workers. It runs in a task of its own, beside the next
     transaction and the answers, so a slow or unreachable broker delays neither: what it fails
     to send, or what a crash keeps it from sending, the inbox still holds, and the sweeper
-    sends. It should not raise; if it does, the failure is logged.
+    sends. One call runs at a time; deliveries stored meanwhile go together in the next one,
+    as transactions group requests. It should not raise; if it does, the failure is logged.
     """
 
     def __init__(
@@ -63,7 +68,8 @@ class InboxBatcher:
         self._max_batch = max_batch
         self._waiting: list[_Waiting] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._handing_over: set[asyncio.Task[None]] = set()
+        self._stored: list[InboxDelivery] = []
+        self._handing_over: asyncio.Task[None] | None = None
         self._closed = False
 
     async def add(self, delivery: InboxDelivery) -> bool:
@@ -86,13 +92,14 @@ class InboxBatcher:
         self._closed = True
         if self._flusher is not None:
             await asyncio.wait({self._flusher})
-        if self._handing_over:
-            await asyncio.wait(set(self._handing_over))
+        if self._handing_over is not None:
+            await asyncio.wait({self._handing_over})
         await self._writer.close()
 
     async def _flush(self) -> None:
         try:
             while self._waiting:
+                await self._gather()
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: self._max_batch]
                 await self._write(batch)
@@ -104,6 +111,18 @@ class InboxBatcher:
             raise
         finally:
             self._flusher = None
+
+    async def _gather(self) -> None:
+        """Let the requests the loop has already read reach the waiting list before the
+        batch is taken: the write runs on the loop, so a request still in its socket
+        buffer when the batch is cut would wait for the next transaction."""
+        for _ in range(_GATHER_TURNS):
+            before = len(self._waiting)
+            if before >= self._max_batch:
+                return
+            await asyncio.sleep(0)
+            if len(self._waiting) == before:
+                return
 
     async def _write(self, batch: list[_Waiting]) -> None:
         try:
@@ -118,20 +137,28 @@ class InboxBatcher:
             for waiting in batch:
                 _fail(waiting, InboxBatcherClosed(f"the inbox writer stopped: {exc!r}"))
             raise
-        new = [w.delivery for w in batch if w.delivery.id in stored]
-        if new:
+        self._stored += [w.delivery for w in batch if w.delivery.id in stored]
+        if self._stored and self._handing_over is None:
             # Started before the answers, so that its first step (a queue that need not wait
             # sends everything in it) runs before any request resumes.
-            task = asyncio.get_running_loop().create_task(self._hand_over(new))
-            self._handing_over.add(task)
-            task.add_done_callback(self._handing_over.discard)
+            self._handing_over = asyncio.get_running_loop().create_task(
+                self._hand_over(), name="inbox-hand-over"
+            )
         _answer(batch, stored)
 
-    async def _hand_over(self, new: list[InboxDelivery]) -> None:
+    async def _hand_over(self) -> None:
         try:
-            await self._on_stored(new)
-        except Exception:
-            log.exception("stored deliveries were not handed over; the sweeper will send them")
+            while self._stored:
+                new = self._stored[: self._max_batch]
+                del self._stored[: self._max_batch]
+                try:
+                    await self._on_stored(new)
+                except Exception:
+                    log.exception(
+                        "stored deliveries were not handed over; the sweeper will send them"
+                    )
+        finally:
+            self._handing_over = None
 
 
 class UnitOfWorkInboxWriter:

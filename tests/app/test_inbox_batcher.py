@@ -77,12 +77,47 @@ async def test_a_lone_delivery_is_written_at_once_and_later_ones_gather() -> Non
     uow = CountingFactory()
     batcher = InboxBatcher(uow, Handover())
     first = asyncio.create_task(batcher.add(delivery("first")))
-    await asyncio.sleep(0)  # the first transaction has started
+    await asyncio.sleep(0.0005)  # nothing else arrives: the first transaction has started
     later = [asyncio.create_task(batcher.add(delivery(f"k{n}"))) for n in range(10)]
     assert await first
     assert all(await asyncio.gather(*later))
     # One transaction for the first, one for all that came while it was being written.
-    assert len(uow.commits) == 2
+    assert uow.commits == [1, 11]
+
+
+async def test_deliveries_arriving_over_a_few_loop_turns_join_one_transaction() -> None:
+    uow = CountingFactory()
+    batcher = InboxBatcher(uow, Handover())
+
+    async def arrive(n: int) -> bool:
+        # As requests read from several sockets reach the receiver one loop turn apart.
+        for _ in range(n):
+            await asyncio.sleep(0)
+        return await batcher.add(delivery(f"k{n}"))
+
+    assert all(await asyncio.gather(*(arrive(n) for n in range(5))))
+    assert uow.commits == [5]
+
+
+async def test_deliveries_stored_while_a_hand_over_runs_go_together_in_the_next() -> None:
+    release = asyncio.Event()
+    handed: list[int] = []
+
+    async def slow_broker(deliveries: Sequence[InboxDelivery]) -> None:
+        handed.append(len(deliveries))
+        await release.wait()
+
+    uow = CountingFactory()
+    batcher = InboxBatcher(uow, slow_broker)
+    assert await batcher.add(delivery("first"))
+    # Two more transactions are answered while the first hand-over waits on the broker.
+    assert await batcher.add(delivery("second"))
+    assert all(await asyncio.gather(batcher.add(delivery("third")), batcher.add(delivery("4th"))))
+    assert uow.commits == [1, 2, 4]
+    assert handed == [1]
+    release.set()
+    await batcher.close()
+    assert handed == [1, 3]
 
 
 async def test_batches_are_bounded() -> None:

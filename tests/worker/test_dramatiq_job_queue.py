@@ -105,7 +105,8 @@ async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue(from_url:
             message = next(consumer)
             if message is not None:
                 received.append((message.actor_name, message.args))
-                assert message.message_id and message.message_timestamp > 0
+                assert message.message_id
+                assert message.message_timestamp > 0
                 consumer.ack(message)
             if len(received) == 4:
                 break
