@@ -195,7 +195,8 @@ class InboxDeliveryRow(Base):
         Index("ix_inbox_deliveries_status_received", "status", "received_at"),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
+    # No index of its own: the unique (connection_id, dedupe_key) serves lookups by connection.
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
     dedupe_key: Mapped[str] = mapped_column(String(200))
     topic: Mapped[str] = mapped_column(String(64))
     resource: Mapped[str] = mapped_column(String(32))

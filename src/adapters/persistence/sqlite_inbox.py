@@ -58,12 +58,21 @@ def sqlite_timestamp(value: datetime | None) -> str | None:
     """A timestamp as SQLAlchemy keeps it in SQLite: naive UTC, with microseconds."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are not stored; use timezone-aware UTC")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _values(delivery: InboxDelivery) -> tuple[object, ...]:
+    received_at = sqlite_timestamp(delivery.received_at)
+    # A delivery is usually sent to the broker the moment it is received.
+    enqueued_at = (
+        received_at
+        if delivery.enqueued_at is delivery.received_at
+        else sqlite_timestamp(delivery.enqueued_at)
+    )
     return (
         delivery.id,
         delivery.connection_id,
@@ -73,9 +82,9 @@ def _values(delivery: InboxDelivery) -> tuple[object, ...]:
         delivery.resource_id,
         sqlite_timestamp(delivery.date_modified_gmt),
         delivery.body,
-        sqlite_timestamp(delivery.received_at),
+        received_at,
         delivery.status.value,
-        sqlite_timestamp(delivery.enqueued_at),
+        enqueued_at,
         sqlite_timestamp(delivery.processed_at),
         delivery.outcome,
         delivery.webhook_id,

@@ -7,6 +7,7 @@ Messages are built here rather than through declared actors, so a process that o
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +21,6 @@ from dramatiq.common import current_millis
 
 from adapters.worker.tasks import queue_name_for
 from app.errors import JobQueueUnavailable
-from domain.ids import new_id
 
 DEFAULT_NAMESPACE = "wooconnect"
 
@@ -178,7 +178,8 @@ class _AsyncBatchSender:
         broker = self._broker
         queue_name = queue_name_for(task)
         timestamp = current_millis()
-        redis_ids = [new_id() for _ in entity_ids]
+        redis_ids = _random_ids(len(entity_ids))
+        message_ids = _random_ids(len(entity_ids))
         messages: list[dict[str, Any]] = [
             {
                 "queue_name": queue_name,
@@ -186,10 +187,12 @@ class _AsyncBatchSender:
                 "args": [entity_id],
                 "kwargs": {},
                 "options": {"redis_message_id": redis_id},
-                "message_id": new_id(),
+                "message_id": message_id,
                 "message_timestamp": timestamp,
             }
-            for entity_id, redis_id in zip(entity_ids, redis_ids, strict=True)
+            for entity_id, redis_id, message_id in zip(
+                entity_ids, redis_ids, message_ids, strict=True
+            )
         ]
         observed: list[Message[None]] = (
             [Message(**fields) for fields in messages] if broker.middleware else []
@@ -242,6 +245,13 @@ def _resp(parts: list[bytes]) -> bytes:
     return b"*%d\r\n" % len(parts) + b"".join(
         b"$%d\r\n%s\r\n" % (len(part), part) for part in parts
     )
+
+
+def _random_ids(count: int) -> list[str]:
+    """`count` random 128-bit ids in hex, for messages (Dramatiq reads them as opaque strings),
+    from one call to the OS's random source."""
+    digits = os.urandom(16 * count).hex()
+    return [digits[n : n + 32] for n in range(0, 32 * count, 32)]
 
 
 _MULTI = _resp([b"MULTI"])
