@@ -42,8 +42,8 @@ class log_context:
         self._fields = fields
 
     def __enter__(self) -> None:
-        self._token = _CONTEXT.set(dict(current_log_context()))
-        bind_log_context(**self._fields)
+        known = {name: str(value) for name, value in self._fields.items() if value is not None}
+        self._token = _CONTEXT.set({**current_log_context(), **known})
 
     def __exit__(self, *exc_info: object) -> None:
         _CONTEXT.reset(self._token)

@@ -107,6 +107,8 @@ class Receiving:
         self._clock = clock
         self._codec = codec
         self._queue = queue
+        # Checked once: an isinstance against a runtime protocol inspects the class each time.
+        self._bulk_queue = queue if isinstance(queue, BulkJobQueue) else None
         self._ttl = endpoint_ttl_s
         self._monotonic = monotonic
         self._endpoints: dict[str, _Endpoint] = {}
@@ -192,12 +194,12 @@ class Receiving:
         """Hand stored deliveries to the workers, in one message batch when the queue can
         (one delivery too: a batch is sent from the loop, without a thread); those not sent
         are left to the sweeper."""
-        if not isinstance(self._queue, BulkJobQueue):
+        if self._bulk_queue is None:
             for delivery in deliveries:
                 await self.send(delivery)
             return
         try:
-            await self._queue.enqueue_many(DELIVERY_PROCESS, [d.id for d in deliveries])
+            await self._bulk_queue.enqueue_many(DELIVERY_PROCESS, [d.id for d in deliveries])
         except Exception as exc:
             log.warning("%d deliveries stored but not sent to a worker: %s", len(deliveries), exc)
             await self._unsent(deliveries)
