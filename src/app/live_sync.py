@@ -89,13 +89,16 @@ class LiveSync:
         its writes, not its lookups. All or none of them are processed: when this raises,
         none is, and the caller processes each on its own."""
         async with self._uow() as uow:
-            await self._preload(uow, delivery_ids)
+            decoded = await self._preload(uow, delivery_ids)
             for delivery_id in delivery_ids:
                 with log_context():
-                    await self._process_in(uow, delivery_id)
+                    await self._process_in(uow, delivery_id, decoded.get(delivery_id))
             await uow.commit()
 
-    async def _preload(self, uow: UnitOfWork, delivery_ids: Sequence[str]) -> None:
+    async def _preload(self, uow: UnitOfWork, delivery_ids: Sequence[str]) -> dict[str, StoreOrder]:
+        """Read what the deliveries' orders touch; returns the orders decoded on the way, by
+        delivery id, so that processing does not decode them again."""
+        decoded: dict[str, StoreOrder] = {}
         orders: dict[str, list[StoreOrder]] = {}
         for delivery in await uow.inbox.get_many(delivery_ids):
             if delivery.status is not DeliveryStatus.PENDING:
@@ -106,13 +109,17 @@ class LiveSync:
                     order = self._codec.order(delivery.body)
                 except UpstreamUndecodable:
                     continue  # recorded as failed when its turn comes
+                decoded[delivery.id] = order
                 orders.setdefault(delivery.connection_id, []).append(order)
         for connection_id, items in orders.items():
             connection = await uow.connections.get(connection_id)
             if connection is not None and connection.status is ConnectionStatus.ACTIVE:
                 await self._applier.preload_orders(uow, connection, items, with_refund_lines=True)
+        return decoded
 
-    async def _process_in(self, uow: UnitOfWork, delivery_id: str) -> None:
+    async def _process_in(
+        self, uow: UnitOfWork, delivery_id: str, decoded: StoreOrder | None = None
+    ) -> None:
         delivery = await uow.inbox.get(delivery_id)
         if delivery is None or delivery.status is not DeliveryStatus.PENDING:
             return  # unknown, or already processed (a repeated message)
@@ -127,7 +134,7 @@ class LiveSync:
             outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
         else:
             try:
-                outcome = await self._apply(uow, connection, delivery)
+                outcome = await self._apply(uow, connection, delivery, decoded)
             except UpstreamUndecodable as exc:
                 outcome = Outcome(DeliveryStatus.FAILED, f"unreadable payload: {exc}")
         await uow.inbox.save(
@@ -140,7 +147,11 @@ class LiveSync:
         )
 
     async def _apply(
-        self, uow: UnitOfWork, connection: Connection, delivery: InboxDelivery
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        delivery: InboxDelivery,
+        decoded: StoreOrder | None = None,
     ) -> Outcome:
         resource, _, event = delivery.topic.partition(".")
         settings = connection.sync_settings
@@ -152,7 +163,8 @@ class LiveSync:
                 marked = await uow.orders.mark_deleted(connection.location_id, order_id, True)
                 note = "order marked deleted" if marked else "deleted order was never synced"
                 return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
-            order = await self._settle_tie(uow, connection, self._codec.order(delivery.body))
+            order = decoded if decoded is not None else self._codec.order(delivery.body)
+            order = await self._settle_tie(uow, connection, order)
             return await self.apply_order(uow, connection, order, source="live")
         if resource == "customer":
             if not settings.contacts:

@@ -78,7 +78,11 @@ def world(rules: FileRuleSource) -> World:
     return make_world(rules)
 
 
-def make_world(rules: FileRuleSource, trigger_sender: WebhookSender | None = None) -> World:
+def make_world(
+    rules: FileRuleSource,
+    trigger_sender: WebhookSender | None = None,
+    codec: WooCommerceWebhookCodec | None = None,
+) -> World:
     """The use cases over fresh fakes; `trigger_sender` answers for workflow subscribers."""
     uow = InMemoryUnitOfWorkFactory()
     store = FakeStoreClient(page_size=3)
@@ -88,7 +92,7 @@ def make_world(rules: FileRuleSource, trigger_sender: WebhookSender | None = Non
         clock=uow.clock,
         store=store,
         directory=FakeDirectory(),
-        codec=WooCommerceWebhookCodec(),
+        codec=codec or WooCommerceWebhookCodec(),
         rules=rules,
         queue=queue,
         public_url="https://crm.example.com",

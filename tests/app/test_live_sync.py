@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.rules_yaml.source import FileRuleSource
 from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from adapters.woocommerce.signatures import sign_webhook_body
 from app.auth import ADMIN
@@ -17,7 +18,8 @@ from app.receiving import Incoming
 from domain.connection import Connection
 from domain.crm import CrmOrderStatus
 from domain.inbox import DeliveryStatus
-from tests.app.conftest import World
+from domain.store import StoreOrder
+from tests.app.conftest import World, make_world
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -379,3 +381,24 @@ async def test_deliveries_processed_together_fire_and_store_as_one_by_one(world:
     assert paid is not None
     assert paid.store_status == "processing"
     assert all(d is not None and d.status is not DeliveryStatus.PENDING for d in statuses)
+
+
+class CountingCodec(WooCommerceWebhookCodec):
+    def __init__(self) -> None:
+        self.orders_decoded = 0
+
+    def order(self, body: bytes) -> StoreOrder:
+        self.orders_decoded += 1
+        return super().order(body)
+
+
+async def test_deliveries_processed_together_decode_each_order_once(rules: FileRuleSource) -> None:
+    codec = CountingCodec()
+    world = make_world(rules, codec=codec)
+    _location, connection = await live(world)
+    for n in range(5):
+        await deliver(world, connection, "order.created", order_body(800 + n))
+    ids = [entity_id for task, entity_id in world.queue.sent if task == "webhooks.process"]
+    codec.orders_decoded = 0
+    await world.services.live_sync.process_many(ids)
+    assert codec.orders_decoded == 5
