@@ -5,8 +5,8 @@ has committed.
 Every delivery arrives as its own message and keeps its own retry policy; only the transaction
 is shared. A transaction costs more than a delivery's own statements (the database's write
 lock, the commit), so under load one per delivery is what limits the workers. As with the
-receiver (`app.inbox_batcher`), grouping never makes a delivery wait for others to arrive: when
-nothing is being processed, a delivery is processed at once.
+receiver (`app.inbox_batcher`), the grouping is `app.group_commit`'s: it never makes a delivery
+wait for others to arrive; when nothing is being processed, a delivery is processed at once.
 
 When a shared transaction fails, none of its deliveries took effect, and each is processed
 again on its own: a delivery that cannot be processed fails alone, with its own error, and the
@@ -15,9 +15,9 @@ others are not held back by it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+
+from app.group_commit import GroupCommit, Pending
 
 # Deliveries processed by one transaction at most: keeps the database's write lock short.
 MAX_BATCH = 50
@@ -30,12 +30,6 @@ class DeliveryBatcherStopped(RuntimeError):
     """The batcher stopped before processing the delivery (the loop is closing)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Waiting:
-    delivery_id: str
-    done: asyncio.Future[None]
-
-
 class DeliveryBatcher:
     """`process(id)` returns once the delivery is processed, or raises what processing it on
     its own raised."""
@@ -43,69 +37,34 @@ class DeliveryBatcher:
     def __init__(
         self, process_many: ProcessMany, process_one: ProcessOne, *, max_batch: int = MAX_BATCH
     ) -> None:
-        if max_batch < 1:
-            raise ValueError("max_batch must be at least 1")
         self._process_many = process_many
         self._process_one = process_one
-        self._max_batch = max_batch
-        self._waiting: list[_Waiting] = []
-        self._runner: asyncio.Task[None] | None = None
+        self._group: GroupCommit[str, None] = GroupCommit(
+            self._process,
+            max_batch=max_batch,
+            stopped=lambda exc: DeliveryBatcherStopped(f"delivery processing stopped: {exc!r}"),
+            name="delivery-batcher",
+        )
 
     async def process(self, delivery_id: str) -> None:
-        loop = asyncio.get_running_loop()
-        waiting = _Waiting(delivery_id, loop.create_future())
-        self._waiting.append(waiting)
-        if self._runner is None:
-            self._runner = loop.create_task(self._run(), name="delivery-batcher")
         # A task cancelled here (its time limit) leaves the delivery to be processed all the
         # same; its retry then finds it processed, which processing by id tolerates.
-        await waiting.done
+        await self._group.submit(delivery_id)
 
-    async def _run(self) -> None:
-        try:
-            while self._waiting:
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
-                await self._process(batch)
-        except BaseException as exc:
-            stranded, self._waiting = self._waiting, []
-            for waiting in stranded:
-                _fail(waiting, DeliveryBatcherStopped(f"delivery processing stopped: {exc!r}"))
-            raise
-        finally:
-            self._runner = None
-
-    async def _process(self, batch: list[_Waiting]) -> None:
-        try:
-            if len(batch) > 1:
-                await self._process_many([w.delivery_id for w in batch])
-                for waiting in batch:
-                    _done(waiting)
-                return
-        except Exception:  # noqa: S110 - each delivery is processed again on its own below
-            pass
-        except BaseException as exc:
-            for waiting in batch:
-                _fail(waiting, DeliveryBatcherStopped(f"delivery processing stopped: {exc!r}"))
-            raise
-        for waiting in batch:
+    async def _process(self, batch: list[Pending[str, None]]) -> None:
+        if len(batch) > 1:
             try:
-                await self._process_one(waiting.delivery_id)
-            except Exception as exc:
-                _fail(waiting, exc)
-            except BaseException as exc:
-                for stranded in batch:
-                    _fail(stranded, DeliveryBatcherStopped(f"delivery processing stopped: {exc!r}"))
-                raise
+                await self._process_many([p.item for p in batch])
+            except Exception:  # noqa: S110 - each delivery is processed again on its own below
+                pass
             else:
-                _done(waiting)
-
-
-def _done(waiting: _Waiting) -> None:
-    if not waiting.done.done():
-        waiting.done.set_result(None)
-
-
-def _fail(waiting: _Waiting, exc: BaseException) -> None:
-    if not waiting.done.done():
-        waiting.done.set_exception(exc)
+                for pending in batch:
+                    pending.resolve(None)
+                return
+        for pending in batch:
+            try:
+                await self._process_one(pending.item)
+            except Exception as exc:
+                pending.fail(exc)
+            else:
+                pending.resolve(None)

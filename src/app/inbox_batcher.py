@@ -2,10 +2,10 @@
 one transaction, and each receiver is answered only once that transaction has committed.
 
 A transaction costs far more than a row (a round trip to the database, the commit's write to
-disk, a session), so under load one per delivery is what limits the receiver. Here every
-request submits its delivery and waits; a single flusher writes all the deliveries waiting at
-that moment, with one multi-row insert, while new ones gather for its next turn. Before it
-cuts a batch, the flusher lets the event loop turn while deliveries keep joining (a few turns
+disk, a session), so under load one per delivery is what limits the receiver. Every request
+submits its delivery and waits; one runner (`app.group_commit`) writes all the deliveries
+waiting at that moment, with one multi-row insert, while new ones gather for its next turn.
+Before it cuts a batch it lets the event loop turn while deliveries keep joining (a few turns
 at most: requests already read, not requests yet to come), because a write on the loop stops
 it from reading the requests behind; a lone delivery is written at once.
 """
@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 
+from app.group_commit import GroupCommit, Pending
 from app.ports.persistence import InboxWriter, UnitOfWorkFactory
 from domain.inbox import InboxDelivery
 
@@ -26,20 +26,14 @@ log = logging.getLogger(__name__)
 # parameters SQLite and PostgreSQL accept, and a transaction short enough not to stall others.
 MAX_BATCH = 200
 
-# Loop turns the flusher waits at most, while deliveries keep arriving, before cutting a batch.
-_GATHER_TURNS = 8
+# Loop turns the runner waits at most, while deliveries keep arriving, before cutting a batch.
+GATHER_TURNS = 8
 
 OnStored = Callable[[Sequence[InboxDelivery]], Awaitable[None]]
 
 
 class InboxBatcherClosed(RuntimeError):
     """The batcher was closed: the delivery was not stored."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Waiting:
-    delivery: InboxDelivery
-    stored: asyncio.Future[bool]
 
 
 class InboxBatcher:
@@ -61,13 +55,16 @@ class InboxBatcher:
         max_batch: int = MAX_BATCH,
         writer: InboxWriter | None = None,
     ) -> None:
-        if max_batch < 1:
-            raise ValueError("max_batch must be at least 1")
+        self._group: GroupCommit[InboxDelivery, bool] = GroupCommit(
+            self._write,
+            max_batch=max_batch,
+            stopped=lambda exc: InboxBatcherClosed(f"the inbox writer stopped: {exc!r}"),
+            gather_turns=GATHER_TURNS,
+            name="inbox-batcher",
+        )
         self._writer = writer or UnitOfWorkInboxWriter(uow)
         self._on_stored = on_stored
         self._max_batch = max_batch
-        self._waiting: list[_Waiting] = []
-        self._flusher: asyncio.Task[None] | None = None
         self._stored: list[InboxDelivery] = []
         self._handing_over: asyncio.Task[None] | None = None
         self._closed = False
@@ -75,76 +72,33 @@ class InboxBatcher:
     async def add(self, delivery: InboxDelivery) -> bool:
         """Store `delivery` unless its (connection, dedupe key) is stored already; True when
         it was new. Returns once the transaction that holds it has committed; raises what the
-        transaction raised if it failed."""
+        transaction raised if it failed (nothing of that batch is durable: the store sends its
+        delivery again)."""
         if self._closed:
             raise InboxBatcherClosed("the receiver is stopping")
-        loop = asyncio.get_running_loop()
-        waiting = _Waiting(delivery, loop.create_future())
-        self._waiting.append(waiting)
-        if self._flusher is None:
-            self._flusher = loop.create_task(self._flush(), name="inbox-batcher")
-        # A request that is cancelled here leaves its delivery to be stored all the same;
-        # the store sends it again (no 200 came back) and the copy is a duplicate.
-        return await waiting.stored
+        # A request that is cancelled while waiting leaves its delivery to be stored all the
+        # same; the store sends it again (no 200 came back) and the copy is a duplicate.
+        return await self._group.submit(delivery)
 
     async def close(self) -> None:
         """Write what is waiting, let the hand-overs finish, and refuse new deliveries."""
         self._closed = True
-        if self._flusher is not None:
-            await asyncio.wait({self._flusher})
+        await self._group.wait_idle()
         if self._handing_over is not None:
             await asyncio.wait({self._handing_over})
         await self._writer.close()
 
-    async def _flush(self) -> None:
-        try:
-            while self._waiting:
-                await self._gather()
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
-                await self._write(batch)
-        except BaseException as exc:
-            # Cancelled (the loop is closing): nobody waiting may be left without an answer.
-            stranded, self._waiting = self._waiting, []
-            for waiting in stranded:
-                _fail(waiting, InboxBatcherClosed(f"the inbox writer stopped: {exc!r}"))
-            raise
-        finally:
-            self._flusher = None
-
-    async def _gather(self) -> None:
-        """Let the requests the loop has already read reach the waiting list before the
-        batch is taken: the write runs on the loop, so a request still in its socket
-        buffer when the batch is cut would wait for the next transaction."""
-        for _ in range(_GATHER_TURNS):
-            before = len(self._waiting)
-            if before >= self._max_batch:
-                return
-            await asyncio.sleep(0)
-            if len(self._waiting) == before:
-                return
-
-    async def _write(self, batch: list[_Waiting]) -> None:
-        try:
-            stored = await self._writer.add_many_if_new([w.delivery for w in batch])
-        except Exception as exc:
-            # Nothing of this batch is durable: every request in it answers with an error,
-            # and the store sends its delivery again.
-            for waiting in batch:
-                _fail(waiting, exc)
-            return
-        except BaseException as exc:
-            for waiting in batch:
-                _fail(waiting, InboxBatcherClosed(f"the inbox writer stopped: {exc!r}"))
-            raise
-        self._stored += [w.delivery for w in batch if w.delivery.id in stored]
+    async def _write(self, batch: list[Pending[InboxDelivery, bool]]) -> None:
+        stored = await self._writer.add_many_if_new([p.item for p in batch])
+        self._stored += [p.item for p in batch if p.item.id in stored]
         if self._stored and self._handing_over is None:
             # Started before the answers, so that its first step (a queue that need not wait
             # sends everything in it) runs before any request resumes.
             self._handing_over = asyncio.get_running_loop().create_task(
                 self._hand_over(), name="inbox-hand-over"
             )
-        _answer(batch, stored)
+        for pending in batch:
+            pending.resolve(pending.item.id in stored)
 
     async def _hand_over(self) -> None:
         try:
@@ -175,14 +129,3 @@ class UnitOfWorkInboxWriter:
 
     async def close(self) -> None:
         return None
-
-
-def _answer(batch: list[_Waiting], stored: set[str]) -> None:
-    for waiting in batch:
-        if not waiting.stored.done():
-            waiting.stored.set_result(waiting.delivery.id in stored)
-
-
-def _fail(waiting: _Waiting, exc: BaseException) -> None:
-    if not waiting.stored.done():
-        waiting.stored.set_exception(exc)
