@@ -65,8 +65,9 @@ def make_broker(
 class DramatiqJobQueue:
     """A `JobQueue` that sends each task as a Dramatiq message carrying only the entity id.
 
-    The send runs in a thread: redis-py is synchronous here, and an unreachable Redis would
-    otherwise hold the event loop for up to the connect timeout. A failed send raises
+    A single send runs in a thread: redis-py is synchronous here, and an unreachable Redis
+    would otherwise hold the event loop for up to the connect timeout. A batch goes from the
+    loop over an asyncio connection (`enqueue_many`). A failed send raises
     `JobQueueUnavailable`.
     """
 
@@ -153,9 +154,10 @@ class _AsyncBatchSender:
     list), a whole batch in one transaction, over an asyncio connection.
 
     Dramatiq's enqueue runs its dispatch script once per message; for a batch, one HSET and
-    one RPUSH inside MULTI/EXEC do the same writes, all of them or none, with one answer to
-    read. The messages are encoded as `Message.encode` does (JSON of the message's fields);
-    the broker's middleware, if it has any, sees each one before and after, as it would.
+    one RPUSH inside MULTI/EXEC do the same writes in one round trip, and no other client sees
+    a message without its id or an id without its message. The messages are encoded as
+    `Message.encode` does (JSON of the message's fields); the broker's middleware, if it has
+    any, sees each one before and after, as it would.
 
     The connection belongs to the loop that first sends; a `DramatiqJobQueue` lives on one.
     """
@@ -211,8 +213,9 @@ class _AsyncBatchSender:
             broker.emit_after("enqueue", message, None)
 
     async def _transaction(self, payload: bytes) -> None:
-        """Write MULTI, the two commands and EXEC at once, then read their four answers; an
-        error in any of them is raised (after EXEC, none of the writes happened)."""
+        """Write MULTI, the two commands and EXEC at once, then read their four answers; the
+        first error among them (a refused command, or one that failed inside EXEC) is raised
+        once all are read."""
         pool = self._client.connection_pool
         connection = await pool.get_connection()  # type: ignore[no-untyped-call]
         try:
