@@ -64,7 +64,6 @@ class InboxBatcher:
         )
         self._writer = writer or UnitOfWorkInboxWriter(uow)
         self._on_stored = on_stored
-        self._max_batch = max_batch
         self._stored: list[InboxDelivery] = []
         self._handing_over: asyncio.Task[None] | None = None
         self._closed = False
@@ -103,8 +102,10 @@ class InboxBatcher:
     async def _hand_over(self) -> None:
         try:
             while self._stored:
-                new = self._stored[: self._max_batch]
-                del self._stored[: self._max_batch]
+                # All of it, however much gathered: while a broker is slow to answer, each
+                # hand-over takes what arrived during the last one, so what waits in memory
+                # stays bounded by the arrival rate times one hand-over.
+                new, self._stored = self._stored, []
                 try:
                     await self._on_stored(new)
                 except Exception:

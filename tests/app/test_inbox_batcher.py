@@ -108,16 +108,17 @@ async def test_deliveries_stored_while_a_hand_over_runs_go_together_in_the_next(
         await release.wait()
 
     uow = CountingFactory()
-    batcher = InboxBatcher(uow, slow_broker)
+    batcher = InboxBatcher(uow, slow_broker, max_batch=2)
     assert await batcher.add(delivery("first"))
-    # Two more transactions are answered while the first hand-over waits on the broker.
-    assert await batcher.add(delivery("second"))
-    assert all(await asyncio.gather(batcher.add(delivery("third")), batcher.add(delivery("4th"))))
-    assert uow.commits == [1, 2, 4]
+    # Three more transactions are answered while the first hand-over waits on the broker.
+    assert all(await asyncio.gather(*(batcher.add(delivery(f"k{n}")) for n in range(6))))
+    assert uow.commits == [1, 3, 5, 7]
     assert handed == [1]
     release.set()
     await batcher.close()
-    assert handed == [1, 3]
+    # All that was stored meanwhile, whatever the transactions' bound: a slow broker does not
+    # leave deliveries piling up behind it.
+    assert handed == [1, 6]
 
 
 async def test_batches_are_bounded() -> None:
