@@ -452,7 +452,7 @@ def measure_latency(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5, help="per throughput run (5)")
-    parser.add_argument("--repeats", type=int, default=3, help="throughput runs per app (3)")
+    parser.add_argument("--repeats", type=int, default=5, help="throughput runs per app (5)")
     parser.add_argument(
         "--warmup-seconds", type=float, default=2, help="untimed load per app first (2)"
     )
