@@ -21,10 +21,15 @@ def current_log_context() -> Mapping[str, str]:
     return _CONTEXT.get() or {}
 
 
+def _known(fields: Mapping[str, str | None]) -> dict[str, str]:
+    """The ids given a value (`None` means not known here)."""
+    return {name: str(value) for name, value in fields.items() if value is not None}
+
+
 def bind_log_context(**fields: str | None) -> None:
     """Add ids to the current scope (`None` values are ignored). Call it inside a
     `log_context` block, which restores the previous ids when it ends."""
-    known = {name: str(value) for name, value in fields.items() if value is not None}
+    known = _known(fields)
     if known:
         _CONTEXT.set({**current_log_context(), **known})
 
@@ -42,8 +47,7 @@ class log_context:
         self._fields = fields
 
     def __enter__(self) -> None:
-        known = {name: str(value) for name, value in self._fields.items() if value is not None}
-        self._token = _CONTEXT.set({**current_log_context(), **known})
+        self._token = _CONTEXT.set({**current_log_context(), **_known(self._fields)})
 
     def __exit__(self, *exc_info: object) -> None:
         _CONTEXT.reset(self._token)
