@@ -430,13 +430,18 @@ async def test_inbox_stores_many_deliveries_in_one_statement_deduplicated(
         assert await uow.inbox.get(repeated_stored.id) is None
 
 
+def pending_deliveries(connection_id: str, count: int) -> list[InboxDelivery]:
+    """`count` deliveries of distinct orders, as the receiver stores them."""
+    return [
+        InboxDelivery(new_id(), connection_id, f"k{n}", "order.updated", "order", n, T0, b"{}", T0)
+        for n in range(count)
+    ]
+
+
 async def test_an_inbox_batch_not_committed_leaves_nothing(storage: StorageUnderTest) -> None:
     location = await seed_location(storage)
     connection = await seed_connection(storage, location)
-    deliveries = [
-        InboxDelivery(new_id(), connection.id, f"k{n}", "order.updated", "order", n, T0, b"{}", T0)
-        for n in range(3)
-    ]
+    deliveries = pending_deliveries(connection.id, 3)
     async with storage() as uow:
         assert await uow.inbox.add_many_if_new(deliveries) == {d.id for d in deliveries}
         await uow.rollback()
@@ -687,10 +692,7 @@ async def test_inbox_reads_many_deliveries_in_one_go_and_saves_them(
 ) -> None:
     location = await seed_location(storage)
     connection = await seed_connection(storage, location)
-    deliveries = [
-        InboxDelivery(new_id(), connection.id, f"k{n}", "order.updated", "order", n, T0, b"{}", T0)
-        for n in range(3)
-    ]
+    deliveries = pending_deliveries(connection.id, 3)
     async with storage() as uow:
         await uow.inbox.add_many_if_new(deliveries)
         await uow.commit()
