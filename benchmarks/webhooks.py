@@ -508,31 +508,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             service_rates: list[float] = []
             errors = 0
             with served(BARE_APP, workdir, env) as bare, served(SERVICE_APP, workdir, env) as app:
+
+                def load(port: int, seconds: float) -> tuple[float, int]:
+                    return asyncio.run(
+                        closed_loop(
+                            port, lambda: deliveries.request()[1], args.connections, seconds
+                        )
+                    )
+
                 if not args.skip_throughput and args.warmup_seconds > 0:
                     # Untimed: each server's first seconds (caches filling, the database's
                     # files growing) are not its steady state.
                     for port in (bare, app):
-                        asyncio.run(
-                            closed_loop(
-                                port,
-                                lambda: deliveries.request()[1],
-                                args.connections,
-                                args.warmup_seconds,
-                            )
-                        )
+                        load(port, args.warmup_seconds)
                 for _ in range(0 if args.skip_throughput else args.repeats):
-                    rate, bad = asyncio.run(
-                        closed_loop(
-                            bare, lambda: deliveries.request()[1], args.connections, args.seconds
-                        )
-                    )
+                    rate, bad = load(bare, args.seconds)
                     bare_rates.append(rate)
                     errors += bad
-                    rate, bad = asyncio.run(
-                        closed_loop(
-                            app, lambda: deliveries.request()[1], args.connections, args.seconds
-                        )
-                    )
+                    rate, bad = load(app, args.seconds)
                     service_rates.append(rate)
                     errors += bad
                     print(
