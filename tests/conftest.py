@@ -10,8 +10,8 @@ import pytest
 from adapters.crypto import FernetCipher
 from adapters.persistence.database import create_engine, session_factory
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from app.fakes import FakeClock, InMemoryUnitOfWorkFactory
 from app.ports.persistence import UnitOfWork
+from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
 from tests.support.databases import fresh_postgres_database, fresh_sqlite_database
 from tests.support.services import require_postgres
 

@@ -14,13 +14,13 @@ from adapters.services import Services, build_services
 from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from app.auth import ADMIN
 from app.errors import ValidationFailed
-from app.fake_store import FakeStoreClient
-from app.fakes import FakeJobQueue, InMemoryUnitOfWorkFactory
 from app.ports.rules import RULE_SET_IDS
 from app.ports.subscriptions import WebhookSender
 from domain.connection import Connection
 from domain.store import StoreAddress, StoreCustomer, StoreOrder, StoreRefund, StoreRefundLine
 from domain.store_url import StoreUrl
+from tests.fakes.memory import FakeJobQueue, InMemoryUnitOfWorkFactory
+from tests.fakes.store import FakeStoreClient
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

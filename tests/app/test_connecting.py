@@ -14,11 +14,11 @@ from app.errors import (
     StoreRejectedCredentials,
     ValidationFailed,
 )
-from app.fakes import InMemoryStoreBindingRepository
 from app.tasks import IMPORT_RUN, RECONCILE_CONNECTION
 from domain.connection import ConnectionStatus, ImportSelection
 from domain.store import KeyGrant
 from tests.app.conftest import World
+from tests.fakes.memory import InMemoryStoreBindingRepository
 
 
 async def test_the_wizard_ends_active_with_webhooks_and_queued_imports(world: World) -> None:

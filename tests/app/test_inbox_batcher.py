@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from app.errors import JobQueueUnavailable
-from app.fakes import FakeClock, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
 from app.inbox_batcher import InboxBatcher, InboxBatcherClosed
 from app.receiving import Receiving
 from domain.ids import new_id
 from domain.inbox import InboxDelivery
+from tests.fakes.memory import FakeClock, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

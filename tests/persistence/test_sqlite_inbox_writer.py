@@ -20,11 +20,11 @@ from adapters.persistence import sqlite_inbox
 from adapters.persistence.database import create_engine, session_factory
 from adapters.persistence.sqlite_inbox import SqliteInboxWriter
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from app.fakes import FakeClock
 from app.inbox_batcher import UnitOfWorkInboxWriter
 from domain.ids import new_id
 from domain.inbox import DeliveryStatus, InboxDelivery
 from tests.conftest import TEST_FERNET_KEY, StorageUnderTest
+from tests.fakes.memory import FakeClock
 from tests.persistence.test_repository_contract import seed_connection, seed_location
 from tests.support.databases import fresh_sqlite_database
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from app.auth import ADMIN, Principal
-from app.fakes import FakeClock, InMemoryUnitOfWorkFactory
 from app.ports.subscriptions import SubscriberUnreachable
 from app.subscriptions import Subscriptions
 from app.tasks import TRIGGER_DELIVER
@@ -18,6 +17,7 @@ from domain.ids import new_id
 from domain.subscriptions import TriggerDelivery, TriggerSubscription
 from domain.tenancy import Agency, Location
 from domain.triggers import TriggerEvent, TriggerType
+from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
 
 SECURE_URL = "https://hooks.example.com/catch/1/"
 

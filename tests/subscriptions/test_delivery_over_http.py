@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from adapters.triggers import HttpxWebhookSender
-from app.fakes import FakeClock, InMemoryUnitOfWorkFactory
 from app.ports.subscriptions import SubscriberUnreachable
 from app.subscriptions import Subscriptions
 from domain.subscriptions import DeliveryState
 from domain.triggers import TriggerType
 from domain.webhook_signing import verify
+from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
 from tests.subscriptions.conftest import RecordingQueue, SubscriberWorld
 from tests.woocommerce.receiver import Receiver, running_receiver
 

@@ -26,13 +26,13 @@ from adapters.services import Services, build_services
 from adapters.settings import Secrets
 from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from app.auth import hash_api_key
-from app.fake_store import FakeStoreClient
-from app.fakes import InMemoryUnitOfWorkFactory
 from app.ports.rules import RULE_SET_IDS
 from domain.ids import new_id
 from domain.store_url import StoreUrl
 from domain.tenancy import ApiKey
 from domain.triggers import TriggerType
+from tests.fakes.memory import InMemoryUnitOfWorkFactory
+from tests.fakes.store import FakeStoreClient
 from tests.subscriptions.conftest import RecordingQueue, ScriptedSender, SubscriberWorld
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

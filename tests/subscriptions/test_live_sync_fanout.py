@@ -6,11 +6,11 @@ import pytest
 
 from adapters.rules_yaml.source import FileRuleSource
 from app.auth import ADMIN
-from app.fake_store import FakeStoreClient
 from app.live_sync import LiveSync
 from app.tasks import TRIGGER_DELIVER
 from domain.subscriptions import DeliveryState
 from tests.app.conftest import World, make_world, order, rules
+from tests.fakes.store import FakeStoreClient
 from tests.subscriptions.conftest import ScriptedSender
 
 __all__ = ["rules"]  # the shipped rules, compiled once per session

@@ -28,19 +28,16 @@ from domain.store_url import StoreUrl
 from tests.woocommerce.receiver import Receiver, running_receiver
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "woocommerce-10.0.2"
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "woocommerce-10.0.2"
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.5)
 SEED = 7
 
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    """The captured WooCommerce 10.0.2 responses, beside the repository in `shared/`."""
+    """The captured WooCommerce 10.0.2 responses, kept in `tests/fixtures/`."""
     if not FIXTURES.is_dir():
-        pytest.fail(
-            f"the real-store fixtures are missing: expected {FIXTURES} "
-            "(the shared/ folder must sit beside the repository checkout)"
-        )
+        pytest.fail(f"the real-store fixtures are missing: expected {FIXTURES}")
     return FIXTURES
 
 

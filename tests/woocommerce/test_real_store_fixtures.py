@@ -1,4 +1,4 @@
-"""The adapter against what a real WooCommerce 10.0.2 store sent (shared/fixtures), and the
+"""The adapter against what a real WooCommerce 10.0.2 store sent (tests/fixtures), and the
 simulator's shapes against the same captures."""
 
 from __future__ import annotations

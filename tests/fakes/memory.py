@@ -15,10 +15,6 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from app.errors import Conflict
-from app.fakes_subscriptions import (
-    InMemorySubscriptionRepository,
-    InMemoryTriggerDeliveryRepository,
-)
 from app.ports.persistence import (
     AgencyRepository,
     ApiKeyRepository,
@@ -55,6 +51,10 @@ from domain.jobs import ImportJob, JobStatus
 from domain.subscriptions import TriggerDelivery, TriggerSubscription
 from domain.tenancy import Agency, ApiKey, Location, StoreBinding
 from domain.triggers import TriggerEvent
+from tests.fakes.subscriptions import (
+    InMemorySubscriptionRepository,
+    InMemoryTriggerDeliveryRepository,
+)
 
 T = TypeVar("T")
 

@@ -1,0 +1,1 @@
+"""In-memory test doubles of the ports: units of work, a store, a clock, subscribers."""
