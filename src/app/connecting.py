@@ -35,7 +35,7 @@ from domain.errors import IllegalTransition, InvalidStoreUrl
 from domain.ids import new_id
 from domain.store import KeyGrant
 from domain.store_url import StoreUrl
-from domain.tenancy import StoreBinding
+from domain.tenancy import Location, StoreBinding
 
 GRANT_TTL = timedelta(minutes=30)
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -91,16 +91,39 @@ class Connecting:
         principal.require_agency(connection.agency_id, "connection")
         return connection
 
+    async def _live_connection(
+        self, uow: UnitOfWork, principal: Principal, connection_id: str
+    ) -> Connection:
+        connection = await self._connection(uow, principal, connection_id)
+        if not connection.is_live:
+            raise Conflict("disconnected", "this connection was disconnected")
+        return connection
+
+    async def _active_connection(
+        self, uow: UnitOfWork, principal: Principal, connection_id: str, to: str
+    ) -> Connection:
+        """The connection, if it is active; `to` says what it could not do otherwise."""
+        connection = await self._connection(uow, principal, connection_id)
+        if connection.status is not ConnectionStatus.ACTIVE:
+            raise Conflict(
+                "not_active", f"a connection that is {connection.status.value} cannot {to}"
+            )
+        return connection
+
+    async def _location(self, uow: UnitOfWork, principal: Principal, location_id: str) -> Location:
+        location = await uow.locations.get(location_id)
+        if location is None:
+            raise NotFound("location not found")
+        principal.require_agency(location.agency_id, "location")
+        return location
+
     async def get(self, principal: Principal, connection_id: str) -> Connection:
         async with self._uow() as uow:
             return await self._connection(uow, principal, connection_id)
 
     async def live_for_location(self, principal: Principal, location_id: str) -> Connection:
         async with self._uow() as uow:
-            location = await uow.locations.get(location_id)
-            if location is None:
-                raise NotFound("location not found")
-            principal.require_agency(location.agency_id, "location")
+            await self._location(uow, principal, location_id)
             connection = await uow.connections.live_for_location(location_id)
         if connection is None:
             raise NotFound("this location has no live connection")
@@ -119,10 +142,7 @@ class Connecting:
         now = self._clock.now()
         state = secrets.token_urlsafe(24)
         async with self._uow() as uow:
-            location = await uow.locations.get(location_id)
-            if location is None:
-                raise NotFound("location not found")
-            principal.require_agency(location.agency_id, "location")
+            location = await self._location(uow, principal, location_id)
             if await uow.connections.live_for_location(location_id) is not None:
                 raise Conflict("already_connected", "this location already has a live connection")
             await self._bind(uow, location.agency_id, url.domain)
@@ -233,9 +253,7 @@ class Connecting:
         self, principal: Principal, connection_id: str, selection: ImportSelection
     ) -> Connection:
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
-            if not connection.is_live:
-                raise Conflict("disconnected", "this connection was disconnected")
+            connection = await self._live_connection(uow, principal, connection_id)
             updated = connection.with_import_selection(selection, self._clock.now())
             await uow.connections.save(updated)
             await uow.commit()
@@ -246,9 +264,7 @@ class Connecting:
     ) -> Connection:
         """Replace or patch the sync settings; they take effect for the next delivery."""
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
-            if not connection.is_live:
-                raise Conflict("disconnected", "this connection was disconnected")
+            connection = await self._live_connection(uow, principal, connection_id)
             settings = replace(connection.sync_settings, **changes)
             updated = connection.with_sync_settings(settings, self._clock.now())
             await uow.connections.save(updated)
@@ -283,11 +299,7 @@ class Connecting:
 
     async def rerun_import(self, principal: Principal, connection_id: str) -> Connection:
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
-            if connection.status is not ConnectionStatus.ACTIVE:
-                raise Conflict(
-                    "not_active", f"a connection that is {connection.status.value} cannot import"
-                )
+            connection = await self._active_connection(uow, principal, connection_id, "import")
             jobs = await uow.import_jobs.list_for_connection(connection_id)
             if any(not job.is_finished for job in jobs):
                 raise Conflict("import_running", "an import is still running for this connection")
@@ -299,11 +311,7 @@ class Connecting:
         """Reconcile with the store and check its webhooks now, in the background (the same
         task the schedule runs)."""
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
-        if connection.status is not ConnectionStatus.ACTIVE:
-            raise Conflict(
-                "not_active", f"a connection that is {connection.status.value} cannot reconcile"
-            )
+            connection = await self._active_connection(uow, principal, connection_id, "reconcile")
         await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
         return connection
 
