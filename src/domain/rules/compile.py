@@ -1,5 +1,5 @@
-"""Compiling a validated rule set definition, once, into plain functions: a predicate per
-condition, a step per rule and a hit policy over the steps. The verdicts of `first` and
+"""Compiling a validated rule set definition, once, into plain functions: predicates for the
+conditions, a step per rule and a hit policy over the steps. The verdicts of `first` and
 `unique` sets and what their traces show are fixed here too."""
 
 from __future__ import annotations
@@ -140,8 +140,11 @@ class _Compiler:
         if rule.when is None:
             return _CompiledRule(rule, None, ())
         leaves: list[TraceLeaf] = []
-        predicate = self._condition(rule.id, rule.when, False, leaves)
-        return _CompiledRule(rule, predicate, tuple(leaves))
+        # A rule holds when each of its conditions does: the items of a top-level `all`, or
+        # the one condition it has.
+        items = rule.when.items if isinstance(rule.when, AllOf) else (rule.when,)
+        conditions = tuple(self._condition(rule.id, item, False, leaves) for item in items)
+        return _CompiledRule(rule, conditions, tuple(leaves))
 
     def _condition(
         self, rule_id: str, cond: Condition, negated: bool, leaves: list[TraceLeaf]
@@ -193,20 +196,20 @@ class _Compiler:
                     for row in rule.table.rows
                 }
                 steps.append(table_step(rows, self.index[rule.table.field]))
-            elif item.predicate is None:
+            elif item.conditions is None:
                 default = self._verdict(plan, position, rule, rule.then, None)
                 return first_match(tuple(steps), default)
             else:
                 verdict = self._verdict(plan, position, rule, rule.then, None)
-                steps.append(rule_step(item.predicate, verdict))
+                steps.append(rule_step(item.conditions, verdict))
         raise AssertionError("validation requires a catch-all under first and unique")
 
     def _collect(self, plan: TracePlan, compiled: Sequence[_CompiledRule]) -> Decide:
         """`collect` (criteria): every matching rule refuses; the verdict lists them all."""
         tested: list[tuple[RuleDefinition, Predicate]] = []
         for item in compiled:
-            assert item.predicate is not None  # validation requires `when` under collect
-            tested.append((item.rule, item.predicate))
+            assert item.conditions is not None  # validation requires `when` under collect
+            tested.append((item.rule, _all(item.conditions)))
         everything = len(compiled)
 
         def decide(actuals: Actuals) -> Verdict:
@@ -225,7 +228,7 @@ class _Compiler:
 @dataclass(frozen=True, slots=True)
 class _CompiledRule:
     rule: RuleDefinition
-    predicate: Predicate | None  # None for tables and the catch-all
+    conditions: tuple[Predicate, ...] | None  # None for tables and the catch-all
     leaves: tuple[TraceLeaf, ...]
 
 

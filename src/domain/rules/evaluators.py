@@ -16,11 +16,14 @@ Step = Callable[[Actuals], Verdict | None]
 Decide = Callable[[Actuals], Verdict]
 
 
-def rule_step(predicate: Predicate, verdict: Verdict) -> Step:
-    """A rule with a condition: its verdict when the condition holds, else None."""
+def rule_step(conditions: tuple[Predicate, ...], verdict: Verdict) -> Step:
+    """A rule with a `when`: its verdict when every one of its conditions holds, else None."""
 
     def step(actuals: Actuals) -> Verdict | None:
-        return verdict if predicate(actuals) else None
+        for condition in conditions:
+            if not condition(actuals):
+                return None
+        return verdict
 
     return step
 
