@@ -17,8 +17,10 @@ from app.ports.store import StoreClient, StoreDirectory, WebhookCodec
 from app.ports.subscriptions import WebhookSender
 from app.queries import Queries
 from app.receiving import Receiving
+from app.reconciliation_schedule import ReconciliationSchedule
 from app.subscriptions import Subscriptions
 from app.tenancy import Tenancy
+from app.webhook_health import WebhookHealthCheck
 from app.webhooks_registry import WebhookRegistrar
 
 
@@ -26,6 +28,10 @@ from app.webhooks_registry import WebhookRegistrar
 class Services:
     tenancy: Tenancy
     connecting: Connecting
+    # Run by the workers: `sync.reconcile` heals the webhooks after the reconciliation; the
+    # scheduler enqueues it for the connections `reconciliation_schedule.due(...)` names.
+    webhook_health: WebhookHealthCheck
+    reconciliation_schedule: ReconciliationSchedule
     queries: Queries
     importer: ImportRunner
     webhooks: WebhookRegistrar
@@ -67,6 +73,7 @@ def build_services(
     applier = Applier(policy, clock)
     webhooks = WebhookRegistrar(store, public_url)
     receiving = Receiving(uow, clock, codec, queue, inbox_writer=inbox_writer)
+    webhook_health = WebhookHealthCheck(uow, clock, webhooks)
     return Services(
         tenancy=Tenancy(uow, clock),
         connecting=Connecting(
@@ -77,10 +84,13 @@ def build_services(
             policy,
             queue,
             webhooks,
+            webhook_health,
             public_url=public_url,
             allow_insecure_stores=allow_private_stores,
             on_disconnect=receiving.forget,
         ),
+        webhook_health=webhook_health,
+        reconciliation_schedule=ReconciliationSchedule(uow, clock),
         queries=Queries(uow),
         importer=ImportRunner(uow, clock, store, applier, concurrency=import_concurrency),
         webhooks=webhooks,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 import string
 from collections.abc import Callable
@@ -15,7 +14,6 @@ from app.errors import (
     CriteriaRefused,
     NotFound,
     StoreRejectedCredentials,
-    UpstreamError,
     UpstreamRejected,
     ValidationFailed,
 )
@@ -24,8 +22,8 @@ from app.policy import Policy
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from app.ports.store import StoreAccess, StoreClient, StoreDirectory
-from app.reconnect import require_reconnect
 from app.tasks import RECONCILE_CONNECTION
+from app.webhook_health import WebhookHealthCheck
 from app.webhooks_registry import WebhookRegistrar
 from domain.connection import (
     Connection,
@@ -37,9 +35,7 @@ from domain.errors import IllegalTransition, InvalidStoreUrl
 from domain.ids import new_id
 from domain.store import KeyGrant
 from domain.store_url import StoreUrl
-from domain.tenancy import StoreBinding
-
-log = logging.getLogger(__name__)
+from domain.tenancy import Location, StoreBinding
 
 GRANT_TTL = timedelta(minutes=30)
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -66,6 +62,7 @@ class Connecting:
         policy: Policy,
         queue: JobQueue,
         webhooks: WebhookRegistrar,
+        health: WebhookHealthCheck,
         *,
         public_url: str,
         allow_insecure_stores: bool,
@@ -80,6 +77,7 @@ class Connecting:
         self._policy = policy
         self._queue = queue
         self._webhooks = webhooks
+        self._health = health
         self._public_url = public_url.rstrip("/")
         self._allow_insecure = allow_insecure_stores
         self._on_disconnect = on_disconnect
@@ -93,16 +91,39 @@ class Connecting:
         principal.require_agency(connection.agency_id, "connection")
         return connection
 
+    async def _live_connection(
+        self, uow: UnitOfWork, principal: Principal, connection_id: str
+    ) -> Connection:
+        connection = await self._connection(uow, principal, connection_id)
+        if not connection.is_live:
+            raise Conflict("disconnected", "this connection was disconnected")
+        return connection
+
+    async def _active_connection(
+        self, uow: UnitOfWork, principal: Principal, connection_id: str, to: str
+    ) -> Connection:
+        """The connection, if it is active; `to` says what it could not do otherwise."""
+        connection = await self._connection(uow, principal, connection_id)
+        if connection.status is not ConnectionStatus.ACTIVE:
+            raise Conflict(
+                "not_active", f"a connection that is {connection.status.value} cannot {to}"
+            )
+        return connection
+
+    async def _location(self, uow: UnitOfWork, principal: Principal, location_id: str) -> Location:
+        location = await uow.locations.get(location_id)
+        if location is None:
+            raise NotFound("location not found")
+        principal.require_agency(location.agency_id, "location")
+        return location
+
     async def get(self, principal: Principal, connection_id: str) -> Connection:
         async with self._uow() as uow:
             return await self._connection(uow, principal, connection_id)
 
     async def live_for_location(self, principal: Principal, location_id: str) -> Connection:
         async with self._uow() as uow:
-            location = await uow.locations.get(location_id)
-            if location is None:
-                raise NotFound("location not found")
-            principal.require_agency(location.agency_id, "location")
+            await self._location(uow, principal, location_id)
             connection = await uow.connections.live_for_location(location_id)
         if connection is None:
             raise NotFound("this location has no live connection")
@@ -121,10 +142,7 @@ class Connecting:
         now = self._clock.now()
         state = secrets.token_urlsafe(24)
         async with self._uow() as uow:
-            location = await uow.locations.get(location_id)
-            if location is None:
-                raise NotFound("location not found")
-            principal.require_agency(location.agency_id, "location")
+            location = await self._location(uow, principal, location_id)
             if await uow.connections.live_for_location(location_id) is not None:
                 raise Conflict("already_connected", "this location already has a live connection")
             await self._bind(uow, location.agency_id, url.domain)
@@ -235,9 +253,7 @@ class Connecting:
         self, principal: Principal, connection_id: str, selection: ImportSelection
     ) -> Connection:
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
-            if not connection.is_live:
-                raise Conflict("disconnected", "this connection was disconnected")
+            connection = await self._live_connection(uow, principal, connection_id)
             updated = connection.with_import_selection(selection, self._clock.now())
             await uow.connections.save(updated)
             await uow.commit()
@@ -248,16 +264,14 @@ class Connecting:
     ) -> Connection:
         """Replace or patch the sync settings; they take effect for the next delivery."""
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
-            if not connection.is_live:
-                raise Conflict("disconnected", "this connection was disconnected")
+            connection = await self._live_connection(uow, principal, connection_id)
             settings = replace(connection.sync_settings, **changes)
             updated = connection.with_sync_settings(settings, self._clock.now())
             await uow.connections.save(updated)
             await uow.commit()
         if updated.status is ConnectionStatus.ACTIVE:
             # Best effort: the health check on the reconciliation schedule finishes the job.
-            await self.heal_webhooks(updated.id)
+            await self._health.heal(updated.id)
         return updated
 
     async def activate(self, principal: Principal, connection_id: str) -> Connection:
@@ -285,11 +299,7 @@ class Connecting:
 
     async def rerun_import(self, principal: Principal, connection_id: str) -> Connection:
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
-            if connection.status is not ConnectionStatus.ACTIVE:
-                raise Conflict(
-                    "not_active", f"a connection that is {connection.status.value} cannot import"
-                )
+            connection = await self._active_connection(uow, principal, connection_id, "import")
             jobs = await uow.import_jobs.list_for_connection(connection_id)
             if any(not job.is_finished for job in jobs):
                 raise Conflict("import_running", "an import is still running for this connection")
@@ -301,68 +311,9 @@ class Connecting:
         """Reconcile with the store and check its webhooks now, in the background (the same
         task the schedule runs)."""
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
-        if connection.status is not ConnectionStatus.ACTIVE:
-            raise Conflict(
-                "not_active", f"a connection that is {connection.status.value} cannot reconcile"
-            )
+            connection = await self._active_connection(uow, principal, connection_id, "reconcile")
         await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
         return connection
-
-    async def heal_webhooks(self, connection_id: str) -> bool | None:
-        """The webhook health check: missing or disabled webhooks are created again. Returns
-        whether they were healthy (None when the connection is not active or the store is
-        unreachable); a store that refuses our keys puts the connection into needs_reconnect."""
-        async with self._uow() as uow:
-            connection = await uow.connections.get(connection_id)
-        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
-            return None
-        try:
-            health = await self._webhooks.ensure(connection)
-        except UpstreamRejected as exc:
-            await require_reconnect(self._uow, self._clock, connection_id, exc)
-            return None
-        except UpstreamError as exc:
-            log.warning("webhook health check failed: %s", exc)
-            return None
-        async with self._uow() as uow:
-            current = await uow.connections.get(connection_id)
-            if current is not None and current.status is ConnectionStatus.ACTIVE:
-                await uow.connections.save(
-                    replace(
-                        current,
-                        webhooks_healthy=health.healthy,
-                        webhooks_checked_at=self._clock.now(),
-                    )
-                )
-                await uow.commit()
-        return health.healthy
-
-    async def due_for_reconciliation(self, interval_s: int) -> list[str]:
-        """Active connections whose reconciliation is due. Each connection's slot is offset by
-        a share of the interval derived from its id, so a thousand connections activated
-        together do not all reconcile in the same second."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            active = await uow.connections.list_by_status(ConnectionStatus.ACTIVE)
-        due = []
-        for connection in active:
-            last = connection.webhooks_checked_at or connection.created_at
-            offset = (int(connection.id.replace("-", "")[-8:], 16) % 1000) / 1000 * interval_s
-            if connection.webhooks_checked_at is None:
-                if now >= last + timedelta(seconds=offset):
-                    due.append(connection.id)
-            elif now >= last + timedelta(seconds=interval_s):
-                due.append(connection.id)
-        return due
-
-    async def mark_reconciliation_scheduled(self, connection_id: str) -> None:
-        """Claim this slot so the next scheduler tick does not enqueue the connection again."""
-        async with self._uow() as uow:
-            current = await uow.connections.get(connection_id)
-            if current is not None and current.status is ConnectionStatus.ACTIVE:
-                await uow.connections.save(replace(current, webhooks_checked_at=self._clock.now()))
-                await uow.commit()
 
     async def disconnect(self, principal: Principal, connection_id: str) -> None:
         """Unlink the store: its webhooks are removed (best effort), the data is kept."""

@@ -38,15 +38,6 @@ class ImportSelection:
     orders: bool = True
     transactions: bool = True
 
-    def entities(self) -> list[str]:
-        """The selected entities in the order they are imported."""
-        chosen = {
-            "contacts": self.contacts,
-            "orders": self.orders,
-            "transactions": self.transactions,
-        }
-        return [name for name, on in chosen.items() if on]
-
 
 @dataclass(frozen=True, slots=True)
 class SyncSettings:

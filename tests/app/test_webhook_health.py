@@ -1,4 +1,4 @@
-"""The webhook health check and the reconciliation schedule."""
+"""The webhook health check."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ async def test_a_disabled_webhook_is_recreated_not_reenabled(world: World) -> No
     connection = await world.connected(location)
     disabled = world.store.webhooks[0]
     world.store.webhooks[0] = replace(disabled, status="disabled")
-    healthy = await world.services.connecting.heal_webhooks(connection.id)
+    healthy = await world.services.webhook_health.heal(connection.id)
     assert healthy is False  # it was not healthy; now it is repaired
     assert disabled.id not in {h.id for h in world.store.webhooks}
     assert {h.status for h in world.store.webhooks} == {"active"}
-    assert await world.services.connecting.heal_webhooks(connection.id) is True
+    assert await world.services.webhook_health.heal(connection.id) is True
 
 
 async def test_missing_webhooks_are_created_again(world: World) -> None:
@@ -26,7 +26,7 @@ async def test_missing_webhooks_are_created_again(world: World) -> None:
     connection = await world.connected(location)
     topics = sorted(h.topic for h in world.store.webhooks)
     world.store.webhooks.clear()
-    await world.services.connecting.heal_webhooks(connection.id)
+    await world.services.webhook_health.heal(connection.id)
     assert sorted(h.topic for h in world.store.webhooks) == topics
 
 
@@ -34,30 +34,18 @@ async def test_revoked_keys_found_by_the_health_check_ask_for_a_reconnect(world:
     _a, location = await world.agency_with_location()
     connection = await world.connected(location)
     world.store.rejected = True
-    assert await world.services.connecting.heal_webhooks(connection.id) is None
+    assert await world.services.webhook_health.heal(connection.id) is None
     current = await world.services.connecting.get(ADMIN, connection.id)
     assert current.status is ConnectionStatus.NEEDS_RECONNECT
 
 
-async def test_each_active_connection_is_due_once_per_interval(world: World) -> None:
+async def test_changing_the_sync_settings_repairs_the_webhooks(world: World) -> None:
     _a, location = await world.agency_with_location()
     connection = await world.connected(location)
-    connecting = world.services.connecting
-    world.uow.clock.advance(seconds=900)  # past any first-slot offset
-    assert await connecting.due_for_reconciliation(900) == [connection.id]
-    await connecting.mark_reconciliation_scheduled(connection.id)
-    assert await connecting.due_for_reconciliation(900) == []
-    world.uow.clock.advance(seconds=901)
-    assert await connecting.due_for_reconciliation(900) == [connection.id]
-
-
-async def test_first_slots_are_spread_over_the_interval(world: World) -> None:
-    locations = []
-    for n in range(20):
-        _a, location = await world.agency_with_location(f"Agency {n}")
-        locations.append(location)
-    for n, location in enumerate(locations):
-        await world.connected(location, f"https://shop{n}.example.com")
-    world.uow.clock.advance(seconds=450)
-    due = await world.services.connecting.due_for_reconciliation(900)
-    assert 0 < len(due) < 20
+    topics = sorted(h.topic for h in world.store.webhooks)
+    world.store.webhooks.clear()
+    updated = await world.services.connecting.set_sync_settings(ADMIN, connection.id, {})
+    assert updated.sync_settings == connection.sync_settings
+    assert sorted(h.topic for h in world.store.webhooks) == topics
+    current = await world.services.connecting.get(ADMIN, connection.id)
+    assert current.webhooks_healthy is False  # found missing, then created again

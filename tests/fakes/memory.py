@@ -95,14 +95,6 @@ class FakeJobQueue:
 
 
 @dataclass
-class FakeTriggerPublisher:
-    published: list[TriggerEvent] = field(default_factory=list)
-
-    async def publish(self, event: TriggerEvent) -> None:
-        self.published.append(event)
-
-
-@dataclass
 class InMemoryState:
     """Everything a fake unit of work can see; committed work lands here."""
 

@@ -246,3 +246,36 @@ def test_describe_lists_the_examples_with_their_facts() -> None:
         {"name": "a customer", "facts": {"role": "customer", "email": "a@b"}}
     ]
     assert compile_yaml(_FIRST).describe()["examples"] == []
+
+
+def test_a_null_table_fact_selects_no_row_and_the_catch_all_decides() -> None:
+    nullable = STATUS_RULES.replace(
+        "order.status: {type: string}", "order.status:\n    type: string\n    nullable: true"
+    )
+    evaluation = compile_yaml(nullable).evaluate({"order.status": None})
+    assert (evaluation.decision, evaluation.matched) == ("pending", ("other",))
+    (condition,) = evaluation.trace.conditions
+    assert (condition.actual, condition.ok) == (None, False)
+
+
+def test_each_set_of_refusals_is_reported_with_its_own_rules() -> None:
+    rule_set = compile_yaml(_CRITERIA)
+    assert [rule_set.evaluate({"a": a}).matched for a in (6, 1, 5, 2, 6)] == [
+        ("big",),
+        ("odd",),
+        ("big", "odd"),
+        (),
+        ("big",),
+    ]
+    assert rule_set.evaluate({"a": 1}).message == "odd"
+    assert rule_set.evaluate({"a": 5}).message == "too big; odd"
+
+
+def test_the_trace_of_a_first_rule_set_stops_at_the_deciding_rule() -> None:
+    evaluation = compile_yaml(_FIRST).evaluate({"role": "administrator", "email": "a@b"})
+    assert evaluation.matched == ("staff",)
+    assert [(c.rule, c.ok) for c in evaluation.trace.conditions] == [
+        ("ok", False),
+        ("ok", True),
+        ("staff", True),
+    ]

@@ -1,5 +1,5 @@
 """From a marked YAML document to a domain `RuleSetDefinition`, reporting structural problems
-(unknown keys, missing keys, wrong basic types, malformed conditions) with their location."""
+(unknown keys, missing keys, wrong basic types, malformed conditions) with their position."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ from domain.rules import (
     Example,
     FactDefinition,
     FactRef,
-    Location,
     Not,
     RuleDefinition,
     RuleSetDefinition,
+    SourcePosition,
     Table,
     TableRow,
 )
@@ -58,7 +58,7 @@ class _Builder:
         self.doc = document
         self.problems: list[str] = []
 
-    def problem(self, at: Location, message: str) -> None:
+    def problem(self, at: SourcePosition, message: str) -> None:
         self.problems.append(f"{at}: {message}")
 
     def convert(self, data: object, struct: type[S], path: Path) -> S | None:
@@ -193,7 +193,7 @@ class _Builder:
             return AllOf(tuple(items), at) if key == "all" else AnyOf(tuple(items), at)
         return self._compare(raw, path, at)
 
-    def _compare(self, raw: Mapping[str, Any], path: Path, at: Location) -> Condition:
+    def _compare(self, raw: Mapping[str, Any], path: Path, at: SourcePosition) -> Condition:
         field = raw.get("field")
         if not isinstance(field, str):
             self.problem(
@@ -236,7 +236,7 @@ class _Builder:
         if example is None:
             return None
         given: dict[str, object] = {}
-        given_at: dict[str, Location] = {}
+        given_at: dict[str, SourcePosition] = {}
         _flatten(example.given, (*path, "given"), "", given, given_at, self.doc)
         return Example(
             name=example.name,
@@ -255,7 +255,7 @@ def _flatten(
     path: Path,
     prefix: str,
     into: dict[str, object],
-    at: dict[str, Location],
+    at: dict[str, SourcePosition],
     doc: MarkedDocument,
 ) -> None:
     # Examples may nest facts (`order: {status: x}`) or write them dotted (`order.status: x`).

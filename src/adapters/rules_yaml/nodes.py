@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from domain.rules import Location
+from domain.rules import SourcePosition
 
 Path = tuple[str | int, ...]
 
@@ -30,17 +30,17 @@ class MarkedDocument:
 
     data: object
     file: str
-    value_at: dict[Path, Location] = field(default_factory=dict)
-    key_at: dict[Path, Location] = field(default_factory=dict)
+    value_at: dict[Path, SourcePosition] = field(default_factory=dict)
+    key_at: dict[Path, SourcePosition] = field(default_factory=dict)
 
-    def at(self, path: Path) -> Location:
-        """The value's location, else that of the nearest enclosing value."""
+    def at(self, path: Path) -> SourcePosition:
+        """The value's position, else that of the nearest enclosing value."""
         while path not in self.value_at and path:
             path = path[:-1]
-        return self.value_at.get(path, Location(self.file, 1, 1))
+        return self.value_at.get(path, SourcePosition(self.file, 1, 1))
 
-    def key(self, path: Path) -> Location:
-        """The key's location (for unknown or misspelt keys), else the value's."""
+    def key(self, path: Path) -> SourcePosition:
+        """The key's position (for unknown or misspelt keys), else the value's."""
         return self.key_at.get(path) or self.at(path)
 
 
@@ -67,9 +67,9 @@ def compose_marked(text: str, file: str) -> MarkedDocument:
     return document
 
 
-def _location(document: MarkedDocument, node: yaml.Node) -> Location:
+def _position(document: MarkedDocument, node: yaml.Node) -> SourcePosition:
     mark = node.start_mark
-    return Location(document.file, mark.line + 1, mark.column + 1)
+    return SourcePosition(document.file, mark.line + 1, mark.column + 1)
 
 
 def _walk(
@@ -79,11 +79,11 @@ def _walk(
     document: MarkedDocument,
     problems: list[str],
 ) -> object:
-    document.value_at[path] = _location(document, node)
+    document.value_at[path] = _position(document, node)
     if isinstance(node, yaml.MappingNode):
         result: dict[object, object] = {}
         for key_node, value_node in node.value:
-            key_at = _location(document, key_node)
+            key_at = _position(document, key_node)
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(f"{key_at}: a key must be a plain name")
                 continue

@@ -49,6 +49,3 @@ class RuleFileStruct(msgspec.Struct, forbid_unknown_fields=True):
     description: str = ""
     facts: dict[str, Any] = msgspec.field(default_factory=dict)
     examples: list[Any] = msgspec.field(default_factory=list)
-
-
-TOP_LEVEL_KEYS = tuple(RuleFileStruct.__struct_fields__)

@@ -286,15 +286,6 @@ def decode_webhook(body: bytes) -> StoreWebhook:
     return _decode_one(body, _Webhook, to_webhook)
 
 
-def decode_store_error(body: bytes) -> tuple[str, str] | None:
-    """The store's `(code, message)` from an error body, or None when it is not one."""
-    try:
-        error = msgspec.json.decode(body, type=_StoreError)
-    except msgspec.DecodeError:
-        return None
-    return error.code, error.message
-
-
 CUSTOMER_STRUCT = _Customer
 ORDER_STRUCT = _Order
 REFUND_STRUCT = _Refund

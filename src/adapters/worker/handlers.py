@@ -70,13 +70,13 @@ def register_reconciliation(registry: TaskRegistry, container: Container) -> Non
 
     async def reconcile(connection_id: str) -> None:
         await services.live_sync.reconcile(connection_id)
-        await services.connecting.heal_webhooks(connection_id)
+        await services.webhook_health.heal(connection_id)
 
     registry.register(RECONCILE_CONNECTION, reconcile, RECONCILE_OPTIONS)
 
     async def schedule() -> None:
-        for connection_id in await services.connecting.due_for_reconciliation(interval):
-            await services.connecting.mark_reconciliation_scheduled(connection_id)
+        for connection_id in await services.reconciliation_schedule.due(interval):
+            await services.reconciliation_schedule.mark_scheduled(connection_id)
             await container.job_queue.enqueue(RECONCILE_CONNECTION, connection_id)
 
     tick = max(1.0, min(60.0, interval / 10))

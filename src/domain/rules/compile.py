@@ -1,5 +1,6 @@
-"""Compiling a validated rule set definition into closures, once; evaluating is then a few
-closure calls and one lookup per table, with the trace data captured on the way."""
+"""Compiling a validated rule set definition, once, into plain functions: predicates for the
+conditions, a step per rule and a hit policy over the steps. The verdicts of `first` and
+`unique` sets and what their traces show are fixed here too."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from domain.rules.evaluators import (
     first_match,
     rule_step,
     table_step,
-    table_then_default,
 )
 from domain.rules.model import (
     AllOf,
@@ -34,8 +34,6 @@ from domain.rules.model import (
 from domain.rules.operators import Actuals, Predicate, build
 from domain.rules.render import rule_to_data
 from domain.rules.validate import validate
-
-_COLLECT_CACHE_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -126,28 +124,33 @@ class _Compiler:
         if rule.table is not None:
             i = self.index[rule.table.field]
             keys = frozenset(row.key for row in rule.table.rows)
+
+            def in_table(actuals: Actuals) -> bool:
+                return actuals[i] in keys
+
             leaf = TraceLeaf(
                 rule.id,
                 rule.table.field,
                 "map",
                 i,
                 tuple(row.key for row in rule.table.rows),
-                lambda a: a[i] in keys,
+                in_table,
             )
             return _CompiledRule(rule, None, (leaf,))
         if rule.when is None:
             return _CompiledRule(rule, None, ())
         leaves: list[TraceLeaf] = []
-        if isinstance(rule.when, AllOf) and len(rule.when.items) == 2:
-            parts = tuple(self._condition(rule.id, item, False, leaves) for item in rule.when.items)
-            p0, p1 = parts
-            return _CompiledRule(rule, lambda a: p0(a) and p1(a), tuple(leaves), parts)
-        predicate = self._condition(rule.id, rule.when, False, leaves)
-        return _CompiledRule(rule, predicate, tuple(leaves))
+        # A rule holds when each of its conditions does: the items of a top-level `all`, or
+        # the one condition it has.
+        items = rule.when.items if isinstance(rule.when, AllOf) else (rule.when,)
+        conditions = tuple(self._condition(rule.id, item, False, leaves) for item in items)
+        return _CompiledRule(rule, conditions, tuple(leaves))
 
     def _condition(
         self, rule_id: str, cond: Condition, negated: bool, leaves: list[TraceLeaf]
     ) -> Predicate:
+        """The condition as one predicate; each comparison in it is added to `leaves` for the
+        trace (`negated` when an odd number of `not`s encloses it)."""
         if isinstance(cond, Compare):
             i = self.index[cond.field]
             ref = self.index[cond.value.name] if isinstance(cond.value, FactRef) else None
@@ -159,9 +162,8 @@ class _Compiler:
             )
             return predicate
         if isinstance(cond, Not):
-            inner = self._condition(rule_id, cond.item, not negated, leaves)
-            return lambda a: not inner(a)
-        parts = [self._condition(rule_id, item, negated, leaves) for item in cond.items]
+            return _not(self._condition(rule_id, cond.item, not negated, leaves))
+        parts = tuple(self._condition(rule_id, item, negated, leaves) for item in cond.items)
         return _all(parts) if isinstance(cond, AllOf) else _any(parts)
 
     # -- verdicts -----------------------------------------------------------------------------
@@ -184,54 +186,41 @@ class _Compiler:
         return Verdict(plan, decision, outcome, (rule.id,), rule.message, position + 1, covers)
 
     def _first(self, plan: TracePlan, compiled: Sequence[_CompiledRule]) -> Decide:
+        """`first` and `unique`: every verdict is fixed here, once; evaluating picks one."""
         steps: list[Step] = []
-        tables: list[tuple[dict[str, Verdict], int]] = []
-        default: Verdict | None = None
         for position, item in enumerate(compiled):
             rule = item.rule
             if rule.table is not None:
-                i = self.index[rule.table.field]
                 rows = {
                     row.key: self._verdict(plan, position, rule, row.output, row.key)
                     for row in rule.table.rows
                 }
-                steps.append(table_step(rows, i))
-                tables.append((rows, i))
-            elif item.predicate is None:
+                steps.append(table_step(rows, self.index[rule.table.field]))
+            elif item.conditions is None:
                 default = self._verdict(plan, position, rule, rule.then, None)
-                break
+                return first_match(tuple(steps), default)
             else:
                 verdict = self._verdict(plan, position, rule, rule.then, None)
-                steps.append(rule_step(item.predicate, verdict, item.parts))
-        assert default is not None  # validation requires a catch-all under first and unique
-        if len(steps) == 1 and len(tables) == 1:
-            rows, i = tables[0]
-            return table_then_default(rows, i, default)
-        return first_match(tuple(steps), default)
+                steps.append(rule_step(item.conditions, verdict))
+        raise AssertionError("validation requires a catch-all under first and unique")
 
     def _collect(self, plan: TracePlan, compiled: Sequence[_CompiledRule]) -> Decide:
-        rules = self.d.rules
-        tests = tuple(item.predicate for item in compiled if item.predicate is not None)
-        cache: dict[tuple[int, ...], Verdict] = {}
-
-        def verdict(hits: tuple[int, ...]) -> Verdict:
-            refusals = tuple(
-                MappingProxyType({"id": rules[k].id, "message": rules[k].message or ""})
-                for k in hits
-            )
-            matched = tuple(rules[k].id for k in hits)
-            outcome = "refused" if hits else "allowed"
-            message = "; ".join(rules[k].message or "" for k in hits) or None
-            return Verdict(plan, refusals, outcome, matched, message, len(rules), matched)
+        """`collect` (criteria): every matching rule refuses; the verdict lists them all."""
+        tested: list[tuple[RuleDefinition, Predicate]] = []
+        for item in compiled:
+            assert item.conditions is not None  # validation requires `when` under collect
+            tested.append((item.rule, _all(item.conditions)))
+        everything = len(compiled)
 
         def decide(actuals: Actuals) -> Verdict:
-            hits = tuple([k for k, test in enumerate(tests) if test(actuals)])
-            found = cache.get(hits)
-            if found is None:
-                found = verdict(hits)
-                if len(cache) < _COLLECT_CACHE_LIMIT:
-                    cache[hits] = found
-            return found
+            hits = [rule for rule, predicate in tested if predicate(actuals)]
+            refusals = tuple(
+                MappingProxyType({"id": rule.id, "message": rule.message or ""}) for rule in hits
+            )
+            matched = tuple(rule.id for rule in hits)
+            outcome = "refused" if hits else "allowed"
+            message = "; ".join(rule.message or "" for rule in hits) or None
+            return Verdict(plan, refusals, outcome, matched, message, everything, matched)
 
         return decide
 
@@ -239,26 +228,36 @@ class _Compiler:
 @dataclass(frozen=True, slots=True)
 class _CompiledRule:
     rule: RuleDefinition
-    predicate: Predicate | None  # None for tables and the catch-all
+    conditions: tuple[Predicate, ...] | None  # None for tables and the catch-all
     leaves: tuple[TraceLeaf, ...]
-    parts: tuple[Predicate, ...] = ()  # a top-level `all` of two, tested inline
 
 
-def _all(parts: list[Predicate]) -> Predicate:
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        p0, p1 = parts
-        return lambda a: p0(a) and p1(a)
-    every = tuple(parts)
-    return lambda a: all(p(a) for p in every)
+def _not(inner: Predicate) -> Predicate:
+    def holds(actuals: Actuals) -> bool:
+        return not inner(actuals)
+
+    return holds
 
 
-def _any(parts: list[Predicate]) -> Predicate:
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        p0, p1 = parts
-        return lambda a: p0(a) or p1(a)
-    some = tuple(parts)
-    return lambda a: any(p(a) for p in some)
+# `all` and `any` are loops rather than all()/any() over a generator: they run on every
+# evaluation, and building a generator costs more than the comparisons it runs.
+
+
+def _all(parts: tuple[Predicate, ...]) -> Predicate:
+    def holds(actuals: Actuals) -> bool:
+        for part in parts:  # noqa: SIM110
+            if not part(actuals):
+                return False
+        return True
+
+    return holds
+
+
+def _any(parts: tuple[Predicate, ...]) -> Predicate:
+    def holds(actuals: Actuals) -> bool:
+        for part in parts:  # noqa: SIM110
+            if part(actuals):
+                return True
+        return False
+
+    return holds

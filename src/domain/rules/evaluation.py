@@ -1,14 +1,14 @@
 """What an evaluation returns: the decision, and a compact trace of why.
 
-An evaluation keeps only what varies per call: the verdict of the deciding rule (shared and
-immutable, built when the rule set was compiled) and the fact values the rules read. The trace
-is rendered from those on demand; conditions are pure, so re-checking them gives exactly the
+An evaluation keeps the verdict of the deciding rules (under `first` and `unique` built once,
+when the rule set is compiled, and shared) and the fact values the rules read. The trace is
+rendered from those on demand; conditions are pure, so checking them again gives exactly the
 results the evaluation saw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -121,13 +121,12 @@ class Evaluation:
     the rule set version that decided."""
 
     verdict: Verdict
-    actuals: Actuals
+    actuals: Actuals  # the declared facts' values, in declaration order
 
     @property
     def decision(self) -> Any:
         """The decision as a fresh JSON-ready value (str, bool, dict or list of dicts)."""
-        value = self.verdict.decision
-        return value if type(value) in _PLAIN else thaw(value)
+        return thaw(self.verdict.decision)
 
     @property
     def outcome(self) -> str:
@@ -157,13 +156,15 @@ class Evaluation:
 
     @property
     def trace(self) -> Trace:
-        verdict = self.verdict
-        plan = verdict.plan
-        actuals = self.actuals
-        conditions = tuple(
-            leaf.render(actuals) for leaves in plan.leaves[: verdict.through] for leaf in leaves
+        """Each condition of the rules the verdict shows, checked again against the facts."""
+        plan = self.verdict.plan
+        conditions: list[ConditionTrace] = []
+        for leaves in plan.leaves[: self.verdict.through]:
+            for leaf in leaves:
+                conditions.append(leaf.render(self.actuals))
+        return Trace(
+            plan.rule_set, plan.version, plan.hit_policy, self.verdict.matched, tuple(conditions)
         )
-        return Trace(plan.rule_set, plan.version, plan.hit_policy, verdict.matched, conditions)
 
     def to_dict(self) -> dict[str, object]:
         """The evaluation as a JSON-ready dict: decision, outcome, message and trace."""
@@ -176,24 +177,6 @@ class Evaluation:
             "message": self.message,
             "trace": self.trace.to_dict(),
         }
-
-
-_PLAIN = frozenset({str, bool, int, float, type(None)})
-
-# Compiled rule sets build evaluations on the hot path. The dataclass's own `__init__` goes
-# through the frozen `__setattr__` guard, which costs more than the rest of an evaluation, so
-# they set the two slots directly; the class stays frozen for everyone else.
-new_object = object.__new__
-set_verdict: Callable[[Evaluation, Verdict], None] = Evaluation.__dict__["verdict"].__set__
-set_actuals: Callable[[Evaluation, Actuals], None] = Evaluation.__dict__["actuals"].__set__
-
-
-def make_evaluation(verdict: Verdict, actuals: Actuals) -> Evaluation:
-    """Build an `Evaluation` without the frozen-dataclass guard (same result as the constructor)."""
-    evaluation: Evaluation = new_object(Evaluation)
-    set_verdict(evaluation, verdict)
-    set_actuals(evaluation, actuals)
-    return evaluation
 
 
 def freeze(value: object) -> object:

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from domain.rules.compile import RuleSet
 from domain.rules.errors import FactsError
 from domain.rules.evaluation import Evaluation
-from domain.rules.model import Example, Location, RuleSetKind
+from domain.rules.model import Example, RuleSetKind, SourcePosition
 
 
 @dataclass(frozen=True, slots=True)
 class ExampleFailure:
     example: str
     message: str
-    at: Location | None
+    at: SourcePosition | None
 
     def __str__(self) -> str:
         prefix = f"{self.at}: " if self.at is not None else ""

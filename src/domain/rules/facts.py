@@ -36,23 +36,40 @@ def flatten_facts(nested: Mapping[str, object], prefix: str = "") -> dict[str, o
     return flat
 
 
-def exact_types(facts: tuple[FactDefinition, ...]) -> tuple[frozenset[type], ...]:
-    """Per fact, the exact types the fast path accepts without conversion."""
-    return tuple(
-        frozenset(_EXACT_TYPES[FactType(fact.type)] + ((type(None),) if fact.nullable else ()))
+def fact_reader(rule_set_id: str, facts: tuple[FactDefinition, ...]) -> Extractor:
+    """The function that reads a rule set's declared facts, in order, from the given mapping.
+
+    Values of exactly the declared types are taken as they are; anything else (a missing fact,
+    a wrong type, a `StrEnum`) goes through `_normalise`, which converts or raises `FactsError`.
+    """
+    checks = tuple(
+        (
+            fact.name,
+            frozenset(_EXACT_TYPES[FactType(fact.type)] + ((type(None),) if fact.nullable else ())),
+        )
         for fact in facts
     )
 
+    def read(given: Mapping[str, object]) -> Actuals:
+        values = []
+        for name, types in checks:
+            try:
+                value = given[name]
+            except (LookupError, TypeError):
+                return _normalise(rule_set_id, facts, given)
+            if type(value) not in types:
+                return _normalise(rule_set_id, facts, given)
+            values.append(value)
+        return tuple(values)
 
-def normaliser(rule_set_id: str, facts: tuple[FactDefinition, ...]) -> Extractor:
-    """The slow path: check every declared fact, convert subclasses (a `StrEnum`, an `IntEnum`)
-    to plain values, and raise `FactsError` listing every missing or ill-typed fact."""
-    return lambda given: _normalise(rule_set_id, facts, given)
+    return read
 
 
 def _normalise(
     rule_set_id: str, facts: tuple[FactDefinition, ...], given: Mapping[str, object]
 ) -> Actuals:
+    """Check every declared fact, convert subclasses (a `StrEnum`, an `IntEnum`) to plain values,
+    and raise `FactsError` listing every missing or ill-typed fact."""
     if not isinstance(given, Mapping):
         raise FactsError(
             rule_set_id, [f"facts must be a mapping of names to values, got {type_name(given)}"]

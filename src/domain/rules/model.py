@@ -1,7 +1,8 @@
 """Rule sets as rule authors define them, independent of the file format they are written in.
 
-A loader (the YAML adapter) builds these definitions and attaches a `Location` to each part, so
-that every problem the validator finds can point at the line that causes it.
+A loader (the YAML adapter) builds these definitions and attaches a `SourcePosition` (file, line,
+column) to each part, so that every problem the validator finds can point at the line that causes
+it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ UNSET = _Unset.UNSET
 
 
 @dataclass(frozen=True, slots=True)
-class Location:
+class SourcePosition:
     """Where a part of a rule set was written: file, 1-based line and column."""
 
     file: str
@@ -65,7 +66,7 @@ class Issue:
     """One problem found in a rule set, meant for the rule author."""
 
     message: str
-    at: Location | None = None
+    at: SourcePosition | None = None
 
     def __str__(self) -> str:
         return f"{self.at}: {self.message}" if self.at is not None else self.message
@@ -85,28 +86,28 @@ class Compare:
     field: str
     op: str
     value: object
-    at: Location | None = None
-    field_at: Location | None = None
-    op_at: Location | None = None
-    value_at: Location | None = None
+    at: SourcePosition | None = None
+    field_at: SourcePosition | None = None
+    op_at: SourcePosition | None = None
+    value_at: SourcePosition | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AllOf:
     items: tuple[Condition, ...]
-    at: Location | None = None
+    at: SourcePosition | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AnyOf:
     items: tuple[Condition, ...]
-    at: Location | None = None
+    at: SourcePosition | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     item: Condition
-    at: Location | None = None
+    at: SourcePosition | None = None
 
 
 Condition: TypeAlias = Compare | AllOf | AnyOf | Not
@@ -116,7 +117,7 @@ Condition: TypeAlias = Compare | AllOf | AnyOf | Not
 class TableRow:
     key: str
     output: object
-    at: Location | None = None
+    at: SourcePosition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +126,8 @@ class Table:
 
     field: str
     rows: tuple[TableRow, ...]
-    at: Location | None = None
-    field_at: Location | None = None
+    at: SourcePosition | None = None
+    field_at: SourcePosition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +144,9 @@ class RuleDefinition:
     then: object = UNSET
     message: str | None = None
     outcome: str | None = None
-    at: Location | None = None
-    id_at: Location | None = None
-    then_at: Location | None = None
+    at: SourcePosition | None = None
+    id_at: SourcePosition | None = None
+    then_at: SourcePosition | None = None
 
     @property
     def is_catch_all(self) -> bool:
@@ -160,8 +161,8 @@ class FactDefinition:
     type: str
     nullable: bool = False
     description: str = ""
-    at: Location | None = None
-    type_at: Location | None = None
+    at: SourcePosition | None = None
+    type_at: SourcePosition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +173,10 @@ class Example:
     given: Mapping[str, object]
     expect: object
     rule: str | None = None
-    at: Location | None = None
-    given_at: Mapping[str, Location] = field(default_factory=dict)
-    expect_at: Location | None = None
-    rule_at: Location | None = None
+    at: SourcePosition | None = None
+    given_at: Mapping[str, SourcePosition] = field(default_factory=dict)
+    expect_at: SourcePosition | None = None
+    rule_at: SourcePosition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,5 +192,5 @@ class RuleSetDefinition:
     description: str = ""
     examples: tuple[Example, ...] = ()
     file: str = "<memory>"
-    at: Location | None = None
-    key_at: Mapping[str, Location] = field(default_factory=dict)
+    at: SourcePosition | None = None
+    key_at: Mapping[str, SourcePosition] = field(default_factory=dict)

@@ -87,11 +87,6 @@ def conforms(value: object, fact_type: FactType) -> bool:
     return all(item is None or isinstance(item, str | int | float) for item in value)
 
 
-def is_empty(value: object) -> bool:
-    """`empty` semantics: null, an empty string or an empty list."""
-    return value is None or value == "" or (isinstance(value, list | tuple) and not value)
-
-
 def build(op: str, index: int, operand: object, ref_index: int | None) -> Predicate:
     """Compile one comparison to a closure over the actuals tuple.
 

@@ -30,16 +30,12 @@ def rule_to_data(rule: RuleDefinition) -> dict[str, object]:
     if rule.table is not None:
         data["table"] = {
             "field": rule.table.field,
-            "rows": {row.key: _plain(row.output) for row in rule.table.rows},
+            "rows": {row.key: thaw(row.output) for row in rule.table.rows},
         }
     if rule.then is not UNSET:
-        data["then"] = _plain(rule.then)
+        data["then"] = thaw(rule.then)
     if rule.message is not None:
         data["message"] = rule.message
     if rule.outcome is not None:
         data["outcome"] = rule.outcome
     return data
-
-
-def _plain(value: object) -> object:
-    return thaw(value)

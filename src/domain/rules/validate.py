@@ -25,11 +25,11 @@ from domain.rules.model import (
     FactType,
     HitPolicy,
     Issue,
-    Location,
     Not,
     RuleDefinition,
     RuleSetDefinition,
     RuleSetKind,
+    SourcePosition,
 )
 from domain.rules.operators import OPERATORS, conforms, operand_problem, ref_problem, type_name
 from domain.rules.overlap import find_overlaps
@@ -58,7 +58,7 @@ class _Validator:
         self.kind: RuleSetKind | None = None
         self.policy: HitPolicy | None = None
 
-    def report(self, message: str, *at: Location | None) -> None:
+    def report(self, message: str, *at: SourcePosition | None) -> None:
         where = next((loc for loc in at if loc is not None), self.d.at)
         self.issues.append(Issue(message, where))
 
@@ -213,7 +213,7 @@ class _Validator:
                 rule.at,
             )
 
-    def _output(self, rule: RuleDefinition, value: object, at: Location | None) -> None:
+    def _output(self, rule: RuleDefinition, value: object, at: SourcePosition | None) -> None:
         problem = decision_problem(self.kind, value)
         if problem:
             self.report(f"rule `{rule.id}`: {problem}", at, rule.at)
@@ -235,7 +235,7 @@ class _Validator:
             )
         return first
 
-    def _field(self, name: str, at: Location | None) -> FactType | None:
+    def _field(self, name: str, at: SourcePosition | None) -> FactType | None:
         if name in self.facts:
             return self.facts[name]
         declared = ", ".join(self.facts) or "none"

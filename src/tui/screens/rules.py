@@ -22,7 +22,7 @@ from tui.screens.explain import ExplainScreen
 from tui.screens.polling import PollingScreen, still_open
 from tui.widgets.error_panel import ErrorPanel
 
-# "rules/triggers.yaml:12:5: unknown operator 'eq'" → location and message.
+# "rules/triggers.yaml:12:5: unknown operator 'eq'" → position and message.
 _LOCATED = re.compile(r"^(?P<where>[^\s:]+(?::\d+){1,2}):\s*(?P<message>.*)$")
 
 

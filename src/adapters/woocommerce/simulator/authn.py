@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from urllib.parse import unquote
 
 from adapters.woocommerce.auth import oauth_signature
-from adapters.woocommerce.simulator.records import ApiKey
+from adapters.woocommerce.simulator.records import RestApiKey
 from adapters.woocommerce.simulator.store import SimulatedStore
 
 OAUTH_REQUIRED = (
@@ -49,7 +49,7 @@ def authenticate(
     path: str,
     params: Mapping[str, str],
     authorization: str | None,
-) -> ApiKey | None:
+) -> RestApiKey | None:
     """The key the request authenticates with, None when anonymous; raises `AuthFailure`.
 
     `params` are the decoded query (and form) parameters, last value winning like PHP's
@@ -68,7 +68,7 @@ def authenticate(
 
 def _basic(
     store: SimulatedStore, params: Mapping[str, str], authorization: str | None
-) -> ApiKey | None:
+) -> RestApiKey | None:
     consumer_key, consumer_secret = (
         params.get("consumer_key", ""),
         params.get("consumer_secret", ""),
@@ -99,7 +99,7 @@ def _oauth(
     path: str,
     params: Mapping[str, str],
     authorization: str | None,
-) -> ApiKey | None:
+) -> RestApiKey | None:
     merged = dict(params)
     if authorization and authorization.lower().startswith("oauth "):
         for name, quoted, bare in _OAUTH_HEADER_PARAM.findall(authorization):
@@ -141,7 +141,7 @@ def _oauth(
     return key
 
 
-def check_permissions(key: ApiKey, method: str) -> None:
+def check_permissions(key: RestApiKey, method: str) -> None:
     """A read key may not write, a write key may not read (`check_user_permissions`)."""
     if method in {"GET", "HEAD"} and key.permissions not in {"read", "read_write"}:
         raise AuthFailure("The API key provided does not have read permissions.")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import httpx
 
 from adapters.woocommerce.simulator.asgi import Request, Response, html, plain_json
-from adapters.woocommerce.simulator.records import ApiKey
+from adapters.woocommerce.simulator.records import RestApiKey
 from adapters.woocommerce.simulator.store import SimulatedStore, StoreError
 from adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
 
@@ -31,7 +31,7 @@ class GrantOutcome:
 
     approved: bool
     redirect: str | None
-    key: ApiKey | None
+    key: RestApiKey | None
     error: str | None = None
 
 

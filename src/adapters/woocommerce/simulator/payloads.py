@@ -11,13 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.woocommerce.simulator.records import (
+    BILLING_KEYS,
     DELETABLE_ROLES,
+    SHIPPING_KEYS,
     CustomerRecord,
     OrderRecord,
     RefundRecord,
     WebhookRecord,
 )
 
+# A customer lists its address keys in another order than an order does (`BILLING_KEYS`).
 CUSTOMER_BILLING = (
     "first_name",
     "last_name",
@@ -32,20 +35,6 @@ CUSTOMER_BILLING = (
     "phone",
 )
 CUSTOMER_SHIPPING = tuple(key for key in CUSTOMER_BILLING if key != "email")
-ORDER_BILLING = (
-    "first_name",
-    "last_name",
-    "company",
-    "address_1",
-    "address_2",
-    "city",
-    "state",
-    "postcode",
-    "country",
-    "email",
-    "phone",
-)
-ORDER_SHIPPING = tuple(key for key in ORDER_BILLING if key != "email")
 WC_VERSION = "10.0.2"
 TOPIC_HOOKS = {
     "order.created": ["woocommerce_new_order"],
@@ -153,8 +142,8 @@ class Shapes:
             "total_tax": "0.00",
             "customer_id": o.customer_id,
             "order_key": o.order_key,
-            "billing": {key: o.billing.get(key, "") for key in ORDER_BILLING},
-            "shipping": {key: o.shipping.get(key, "") for key in ORDER_SHIPPING},
+            "billing": {key: o.billing.get(key, "") for key in BILLING_KEYS},
+            "shipping": {key: o.shipping.get(key, "") for key in SHIPPING_KEYS},
             "payment_method": o.payment_method,
             "payment_method_title": o.payment_method_title,
             "transaction_id": o.transaction_id,

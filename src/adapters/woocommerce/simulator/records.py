@@ -112,7 +112,9 @@ class RefundRecord:
 
 
 @dataclass
-class ApiKey:
+class RestApiKey:
+    """A WooCommerce REST API key (consumer key and secret), not a wooconnect API key."""
+
     key_id: int
     consumer_key: str
     consumer_secret: str

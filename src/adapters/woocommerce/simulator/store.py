@@ -20,7 +20,6 @@ from adapters.woocommerce.simulator.records import (
     BILLING_KEYS,
     PAID_STATUSES,
     SHIPPING_KEYS,
-    ApiKey,
     CustomerRecord,
     DeliveryRecord,
     FaultConfig,
@@ -28,6 +27,7 @@ from adapters.woocommerce.simulator.records import (
     LineItem,
     OrderRecord,
     RefundRecord,
+    RestApiKey,
     WebhookRecord,
     address,
 )
@@ -89,7 +89,7 @@ class SimulatedStore:
         self.customers: dict[int, CustomerRecord] = {}
         self.orders: dict[int, OrderRecord] = {}
         self.refunds: dict[int, RefundRecord] = {}
-        self.api_keys: dict[str, ApiKey] = {}
+        self.api_keys: dict[str, RestApiKey] = {}
         self.webhooks: dict[int, WebhookRecord] = {}
         self.grants: dict[int, GrantRequest] = {}
         self.deliveries: list[DeliveryRecord] = []
@@ -144,10 +144,10 @@ class SimulatedStore:
         permissions: str = "read_write",
         consumer_key: str | None = None,
         consumer_secret: str | None = None,
-    ) -> ApiKey:
+    ) -> RestApiKey:
         """A new key pair (random unless given), owned by the administrator."""
         with self.lock:
-            key = ApiKey(
+            key = RestApiKey(
                 key_id=self._next_key_id,
                 consumer_key=consumer_key or "ck_" + secrets.token_hex(20),
                 consumer_secret=consumer_secret or "cs_" + secrets.token_hex(20),

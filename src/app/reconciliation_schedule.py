@@ -1,0 +1,45 @@
+"""When each active connection is reconciled with its store (and its webhooks checked)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from app.ports.basics import Clock
+from app.ports.persistence import UnitOfWorkFactory
+from domain.connection import ConnectionStatus
+
+
+class ReconciliationSchedule:
+    """A connection's last check is `webhooks_checked_at` (set when its reconciliation is
+    scheduled and again by the health check that follows it)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def due(self, interval_s: int) -> list[str]:
+        """Active connections whose reconciliation is due. Each connection's slot is offset by
+        a share of the interval derived from its id, so a thousand connections activated
+        together do not all reconcile in the same second."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            active = await uow.connections.list_by_status(ConnectionStatus.ACTIVE)
+        due = []
+        for connection in active:
+            last = connection.webhooks_checked_at or connection.created_at
+            offset = (int(connection.id.replace("-", "")[-8:], 16) % 1000) / 1000 * interval_s
+            if connection.webhooks_checked_at is None:
+                if now >= last + timedelta(seconds=offset):
+                    due.append(connection.id)
+            elif now >= last + timedelta(seconds=interval_s):
+                due.append(connection.id)
+        return due
+
+    async def mark_scheduled(self, connection_id: str) -> None:
+        """Claim this slot so the next scheduler tick does not enqueue the connection again."""
+        async with self._uow() as uow:
+            current = await uow.connections.get(connection_id)
+            if current is not None and current.status is ConnectionStatus.ACTIVE:
+                await uow.connections.save(replace(current, webhooks_checked_at=self._clock.now()))
+                await uow.commit()

@@ -1,0 +1,51 @@
+"""The webhook health check: a live connection's webhooks are checked and repaired."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from app.errors import UpstreamError, UpstreamRejected
+from app.ports.basics import Clock
+from app.ports.persistence import UnitOfWorkFactory
+from app.reconnect import require_reconnect
+from app.webhooks_registry import WebhookRegistrar
+from domain.connection import ConnectionStatus
+
+log = logging.getLogger(__name__)
+
+
+class WebhookHealthCheck:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, webhooks: WebhookRegistrar) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._webhooks = webhooks
+
+    async def heal(self, connection_id: str) -> bool | None:
+        """Missing or disabled webhooks are created again. Returns whether they were healthy
+        (None when the connection is not active or the store is unreachable); a store that
+        refuses our keys puts the connection into needs_reconnect."""
+        async with self._uow() as uow:
+            connection = await uow.connections.get(connection_id)
+        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+            return None
+        try:
+            health = await self._webhooks.ensure(connection)
+        except UpstreamRejected as exc:
+            await require_reconnect(self._uow, self._clock, connection_id, exc)
+            return None
+        except UpstreamError as exc:
+            log.warning("webhook health check failed: %s", exc)
+            return None
+        async with self._uow() as uow:
+            current = await uow.connections.get(connection_id)
+            if current is not None and current.status is ConnectionStatus.ACTIVE:
+                await uow.connections.save(
+                    replace(
+                        current,
+                        webhooks_healthy=health.healthy,
+                        webhooks_checked_at=self._clock.now(),
+                    )
+                )
+                await uow.commit()
+        return health.healthy
