@@ -24,6 +24,7 @@ from app.policy import Policy
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from app.ports.store import StoreAccess, StoreClient, StoreDirectory
+from app.queries import ConnectionView, read_connection_view
 from app.reconnect import require_reconnect
 from app.tasks import RECONCILE_CONNECTION
 from app.webhooks_registry import WebhookRegistrar
@@ -52,8 +53,12 @@ def new_webhook_secret() -> str:
 
 @dataclass(frozen=True, slots=True)
 class StartedConnection:
-    connection: Connection
+    view: ConnectionView
     authorize_url: str
+
+    @property
+    def connection(self) -> Connection:
+        return self.view.connection
 
 
 class Connecting:
@@ -97,17 +102,6 @@ class Connecting:
         async with self._uow() as uow:
             return await self._connection(uow, principal, connection_id)
 
-    async def live_for_location(self, principal: Principal, location_id: str) -> Connection:
-        async with self._uow() as uow:
-            location = await uow.locations.get(location_id)
-            if location is None:
-                raise NotFound("location not found")
-            principal.require_agency(location.agency_id, "location")
-            connection = await uow.connections.live_for_location(location_id)
-        if connection is None:
-            raise NotFound("this location has no live connection")
-        return connection
-
     async def start(
         self, principal: Principal, location_id: str, raw_url: str
     ) -> StartedConnection:
@@ -139,6 +133,7 @@ class Connecting:
             )
             await uow.connections.add(connection)
             await uow.grants.add(state, connection.id, now + GRANT_TTL)
+            view = await read_connection_view(uow, connection)
             await uow.commit()
         authorize_url = self._directory.authorize_url(
             url,
@@ -146,7 +141,7 @@ class Connecting:
             return_url=f"{self._public_url}/api/v1/connections/{connection.id}",
             callback_url=f"{self._public_url}/api/v1/woocommerce/callback/{state}",
         )
-        return StartedConnection(connection, authorize_url)
+        return StartedConnection(view, authorize_url)
 
     async def _bind(self, uow: UnitOfWork, agency_id: str, domain: str) -> None:
         """Apply the connection criteria and bind the store to the agency.
@@ -178,7 +173,7 @@ class Connecting:
 
     async def submit_credentials(
         self, principal: Principal, connection_id: str, consumer_key: str, consumer_secret: str
-    ) -> Connection:
+    ) -> ConnectionView:
         """The manual fallback: keys typed in, checked against the store before they are kept."""
         missing = "must not be empty"
         fields = {}
@@ -193,7 +188,7 @@ class Connecting:
             connection = await self._connection(uow, principal, connection_id)
         return await self._authorize(connection, credentials)
 
-    async def accept_key_grant(self, state: str, grant: KeyGrant) -> Connection:
+    async def accept_key_grant(self, state: str, grant: KeyGrant) -> ConnectionView:
         """The store POSTs the keys after the merchant approved; `state` is single-use."""
         if grant.user_id != state:
             raise NotFound("unknown or expired authorization")
@@ -209,7 +204,9 @@ class Connecting:
         credentials = StoreCredentials(grant.consumer_key, grant.consumer_secret)
         return await self._authorize(connection, credentials)
 
-    async def _authorize(self, connection: Connection, credentials: StoreCredentials) -> Connection:
+    async def _authorize(
+        self, connection: Connection, credentials: StoreCredentials
+    ) -> ConnectionView:
         if not connection.is_live:
             raise Conflict("disconnected", "this connection was disconnected")
         probe = StoreAccess(connection.id, connection.store_url, credentials)
@@ -228,24 +225,26 @@ class Connecting:
                 raise Conflict("illegal_state", str(exc)) from None
             updated = replace(updated, query_string_auth=check.query_string_auth)
             await uow.connections.save(updated)
+            view = await read_connection_view(uow, updated)
             await uow.commit()
-        return updated
+        return view
 
     async def set_import_selection(
         self, principal: Principal, connection_id: str, selection: ImportSelection
-    ) -> Connection:
+    ) -> ConnectionView:
         async with self._uow() as uow:
             connection = await self._connection(uow, principal, connection_id)
             if not connection.is_live:
                 raise Conflict("disconnected", "this connection was disconnected")
             updated = connection.with_import_selection(selection, self._clock.now())
             await uow.connections.save(updated)
+            view = await read_connection_view(uow, updated)
             await uow.commit()
-        return updated
+        return view
 
     async def set_sync_settings(
         self, principal: Principal, connection_id: str, changes: dict[str, bool]
-    ) -> Connection:
+    ) -> ConnectionView:
         """Replace or patch the sync settings; they take effect for the next delivery."""
         async with self._uow() as uow:
             connection = await self._connection(uow, principal, connection_id)
@@ -254,13 +253,14 @@ class Connecting:
             settings = replace(connection.sync_settings, **changes)
             updated = connection.with_sync_settings(settings, self._clock.now())
             await uow.connections.save(updated)
+            view = await read_connection_view(uow, updated)
             await uow.commit()
         if updated.status is ConnectionStatus.ACTIVE:
             # Best effort: the health check on the reconciliation schedule finishes the job.
             await self.heal_webhooks(updated.id)
-        return updated
+        return view
 
-    async def activate(self, principal: Principal, connection_id: str) -> Connection:
+    async def activate(self, principal: Principal, connection_id: str) -> ConnectionView:
         """Save: register the store's webhooks, then start the import and the sync."""
         async with self._uow() as uow:
             connection = await self._connection(uow, principal, connection_id)
@@ -280,10 +280,11 @@ class Connecting:
                 raise Conflict("illegal_state", "the connection changed while it was activated")
             await uow.connections.save(activated)
             await schedule_imports(uow, self._queue, activated, self._clock.now())
+            view = await read_connection_view(uow, activated)
             await uow.commit()
-        return activated
+        return view
 
-    async def rerun_import(self, principal: Principal, connection_id: str) -> Connection:
+    async def rerun_import(self, principal: Principal, connection_id: str) -> ConnectionView:
         async with self._uow() as uow:
             connection = await self._connection(uow, principal, connection_id)
             if connection.status is not ConnectionStatus.ACTIVE:
@@ -294,20 +295,24 @@ class Connecting:
             if any(not job.is_finished for job in jobs):
                 raise Conflict("import_running", "an import is still running for this connection")
             await schedule_imports(uow, self._queue, connection, self._clock.now())
+            view = await read_connection_view(uow, connection)
             await uow.commit()
-        return connection
+        return view
 
-    async def request_reconciliation(self, principal: Principal, connection_id: str) -> Connection:
+    async def request_reconciliation(
+        self, principal: Principal, connection_id: str
+    ) -> ConnectionView:
         """Reconcile with the store and check its webhooks now, in the background (the same
         task the schedule runs)."""
         async with self._uow() as uow:
             connection = await self._connection(uow, principal, connection_id)
+            view = await read_connection_view(uow, connection)
         if connection.status is not ConnectionStatus.ACTIVE:
             raise Conflict(
                 "not_active", f"a connection that is {connection.status.value} cannot reconcile"
             )
         await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
-        return connection
+        return view
 
     async def heal_webhooks(self, connection_id: str) -> bool | None:
         """The webhook health check: missing or disabled webhooks are created again. Returns

@@ -30,7 +30,7 @@ async def test_the_wizard_ends_active_with_webhooks_and_queued_imports(world: Wo
     await c.submit_credentials(ADMIN, started.connection.id, "ck_good", "cs_good")
     await c.set_import_selection(ADMIN, started.connection.id, ImportSelection(True, True, False))
     active = await c.activate(ADMIN, started.connection.id)
-    assert active.status is ConnectionStatus.ACTIVE
+    assert active.connection.status is ConnectionStatus.ACTIVE
     assert {h.topic for h in world.store.webhooks} >= {"order.created", "customer.updated"}
     assert [task for task, _ in world.queue.sent] == [IMPORT_RUN, IMPORT_RUN]
 
@@ -138,7 +138,7 @@ async def test_the_key_grant_state_is_single_use(world: World) -> None:
     state = started.authorize_url.split("user_id=")[1].split("&")[0]
     grant = KeyGrant(1, state, "ck_granted", "cs_granted")
     authorized = await world.services.connecting.accept_key_grant(state, grant)
-    assert authorized.status is ConnectionStatus.AUTHORIZED
+    assert authorized.connection.status is ConnectionStatus.AUTHORIZED
     with pytest.raises(NotFound):
         await world.services.connecting.accept_key_grant(state, grant)
 
