@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Result, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence.models import (
@@ -13,6 +13,11 @@ from adapters.persistence.models import (
     TriggerEventRow,
 )
 from app.ports.metrics import ImportProgress, OperationsSnapshot
+
+
+def _counts(result: Result[str, int]) -> dict[str, int]:
+    """`(key, count)` rows as a mapping."""
+    return {str(key): int(n) for key, n in result}
 
 
 class SqlOperationsMetrics:
@@ -45,10 +50,10 @@ class SqlOperationsMetrics:
                 ).group_by(ImportJobRow.entity, ImportJobRow.status)
             )
             return OperationsSnapshot(
-                inbox_by_status=dict(inbox.tuples()),
+                inbox_by_status=_counts(inbox),
                 oldest_pending_received_at=oldest_pending,
-                triggers_by_type=dict(triggers.tuples()),
-                trigger_deliveries_by_status=dict(deliveries.tuples()),
+                triggers_by_type=_counts(triggers),
+                trigger_deliveries_by_status=_counts(deliveries),
                 reconciliation_repairs=int(repairs or 0),
                 imports=[
                     ImportProgress(entity, status, int(done or 0), int(total or 0))
