@@ -1,8 +1,8 @@
 """Dependencies of the controllers: the caller, paging, and the use cases and ports.
 
 The container is built by the app's lifespan and held in `app.state.container`; the providers
-here hand each handler the piece it names (`connecting: Connecting`), so that no handler looks
-anything up. Controllers declare the ones they use (`dependencies = {**CONNECTING, ...}`).
+here hand each handler the piece it names (`connecting: Injected[Connecting]`), so that no
+handler looks anything up. Controllers declare the ones they use (`dependencies = CONNECTING`).
 Litestar reads the handlers' annotations at runtime: the types named there are real imports.
 """
 
