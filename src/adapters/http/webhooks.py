@@ -16,10 +16,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.counters import ReceiverCounters
-from adapters.http.deps import RECEIVER_COUNTERS, RECEIVING, Injected
+from adapters.http.deps import RECEIVER, Injected, Receiver
 from app.errors import AppError
-from app.receiving import Incoming, Receiving
+from app.receiving import Incoming
 
 # The signature covers the exact bytes the store sent, so the body is read as bytes, whole,
 # up to this limit (413 above it, 400 for a Content-Length that is not a number).
@@ -38,7 +37,7 @@ _ANSWERS = {kind: ReceivedOut(status=kind) for kind in ("ping", "stored", "dupli
 class WebhookReceiverController(Controller):
     path = "/webhooks/woocommerce"
     tags = ["webhooks"]
-    dependencies = {**RECEIVING, **RECEIVER_COUNTERS}
+    dependencies = RECEIVER
 
     @post(
         "/{connection_id:str}",
@@ -60,10 +59,10 @@ class WebhookReceiverController(Controller):
         self,
         request: Request[Any, Any, Any],
         connection_id: FromPath[str],
-        receiving: Injected[Receiving],
-        counters: Injected[ReceiverCounters],
+        receiver: Injected[Receiver],
     ) -> ReceivedOut:
         # Counted before the body is read: a delivery refused for its size was received too.
+        counters = receiver.counters
         counters.received += 1
         headers = request.headers
         incoming = Incoming(
@@ -75,7 +74,7 @@ class WebhookReceiverController(Controller):
             delivery_id=headers.get("x-wc-webhook-delivery-id"),
         )
         try:
-            received = await receiving.receive(incoming)
+            received = await receiver.receiving.receive(incoming)
         except AppError as exc:
             counters.reject(exc.code)
             raise
