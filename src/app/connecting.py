@@ -98,10 +98,6 @@ class Connecting:
         principal.require_agency(connection.agency_id, "connection")
         return connection
 
-    async def get(self, principal: Principal, connection_id: str) -> Connection:
-        async with self._uow() as uow:
-            return await self._connection(uow, principal, connection_id)
-
     async def start(
         self, principal: Principal, location_id: str, raw_url: str
     ) -> StartedConnection:

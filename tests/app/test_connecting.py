@@ -134,7 +134,7 @@ async def test_keys_the_store_refuses_are_not_kept(world: World) -> None:
         await world.services.connecting.submit_credentials(
             ADMIN, started.connection.id, "ck_bad", "cs_bad"
         )
-    current = await world.services.connecting.get(ADMIN, started.connection.id)
+    current = (await world.services.queries.connection(ADMIN, started.connection.id)).connection
     assert current.status is ConnectionStatus.AWAITING_AUTHORIZATION
     assert current.credentials is None
 
@@ -156,7 +156,7 @@ async def test_disconnect_keeps_data_and_frees_the_store(world: World) -> None:
     connection = await world.connected(location)
     await world.services.connecting.disconnect(ADMIN, connection.id)
     assert world.store.webhooks == []
-    gone = await world.services.connecting.get(ADMIN, connection.id)
+    gone = (await world.services.queries.connection(ADMIN, connection.id)).connection
     assert gone.status is ConnectionStatus.DISCONNECTED
     await world.connected(other)  # the store is free for another agency now
 
@@ -167,7 +167,7 @@ async def test_an_agency_key_sees_nothing_of_another_agency(world: World) -> Non
     agency_b, _ = await world.agency_with_location("B")
     b = Principal(agency_id=agency_b)
     with pytest.raises(NotFound):
-        await world.services.connecting.get(b, connection.id)
+        await world.services.queries.connection(b, connection.id)
     with pytest.raises(NotFound):
         await world.services.tenancy.get_location(b, location_a)
     with pytest.raises(NotFound):

@@ -35,7 +35,7 @@ async def test_revoked_keys_found_by_the_health_check_ask_for_a_reconnect(world:
     connection = await world.connected(location)
     world.store.rejected = True
     assert await world.services.connecting.heal_webhooks(connection.id) is None
-    current = await world.services.connecting.get(ADMIN, connection.id)
+    current = (await world.services.queries.connection(ADMIN, connection.id)).connection
     assert current.status is ConnectionStatus.NEEDS_RECONNECT
 
 
