@@ -343,7 +343,7 @@ async def set_up(env: dict[str, str]) -> Deliveries:
             await connecting.set_sync_settings(
                 ADMIN, connection_id, {"orders": True, "order_submitted_trigger": True}
             )
-            active = await connecting.activate(ADMIN, connection_id)
+            active = (await connecting.activate(ADMIN, connection_id)).connection
         finally:
             await container.close()
         template = store.shapes.order(store.orders[min(store.orders)], [])

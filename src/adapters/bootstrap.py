@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.crypto import FernetCipher
+from adapters.http.counters import ReceiverCounters
 from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.metrics import SqlOperationsMetrics
 from adapters.persistence.migrate import upgrade_async
 from adapters.persistence.sqlite_inbox import SqliteInboxWriter
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
@@ -26,6 +28,7 @@ from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
 from adapters.worker.inprocess import InProcessJobQueue
 from app.ports.basics import Cipher, Clock
+from app.ports.metrics import OperationsMetrics
 from app.ports.persistence import InboxWriter
 from app.ports.rules import RULE_SET_IDS
 
@@ -48,12 +51,18 @@ class Container:
     """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else the in-process worker's queue
     (whose consumers `serve` starts; see `adapters.worker.runtime`)."""
     import_concurrency: int | None = field(default=None)
+    receiver_counters: ReceiverCounters = field(default_factory=ReceiverCounters)
+    """This process's webhook receiver counts, for `/metrics`."""
 
     def __post_init__(self) -> None:
         self._sessions = session_factory(self.engine)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self._sessions, self.cipher, self.clock)
+
+    @cached_property
+    def metrics(self) -> OperationsMetrics:
+        return SqlOperationsMetrics(self._sessions)
 
     @cached_property
     def services(self) -> Services:

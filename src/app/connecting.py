@@ -22,6 +22,7 @@ from app.policy import Policy
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from app.ports.store import StoreAccess, StoreClient, StoreDirectory
+from app.queries import ConnectionView, read_connection_view
 from app.tasks import RECONCILE_CONNECTION
 from app.webhook_health import WebhookHealthCheck
 from app.webhooks_registry import WebhookRegistrar
@@ -48,8 +49,12 @@ def new_webhook_secret() -> str:
 
 @dataclass(frozen=True, slots=True)
 class StartedConnection:
-    connection: Connection
+    view: ConnectionView
     authorize_url: str
+
+    @property
+    def connection(self) -> Connection:
+        return self.view.connection
 
 
 class Connecting:
@@ -117,18 +122,6 @@ class Connecting:
         principal.require_agency(location.agency_id, "location")
         return location
 
-    async def get(self, principal: Principal, connection_id: str) -> Connection:
-        async with self._uow() as uow:
-            return await self._connection(uow, principal, connection_id)
-
-    async def live_for_location(self, principal: Principal, location_id: str) -> Connection:
-        async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
-            connection = await uow.connections.live_for_location(location_id)
-        if connection is None:
-            raise NotFound("this location has no live connection")
-        return connection
-
     async def start(
         self, principal: Principal, location_id: str, raw_url: str
     ) -> StartedConnection:
@@ -157,6 +150,7 @@ class Connecting:
             )
             await uow.connections.add(connection)
             await uow.grants.add(state, connection.id, now + GRANT_TTL)
+            view = await read_connection_view(uow, connection)
             await uow.commit()
         authorize_url = self._directory.authorize_url(
             url,
@@ -164,7 +158,7 @@ class Connecting:
             return_url=f"{self._public_url}/api/v1/connections/{connection.id}",
             callback_url=f"{self._public_url}/api/v1/woocommerce/callback/{state}",
         )
-        return StartedConnection(connection, authorize_url)
+        return StartedConnection(view, authorize_url)
 
     async def _bind(self, uow: UnitOfWork, agency_id: str, domain: str) -> None:
         """Apply the connection criteria and bind the store to the agency.
@@ -196,7 +190,7 @@ class Connecting:
 
     async def submit_credentials(
         self, principal: Principal, connection_id: str, consumer_key: str, consumer_secret: str
-    ) -> Connection:
+    ) -> ConnectionView:
         """The manual fallback: keys typed in, checked against the store before they are kept."""
         missing = "must not be empty"
         fields = {}
@@ -211,7 +205,7 @@ class Connecting:
             connection = await self._connection(uow, principal, connection_id)
         return await self._authorize(connection, credentials)
 
-    async def accept_key_grant(self, state: str, grant: KeyGrant) -> Connection:
+    async def accept_key_grant(self, state: str, grant: KeyGrant) -> ConnectionView:
         """The store POSTs the keys after the merchant approved; `state` is single-use."""
         if grant.user_id != state:
             raise NotFound("unknown or expired authorization")
@@ -227,7 +221,9 @@ class Connecting:
         credentials = StoreCredentials(grant.consumer_key, grant.consumer_secret)
         return await self._authorize(connection, credentials)
 
-    async def _authorize(self, connection: Connection, credentials: StoreCredentials) -> Connection:
+    async def _authorize(
+        self, connection: Connection, credentials: StoreCredentials
+    ) -> ConnectionView:
         if not connection.is_live:
             raise Conflict("disconnected", "this connection was disconnected")
         probe = StoreAccess(connection.id, connection.store_url, credentials)
@@ -246,35 +242,38 @@ class Connecting:
                 raise Conflict("illegal_state", str(exc)) from None
             updated = replace(updated, query_string_auth=check.query_string_auth)
             await uow.connections.save(updated)
+            view = await read_connection_view(uow, updated)
             await uow.commit()
-        return updated
+        return view
 
     async def set_import_selection(
         self, principal: Principal, connection_id: str, selection: ImportSelection
-    ) -> Connection:
+    ) -> ConnectionView:
         async with self._uow() as uow:
             connection = await self._live_connection(uow, principal, connection_id)
             updated = connection.with_import_selection(selection, self._clock.now())
             await uow.connections.save(updated)
+            view = await read_connection_view(uow, updated)
             await uow.commit()
-        return updated
+        return view
 
     async def set_sync_settings(
         self, principal: Principal, connection_id: str, changes: dict[str, bool]
-    ) -> Connection:
+    ) -> ConnectionView:
         """Replace or patch the sync settings; they take effect for the next delivery."""
         async with self._uow() as uow:
             connection = await self._live_connection(uow, principal, connection_id)
             settings = replace(connection.sync_settings, **changes)
             updated = connection.with_sync_settings(settings, self._clock.now())
             await uow.connections.save(updated)
+            view = await read_connection_view(uow, updated)
             await uow.commit()
         if updated.status is ConnectionStatus.ACTIVE:
             # Best effort: the health check on the reconciliation schedule finishes the job.
             await self._health.heal(updated.id)
-        return updated
+        return view
 
-    async def activate(self, principal: Principal, connection_id: str) -> Connection:
+    async def activate(self, principal: Principal, connection_id: str) -> ConnectionView:
         """Save: register the store's webhooks, then start the import and the sync."""
         async with self._uow() as uow:
             connection = await self._connection(uow, principal, connection_id)
@@ -294,26 +293,31 @@ class Connecting:
                 raise Conflict("illegal_state", "the connection changed while it was activated")
             await uow.connections.save(activated)
             await schedule_imports(uow, self._queue, activated, self._clock.now())
+            view = await read_connection_view(uow, activated)
             await uow.commit()
-        return activated
+        return view
 
-    async def rerun_import(self, principal: Principal, connection_id: str) -> Connection:
+    async def rerun_import(self, principal: Principal, connection_id: str) -> ConnectionView:
         async with self._uow() as uow:
             connection = await self._active_connection(uow, principal, connection_id, "import")
             jobs = await uow.import_jobs.list_for_connection(connection_id)
             if any(not job.is_finished for job in jobs):
                 raise Conflict("import_running", "an import is still running for this connection")
             await schedule_imports(uow, self._queue, connection, self._clock.now())
+            view = await read_connection_view(uow, connection)
             await uow.commit()
-        return connection
+        return view
 
-    async def request_reconciliation(self, principal: Principal, connection_id: str) -> Connection:
+    async def request_reconciliation(
+        self, principal: Principal, connection_id: str
+    ) -> ConnectionView:
         """Reconcile with the store and check its webhooks now, in the background (the same
         task the schedule runs)."""
         async with self._uow() as uow:
             connection = await self._active_connection(uow, principal, connection_id, "reconcile")
+            view = await read_connection_view(uow, connection)
         await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
-        return connection
+        return view
 
     async def disconnect(self, principal: Principal, connection_id: str) -> None:
         """Unlink the store: its webhooks are removed (best effort), the data is kept."""

@@ -13,6 +13,7 @@ from domain.crm import Contact, Order, Transaction
 from domain.decisions import DecisionRecord
 from domain.inbox import InboxDelivery
 from domain.jobs import ImportEntity, ImportJob
+from domain.subscriptions import EventDeliveryState, summarise
 from domain.triggers import TriggerEvent
 
 
@@ -24,6 +25,12 @@ class ConnectionView:
     last_delivery_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class TriggerView:
+    event: TriggerEvent
+    delivery_state: EventDeliveryState  # its deliveries to workflow subscribers, in a word
+
+
 def latest_per_entity(jobs: list[ImportJob]) -> list[ImportJob]:
     """The newest job of each entity, in import order: what a person wants to see."""
     newest: dict[ImportEntity, ImportJob] = {}
@@ -31,6 +38,17 @@ def latest_per_entity(jobs: list[ImportJob]) -> list[ImportJob]:
         newest[job.entity] = job
     order = list(ImportEntity)
     return sorted(newest.values(), key=lambda j: order.index(j.entity))
+
+
+async def read_connection_view(uow: UnitOfWork, connection: Connection) -> ConnectionView:
+    """What a person sees of `connection`, read in `uow`: the transaction that changed it (or
+    read it), so that the answer shows exactly what was committed."""
+    jobs = list(await uow.import_jobs.list_for_connection(connection.id))
+    last = await uow.inbox.list_for_connection(connection.id, limit=1)
+    registered = connection.status in (ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT)
+    return ConnectionView(
+        connection, latest_per_entity(jobs), registered, last[0].received_at if last else None
+    )
 
 
 class Queries:
@@ -52,17 +70,19 @@ class Queries:
         principal.require_agency(connection.agency_id, "connection")
         return connection
 
-    async def connection_view(self, connection: Connection) -> ConnectionView:
+    async def connection(self, principal: Principal, connection_id: str) -> ConnectionView:
         async with self._uow() as uow:
-            jobs = list(await uow.import_jobs.list_for_connection(connection.id))
-            last = await uow.inbox.list_for_connection(connection.id, limit=1)
-        registered = connection.status in (
-            ConnectionStatus.ACTIVE,
-            ConnectionStatus.NEEDS_RECONNECT,
-        )
-        return ConnectionView(
-            connection, latest_per_entity(jobs), registered, last[0].received_at if last else None
-        )
+            connection = await self._connection(uow, principal, connection_id)
+            return await read_connection_view(uow, connection)
+
+    async def live_connection(self, principal: Principal, location_id: str) -> ConnectionView:
+        """The location's connection that is not disconnected."""
+        async with self._uow() as uow:
+            await self._location(uow, principal, location_id)
+            connection = await uow.connections.live_for_location(location_id)
+            if connection is None:
+                raise NotFound("this location has no live connection")
+            return await read_connection_view(uow, connection)
 
     async def contacts(
         self, principal: Principal, location_id: str, cursor: str | None, limit: int
@@ -87,10 +107,13 @@ class Queries:
 
     async def triggers(
         self, principal: Principal, location_id: str, cursor: str | None, limit: int
-    ) -> Page[TriggerEvent]:
+    ) -> Page[TriggerView]:
         async with self._uow() as uow:
             await self._location(uow, principal, location_id)
-            return await uow.triggers.list(location_id, cursor=cursor, limit=limit)
+            page = await uow.triggers.list(location_id, cursor=cursor, limit=limit)
+            states = await uow.trigger_deliveries.states_for_events([t.id for t in page.items])
+        views = [TriggerView(t, summarise(states.get(t.id, ()))) for t in page.items]
+        return Page(views, page.next_cursor)
 
     async def decisions(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -27,14 +27,12 @@ from domain.ids import new_id
 from domain.subscriptions import (
     DeliveryState,
     DeliveryStats,
-    EventDeliveryState,
     InvalidSubscriberUrl,
     InvalidSubscriptionEvents,
     TriggerDelivery,
     TriggerSubscription,
     parse_events,
     parse_subscriber_url,
-    summarise,
 )
 from domain.triggers import TriggerEvent
 from domain.webhook_signing import delivery_headers
@@ -139,13 +137,6 @@ class Subscriptions:
                 raise NotFound("subscription not found")
             await uow.subscriptions.save(replace(subscription, deleted_at=self._clock.now()))
             await uow.commit()
-
-    async def delivery_states(self, event_ids: Sequence[str]) -> Mapping[str, EventDeliveryState]:
-        """Each event's deliveries in a word, for the trigger list (the caller has already
-        checked that the events' location is visible)."""
-        async with self._uow() as uow:
-            states = await uow.trigger_deliveries.states_for_events(event_ids)
-        return {event_id: summarise(states.get(event_id, ())) for event_id in event_ids}
 
     @staticmethod
     async def _location(uow: UnitOfWork, principal: Principal, location_id: str) -> None:

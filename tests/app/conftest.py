@@ -63,7 +63,7 @@ class World:
         started = await self.services.connecting.start(ADMIN, location_id, url)
         connecting = self.services.connecting
         await connecting.submit_credentials(ADMIN, started.connection.id, "ck_good", "cs_good")
-        return await connecting.activate(ADMIN, started.connection.id)
+        return (await connecting.activate(ADMIN, started.connection.id)).connection
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from adapters.rules_yaml.source import FileRuleSource
 from app.auth import ADMIN, Principal
 from app.errors import (
     Conflict,
@@ -16,9 +17,15 @@ from app.errors import (
 )
 from app.tasks import IMPORT_RUN, RECONCILE_CONNECTION
 from domain.connection import ConnectionStatus, ImportSelection
+from domain.jobs import ImportEntity, JobStatus
 from domain.store import KeyGrant
+from tests.app import conftest
 from tests.app.conftest import World
-from tests.fakes.memory import InMemoryStoreBindingRepository
+from tests.fakes.memory import (
+    InMemoryStoreBindingRepository,
+    InMemoryUnitOfWork,
+    InMemoryUnitOfWorkFactory,
+)
 
 
 async def test_the_wizard_ends_active_with_webhooks_and_queued_imports(world: World) -> None:
@@ -30,7 +37,7 @@ async def test_the_wizard_ends_active_with_webhooks_and_queued_imports(world: Wo
     await c.submit_credentials(ADMIN, started.connection.id, "ck_good", "cs_good")
     await c.set_import_selection(ADMIN, started.connection.id, ImportSelection(True, True, False))
     active = await c.activate(ADMIN, started.connection.id)
-    assert active.status is ConnectionStatus.ACTIVE
+    assert active.connection.status is ConnectionStatus.ACTIVE
     assert {h.topic for h in world.store.webhooks} >= {"order.created", "customer.updated"}
     assert [task for task, _ in world.queue.sent] == [IMPORT_RUN, IMPORT_RUN]
 
@@ -127,7 +134,7 @@ async def test_keys_the_store_refuses_are_not_kept(world: World) -> None:
         await world.services.connecting.submit_credentials(
             ADMIN, started.connection.id, "ck_bad", "cs_bad"
         )
-    current = await world.services.connecting.get(ADMIN, started.connection.id)
+    current = (await world.services.queries.connection(ADMIN, started.connection.id)).connection
     assert current.status is ConnectionStatus.AWAITING_AUTHORIZATION
     assert current.credentials is None
 
@@ -138,7 +145,7 @@ async def test_the_key_grant_state_is_single_use(world: World) -> None:
     state = started.authorize_url.split("user_id=")[1].split("&")[0]
     grant = KeyGrant(1, state, "ck_granted", "cs_granted")
     authorized = await world.services.connecting.accept_key_grant(state, grant)
-    assert authorized.status is ConnectionStatus.AUTHORIZED
+    assert authorized.connection.status is ConnectionStatus.AUTHORIZED
     with pytest.raises(NotFound):
         await world.services.connecting.accept_key_grant(state, grant)
 
@@ -149,7 +156,7 @@ async def test_disconnect_keeps_data_and_frees_the_store(world: World) -> None:
     connection = await world.connected(location)
     await world.services.connecting.disconnect(ADMIN, connection.id)
     assert world.store.webhooks == []
-    gone = await world.services.connecting.get(ADMIN, connection.id)
+    gone = (await world.services.queries.connection(ADMIN, connection.id)).connection
     assert gone.status is ConnectionStatus.DISCONNECTED
     await world.connected(other)  # the store is free for another agency now
 
@@ -160,7 +167,7 @@ async def test_an_agency_key_sees_nothing_of_another_agency(world: World) -> Non
     agency_b, _ = await world.agency_with_location("B")
     b = Principal(agency_id=agency_b)
     with pytest.raises(NotFound):
-        await world.services.connecting.get(b, connection.id)
+        await world.services.queries.connection(b, connection.id)
     with pytest.raises(NotFound):
         await world.services.tenancy.get_location(b, location_a)
     with pytest.raises(NotFound):
@@ -193,3 +200,44 @@ async def test_only_an_active_connection_reconciles_and_only_for_its_agency(
     with pytest.raises(Conflict) as refused:
         await world.services.connecting.request_reconciliation(ADMIN, connection.id)
     assert refused.value.code == "not_active"
+
+
+class CountingUnitsOfWork(InMemoryUnitOfWorkFactory):
+    """Counts the units of work (transactions) the use cases open."""
+
+    opened = 0
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        self.opened += 1
+        return super().__call__()
+
+
+async def test_a_wizard_step_answers_the_view_read_in_the_one_transaction_that_changed_it(
+    rules: FileRuleSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conftest, "InMemoryUnitOfWorkFactory", CountingUnitsOfWork)
+    world = conftest.make_world(rules)
+    assert isinstance(world.uow, CountingUnitsOfWork)
+    _agency, location = await world.agency_with_location()
+    started = await world.services.connecting.start(ADMIN, location, "https://shop.example.com")
+    before = world.uow.opened
+    view = await world.services.connecting.set_import_selection(
+        ADMIN, started.connection.id, ImportSelection(True, False, False)
+    )
+    assert world.uow.opened - before == 1
+    assert view.connection.import_selection == ImportSelection(True, False, False)
+    assert (view.imports, view.webhooks_registered) == ([], False)
+
+
+async def test_saving_answers_the_imports_it_queued(world: World) -> None:
+    _agency, location = await world.agency_with_location()
+    started = await world.services.connecting.start(ADMIN, location, "https://shop.example.com")
+    c = world.services.connecting
+    await c.submit_credentials(ADMIN, started.connection.id, "ck_good", "cs_good")
+    await c.set_import_selection(ADMIN, started.connection.id, ImportSelection(True, True, False))
+    view = await c.activate(ADMIN, started.connection.id)
+    assert view.webhooks_registered
+    assert [(job.entity, job.status) for job in view.imports] == [
+        (ImportEntity.CONTACTS, JobStatus.QUEUED),
+        (ImportEntity.ORDERS, JobStatus.QUEUED),
+    ]

@@ -124,7 +124,7 @@ async def test_revoked_keys_stop_the_import_and_ask_for_a_reconnect(world: World
     connection = await world.connected(location)
     world.store.rejected = True
     await world.run_queued()
-    current = await world.services.connecting.get(ADMIN, connection.id)
+    current = (await world.services.queries.connection(ADMIN, connection.id)).connection
     assert current.status is ConnectionStatus.NEEDS_RECONNECT
     assert current.last_error
     async with world.uow() as uow:

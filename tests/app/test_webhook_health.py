@@ -35,7 +35,7 @@ async def test_revoked_keys_found_by_the_health_check_ask_for_a_reconnect(world:
     connection = await world.connected(location)
     world.store.rejected = True
     assert await world.services.webhook_health.heal(connection.id) is None
-    current = await world.services.connecting.get(ADMIN, connection.id)
+    current = (await world.services.queries.connection(ADMIN, connection.id)).connection
     assert current.status is ConnectionStatus.NEEDS_RECONNECT
 
 
@@ -45,7 +45,7 @@ async def test_changing_the_sync_settings_repairs_the_webhooks(world: World) -> 
     topics = sorted(h.topic for h in world.store.webhooks)
     world.store.webhooks.clear()
     updated = await world.services.connecting.set_sync_settings(ADMIN, connection.id, {})
-    assert updated.sync_settings == connection.sync_settings
+    assert updated.connection.sync_settings == connection.sync_settings
     assert sorted(h.topic for h in world.store.webhooks) == topics
-    current = await world.services.connecting.get(ADMIN, connection.id)
+    current = (await world.services.queries.connection(ADMIN, connection.id)).connection
     assert current.webhooks_healthy is False  # found missing, then created again

@@ -14,11 +14,10 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.testing import AsyncTestClient
 
 from adapters.http.crm import CrmController
-from adapters.http.deps import provide_principal
+from adapters.http.deps import PRINCIPAL
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.subscriptions import SubscriptionController
 from adapters.rules_yaml.source import FileRuleSource
@@ -54,8 +53,9 @@ class NoDirectory:
 
 @dataclass
 class FakeContainer:
-    """What the controllers reach through `container_of`: the services, units of work for the
-    caller's authentication, and the admin token."""
+    """What the providers of `adapters.http.deps` read from `app.state.container` for these
+    controllers: the services, units of work for the caller's authentication, and the admin
+    token."""
 
     services: Services
     uow: InMemoryUnitOfWorkFactory
@@ -104,7 +104,7 @@ async def api() -> AsyncIterator[Api]:
 
     app = Litestar(
         route_handlers=[SubscriptionController, CrmController],
-        dependencies={"principal": Provide(provide_principal)},
+        dependencies=PRINCIPAL,
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"container": container}),
     )

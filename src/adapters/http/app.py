@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
@@ -14,7 +13,7 @@ from adapters.bootstrap import Container, bootstrap
 from adapters.http.callback import KeyGrantController
 from adapters.http.connections import ConnectionController
 from adapters.http.crm import CrmController
-from adapters.http.deps import provide_principal
+from adapters.http.deps import PRINCIPAL
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.health import HealthController
 from adapters.http.logging_context import log_context_middleware
@@ -75,7 +74,7 @@ def create_app(
             MetricsController,
             SubscriptionController,
         ],
-        dependencies={"principal": Provide(provide_principal)},
+        dependencies=PRINCIPAL,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[log_context_middleware],
         # The process configures logging (adapters.logging_setup); Litestar's default would

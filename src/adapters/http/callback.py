@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, post
-from litestar.params import FromPath
+from litestar import Controller, post
+from litestar.params import FromPath, RawBody
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.deps import container_of
+from adapters.http.deps import CONNECTING, Injected
 from adapters.woocommerce.keygrant import KeyGrantInvalid, decode_key_grant
+from app.connecting import Connecting
 from app.errors import ValidationFailed
 
 
 class KeyGrantController(Controller):
     path = "/api/v1/woocommerce"
     tags = ["woocommerce"]
+    dependencies = CONNECTING
 
     @post(
         "/callback/{grant_state:str}",
@@ -25,15 +25,12 @@ class KeyGrantController(Controller):
         security=[],
     )
     async def callback(
-        self, request: Request[Any, Any, Any], grant_state: FromPath[str]
+        self, connecting: Injected[Connecting], grant_state: FromPath[str], body: RawBody
     ) -> dict[str, str]:
-        body = await request.body()
         try:
             grant = decode_key_grant(body)
         except KeyGrantInvalid as exc:
             raise ValidationFailed(str(exc), {"body": str(exc)}) from None
-        connection = await container_of(request).services.connecting.accept_key_grant(
-            grant_state, grant
-        )
+        view = await connecting.accept_key_grant(grant_state, grant)
         # Exactly 200, or the store deletes the key it just made.
-        return {"status": connection.status.value}
+        return {"status": view.connection.status.value}

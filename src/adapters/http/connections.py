@@ -1,14 +1,16 @@
-"""The three-step wizard, the connection itself, re-import and disconnect."""
+"""The three-step wizard, the connection itself, re-import and disconnect.
+
+Each use case answers the connection as it read it in the transaction that changed it (a
+`ConnectionView`); `connection_out` only translates it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from adapters.http.deps import Caller, container_of
+from adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
 from adapters.http.schemas import (
     ConnectionOut,
     CredentialsIn,
@@ -19,13 +21,13 @@ from adapters.http.schemas import (
     WebhooksOut,
     iso,
 )
-from domain.connection import Connection, ImportSelection
+from app.connecting import Connecting
+from app.queries import ConnectionView, Queries
+from domain.connection import ImportSelection
 
 
-async def render(
-    request: Request[Any, Any, Any], connection: Connection, authorize_url: str | None = None
-) -> ConnectionOut:
-    view = await container_of(request).services.queries.connection_view(connection)
+def connection_out(view: ConnectionView, authorize_url: str | None = None) -> ConnectionOut:
+    connection = view.connection
     webhooks = WebhooksOut(
         registered=view.webhooks_registered,
         healthy=view.webhooks_registered and connection.last_error is None,
@@ -37,6 +39,7 @@ async def render(
 class ConnectionController(Controller):
     path = "/api/v1"
     tags = ["connections"]
+    dependencies = {**CONNECTING, **QUERIES}
 
     @post(
         "/locations/{location_id:str}/woocommerce",
@@ -45,14 +48,13 @@ class ConnectionController(Controller):
     )
     async def start(
         self,
-        request: Request[Any, Any, Any],
+        connecting: Injected[Connecting],
         principal: Caller,
         location_id: FromPath[str],
         data: JSONBody[StoreUrlIn],
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
         started = await connecting.start(principal, location_id, data.store_url)
-        return await render(request, started.connection, started.authorize_url)
+        return connection_out(started.view, started.authorize_url)
 
     @post(
         "/connections/{connection_id:str}/credentials",
@@ -62,16 +64,15 @@ class ConnectionController(Controller):
     )
     async def credentials(
         self,
-        request: Request[Any, Any, Any],
+        connecting: Injected[Connecting],
         principal: Caller,
         connection_id: FromPath[str],
         data: JSONBody[CredentialsIn],
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
-        connection = await connecting.submit_credentials(
+        view = await connecting.submit_credentials(
             principal, connection_id, data.consumer_key, data.consumer_secret
         )
-        return await render(request, connection)
+        return connection_out(view)
 
     @put(
         "/connections/{connection_id:str}/import",
@@ -80,15 +81,14 @@ class ConnectionController(Controller):
     )
     async def set_import(
         self,
-        request: Request[Any, Any, Any],
+        connecting: Injected[Connecting],
         principal: Caller,
         connection_id: FromPath[str],
         data: JSONBody[ImportSelectionIn],
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
         selection = ImportSelection(data.contacts, data.orders, data.transactions)
-        return await render(
-            request, await connecting.set_import_selection(principal, connection_id, selection)
+        return connection_out(
+            await connecting.set_import_selection(principal, connection_id, selection)
         )
 
     @put(
@@ -98,16 +98,13 @@ class ConnectionController(Controller):
     )
     async def set_sync(
         self,
-        request: Request[Any, Any, Any],
+        connecting: Injected[Connecting],
         principal: Caller,
         connection_id: FromPath[str],
         data: JSONBody[SyncSettingsIn],
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
         changes = {name: getattr(data, name) for name in data.__struct_fields__}
-        return await render(
-            request, await connecting.set_sync_settings(principal, connection_id, changes)
-        )
+        return connection_out(await connecting.set_sync_settings(principal, connection_id, changes))
 
     @patch(
         "/connections/{connection_id:str}/sync",
@@ -116,14 +113,13 @@ class ConnectionController(Controller):
     )
     async def patch_sync(
         self,
-        request: Request[Any, Any, Any],
+        connecting: Injected[Connecting],
         principal: Caller,
         connection_id: FromPath[str],
         data: JSONBody[SyncSettingsPatch],
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
-        return await render(
-            request, await connecting.set_sync_settings(principal, connection_id, data.changes())
+        return connection_out(
+            await connecting.set_sync_settings(principal, connection_id, data.changes())
         )
 
     @post(
@@ -133,17 +129,15 @@ class ConnectionController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def activate(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
+        self, connecting: Injected[Connecting], principal: Caller, connection_id: FromPath[str]
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
-        return await render(request, await connecting.activate(principal, connection_id))
+        return connection_out(await connecting.activate(principal, connection_id))
 
     @get("/connections/{connection_id:str}", operation_id="getConnection", summary="A connection")
     async def get_connection(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
+        self, queries: Injected[Queries], principal: Caller, connection_id: FromPath[str]
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
-        return await render(request, await connecting.get(principal, connection_id))
+        return connection_out(await queries.connection(principal, connection_id))
 
     @get(
         "/locations/{location_id:str}/connection",
@@ -151,10 +145,9 @@ class ConnectionController(Controller):
         summary="The location's live connection",
     )
     async def location_connection(
-        self, request: Request[Any, Any, Any], principal: Caller, location_id: FromPath[str]
+        self, queries: Injected[Queries], principal: Caller, location_id: FromPath[str]
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
-        return await render(request, await connecting.live_for_location(principal, location_id))
+        return connection_out(await queries.live_connection(principal, location_id))
 
     @post(
         "/connections/{connection_id:str}/imports",
@@ -163,10 +156,9 @@ class ConnectionController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def rerun(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
+        self, connecting: Injected[Connecting], principal: Caller, connection_id: FromPath[str]
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
-        return await render(request, await connecting.rerun_import(principal, connection_id))
+        return connection_out(await connecting.rerun_import(principal, connection_id))
 
     @post(
         "/connections/{connection_id:str}/reconcile",
@@ -175,12 +167,9 @@ class ConnectionController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def reconcile(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
+        self, connecting: Injected[Connecting], principal: Caller, connection_id: FromPath[str]
     ) -> ConnectionOut:
-        connecting = container_of(request).services.connecting
-        return await render(
-            request, await connecting.request_reconciliation(principal, connection_id)
-        )
+        return connection_out(await connecting.request_reconciliation(principal, connection_id))
 
     @delete(
         "/connections/{connection_id:str}",
@@ -189,6 +178,6 @@ class ConnectionController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def disconnect(
-        self, request: Request[Any, Any, Any], principal: Caller, connection_id: FromPath[str]
+        self, connecting: Injected[Connecting], principal: Caller, connection_id: FromPath[str]
     ) -> None:
-        await container_of(request).services.connecting.disconnect(principal, connection_id)
+        await connecting.disconnect(principal, connection_id)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get
-from litestar.di import Provide
+from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 
-from adapters.http.deps import Caller, Paging, container_of, page_params
+from adapters.http.deps import PAGING, QUERIES, Caller, Injected, Paging
 from adapters.http.schemas import (
     ContactOut,
     ContactPage,
@@ -24,6 +21,7 @@ from adapters.http.schemas import (
     TriggerPage,
 )
 from app.errors import ValidationFailed
+from app.queries import Queries
 
 OUTCOMES = {"skipped", "imported", "mapped", "refused", "allowed", "fire", "no_fire"}
 
@@ -31,64 +29,56 @@ OUTCOMES = {"skipped", "imported", "mapped", "refused", "allowed", "fire", "no_f
 class CrmController(Controller):
     path = "/api/v1"
     tags = ["crm"]
-    dependencies = {"paging": Provide(page_params, sync_to_thread=False)}
+    dependencies = {**PAGING, **QUERIES}
 
     @get("/locations/{location_id:str}/contacts", operation_id="listContacts")
     async def contacts(
         self,
-        request: Request[Any, Any, Any],
+        queries: Injected[Queries],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
     ) -> ContactPage:
         limit, cursor = paging
-        page = await container_of(request).services.queries.contacts(
-            principal, location_id, cursor, limit
-        )
+        page = await queries.contacts(principal, location_id, cursor, limit)
         return ContactPage([ContactOut.of(c) for c in page.items], page.next_cursor)
 
     @get("/locations/{location_id:str}/orders", operation_id="listOrders")
     async def orders(
         self,
-        request: Request[Any, Any, Any],
+        queries: Injected[Queries],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
     ) -> OrderPage:
         limit, cursor = paging
-        page = await container_of(request).services.queries.orders(
-            principal, location_id, cursor, limit
-        )
+        page = await queries.orders(principal, location_id, cursor, limit)
         return OrderPage([OrderOut.of(o) for o in page.items], page.next_cursor)
 
     @get("/locations/{location_id:str}/transactions", operation_id="listTransactions")
     async def transactions(
         self,
-        request: Request[Any, Any, Any],
+        queries: Injected[Queries],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
     ) -> TransactionPage:
         limit, cursor = paging
-        page = await container_of(request).services.queries.transactions(
-            principal, location_id, cursor, limit
-        )
+        page = await queries.transactions(principal, location_id, cursor, limit)
         return TransactionPage([TransactionOut.of(t) for t in page.items], page.next_cursor)
 
     @get("/locations/{location_id:str}/triggers", operation_id="listTriggers")
     async def triggers(
         self,
-        request: Request[Any, Any, Any],
+        queries: Injected[Queries],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
     ) -> TriggerPage:
         limit, cursor = paging
-        services = container_of(request).services
-        page = await services.queries.triggers(principal, location_id, cursor, limit)
-        states = await services.subscriptions.delivery_states([t.id for t in page.items])
+        page = await queries.triggers(principal, location_id, cursor, limit)
         return TriggerPage(
-            [TriggerOut.of(t, states[t.id].value) for t in page.items], page.next_cursor
+            [TriggerOut.of(v.event, v.delivery_state.value) for v in page.items], page.next_cursor
         )
 
     @get(
@@ -98,15 +88,13 @@ class CrmController(Controller):
     )
     async def deliveries(
         self,
-        request: Request[Any, Any, Any],
+        queries: Injected[Queries],
         principal: Caller,
         connection_id: FromPath[str],
         paging: Paging,
     ) -> DeliveryPage:
         limit, cursor = paging
-        page = await container_of(request).services.queries.deliveries(
-            principal, connection_id, cursor, limit
-        )
+        page = await queries.deliveries(principal, connection_id, cursor, limit)
         return DeliveryPage([DeliveryOut.of(d) for d in page.items], page.next_cursor)
 
     @get(
@@ -116,7 +104,7 @@ class CrmController(Controller):
     )
     async def decisions(
         self,
-        request: Request[Any, Any, Any],
+        queries: Injected[Queries],
         principal: Caller,
         connection_id: FromPath[str],
         paging: Paging,
@@ -127,7 +115,5 @@ class CrmController(Controller):
                 f"unknown outcome {outcome!r}", {"outcome": "one of " + ", ".join(sorted(OUTCOMES))}
             )
         limit, cursor = paging
-        page = await container_of(request).services.queries.decisions(
-            principal, connection_id, outcome, cursor, limit
-        )
+        page = await queries.decisions(principal, connection_id, outcome, cursor, limit)
         return DecisionPage([DecisionOut.of(d) for d in page.items], page.next_cursor)

@@ -1,35 +1,58 @@
-"""Dependencies of the controllers: the caller, and the use cases from the container."""
+"""Dependencies of the controllers: the caller, paging, and the use cases and ports.
+
+The container is built by the app's lifespan and held in `app.state.container`; the providers
+here hand each handler the piece it names (`connecting: Injected[Connecting]`), so that no
+handler looks anything up. Controllers declare the ones they use (`dependencies = CONNECTING`).
+Litestar reads the handlers' annotations at runtime: the types named there are real imports.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeAlias, TypeVar
 
 from litestar import Request
-from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter, SkipValidation
 
 from adapters.bootstrap import Container
+from adapters.http.counters import ReceiverCounters
+from adapters.rules_yaml.source import FileRuleSource
 from app.auth import Principal, authenticate
+from app.connecting import Connecting
 from app.errors import ValidationFailed
+from app.ports.basics import Clock
+from app.ports.metrics import OperationsMetrics
+from app.queries import Queries
+from app.receiving import Receiving
+from app.subscriptions import Subscriptions
+from app.tenancy import Tenancy
 
 MAX_LIMIT = 500
 
+T = TypeVar("T")
+
+# What a provider below hands a handler, named by the parameter (`connecting:
+# Injected[Connecting]`). The providers return the container's own objects, so Litestar does
+# not validate them (it would check each one against its annotation on every request).
+Injected: TypeAlias = NamedDependency[SkipValidation[T]]
 # The authenticated caller, provided by `provide_principal` to every handler that names it.
-Caller = NamedDependency[Principal]
+Caller = Injected[Principal]
 # A page's size and the cursor it starts after, from `page_params`.
 Paging = NamedDependency[tuple[int, str | None]]
 
 
-def container_of(request: Request[Any, Any, Any]) -> Container:
-    container: Container = request.app.state.container
+def provide_container(state: State) -> Container:
+    container: Container = state.container
     return container
 
 
-async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
     """The caller from `Authorization: Bearer <token>`; 401 without a valid token."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    container = container_of(request)
+    container = provide_container(state)
     async with container.uow() as uow:
         return await authenticate(
             token.strip() if scheme.lower() == "bearer" else None,
@@ -47,3 +70,71 @@ def page_params(
     if cursor is not None and (len(cursor) > 100 or not cursor.strip()):
         raise ValidationFailed("the cursor is not one this API gave", {"cursor": "unknown cursor"})
     return limit, cursor
+
+
+def provide_tenancy(state: State) -> Tenancy:
+    return provide_container(state).services.tenancy
+
+
+def provide_connecting(state: State) -> Connecting:
+    return provide_container(state).services.connecting
+
+
+def provide_queries(state: State) -> Queries:
+    return provide_container(state).services.queries
+
+
+def provide_subscriptions(state: State) -> Subscriptions:
+    return provide_container(state).services.subscriptions
+
+
+@dataclass(frozen=True, slots=True)
+class Receiver:
+    """What the webhook receiver route needs, as one dependency: Litestar resolves two or more
+    dependencies of a handler in a task group of their own on every request, which costs this
+    route, the one a store's bursts hit, more than the rest of its own work."""
+
+    receiving: Receiving
+    counters: ReceiverCounters
+
+
+def provide_receiver(state: State) -> Receiver:
+    container = provide_container(state)
+    return Receiver(container.services.receiving, container.receiver_counters)
+
+
+def provide_receiver_counters(state: State) -> ReceiverCounters:
+    return provide_container(state).receiver_counters
+
+
+def provide_operations_metrics(state: State) -> OperationsMetrics:
+    return provide_container(state).metrics
+
+
+def provide_clock(state: State) -> Clock:
+    return provide_container(state).clock
+
+
+def provide_rules(state: State) -> FileRuleSource:
+    return provide_container(state).rules
+
+
+def _sync(provider: Any) -> Provide:
+    """The providers only read attributes: run them on the loop, not in a thread."""
+    return Provide(provider, sync_to_thread=False)
+
+
+PRINCIPAL = {"principal": Provide(provide_principal)}
+PAGING = {"paging": _sync(page_params)}
+CONTAINER = {"container": _sync(provide_container)}
+TENANCY = {"tenancy": _sync(provide_tenancy)}
+CONNECTING = {"connecting": _sync(provide_connecting)}
+QUERIES = {"queries": _sync(provide_queries)}
+SUBSCRIPTIONS = {"subscriptions": _sync(provide_subscriptions)}
+RECEIVER = {"receiver": _sync(provide_receiver)}
+RECEIVER_COUNTERS = {"counters": _sync(provide_receiver_counters)}
+OPERATIONS_METRICS = {
+    "operations": _sync(provide_operations_metrics),
+    "clock": _sync(provide_clock),
+}
+RULES = {"rules": _sync(provide_rules)}

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from adapters.bootstrap import Container
+from adapters.http.deps import CONTAINER, Injected
 
 
 class HealthController(Controller):
     tags = ["operations"]
+    # Readiness is the container's own question: whether its engine and broker answer.
+    dependencies = CONTAINER
 
     @get("/healthz", operation_id="healthz", summary="The process is up", security=[])
     async def healthz(self) -> dict[str, str]:
@@ -23,8 +24,7 @@ class HealthController(Controller):
         summary="The database (and Redis) are reachable",
         security=[],
     )
-    async def readyz(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
-        container: Container = request.app.state.container
+    async def readyz(self, container: Injected[Container]) -> Response[dict[str, object]]:
         checks = {"database": await container.database_ready()}
         redis = await container.redis_ready()
         if redis is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.deps import Caller, container_of
+from adapters.http.deps import RULES, Caller, Injected
+from adapters.rules_yaml.source import FileRuleSource
 from app.errors import ValidationFailed
 from domain.rules.errors import FactsError, UnknownRuleSet
 from domain.rules.facts import flatten_facts
@@ -24,14 +25,14 @@ class EvaluateIn(msgspec.Struct, forbid_unknown_fields=True):
 class RulesController(Controller):
     path = "/api/v1/rules"
     tags = ["rules"]
+    dependencies = RULES
 
     @get("/", operation_id="listRules", summary="The loaded rule sets, their version and state")
     async def list_rules(
-        self, request: Request[Any, Any, Any], principal: Caller
+        self, rules: Injected[FileRuleSource], principal: Caller
     ) -> dict[str, Any]:
-        source = container_of(request).rules
-        book = source.current()
-        status = source.status()
+        book = rules.current()
+        status = rules.status()
         return {
             "version": book.version,
             "loaded_at": status.get("loaded_at"),
@@ -50,13 +51,13 @@ class RulesController(Controller):
         status_code=HTTP_200_OK,
     )
     async def evaluate(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[EvaluateIn]
+        self, rules: Injected[FileRuleSource], principal: Caller, data: JSONBody[EvaluateIn]
     ) -> dict[str, Any]:
         agency_id = data.agency_id
         if principal.agency_id is not None:
             principal.require_agency(agency_id or principal.agency_id)
             agency_id = principal.agency_id
-        book = container_of(request).rules.current()
+        book = rules.current()
         try:
             evaluation = book.evaluate(
                 data.rule_set, flatten_facts(data.facts), agency_id=agency_id

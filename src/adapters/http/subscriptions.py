@@ -3,16 +3,13 @@ unsubscribe."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Controller, Request, delete, get, post
-from litestar.di import Provide
+from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from adapters.http.deps import Caller, Paging, container_of, page_params
+from adapters.http.deps import PAGING, SUBSCRIPTIONS, Caller, Injected, Paging
 from adapters.http.schemas import iso
-from app.subscriptions import SubscriptionView
+from app.subscriptions import Subscriptions, SubscriptionView
 from domain.subscriptions import TriggerSubscription
 
 
@@ -78,6 +75,7 @@ class SubscriptionPage(msgspec.Struct):
 class SubscriptionController(Controller):
     path = "/api/v1/locations/{location_id:str}/trigger-subscriptions"
     tags = ["triggers"]
+    dependencies = SUBSCRIPTIONS
 
     @post(
         operation_id="createTriggerSubscription",
@@ -85,29 +83,27 @@ class SubscriptionController(Controller):
     )
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        subscriptions: Injected[Subscriptions],
         principal: Caller,
         location_id: FromPath[str],
         data: JSONBody[SubscriptionIn],
     ) -> SubscriptionCreatedOut:
-        subscriptions = container_of(request).services.subscriptions
         created = await subscriptions.create(principal, location_id, data.url, data.events)
         return SubscriptionCreatedOut.of(created)
 
     @get(
         operation_id="listTriggerSubscriptions",
         summary="The location's subscriptions with the state of their deliveries",
-        dependencies={"paging": Provide(page_params, sync_to_thread=False)},
+        dependencies=PAGING,
     )
     async def list_subscriptions(
         self,
-        request: Request[Any, Any, Any],
+        subscriptions: Injected[Subscriptions],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
     ) -> SubscriptionPage:
         limit, cursor = paging
-        subscriptions = container_of(request).services.subscriptions
         page = await subscriptions.list_for_location(principal, location_id, cursor, limit)
         return SubscriptionPage([SubscriptionOut.of(v) for v in page.items], page.next_cursor)
 
@@ -118,10 +114,9 @@ class SubscriptionController(Controller):
     )
     async def remove(
         self,
-        request: Request[Any, Any, Any],
+        subscriptions: Injected[Subscriptions],
         principal: Caller,
         location_id: FromPath[str],
         subscription_id: FromPath[str],
     ) -> None:
-        subscriptions = container_of(request).services.subscriptions
         await subscriptions.delete(principal, location_id, subscription_id)

@@ -2,39 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from adapters.http.deps import Caller, container_of
+from adapters.http.deps import TENANCY, Caller, Injected
 from adapters.http.schemas import AgencyOut, ApiKeyOut, LocationOut, NameIn
+from app.tenancy import Tenancy
 
 
 class TenancyController(Controller):
     path = "/api/v1"
     tags = ["tenancy"]
+    dependencies = TENANCY
 
     @post("/agencies", operation_id="createAgency", summary="Create an agency (admin)")
     async def create_agency(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[NameIn]
+        self, tenancy: Injected[Tenancy], principal: Caller, data: JSONBody[NameIn]
     ) -> AgencyOut:
-        agency = await container_of(request).services.tenancy.create_agency(principal, data.name)
-        return AgencyOut.of(agency)
+        return AgencyOut.of(await tenancy.create_agency(principal, data.name))
 
     @get("/agencies", operation_id="listAgencies", summary="Agencies the caller may see")
-    async def list_agencies(
-        self, request: Request[Any, Any, Any], principal: Caller
-    ) -> list[AgencyOut]:
-        agencies = await container_of(request).services.tenancy.list_agencies(principal)
-        return [AgencyOut.of(a) for a in agencies]
+    async def list_agencies(self, tenancy: Injected[Tenancy], principal: Caller) -> list[AgencyOut]:
+        return [AgencyOut.of(a) for a in await tenancy.list_agencies(principal)]
 
     @get("/agencies/{agency_id:str}", operation_id="getAgency", summary="One agency")
     async def get_agency(
-        self, request: Request[Any, Any, Any], principal: Caller, agency_id: FromPath[str]
+        self, tenancy: Injected[Tenancy], principal: Caller, agency_id: FromPath[str]
     ) -> AgencyOut:
-        agency = await container_of(request).services.tenancy.get_agency(principal, agency_id)
-        return AgencyOut.of(agency)
+        return AgencyOut.of(await tenancy.get_agency(principal, agency_id))
 
     @post(
         "/agencies/{agency_id:str}/api-keys",
@@ -42,9 +37,9 @@ class TenancyController(Controller):
         summary="Issue an agency API key (admin); the key is shown only here",
     )
     async def create_api_key(
-        self, request: Request[Any, Any, Any], principal: Caller, agency_id: FromPath[str]
+        self, tenancy: Injected[Tenancy], principal: Caller, agency_id: FromPath[str]
     ) -> ApiKeyOut:
-        issued = await container_of(request).services.tenancy.issue_api_key(principal, agency_id)
+        issued = await tenancy.issue_api_key(principal, agency_id)
         return ApiKeyOut(issued.id, issued.key)
 
     @post(
@@ -54,12 +49,11 @@ class TenancyController(Controller):
     )
     async def create_location(
         self,
-        request: Request[Any, Any, Any],
+        tenancy: Injected[Tenancy],
         principal: Caller,
         agency_id: FromPath[str],
         data: JSONBody[NameIn],
     ) -> LocationOut:
-        tenancy = container_of(request).services.tenancy
         return LocationOut.of(await tenancy.create_location(principal, agency_id, data.name))
 
     @get(
@@ -68,14 +62,12 @@ class TenancyController(Controller):
         summary="An agency's locations",
     )
     async def list_locations(
-        self, request: Request[Any, Any, Any], principal: Caller, agency_id: FromPath[str]
+        self, tenancy: Injected[Tenancy], principal: Caller, agency_id: FromPath[str]
     ) -> list[LocationOut]:
-        tenancy = container_of(request).services.tenancy
         return [LocationOut.of(x) for x in await tenancy.list_locations(principal, agency_id)]
 
     @get("/locations/{location_id:str}", operation_id="getLocation", summary="One location")
     async def get_location(
-        self, request: Request[Any, Any, Any], principal: Caller, location_id: FromPath[str]
+        self, tenancy: Injected[Tenancy], principal: Caller, location_id: FromPath[str]
     ) -> LocationOut:
-        tenancy = container_of(request).services.tenancy
         return LocationOut.of(await tenancy.get_location(principal, location_id))

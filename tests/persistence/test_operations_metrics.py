@@ -1,0 +1,66 @@
+"""The operations metrics are counted by the database, over every process's work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.metrics import SqlOperationsMetrics
+from app.ports.metrics import ImportProgress
+from domain.ids import new_id
+from domain.inbox import InboxDelivery
+from domain.jobs import ImportEntity, ImportJob, JobStatus
+from domain.triggers import TriggerEvent, TriggerType
+from tests.conftest import StorageUnderTest
+from tests.persistence.test_repository_contract import (
+    T0,
+    order,
+    seed_connection,
+    seed_location,
+)
+
+
+async def test_the_snapshot_counts_the_inbox_triggers_and_import_progress(
+    storage: StorageUnderTest,
+) -> None:
+    if storage.url is None:
+        pytest.skip("the metrics are read from a database")
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    async with storage() as uow:
+        for n, received_at in enumerate([T0 + timedelta(minutes=1), T0]):
+            await uow.inbox.add_if_new(
+                InboxDelivery(
+                    new_id(), connection.id, f"k{n}", "order.created", "order", n, T0, b"{}",
+                    received_at,
+                )
+            )  # fmt: skip
+        stored = (await uow.orders.upsert(location, order(15, T0))).value
+        await uow.triggers.add_if_new(
+            TriggerEvent(
+                new_id(), location, connection.id, TriggerType.ORDER_SUBMITTED, stored.id, None, T0
+            )
+        )
+        for done in (3, 2):
+            await uow.import_jobs.add(
+                ImportJob(
+                    new_id(), connection.id, ImportEntity.ORDERS, 1, JobStatus.RUNNING, T0,
+                    total=5, done=done,
+                )
+            )  # fmt: skip
+        await uow.commit()
+
+    engine = create_engine(storage.url)
+    try:
+        snapshot = await SqlOperationsMetrics(session_factory(engine)).snapshot()
+    finally:
+        await engine.dispose()
+
+    assert snapshot.inbox_by_status == {"pending": 2}
+    assert snapshot.oldest_pending_received_at == T0
+    assert snapshot.triggers_by_type == {"order_submitted": 1}
+    assert snapshot.trigger_deliveries_by_status == {}
+    assert snapshot.reconciliation_repairs == 0
+    assert list(snapshot.imports) == [ImportProgress("orders", "running", done=5, total=10)]
