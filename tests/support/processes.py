@@ -158,15 +158,17 @@ class LogFile(logging.Handler):
         except Exception:  # a record that cannot be formatted is no reason to fail a test
             line = repr(record.msg)
         with self.lock or contextlib.nullcontext():
-            self._file.write(line + "\n")
-            self._file.flush()
+            # A loop that outlives the service may still log (a task collected late).
+            if not self._file.closed:
+                self._file.write(line + "\n")
+                self._file.flush()
 
     @property
     def text(self) -> str:
         return self.path.read_text(errors="replace")
 
     def close(self) -> None:
-        with contextlib.suppress(ValueError):
+        with self.lock or contextlib.nullcontext():
             self._file.close()
         super().close()
 
