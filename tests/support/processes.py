@@ -66,37 +66,48 @@ class RedisServer:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
+        """Start it and wait until it answers. Its port is free when picked but may be taken
+        before the server binds it (by another run's server, say): then it starts again on
+        another port, and it only counts as up when the server answering is this process."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / "redis.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    "redis-server",
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(self.directory),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        eventually(self._answers, what="redis-server answers")
+        for _attempt in range(5):
+            with (self.directory / "redis.log").open("ab") as log:
+                self.process = subprocess.Popen(
+                    [
+                        "redis-server",
+                        "--port",
+                        str(self.port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        str(self.directory),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            if eventually(self._answers_or_exited, what="redis-server answers") == "answers":
+                return
+            self.port = free_port()
+        said = (self.directory / "redis.log").read_text(errors="replace")
+        raise AssertionError(f"redis-server did not start:\n{said}")
 
-    def _answers(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
-            log = (self.directory / "redis.log").read_text(errors="replace")
-            raise AssertionError(f"redis-server exited:\n{log}")
+    def _answers_or_exited(self) -> str | None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            return "exited"
         try:
             with socket.create_connection(("127.0.0.1", self.port), 0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
+                sock.sendall(b"INFO server\r\n")
+                reply = sock.recv(65536).decode(errors="replace")
         except OSError:
-            return False
+            return None
+        if f"process_id:{self.process.pid}\r\n" in reply:
+            return "answers"
+        return None
 
     def stop(self) -> None:
         """Kill it (SIGKILL: no goodbye to its clients)."""

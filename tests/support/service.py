@@ -152,7 +152,7 @@ def running_service(
         "WOOCONNECT_LOG_FORMAT": "text",
     }
     with contextlib.ExitStack() as stack:
-        redis_server: RedisServer | None = None
+        redis: RedisServer | None = None
         if shape == PRODUCTION:
             require_postgres()
             require_redis_server()
