@@ -154,7 +154,8 @@ class ApiServer:
 
 
 class LogFile(logging.Handler):
-    """Writes this process's log records (the API's, served in a thread here) to a file, so a
+    """Writes the log records that reach this process's root logger (the API's, served in a
+    thread here: warnings and errors, at the root logger's default level) to a file, so a
     test reads what the API logged as it reads a worker's log."""
 
     def __init__(self, path: Path) -> None:
