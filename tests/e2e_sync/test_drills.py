@@ -144,7 +144,7 @@ class Traffic:
         self.open: list[int] = []
         self.paid: list[int] = []
         self.events = 0
-        self.renamed: set[int] = set()
+        self.renamed: dict[int, float] = {}  # customer id: when it was last renamed
         self.stop = threading.Event()
         self.failure: list[BaseException] = []
         self.thread = threading.Thread(target=self._run, name="drill-traffic", daemon=True)
@@ -193,9 +193,13 @@ class Traffic:
         elif roll < 0.88 and self.paid:
             store.add_refund(self.paid.pop(rng.randrange(len(self.paid))), "1.00", "drill")
         else:
+            # Not twice within a second: the store's modification times have whole seconds, so
+            # the second rename would carry the same version as the first.
+            now = time.monotonic()
             buyer = rng.choice(self.buyers)
-            store.update_customer(buyer, first_name=f"Renamed{n}", last_name=f"Person{n}")
-            self.renamed.add(buyer)
+            if now - self.renamed.get(buyer, -2.0) > 1.5:
+                store.update_customer(buyer, first_name=f"Renamed{n}", last_name=f"Person{n}")
+                self.renamed[buyer] = now
 
     def _placed(self, order: int, status: str) -> None:
         (self.paid if status == "processing" else self.open).append(order)
