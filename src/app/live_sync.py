@@ -307,7 +307,13 @@ class LiveSync:
 
     async def reconcile(self, connection_id: str) -> int:
         """Apply whatever the webhooks missed: orders modified since the high-water mark (with
-        an overlap) and, when contacts are synced, every customer. Returns the repairs made."""
+        an overlap) and, when contacts are synced, every customer. Returns the repairs made.
+
+        Progress commits with each page: the orders come by modification time ascending, so
+        the high-water mark moves with each page of them; the customers come by id, so the
+        next customer page is kept. A reconciliation interrupted (the store failing for good,
+        the worker killed) resumes there on its next run instead of starting over.
+        """
         async with self._uow() as uow:
             connection = await uow.connections.get(connection_id)
         bind_log_context(
@@ -317,17 +323,17 @@ class LiveSync:
         if connection is None or connection.status is not ConnectionStatus.ACTIVE:
             return 0
         started = self._clock.now()
-        since = (connection.reconciled_through or connection.created_at) - OVERLAP
         access = StoreAccess.of(connection)
         repairs = 0
-        high_water = connection.reconciled_through
         try:
             if connection.sync_settings.orders:
+                since = (connection.reconciled_through or connection.created_at) - OVERLAP
                 async for page in self._store.orders(access, modified_after=since):
                     async with self._uow() as uow:
                         live = await uow.connections.get(connection_id)
                         if live is None or live.status is not ConnectionStatus.ACTIVE:
                             return repairs
+                        high_water = live.reconciled_through
                         for order in page.items:
                             outcome = await self.apply_order(uow, live, order, source="reconcile")
                             repairs += outcome.status is DeliveryStatus.APPLIED
@@ -336,13 +342,22 @@ class LiveSync:
                                 high_water is None or modified > high_water
                             ):
                                 high_water = modified
+                        if high_water != live.reconciled_through:
+                            await uow.connections.save(replace(live, reconciled_through=high_water))
                         await uow.commit()
             if connection.sync_settings.contacts:
-                async for customers in self._store.customers(access):
+                first_page = connection.reconcile_customers_page or 1
+                async for customers in self._store.customers(access, start_page=first_page):
                     async with self._uow() as uow:
+                        live = await uow.connections.get(connection_id)
+                        if live is None or live.status is not ConnectionStatus.ACTIVE:
+                            return repairs
                         for customer in customers.items:
-                            applied = await self._applier.apply_customer(uow, connection, customer)
+                            applied = await self._applier.apply_customer(uow, live, customer)
                             repairs += bool(applied.contact and applied.contact.changed)
+                        await uow.connections.save(
+                            replace(live, reconcile_customers_page=customers.page + 1)
+                        )
                         await uow.commit()
         except UpstreamRejected as exc:
             await self.needs_reconnect(connection_id, exc)
@@ -350,7 +365,12 @@ class LiveSync:
         async with self._uow() as uow:
             live = await uow.connections.get(connection_id)
             if live is not None and live.status is ConnectionStatus.ACTIVE:
-                await uow.connections.save(replace(live, reconciled_through=high_water or started))
+                finished = replace(
+                    live,
+                    reconciled_through=live.reconciled_through or started,
+                    reconcile_customers_page=None,
+                )
+                await uow.connections.save(finished)
                 await uow.commit()
         if repairs:
             log.info("reconciliation repaired %d records", repairs)

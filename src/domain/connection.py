@@ -79,6 +79,8 @@ class Connection:
     query_string_auth: bool = False
     # Reconciliation has seen every order modified up to this instant (the high-water mark).
     reconciled_through: datetime | None = None
+    # The customer page an interrupted reconciliation resumes at; None when none is underway.
+    reconcile_customers_page: int | None = None
     # The last webhook health check: None before the first one.
     webhooks_healthy: bool | None = None
     webhooks_checked_at: datetime | None = None

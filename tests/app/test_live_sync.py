@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,12 +15,13 @@ from adapters.rules_yaml.source import FileRuleSource
 from adapters.woocommerce.codec import WooCommerceWebhookCodec
 from adapters.woocommerce.signatures import sign_webhook_body
 from app.auth import ADMIN
-from app.errors import BadPayload, NotFound, Unauthenticated
+from app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUnavailable
+from app.ports.store import StoreAccess
 from app.receiving import Incoming
 from domain.connection import Connection
 from domain.crm import CrmOrderStatus
 from domain.inbox import DeliveryStatus
-from domain.store import StoreOrder
+from domain.store import StoreOrder, StorePage
 from tests.app.conftest import World, make_world
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -261,6 +264,97 @@ async def test_reconciliation_applies_what_webhooks_missed(world: World) -> None
         "payment_received",
     ]
     assert await world.services.live_sync.reconcile(connection.id) == 0
+
+
+async def store_order_ids(world: World, location: str) -> list[int]:
+    async with world.uow() as uow:
+        page = await uow.orders.list(location, cursor=None, limit=100)
+    return sorted(o.woocommerce_order_id for o in page.items)
+
+
+def reading_orders(world: World, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ids of every order the store sends from now on, in order."""
+    read: list[int] = []
+    pages = world.store.orders
+
+    def recording(access: StoreAccess, **options: Any) -> AsyncIterator[StorePage[StoreOrder]]:
+        async def recorded() -> AsyncIterator[StorePage[StoreOrder]]:
+            async for page in pages(access, **options):
+                read.extend(o.id for o in page.items)
+                yield page
+
+        return recorded()
+
+    monkeypatch.setattr(world.store, "orders", recording)
+    return read
+
+
+async def test_a_reconciliation_interrupted_on_an_orders_page_resumes_at_that_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.app.conftest import order
+
+    location, connection = await live(world)
+    later = world.uow.clock.now()
+    # Four pages of three, modified an hour apart, so the overlap reaches no earlier page.
+    world.store.orders_ = [
+        order(2000 + n, status="pending", paid=False, modified=later + timedelta(hours=n))
+        for n in range(1, 13)
+    ]
+    world.store.unavailable_on_page = 3
+    world.store.pages_fetched.clear()
+
+    with pytest.raises(UpstreamUnavailable):
+        await world.services.live_sync.reconcile(connection.id)
+
+    assert world.store.pages_fetched == [("orders", 1), ("orders", 2)]
+    assert await store_order_ids(world, location) == list(range(2001, 2007))
+
+    read = reading_orders(world, monkeypatch)
+
+    assert await world.services.live_sync.reconcile(connection.id) == 6
+
+    # What was left, from the failed page on, and the last order done (the overlap).
+    assert read == list(range(2006, 2013))
+    assert await store_order_ids(world, location) == list(range(2001, 2013))
+
+
+async def test_a_reconciliation_interrupted_on_a_customers_page_resumes_at_that_page(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer
+
+    location, connection = await live(world)
+    world.store.customers_ = [customer(cid) for cid in range(1, 13)]  # four pages of three
+    world.store.unavailable_on_page = 3
+    world.store.pages_fetched.clear()
+
+    with pytest.raises(UpstreamUnavailable):
+        await world.services.live_sync.reconcile(connection.id)
+
+    assert [p for p in world.store.pages_fetched if p[0] == "customers"] == [
+        ("customers", 1),
+        ("customers", 2),
+    ]
+    world.store.pages_fetched.clear()
+
+    await world.services.live_sync.reconcile(connection.id)
+
+    assert [p for p in world.store.pages_fetched if p[0] == "customers"] == [
+        ("customers", 3),
+        ("customers", 4),
+    ]
+    async with world.uow() as uow:
+        contacts = await uow.contacts.list(location, cursor=None, limit=100)
+    assert sorted(c.woocommerce_customer_id or 0 for c in contacts.items) == list(range(1, 13))
+    world.store.pages_fetched.clear()
+
+    await world.services.live_sync.reconcile(connection.id)
+
+    # The pass completed: the next reconciliation reads every customer again.
+    assert [p for p in world.store.pages_fetched if p[0] == "customers"] == [
+        ("customers", page) for page in range(1, 5)
+    ]
 
 
 async def test_a_payment_within_the_same_second_as_the_order_is_applied_and_fires_once(

@@ -7,25 +7,19 @@ from __future__ import annotations
 import pytest
 
 from adapters.woocommerce.simulator import RunningSimulator
-from tests.e2e.support import (
-    Service,
-    assert_location_matches_store,
-    connect_store,
-    expected_import,
-    location_data,
-    new_tenant,
-    wait_for_imports,
-)
+from tests.support.expectations import assert_location_matches_store, expected_import
+from tests.support.service import Service
 
 
 @pytest.mark.parametrize("key_grant", [True, False], ids=["key-grant", "manual-keys"])
-async def test_the_wizard_connects_the_store_and_imports_exactly_its_eligible_records(
+def test_the_wizard_connects_the_store_and_imports_exactly_its_eligible_records(
     service: Service, sim: RunningSimulator, key_grant: bool
 ) -> None:
-    tenant = await new_tenant(service.http, "Acme")
-    connection = await connect_store(service.http, sim, tenant.location_id, key_grant=key_grant)
+    api = service.api
+    tenant = api.new_tenant("Acme")
+    connection = api.connect(sim, tenant.location_id, key_grant=key_grant)
 
-    finished = await wait_for_imports(service.http, connection["id"])
+    finished = api.wait_for_imports(connection["id"])
 
     expected = expected_import(sim.store)
     jobs = {job["entity"]: job for job in finished["imports"]}
@@ -37,6 +31,6 @@ async def test_the_wizard_connects_the_store_and_imports_exactly_its_eligible_re
     assert jobs["contacts"]["done"] == len(expected.customer_ids)
     assert jobs["orders"]["done"] == len(expected.order_statuses)
     assert jobs["transactions"]["done"] == expected.refunds
-    data = await location_data(service.http, tenant.location_id)
+    data = api.location_data(tenant.location_id)
     assert_location_matches_store(data, expected)
     assert data.triggers == [], "a historical import fires no trigger"

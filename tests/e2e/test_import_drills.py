@@ -5,6 +5,7 @@ delivery the store made stored and processed, and no trigger fired twice."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,30 +20,17 @@ from sqlalchemy.engine import make_url
 from adapters.bootstrap import Container
 from adapters.woocommerce import WooCommerceClient
 from adapters.woocommerce.simulator import RunningSimulator, SimulatedStore, running_simulator
-from tests.e2e.conftest import seeded_store
-from tests.e2e.support import (
-    EMBEDDED,
-    FAST_RECOVERY_WORKER_ENTRY,
-    PRODUCTION,
-    Service,
-    assert_location_matches_store,
-    connect_store,
-    e2e_redis_url,
-    eventually,
-    expected_import,
-    list_all,
-    location_data,
-    new_tenant,
-    ok,
-    running_service,
-    wait_for_imports,
-)
+from tests.support.api import Api
+from tests.support.expectations import assert_location_matches_store, expected_import
+from tests.support.service import EMBEDDED, PRODUCTION, Service, running_service
 from tests.support.services import POSTGRES_URL
+from tests.support.store import seeded_store
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
 # Big enough, and slow enough per request, that an import is still running when it is hit.
-LARGE = {"customers": 60, "orders": 400}
+LARGE = {"customers": 60, "orders": 400, "seed": 3}
 LATENCY_MS = 120
 
 
@@ -68,14 +56,14 @@ def place_live_orders(store: SimulatedStore) -> list[int]:
     return [paid.id, guest.id]
 
 
-async def running_job(http: httpx.AsyncClient, connection_id: str, entity: str) -> bool:
+def running_job(api: Api, connection_id: str, entity: str) -> bool:
     """Whether the `entity` import has committed a page and is still running."""
-    connection = await ok(http.get(f"/api/v1/connections/{connection_id}"))
+    connection = api.connection(connection_id)
     job = next((j for j in connection["imports"] if j["entity"] == entity), None)
     return job is not None and job["status"] == "running" and job["done"] > 0
 
 
-async def assert_drill_left_no_trace(
+def assert_drill_left_no_trace(
     service: Service,
     sim: RunningSimulator,
     location_id: str,
@@ -84,8 +72,8 @@ async def assert_drill_left_no_trace(
 ) -> None:
     """The location equals the store, every delivery was stored and processed, no trigger
     fired twice nor for a historical order, and the import's own counts add up."""
-    http = service.http
-    finished = await wait_for_imports(http, connection_id, within=120)
+    api = service.api
+    finished = api.wait_for_imports(connection_id)
     expected = expected_import(sim.store)
     jobs = {job["entity"]: job for job in finished["imports"]}
     assert {e: j["status"] for e, j in jobs.items()} == dict.fromkeys(jobs, "completed"), jobs
@@ -93,14 +81,14 @@ async def assert_drill_left_no_trace(
 
     made = [d for d in sim.store.deliveries if d.kind == "delivery" and d.status_code == 200]
 
-    async def all_processed() -> bool:
-        stored = await list_all(http, f"/api/v1/connections/{connection_id}/deliveries")
+    def all_processed() -> bool:
+        stored = api.list_all(f"/api/v1/connections/{connection_id}/deliveries")
         return len(stored) >= len(made) and all(
             d["status"] in {"applied", "ignored"} for d in stored
         )
 
-    await eventually(all_processed, within=60, what="every delivery is processed", every=0.2)
-    data = await location_data(http, location_id)
+    eventually(all_processed, what="every delivery is processed", every=0.2)
+    data = api.location_data(location_id)
     assert_location_matches_store(data, expected)
     fired = Counter((t["type"], t["order_id"]) for t in data.triggers)
     assert [key for key, n in fired.items() if n > 1] == [], "a trigger fired twice"
@@ -110,11 +98,11 @@ async def assert_drill_left_no_trace(
     )
 
 
-def forget_the_last_start() -> None:
+def forget_the_last_start(service: Service) -> None:
     """Let the start hooks run again, as when the restart comes after their claim expired:
     the restarted worker then re-sends the unfinished jobs while the dead worker's message
     also comes back, and each job runs twice at once."""
-    client = redis.Redis.from_url(e2e_redis_url())
+    client = redis.Redis.from_url(service.redis_url)
     try:
         for key in client.scan_iter("*start:*"):
             client.delete(key)
@@ -123,30 +111,25 @@ def forget_the_last_start() -> None:
 
 
 @pytest.mark.parametrize("late_restart", [False, True], ids=["prompt-restart", "late-restart"])
-async def test_a_worker_killed_mid_import_and_restarted_finishes_with_exact_counts(
+def test_a_worker_killed_mid_import_and_restarted_finishes_with_exact_counts(
     tmp_path: Path, slow_sim: RunningSimulator, late_restart: bool
 ) -> None:
-    async with running_service(PRODUCTION, tmp_path, start_worker=False) as service:
-        await service.start_worker(FAST_RECOVERY_WORKER_ENTRY).wait_ready()
-        tenant = await new_tenant(service.http, "Acme")
-        connection = await connect_store(service.http, slow_sim, tenant.location_id)
+    with running_service(PRODUCTION, tmp_path) as service:
+        api = service.api
+        tenant = api.new_tenant("Acme")
+        connection = api.connect(slow_sim, tenant.location_id)
         cid = connection["id"]
-        await eventually(
-            lambda: running_job(service.http, cid, "orders"),
-            within=60,
-            what="the orders import is half way",
-            every=0.05,
-        )
+        eventually(lambda: running_job(api, cid, "orders"), what="the orders import is half way")
 
-        service.workers[0].kill()
+        service.kill_workers()
         live = place_live_orders(slow_sim.store)
-        stalled = await ok(service.http.get(f"/api/v1/connections/{cid}"))
+        stalled = api.connection(cid)
         assert any(j["status"] != "completed" for j in stalled["imports"])
         if late_restart:
-            forget_the_last_start()
-        await service.start_worker(FAST_RECOVERY_WORKER_ENTRY).wait_ready()
+            forget_the_last_start(service)
+        service.start_worker()
 
-        await assert_drill_left_no_trace(service, slow_sim, tenant.location_id, cid, live)
+        assert_drill_left_no_trace(service, slow_sim, tenant.location_id, cid, live)
 
 
 async def terminate_service_connections(database_url: str) -> int:
@@ -166,27 +149,23 @@ async def terminate_service_connections(database_url: str) -> int:
     return cut
 
 
-async def test_database_connections_dropped_mid_import_lose_and_double_nothing(
+def test_database_connections_dropped_mid_import_lose_and_double_nothing(
     tmp_path: Path, slow_sim: RunningSimulator
 ) -> None:
-    async with running_service(PRODUCTION, tmp_path) as service:
-        tenant = await new_tenant(service.http, "Acme")
-        connection = await connect_store(service.http, slow_sim, tenant.location_id)
+    with running_service(PRODUCTION, tmp_path) as service:
+        api = service.api
+        tenant = api.new_tenant("Acme")
+        connection = api.connect(slow_sim, tenant.location_id)
         cid = connection["id"]
-        await eventually(
-            lambda: running_job(service.http, cid, "orders"),
-            within=60,
-            what="the orders import is half way",
-            every=0.05,
-        )
+        eventually(lambda: running_job(api, cid, "orders"), what="the orders import is half way")
         live = place_live_orders(slow_sim.store)
         cuts = 0
         for _ in range(3):
-            cuts += await terminate_service_connections(service.database_url)
-            await slow_sim.wait_for_deliveries(1, within=0.3)
+            cuts += asyncio.run(terminate_service_connections(service.database_url))
+            asyncio.run(slow_sim.wait_for_deliveries(1, within=0.3))
         assert cuts > 0
 
-        await assert_drill_left_no_trace(service, slow_sim, tenant.location_id, cid, live)
+        assert_drill_left_no_trace(service, slow_sim, tenant.location_id, cid, live)
 
 
 def impatient_store_client(container: Container) -> None:
@@ -218,17 +197,17 @@ def throttled_sim(store: SimulatedStore) -> Iterator[RunningSimulator]:
     ],
     ids=["429", "500", "timeouts"],
 )
-async def test_a_store_failing_for_a_while_mid_import_ends_with_the_location_equal_to_it(
+def test_a_store_failing_for_a_while_mid_import_ends_with_the_location_equal_to_it(
     tmp_path: Path, throttled_sim: RunningSimulator, faults: dict[str, Any]
 ) -> None:
-    async with running_service(EMBEDDED, tmp_path, customise=impatient_store_client) as service:
-        tenant = await new_tenant(service.http, "Acme")
-        connection = await connect_store(service.http, throttled_sim, tenant.location_id)
+    with running_service(EMBEDDED, tmp_path, customise=impatient_store_client) as service:
+        tenant = service.api.new_tenant("Acme")
+        connection = service.api.connect(throttled_sim, tenant.location_id)
         cid = connection["id"]
         throttled_sim.store.faults.update(faults)
         live = place_live_orders(throttled_sim.store)
 
-        await assert_drill_left_no_trace(service, throttled_sim, tenant.location_id, cid, live)
+        assert_drill_left_no_trace(service, throttled_sim, tenant.location_id, cid, live)
         remaining = throttled_sim.store.faults.as_dict()
         assert all(remaining[name] == 0 for name in faults if name.endswith("_next")), (
             "the import went through every injected failure"

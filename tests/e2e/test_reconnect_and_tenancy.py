@@ -3,37 +3,30 @@ agency's key may see; over real HTTP, in both runtime shapes."""
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
+import httpx
+
 from adapters.woocommerce.simulator import RunningSimulator
-from tests.e2e.support import (
-    Service,
-    assert_location_matches_store,
-    connect_store,
-    expected_import,
-    location_data,
-    new_location,
-    new_tenant,
-    ok,
-    wait_for_imports,
-)
+from tests.support.api import at_once, ok
+from tests.support.expectations import assert_location_matches_store, expected_import
+from tests.support.service import Service
 
 
-async def test_disconnect_then_reconnect_imports_again_fills_gaps_and_duplicates_nothing(
+def test_disconnect_then_reconnect_imports_again_fills_gaps_and_duplicates_nothing(
     service: Service, sim: RunningSimulator
 ) -> None:
-    http = service.http
-    tenant = await new_tenant(http, "Acme")
-    first = await connect_store(http, sim, tenant.location_id)
-    await wait_for_imports(http, first["id"])
+    api, http = service.api, service.http
+    tenant = api.new_tenant("Acme")
+    first = api.connect(sim, tenant.location_id)
+    api.wait_for_imports(first["id"])
 
-    disconnected = await http.delete(f"/api/v1/connections/{first['id']}")
+    disconnected = http.delete(f"/api/v1/connections/{first['id']}")
     assert disconnected.status_code == 204
     assert sim.store.webhooks == {}, "disconnecting removes the store's webhooks"
-    gone = await ok(http.get(f"/api/v1/connections/{first['id']}"))
+    gone = api.connection(first["id"])
     assert gone["status"] == "disconnected"
-    missing = await http.get(f"/api/v1/locations/{tenant.location_id}/connection")
+    missing = http.get(f"/api/v1/locations/{tenant.location_id}/connection")
     assert missing.status_code == 404
     # While disconnected the store moves on: the next import must fill that in.
     customer = sim.store.create_customer(email="late@example.test", first_name="Late")
@@ -41,24 +34,24 @@ async def test_disconnect_then_reconnect_imports_again_fills_gaps_and_duplicates
     sim.store.add_refund(order.id, Decimal("1.00"))
     sim.store.create_order(billing={"email": "new-guest@example.test", "phone": "1"})
 
-    second = await connect_store(http, sim, tenant.location_id)
+    second = api.connect(sim, tenant.location_id)
     assert second["id"] != first["id"]
-    await wait_for_imports(http, second["id"])
+    api.wait_for_imports(second["id"])
 
-    data = await location_data(http, tenant.location_id)
+    data = api.location_data(tenant.location_id)
     assert_location_matches_store(data, expected_import(sim.store))
     assert data.triggers == []
 
 
-async def test_two_agencies_connecting_the_same_store_at_once_exactly_one_wins(
+def test_two_agencies_connecting_the_same_store_at_once_exactly_one_wins(
     api_only: Service, sim: RunningSimulator
 ) -> None:
-    http = api_only.http
-    a, b = await new_tenant(http, "Agency A"), await new_tenant(http, "Agency B")
+    api, http = api_only.api, api_only.http
+    a, b = api.new_tenant("Agency A"), api.new_tenant("Agency B")
 
-    answers = await asyncio.gather(
+    answers = at_once(
         *(
-            http.post(
+            lambda t=t: http.post(
                 f"/api/v1/locations/{t.location_id}/woocommerce",
                 json={"store_url": sim.base_url},
                 headers=t.headers,
@@ -73,21 +66,23 @@ async def test_two_agencies_connecting_the_same_store_at_once_exactly_one_wins(
     assert [rule["id"] for rule in refused["rules"]] == ["store_has_another_agency"]
     winner = next(t for t, r in zip((a, b), answers, strict=True) if r.status_code == 201)
     loser = b if winner is a else a
-    live = await http.get(f"/api/v1/locations/{loser.location_id}/connection")
+    live = http.get(f"/api/v1/locations/{loser.location_id}/connection")
     assert live.status_code == 404
-    assert (await http.get(f"/api/v1/locations/{winner.location_id}/connection")).status_code == 200
+    assert http.get(f"/api/v1/locations/{winner.location_id}/connection").status_code == 200
 
 
-async def test_two_locations_of_one_agency_connecting_the_same_store_at_once_both_succeed(
+def test_two_locations_of_one_agency_connecting_the_same_store_at_once_both_succeed(
     api_only: Service, sim: RunningSimulator
 ) -> None:
-    http = api_only.http
-    tenant = await new_tenant(http, "Acme")
-    second_location = await new_location(http, tenant.agency_id, "Acme Branch")
+    api, http = api_only.api, api_only.http
+    tenant = api.new_tenant("Acme")
+    second_location = api.new_location(tenant.agency_id, "Acme Branch")
 
-    answers = await asyncio.gather(
+    answers = at_once(
         *(
-            http.post(f"/api/v1/locations/{location}/woocommerce", json={"store_url": sim.base_url})
+            lambda location=location: http.post(
+                f"/api/v1/locations/{location}/woocommerce", json={"store_url": sim.base_url}
+            )
             for location in (tenant.location_id, second_location)
         )
     )
@@ -95,34 +90,32 @@ async def test_two_locations_of_one_agency_connecting_the_same_store_at_once_bot
     assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]
 
 
-async def test_one_location_connecting_twice_at_once_gets_one_live_connection(
+def test_one_location_connecting_twice_at_once_gets_one_live_connection(
     api_only: Service, sim: RunningSimulator
 ) -> None:
     http = api_only.http
-    tenant = await new_tenant(http, "Acme")
+    tenant = api_only.api.new_tenant("Acme")
 
-    answers = await asyncio.gather(
-        *(
-            http.post(
-                f"/api/v1/locations/{tenant.location_id}/woocommerce",
-                json={"store_url": sim.base_url},
-            )
-            for _ in range(2)
+    def start() -> httpx.Response:
+        return http.post(
+            f"/api/v1/locations/{tenant.location_id}/woocommerce",
+            json={"store_url": sim.base_url},
         )
-    )
+
+    answers = at_once(start, start)
 
     assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
     assert next(r for r in answers if r.status_code == 409).json()["error"] == "already_connected"
 
 
-async def test_an_agency_key_sees_nothing_of_another_agency(
+def test_an_agency_key_sees_nothing_of_another_agency(
     service: Service, sim: RunningSimulator
 ) -> None:
-    http = service.http
-    a, b = await new_tenant(http, "Agency A"), await new_tenant(http, "Agency B")
-    connection = await connect_store(http, sim, a.location_id, headers=a.headers)
-    await wait_for_imports(http, connection["id"])
-    data = await location_data(http, a.location_id)
+    api, http = service.api, service.http
+    a, b = api.new_tenant("Agency A"), api.new_tenant("Agency B")
+    connection = api.connect(sim, a.location_id, headers=a.headers)
+    api.wait_for_imports(connection["id"])
+    data = api.location_data(a.location_id)
     assert data.contacts, "agency A has data to hide"
     assert data.orders, "agency A has data to hide"
     cid, lid = connection["id"], a.location_id
@@ -141,7 +134,7 @@ async def test_an_agency_key_sees_nothing_of_another_agency(
         f"/api/v1/connections/{cid}/decisions",
     ]
     for path in reads:
-        answer = await http.get(path, headers=b.headers)
+        answer = http.get(path, headers=b.headers)
         assert answer.status_code == 404, (path, answer.status_code, answer.text)
         assert answer.json()["error"] == "not_found", path
     writes = [
@@ -169,13 +162,13 @@ async def test_an_agency_key_sees_nothing_of_another_agency(
         ("DELETE", f"/api/v1/connections/{cid}", None),
     ]
     for method, path, body in writes:
-        answer = await http.request(method, path, json=body, headers=b.headers)
+        answer = http.request(method, path, json=body, headers=b.headers)
         assert answer.status_code == 404, (method, path, answer.status_code, answer.text)
-    listed = await ok(http.get("/api/v1/agencies", headers=b.headers))
+    listed = ok(http.get("/api/v1/agencies", headers=b.headers))
     items = listed["items"] if isinstance(listed, dict) else listed
     assert [agency["id"] for agency in items] == [b.agency_id]
 
-    still = await ok(http.get(f"/api/v1/connections/{cid}", headers=a.headers))
+    still = ok(http.get(f"/api/v1/connections/{cid}", headers=a.headers))
     assert still["status"] == "active"
     assert still["sync"]["contacts"] is True
-    assert await location_data(http, lid) == data
+    assert api.location_data(lid) == data

@@ -3,7 +3,7 @@ the `fields` or `rules` that say why, and never a 500 or a stack trace."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,17 +13,9 @@ import pytest
 
 from adapters.bootstrap import Container
 from adapters.woocommerce.simulator import RunningSimulator
-from tests.e2e.support import (
-    EMBEDDED,
-    Service,
-    ShiftedClock,
-    Tenant,
-    bearer,
-    new_location,
-    new_tenant,
-    ok,
-    running_service,
-)
+from tests.support.api import Tenant, bearer, ok
+from tests.support.service import EMBEDDED, Service, ShiftedClock, running_service
+from tests.support.store import approve_key_grant
 
 
 def refused(answer: httpx.Response, status: int, error: str) -> dict[str, Any]:
@@ -43,47 +35,47 @@ def clock() -> ShiftedClock:
 
 
 @pytest.fixture
-async def service(tmp_path: Path, clock: ShiftedClock) -> AsyncIterator[Service]:
+def service(tmp_path: Path, clock: ShiftedClock) -> Iterator[Service]:
     """The embedded default on a clock the test can move forward."""
 
     def use_clock(container: Container) -> None:
         container.clock = clock
 
-    async with running_service(EMBEDDED, tmp_path, customise=use_clock) as running:
+    with running_service(EMBEDDED, tmp_path, customise=use_clock) as running:
         yield running
 
 
 @pytest.fixture
-async def tenant(service: Service) -> Tenant:
-    return await new_tenant(service.http, "Acme")
+def tenant(service: Service) -> Tenant:
+    return service.api.new_tenant("Acme")
 
 
-async def start(http: httpx.AsyncClient, location_id: str, url: Any) -> httpx.Response:
-    return await http.post(f"/api/v1/locations/{location_id}/woocommerce", json={"store_url": url})
+def start(http: httpx.Client, location_id: str, url: Any) -> httpx.Response:
+    return http.post(f"/api/v1/locations/{location_id}/woocommerce", json={"store_url": url})
 
 
-async def test_a_store_url_with_a_trailing_slash_is_refused_with_the_reason(
+def test_a_store_url_with_a_trailing_slash_is_refused_with_the_reason(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
     body = refused(
-        await start(service.http, tenant.location_id, sim.base_url + "/"), 422, "validation_failed"
+        start(service.http, tenant.location_id, sim.base_url + "/"), 422, "validation_failed"
     )
     assert "trailing slash" in body["fields"]["store_url"]
 
 
 @pytest.mark.parametrize("url", ["not a url", "shop.example.com", "ftp://shop.example.com", ""])
-async def test_a_store_url_that_is_not_a_url_is_refused_with_the_reason(
+def test_a_store_url_that_is_not_a_url_is_refused_with_the_reason(
     service: Service, tenant: Tenant, url: str
 ) -> None:
-    body = refused(await start(service.http, tenant.location_id, url), 422, "validation_failed")
+    body = refused(start(service.http, tenant.location_id, url), 422, "validation_failed")
     assert body["fields"]["store_url"]
 
 
-async def test_plain_http_and_private_addresses_are_refused_unless_the_operator_allows_them(
+def test_plain_http_and_private_addresses_are_refused_unless_the_operator_allows_them(
     tmp_path: Path,
 ) -> None:
-    async with running_service(EMBEDDED, tmp_path, allow_private_stores=False) as strict:
-        tenant = await new_tenant(strict.http, "Acme")
+    with running_service(EMBEDDED, tmp_path, allow_private_stores=False) as strict:
+        tenant = strict.api.new_tenant("Acme")
         cases = {
             "http://shop.example.com": "https",
             "https://127.0.0.1": "loopback",
@@ -91,46 +83,44 @@ async def test_plain_http_and_private_addresses_are_refused_unless_the_operator_
             "https://localhost": "loopback",
         }
         for url, reason in cases.items():
-            body = refused(
-                await start(strict.http, tenant.location_id, url), 422, "validation_failed"
-            )
+            body = refused(start(strict.http, tenant.location_id, url), 422, "validation_failed")
             assert reason in body["fields"]["store_url"].lower(), (url, body)
 
 
-async def test_the_connection_criteria_refuse_with_every_refusing_rule(
+def test_the_connection_criteria_refuse_with_every_refusing_rule(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
     http = service.http
     # Step 1 binds the store to the agency.
-    await ok(start(http, tenant.location_id, sim.base_url), 201)
-    other = await new_tenant(http, "Other agency")
-    body = refused(await start(http, other.location_id, sim.base_url), 409, "criteria_refused")
+    ok(start(http, tenant.location_id, sim.base_url), 201)
+    other = service.api.new_tenant("Other agency")
+    body = refused(start(http, other.location_id, sim.base_url), 409, "criteria_refused")
     assert [rule["id"] for rule in body["rules"]] == ["store_has_another_agency"]
     assert all(rule["message"] for rule in body["rules"])
 
-    second = await new_location(http, tenant.agency_id, "Acme Branch")
+    second = service.api.new_location(tenant.agency_id, "Acme Branch")
     elsewhere = sim.base_url.replace("127.0.0.1", "localhost")
-    body = refused(await start(http, second, elsewhere), 409, "criteria_refused")
+    body = refused(start(http, second, elsewhere), 409, "criteria_refused")
     assert [rule["id"] for rule in body["rules"]] == ["agency_has_another_store"]
 
 
-async def test_a_location_with_a_live_connection_is_already_connected(
+def test_a_location_with_a_live_connection_is_already_connected(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
-    await ok(start(service.http, tenant.location_id, sim.base_url), 201)
-    refused(await start(service.http, tenant.location_id, sim.base_url), 409, "already_connected")
+    ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    refused(start(service.http, tenant.location_id, sim.base_url), 409, "already_connected")
 
 
-async def test_keys_the_store_refuses_are_not_kept(
+def test_keys_the_store_refuses_are_not_kept(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
-    started = await ok(start(service.http, tenant.location_id, sim.base_url), 201)
-    answer = await service.http.post(
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    answer = service.http.post(
         f"/api/v1/connections/{started['id']}/credentials",
         json={"consumer_key": "ck_" + "0" * 40, "consumer_secret": "cs_" + "0" * 40},
     )
     refused(answer, 422, "store_rejected_credentials")
-    current = await ok(service.http.get(f"/api/v1/connections/{started['id']}"))
+    current = ok(service.http.get(f"/api/v1/connections/{started['id']}"))
     assert current["status"] == "awaiting_authorization"
 
 
@@ -148,67 +138,65 @@ def state_of(authorize_url: str) -> str:
     return httpx.URL(authorize_url).params["user_id"]
 
 
-async def test_a_key_grant_callback_with_an_unknown_state_is_not_found(service: Service) -> None:
-    async with httpx.AsyncClient(base_url=service.base_url) as store:
-        answer = await store.post(
+def test_a_key_grant_callback_with_an_unknown_state_is_not_found(service: Service) -> None:
+    with httpx.Client(base_url=service.base_url) as store:
+        answer = store.post(
             "/api/v1/woocommerce/callback/no-such-state", json=grant_body("no-such-state")
         )
     refused(answer, 404, "not_found")
 
 
-async def test_a_key_grant_state_is_single_use(
+def test_a_key_grant_state_is_single_use(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
-    started = await ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
     state = state_of(started["authorize_url"])
     key = sim.store.create_api_key()
     body = {**grant_body(state, key.consumer_key), "consumer_secret": key.consumer_secret}
     path = f"/api/v1/woocommerce/callback/{state}"
     # The store calls back without a bearer token.
-    async with httpx.AsyncClient(base_url=service.base_url) as store:
-        await ok(store.post(path, json=body))
+    with httpx.Client(base_url=service.base_url) as store:
+        ok(store.post(path, json=body))
 
-    again = await service.http.post(path, json=body)
+    again = service.http.post(path, json=body)
 
     refused(again, 404, "not_found")
 
 
-async def test_a_key_grant_state_expires(
+def test_a_key_grant_state_expires(
     service: Service, tenant: Tenant, sim: RunningSimulator, clock: ShiftedClock
 ) -> None:
-    started = await ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
     state = state_of(started["authorize_url"])
     clock.offset = timedelta(hours=2)
 
-    answer = await service.http.post(
-        f"/api/v1/woocommerce/callback/{state}", json=grant_body(state)
-    )
+    answer = service.http.post(f"/api/v1/woocommerce/callback/{state}", json=grant_body(state))
 
     refused(answer, 404, "not_found")
-    current = await ok(service.http.get(f"/api/v1/connections/{started['id']}"))
+    current = ok(service.http.get(f"/api/v1/connections/{started['id']}"))
     assert current["status"] == "awaiting_authorization"
 
 
-async def test_a_key_grant_the_merchant_approves_after_expiry_is_refused_by_the_store(
+def test_a_key_grant_the_merchant_approves_after_expiry_is_refused_by_the_store(
     service: Service, tenant: Tenant, sim: RunningSimulator, clock: ShiftedClock
 ) -> None:
-    started = await ok(start(service.http, tenant.location_id, sim.base_url), 201)
-    async with httpx.AsyncClient() as browser:
-        assert (await browser.get(started["authorize_url"])).status_code == 200
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    with httpx.Client() as browser:
+        assert (browser.get(started["authorize_url"])).status_code == 200
     clock.offset = timedelta(hours=2)
 
-    outcome = await sim.approve_key_grant()
+    outcome = approve_key_grant(sim)
 
     assert not outcome.approved
     assert sim.store.api_keys == {}, "the store deletes keys the callback did not take"
 
 
-async def test_an_unreadable_key_grant_callback_is_a_validation_error(
+def test_an_unreadable_key_grant_callback_is_a_validation_error(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
-    started = await ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
     state = state_of(started["authorize_url"])
-    answer = await service.http.post(
+    answer = service.http.post(
         f"/api/v1/woocommerce/callback/{state}",
         content=b"{not json",
         headers={"Content-Type": "application/json"},
@@ -238,7 +226,7 @@ async def test_an_unreadable_key_grant_callback_is_a_validation_error(
         ("PATCH", "/connections/{connection}/sync", {"order_submitted_trigger": "on"}),
     ],
 )
-async def test_invalid_wizard_bodies_are_validation_errors_naming_the_fields(
+def test_invalid_wizard_bodies_are_validation_errors_naming_the_fields(
     service: Service,
     tenant: Tenant,
     sim: RunningSimulator,
@@ -246,25 +234,25 @@ async def test_invalid_wizard_bodies_are_validation_errors_naming_the_fields(
     path: str,
     body: dict[str, Any],
 ) -> None:
-    started = await ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
     url = "/api/v1" + path.format(location=tenant.location_id, connection=started["id"])
 
-    answer = await service.http.request(method, url, json=body)
+    answer = service.http.request(method, url, json=body)
 
     assert refused(answer, 422, "validation_failed")["fields"]
 
 
-async def test_activating_before_the_store_granted_access_is_a_conflict(
+def test_activating_before_the_store_granted_access_is_a_conflict(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
-    started = await ok(start(service.http, tenant.location_id, sim.base_url), 201)
-    answer = await service.http.post(f"/api/v1/connections/{started['id']}/activate")
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    answer = service.http.post(f"/api/v1/connections/{started['id']}/activate")
     refused(answer, 409, "not_authorized")
 
 
-async def test_unknown_resources_are_not_found(service: Service, tenant: Tenant) -> None:
+def test_unknown_resources_are_not_found(service: Service, tenant: Tenant) -> None:
     http = service.http
-    refused(await start(http, "no-such-location", "https://shop.example.com"), 404, "not_found")
+    refused(start(http, "no-such-location", "https://shop.example.com"), 404, "not_found")
     for method, path in [
         ("GET", "/api/v1/connections/no-such-connection"),
         ("POST", "/api/v1/connections/no-such-connection/activate"),
@@ -272,13 +260,13 @@ async def test_unknown_resources_are_not_found(service: Service, tenant: Tenant)
         ("DELETE", "/api/v1/connections/no-such-connection"),
     ]:
         body = {"contacts": True, "orders": True, "transactions": True} if method == "PUT" else None
-        refused(await http.request(method, path, json=body), 404, "not_found")
+        refused(http.request(method, path, json=body), 404, "not_found")
 
 
-async def test_the_wizard_needs_a_valid_token(
+def test_the_wizard_needs_a_valid_token(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
-    started = await ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
     cid = started["id"]
     calls = [
         (
@@ -300,10 +288,10 @@ async def test_the_wizard_needs_a_valid_token(
         ("GET", f"/api/v1/connections/{cid}", None),
         ("DELETE", f"/api/v1/connections/{cid}", None),
     ]
-    async with httpx.AsyncClient(base_url=service.base_url) as anonymous:
+    with httpx.Client(base_url=service.base_url) as anonymous:
         for method, path, body in calls:
             for headers in ({}, bearer("wrong-token"), {"Authorization": "Basic abc"}):
-                answer = await anonymous.request(method, path, json=body, headers=headers)
+                answer = anonymous.request(method, path, json=body, headers=headers)
                 refused(answer, 401, "unauthenticated")
-    still = await ok(service.http.get(f"/api/v1/connections/{cid}"))
+    still = ok(service.http.get(f"/api/v1/connections/{cid}"))
     assert still["status"] == "awaiting_authorization"

@@ -7,17 +7,16 @@ import random
 
 import pytest
 
-from tests.e2e_sync.support import (
-    ALL_ON,
-    Service,
+from tests.support.api import ALL_SYNC
+from tests.support.expectations import (
     assert_location_equals_store,
     assert_no_trigger_doubled,
-    eventually,
     location_matches_store,
-    resend,
-    store_under_test,
     trigger_counts,
 )
+from tests.support.service import Service
+from tests.support.store import resend, store_under_test
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -27,7 +26,7 @@ def test_a_new_guest_order_fires_order_submitted_once_and_payment_received_once_
 ) -> None:
     api = service.api
     with store_under_test() as shop:
-        linked = api.connect(shop.sim, shop.keys)
+        linked = api.link(shop.sim, shop.keys)
         order_id = shop.guest_order("gina@example.com")
 
         eventually(
@@ -52,7 +51,7 @@ def test_deliveries_sent_three_times_in_shuffled_order_with_a_stale_payload_chan
 ) -> None:
     api = service.api
     with store_under_test(customers=2, seed=2) as shop:
-        linked = api.connect(shop.sim, shop.keys)
+        linked = api.link(shop.sim, shop.keys)
         customer = min(shop.store.customers)
         guest = shop.guest_order("sam@example.com", "Sam", "Shuffle")
         registered = shop.store.create_order(customer_id=customer).id
@@ -88,7 +87,7 @@ def test_deliveries_the_store_dropped_are_repaired_by_one_reconciliation(
 ) -> None:
     api = service.api
     with store_under_test(seed=3) as shop:
-        linked = api.connect(shop.sim, shop.keys)
+        linked = api.link(shop.sim, shop.keys)
         orders = [shop.guest_order(f"drop{i}@example.com") for i in range(10)]
         eventually(lambda: len(shop.deliveries()) == 10, what="created")
         shop.store.faults.drop_deliveries = 3  # of 15: three payments go unheard
@@ -118,7 +117,7 @@ def test_a_webhook_disabled_by_failures_is_recreated_by_the_health_check(
 ) -> None:
     api = service.api
     with store_under_test(seed=4) as shop:
-        linked = api.connect(shop.sim, shop.keys)
+        linked = api.link(shop.sim, shop.keys)
         orders = [shop.guest_order(f"fail{i}@example.com") for i in range(7)]
         eventually(lambda: len(shop.deliveries()) == 7, what="created")
         hook = next(w for w in shop.store.webhooks.values() if w.topic == "order.updated")
@@ -144,20 +143,20 @@ def test_a_webhook_disabled_by_failures_is_recreated_by_the_health_check(
 def test_a_revoked_key_puts_the_connection_into_needs_reconnect(service: Service) -> None:
     api = service.api
     with store_under_test(seed=5) as shop:
-        linked = api.connect(shop.sim, shop.keys)
+        linked = api.link(shop.sim, shop.keys)
         shop.store.revoke_keys()
         api.reconcile(linked)
         eventually(
-            lambda: api.connection(linked)["status"] == "needs_reconnect",
+            lambda: api.connection(linked.connection_id)["status"] == "needs_reconnect",
             what="needs_reconnect",
         )
-        assert api.connection(linked)["last_error"]
+        assert api.connection(linked.connection_id)["last_error"]
 
 
 def test_with_order_sync_switched_off_the_next_order_is_not_applied(service: Service) -> None:
     api = service.api
     with store_under_test(seed=6) as shop:
-        linked = api.connect(shop.sim, shop.keys)
+        linked = api.link(shop.sim, shop.keys)
         first = shop.guest_order("on@example.com")
         eventually(lambda: len(api.all(linked, "orders")) == 1, what="the first order")
 
@@ -177,7 +176,7 @@ def test_with_order_sync_switched_off_the_next_order_is_not_applied(service: Ser
 def test_with_contact_sync_off_an_order_still_creates_its_contact(service: Service) -> None:
     api = service.api
     with store_under_test(seed=7) as shop:
-        linked = api.connect(shop.sim, shop.keys, sync={**ALL_ON, "contacts": False})
+        linked = api.link(shop.sim, shop.keys, sync={**ALL_SYNC, "contacts": False})
         customer = shop.store.create_customer(
             email="rita@example.com", first_name="Rita", last_name="Registered"
         )
@@ -195,7 +194,7 @@ def test_a_later_guest_order_with_the_same_email_does_not_change_the_guest_conta
 ) -> None:
     api = service.api
     with store_under_test(seed=8) as shop:
-        linked = api.connect(shop.sim, shop.keys)
+        linked = api.link(shop.sim, shop.keys)
         shop.guest_order("gus@example.com", "Gus", "Guest")
         eventually(lambda: len(api.all(linked, "orders")) == 1, what="the first order")
         [before] = api.all(linked, "contacts")

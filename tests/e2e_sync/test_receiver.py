@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from adapters.woocommerce.signatures import sign_webhook_body
-from tests.e2e_sync.support import Service, StoreUnderTest, eventually, store_under_test
+from tests.support.service import Service
+from tests.support.store import StoreUnderTest, store_under_test
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -44,8 +46,8 @@ def an_order_body(shop: StoreUnderTest) -> bytes:
 def test_bad_deliveries_get_their_status_and_change_nothing(service: Service) -> None:
     api = service.api
     with store_under_test(seed=11) as shop, store_under_test(seed=12) as other:
-        linked = api.connect(shop.sim, shop.keys)
-        gone = api.connect(other.sim, other.keys)
+        linked = api.link(shop.sim, shop.keys)
+        gone = api.link(other.sim, other.keys)
         shop.guest_order("kept@example.com")
         eventually(lambda: len(api.all(linked, "orders")) == 1, what="the first order")
         eventually(

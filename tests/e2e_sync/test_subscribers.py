@@ -10,7 +10,10 @@ import time
 
 import pytest
 
-from tests.e2e_sync.support import Service, eventually, resend, store_under_test, trigger_counts
+from tests.support.expectations import trigger_counts
+from tests.support.service import Service
+from tests.support.store import resend, store_under_test
+from tests.support.waiting import eventually
 from tests.woocommerce.receiver import Received, running_receiver
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -30,7 +33,7 @@ def verified(request: Received, secret: str) -> bool:
 def test_a_subscriber_receives_each_trigger_event_once_signed(service: Service) -> None:
     api = service.api
     with store_under_test(seed=31) as shop, running_receiver() as subscriber:
-        linked = api.connect(shop.sim, shop.keys)
+        linked = api.link(shop.sim, shop.keys)
         subscription = api.call(
             "POST",
             f"/api/v1/locations/{linked.location_id}/trigger-subscriptions",

@@ -95,6 +95,7 @@ class ConnectionRow(Base):
     generation: Mapped[int] = mapped_column(Integer)
     query_string_auth: Mapped[bool] = mapped_column(Boolean)
     reconciled_through: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reconcile_customers_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
     webhooks_healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     webhooks_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reconciliation_repairs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -189,6 +189,7 @@ class SqlConnectionRepository:
         row.generation = c.generation
         row.query_string_auth = c.query_string_auth
         row.reconciled_through = c.reconciled_through
+        row.reconcile_customers_page = c.reconcile_customers_page
         row.webhooks_healthy = c.webhooks_healthy
         row.webhooks_checked_at = c.webhooks_checked_at
         row.reconciliation_repairs = c.reconciliation_repairs
@@ -227,6 +228,7 @@ class SqlConnectionRepository:
             generation=row.generation,
             query_string_auth=row.query_string_auth,
             reconciled_through=row.reconciled_through,
+            reconcile_customers_page=row.reconcile_customers_page,
             webhooks_healthy=row.webhooks_healthy,
             webhooks_checked_at=row.webhooks_checked_at,
             reconciliation_repairs=row.reconciliation_repairs,
