@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from app.applying import NOT_YET_ORDERS, Applier
+from app.applying import Applier
 from app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from app.log_context import bind_log_context, log_context
 from app.policy import Policy, Ruled
@@ -30,8 +30,6 @@ from domain.store import StoreOrder
 from domain.triggers import TriggerEvent, TriggerType
 
 log = logging.getLogger(__name__)
-
-PAID_STATUSES = frozenset({"processing", "completed"})
 
 # Reconciliation re-reads this much before its high-water mark: `modified_after` is exclusive
 # and clocks and commits are not perfectly ordered.
@@ -84,42 +82,22 @@ class LiveSync:
             await uow.commit()
 
     async def process_many(self, delivery_ids: Sequence[str]) -> None:
-        """Process the deliveries in order, in one transaction, as an import applies a page:
-        the contacts and orders they touch are read in one go first, so each delivery costs
-        its writes, not its lookups. All or none of them are processed: when this raises,
-        none is, and the caller processes each on its own."""
+        """Process the deliveries in one transaction. All or none of them are processed: when
+        this raises, none is, and the caller processes each on its own. A connection's
+        deliveries keep their order; connections come in the order of their ids, so that two
+        batches take their locations' locks in one order."""
         async with self._uow() as uow:
-            decoded = await self._preload(uow, delivery_ids)
-            for delivery_id in delivery_ids:
+            deliveries = {d.id: d for d in await uow.inbox.get_many(delivery_ids)}
+            ordered = sorted(
+                delivery_ids,
+                key=lambda i: deliveries[i].connection_id if i in deliveries else "",
+            )
+            for delivery_id in ordered:
                 with log_context():
-                    await self._process_in(uow, delivery_id, decoded.get(delivery_id))
+                    await self._process_in(uow, delivery_id)
             await uow.commit()
 
-    async def _preload(self, uow: UnitOfWork, delivery_ids: Sequence[str]) -> dict[str, StoreOrder]:
-        """Read what the deliveries' orders touch; returns the orders decoded on the way, by
-        delivery id, so that processing does not decode them again."""
-        decoded: dict[str, StoreOrder] = {}
-        orders: dict[str, list[StoreOrder]] = {}
-        for delivery in await uow.inbox.get_many(delivery_ids):
-            if delivery.status is not DeliveryStatus.PENDING:
-                continue
-            resource, _, event = delivery.topic.partition(".")
-            if resource == "order" and event != "deleted":  # as `_apply` upserts them
-                try:
-                    order = self._codec.order(delivery.body)
-                except UpstreamUndecodable:
-                    continue  # recorded as failed when its turn comes
-                decoded[delivery.id] = order
-                orders.setdefault(delivery.connection_id, []).append(order)
-        for connection_id, items in orders.items():
-            connection = await uow.connections.get(connection_id)
-            if connection is not None and connection.status is ConnectionStatus.ACTIVE:
-                await self._applier.preload_orders(uow, connection, items, with_refund_lines=True)
-        return decoded
-
-    async def _process_in(
-        self, uow: UnitOfWork, delivery_id: str, decoded: StoreOrder | None = None
-    ) -> None:
+    async def _process_in(self, uow: UnitOfWork, delivery_id: str) -> None:
         delivery = await uow.inbox.get(delivery_id)
         if delivery is None or delivery.status is not DeliveryStatus.PENDING:
             return  # unknown, or already processed (a repeated message)
@@ -134,7 +112,7 @@ class LiveSync:
             outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
         else:
             try:
-                outcome = await self._apply(uow, connection, delivery, decoded)
+                outcome = await self._apply(uow, connection, delivery)
             except UpstreamUndecodable as exc:
                 outcome = Outcome(DeliveryStatus.FAILED, f"unreadable payload: {exc}")
         await uow.inbox.save(
@@ -147,11 +125,7 @@ class LiveSync:
         )
 
     async def _apply(
-        self,
-        uow: UnitOfWork,
-        connection: Connection,
-        delivery: InboxDelivery,
-        decoded: StoreOrder | None = None,
+        self, uow: UnitOfWork, connection: Connection, delivery: InboxDelivery
     ) -> Outcome:
         resource, _, event = delivery.topic.partition(".")
         settings = connection.sync_settings
@@ -160,10 +134,10 @@ class LiveSync:
                 return Outcome(DeliveryStatus.IGNORED, "order sync is off")
             if event == "deleted":
                 order_id = self._codec.deleted_id(delivery.body)
-                marked = await uow.orders.mark_deleted(connection.location_id, order_id, True)
+                marked = await self._applier.mark_order_deleted(uow, connection, order_id)
                 note = "order marked deleted" if marked else "deleted order was never synced"
                 return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
-            order = decoded if decoded is not None else self._codec.order(delivery.body)
+            order = self._codec.order(delivery.body)
             order = await self._settle_tie(uow, connection, order)
             return await self.apply_order(uow, connection, order, source="live")
         if resource == "customer":
@@ -206,7 +180,7 @@ class LiveSync:
         self, uow: UnitOfWork, connection: Connection, order: StoreOrder, *, source: str
     ) -> Outcome:
         """Apply one order from live sync or reconciliation, then its triggers."""
-        if order.status in NOT_YET_ORDERS:
+        if not self._applier.is_an_order(order, connection):
             return Outcome(DeliveryStatus.IGNORED, f"a {order.status} order is not an order yet")
         settings = connection.sync_settings
         applied = await self._applier.apply_order(
@@ -257,7 +231,8 @@ class LiveSync:
         ):
             fired.append(TriggerType.ORDER_SUBMITTED.value)
         was_paid = previous is not None and (
-            previous.paid_at is not None or previous.store_status in PAID_STATUSES
+            previous.paid_at is not None
+            or self._policy.is_paid_status(previous.store_status, connection.agency_id)
         )
         paid = self._policy.payment_received(
             order,
