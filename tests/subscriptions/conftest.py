@@ -102,8 +102,10 @@ class SubscriberWorld:
                 placed_at=self.clock.now(),
                 source_modified_at=self.clock.now(),
             )
-            order = Order.create(location_id, draft, self.clock.now())
-            await uow.orders.add(order)
+            order = await uow.orders.get_by_woocommerce_id(location_id, woo_id)
+            if order is None:
+                order = Order.create(location_id, draft, self.clock.now())
+                await uow.orders.add(order)
             event = TriggerEvent(
                 new_id(), location_id, "conn-1", kind, order.id, "contact-1", self.clock.now()
             )
