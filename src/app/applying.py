@@ -261,7 +261,8 @@ class Applier:
         log_mapping: bool = True,
     ) -> list[Applied]:
         """Orders in their order, as `apply_order` applies each."""
-        live = [order for order in orders if self.is_an_order(order, connection)]
+        is_order = [self.is_an_order(order, connection) for order in orders]
+        live = [order for order, counts in zip(orders, is_order, strict=True) if counts]
         stored = with_order or with_transactions
         refs: list[str] = []
         if with_transactions:
@@ -276,10 +277,10 @@ class Applier:
             refs=refs,
         )
         results: list[Applied] = []
-        for order in orders:
+        for order, counts in zip(orders, is_order, strict=True):
             applied = Applied()
             results.append(applied)
-            if not self.is_an_order(order, connection):
+            if not counts:
                 applied.skipped_reason = f"a {order.status} order is not an order yet"
                 continue
             await self._order(
