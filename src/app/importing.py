@@ -2,7 +2,8 @@
 
 A job is a row before it is a message; the broker carries only its id. Every page is applied
 and checkpointed in one transaction, so a killed worker resumes after the last committed page
-and re-applying a page changes nothing (upserts are keyed by the store's ids).
+and re-applying a page changes nothing (records are found by the store's ids, and a version
+already applied changes nothing).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ recording the workflow triggers exactly once.
 
 A delivery is processed by id from the inbox. Its effect and its new status are committed in
 one transaction, so a crash repeats the whole delivery or none of it; a repeated or stale
-delivery changes nothing because order and contact upserts refuse versions that are not newer,
-and a trigger is unique per (location, type, order).
+delivery changes nothing because the domain refuses order and contact versions that are not
+newer, and a trigger is unique per (location, type, order).
 """
 
 from __future__ import annotations
