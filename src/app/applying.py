@@ -26,8 +26,6 @@ from domain.crm import (
     Transaction,
     TransactionDraft,
     TransactionKind,
-    normalise_email,
-    normalise_phone,
 )
 from domain.decisions import DecisionRecord
 from domain.store import StoreCustomer, StoreOrder, StoreRefund
@@ -127,8 +125,8 @@ class _Known:
                     for p in people
                     if p.woocommerce_customer_id is not None
                 },
-                emails={key for p in people if (key := normalise_email(p.email)) is not None},
-                phones={key for p in people if (key := normalise_phone(p.phone)) is not None},
+                emails={p.email_key for p in people if p.email_key is not None},
+                phones={p.phone_key for p in people if p.phone_key is not None},
             )
         orders = await uow.orders.find(location_id, order_ids) if order_ids else ()
         transactions = await uow.transactions.find(location_id, refs) if refs else ()
