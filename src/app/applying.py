@@ -9,7 +9,7 @@ of a location as read until it ends (see `UnitOfWork`), so deciding from it is s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -92,45 +92,64 @@ def _order_contact(order: StoreOrder) -> ContactDraft:
     )
 
 
-class _Known:
-    """What a page of records touches of one location's CRM, read at once by its keys; what
-    the page adds or changes is put back, so that a later record of the page sees it."""
+class Known:
+    """What a batch of store records touches of one location's CRM: read by its keys, many at
+    once, and kept up to date with what the batch adds or changes, so that each record is
+    decided against the records before it. A key not read yet is read when a record needs it;
+    the unit of work keeps what was read as read until it ends."""
 
-    def __init__(
-        self,
-        contacts: ContactBook,
-        orders: Sequence[Order] = (),
-        transactions: Sequence[Transaction] = (),
-    ) -> None:
-        self.contacts = contacts
-        self.orders = {o.woocommerce_order_id: o for o in orders}
-        self.transactions = {t.woocommerce_ref: t for t in transactions}
+    def __init__(self, location_id: str) -> None:
+        self.location_id = location_id
+        self.contacts = ContactBook()
+        self.orders: dict[int, Order] = {}
+        self.transactions: dict[str, Transaction] = {}
+        self._customer_ids: set[int] = set()
+        self._emails: set[str] = set()
+        self._phones: set[str] = set()
+        self._order_ids: set[int] = set()
+        self._refs: set[str] = set()
 
-    @classmethod
     async def read(
-        cls,
+        self,
         uow: UnitOfWork,
-        location_id: str,
         *,
-        people: Sequence[ContactDraft] = (),
-        order_ids: Sequence[int] = (),
-        refs: Sequence[str] = (),
-    ) -> _Known:
-        contacts: Sequence[Contact] = ()
-        if people:
-            contacts = await uow.contacts.find(
-                location_id,
-                woocommerce_customer_ids={
-                    p.woocommerce_customer_id
-                    for p in people
-                    if p.woocommerce_customer_id is not None
-                },
-                emails={p.email_key for p in people if p.email_key is not None},
-                phones={p.phone_key for p in people if p.phone_key is not None},
-            )
-        orders = await uow.orders.find(location_id, order_ids) if order_ids else ()
-        transactions = await uow.transactions.find(location_id, refs) if refs else ()
-        return cls(ContactBook(contacts), orders, transactions)
+        people: Iterable[ContactDraft] = (),
+        order_ids: Iterable[int] = (),
+        refs: Iterable[str] = (),
+    ) -> None:
+        """Read the records with these keys, unless read already."""
+        people = list(people)
+        customer_ids = {
+            p.woocommerce_customer_id for p in people if p.woocommerce_customer_id is not None
+        } - self._customer_ids
+        emails = {p.email_key for p in people if p.email_key is not None} - self._emails
+        phones = {p.phone_key for p in people if p.phone_key is not None} - self._phones
+        if customer_ids or emails or phones:
+            for contact in await uow.contacts.find(
+                self.location_id,
+                woocommerce_customer_ids=customer_ids,
+                emails=emails,
+                phones=phones,
+            ):
+                if not self.contacts.knows(contact):
+                    self.contacts.put(contact)
+            self._customer_ids |= customer_ids
+            self._emails |= emails
+            self._phones |= phones
+        wanted_orders = set(order_ids) - self._order_ids
+        if wanted_orders:
+            for order in await uow.orders.find(self.location_id, wanted_orders):
+                self.orders.setdefault(order.woocommerce_order_id, order)
+            self._order_ids |= wanted_orders
+        wanted_refs = set(refs) - self._refs
+        if wanted_refs:
+            for transaction in await uow.transactions.find(self.location_id, wanted_refs):
+                self.transactions.setdefault(transaction.woocommerce_ref, transaction)
+            self._refs |= wanted_refs
+
+    async def order(self, uow: UnitOfWork, woocommerce_id: int) -> Order | None:
+        await self.read(uow, order_ids=(woocommerce_id,))
+        return self.orders.get(woocommerce_id)
 
 
 class Applier:
@@ -157,12 +176,20 @@ class Applier:
     # -- customers ---------------------------------------------------------------------------
 
     async def apply_customer(
-        self, uow: UnitOfWork, connection: Connection, customer: StoreCustomer
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        customer: StoreCustomer,
+        known: Known | None = None,
     ) -> Applied:
-        return (await self.apply_customers(uow, connection, [customer]))[0]
+        return (await self.apply_customers(uow, connection, [customer], known))[0]
 
     async def apply_customers(
-        self, uow: UnitOfWork, connection: Connection, customers: Sequence[StoreCustomer]
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        customers: Sequence[StoreCustomer],
+        known: Known | None = None,
     ) -> list[Applied]:
         """Registered customers: imported when the eligibility rules say so, their record
         deciding their contact."""
@@ -180,7 +207,8 @@ class Applier:
         if not eligible:
             return results
         location = connection.location_id
-        known = await _Known.read(uow, location, people=[draft for _, draft in eligible])
+        known = known or Known(location)
+        await known.read(uow, people=[draft for _, draft in eligible])
         for applied, draft in eligible:
             applied.contact = await self._merge_contact(uow, known.contacts, location, draft)
         return results
@@ -229,6 +257,7 @@ class Applier:
         with_refund_lines: bool = True,
         deleted: bool = False,
         log_mapping: bool = True,
+        known: Known | None = None,
     ) -> Applied:
         """An order, its contact (registered or guest, per the rules) and, when asked, its
         charge and refunds."""
@@ -236,6 +265,7 @@ class Applier:
             uow,
             connection,
             [order],
+            known=known,
             contacts_on=contacts_on,
             with_order=with_order,
             with_transactions=with_transactions,
@@ -257,22 +287,20 @@ class Applier:
         with_refund_lines: bool = True,
         deleted: bool = False,
         log_mapping: bool = True,
+        known: Known | None = None,
     ) -> list[Applied]:
         """Orders in their order, as `apply_order` applies each."""
         is_order = [self.is_an_order(order, connection) for order in orders]
         live = [order for order, counts in zip(orders, is_order, strict=True) if counts]
         stored = with_order or with_transactions
-        refs: list[str] = []
-        if with_transactions:
-            refs = [charge_ref(o.id) for o in live]
-            if with_refund_lines:
-                refs.extend(refund_ref(line.id) for o in live for line in o.refunds)
-        known = await _Known.read(
+        known = known or Known(connection.location_id)
+        await self.read_orders(
             uow,
-            connection.location_id,
-            people=[_order_contact(o) for o in live],
-            order_ids=[o.id for o in live] if stored else (),
-            refs=refs,
+            known,
+            live,
+            stored=stored,
+            with_transactions=with_transactions,
+            with_refund_lines=with_refund_lines,
         )
         results: list[Applied] = []
         for order, counts in zip(orders, is_order, strict=True):
@@ -296,11 +324,35 @@ class Applier:
             )
         return results
 
+    async def read_orders(
+        self,
+        uow: UnitOfWork,
+        known: Known,
+        orders: Sequence[StoreOrder],
+        *,
+        stored: bool = True,
+        with_transactions: bool = True,
+        with_refund_lines: bool = True,
+    ) -> None:
+        """Read at once what these orders touch: their people, the orders themselves and
+        their transactions."""
+        refs: list[str] = []
+        if with_transactions:
+            refs = [charge_ref(o.id) for o in orders]
+            if with_refund_lines:
+                refs.extend(refund_ref(line.id) for o in orders for line in o.refunds)
+        await known.read(
+            uow,
+            people=[_order_contact(o) for o in orders],
+            order_ids=[o.id for o in orders] if stored else (),
+            refs=refs,
+        )
+
     async def _order(
         self,
         uow: UnitOfWork,
         connection: Connection,
-        known: _Known,
+        known: Known,
         order: StoreOrder,
         applied: Applied,
         *,
@@ -357,7 +409,7 @@ class Applier:
                 await self._put_transaction(uow, known, location, txn)
 
     async def _put_order(
-        self, uow: UnitOfWork, known: _Known, location_id: str, draft: OrderDraft
+        self, uow: UnitOfWork, known: Known, location_id: str, draft: OrderDraft
     ) -> Stored[Order]:
         now = self._clock.now()
         found = known.orders.get(draft.woocommerce_order_id)
@@ -409,7 +461,7 @@ class Applier:
         return drafts
 
     async def _put_transaction(
-        self, uow: UnitOfWork, known: _Known, location_id: str, draft: TransactionDraft
+        self, uow: UnitOfWork, known: Known, location_id: str, draft: TransactionDraft
     ) -> Stored[Transaction]:
         found = known.transactions.get(draft.woocommerce_ref)
         if found is None:
@@ -425,16 +477,22 @@ class Applier:
         return Stored(applied, created=False, changed=True, previous=found)
 
     async def mark_order_deleted(
-        self, uow: UnitOfWork, connection: Connection, woocommerce_id: int
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        woocommerce_id: int,
+        known: Known | None = None,
     ) -> Order | None:
         """An order trashed in the store: marked, never removed; None when it was never
         stored."""
-        found = await uow.orders.get_by_woocommerce_id(connection.location_id, woocommerce_id)
+        known = known or Known(connection.location_id)
+        found = await known.order(uow, woocommerce_id)
         if found is None:
             return None
         marked = found.mark_deleted(True, self._clock.now())
         if marked is not found:
             await uow.orders.save(marked)
+            known.orders[woocommerce_id] = marked
         return marked
 
     # -- refunds -----------------------------------------------------------------------------
@@ -449,11 +507,9 @@ class Applier:
         self, uow: UnitOfWork, connection: Connection, refunds: Sequence[StoreRefund]
     ) -> list[bool]:
         location = connection.location_id
-        known = await _Known.read(
-            uow,
-            location,
-            order_ids=[r.order_id for r in refunds],
-            refs=[refund_ref(r.id) for r in refunds],
+        known = Known(location)
+        await known.read(
+            uow, order_ids=[r.order_id for r in refunds], refs=[refund_ref(r.id) for r in refunds]
         )
         results: list[bool] = []
         for refund in refunds:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from app.applying import Applier
+from app.applying import Applier, Known
 from app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from app.log_context import bind_log_context, log_context
 from app.policy import Policy, Ruled
@@ -92,12 +92,45 @@ class LiveSync:
                 delivery_ids,
                 key=lambda i: deliveries[i].connection_id if i in deliveries else "",
             )
+            known, decoded = await self._read(
+                uow, [deliveries[i] for i in ordered if i in deliveries]
+            )
             for delivery_id in ordered:
                 with log_context():
-                    await self._process_in(uow, delivery_id)
+                    await self._process_in(uow, delivery_id, known, decoded.get(delivery_id))
             await uow.commit()
 
-    async def _process_in(self, uow: UnitOfWork, delivery_id: str) -> None:
+    async def _read(
+        self, uow: UnitOfWork, deliveries: Sequence[InboxDelivery]
+    ) -> tuple[dict[str, Known], dict[str, StoreOrder]]:
+        """Read at once what the deliveries' orders touch, per connection; and the orders
+        decoded on the way, by delivery id, so that processing does not decode them again."""
+        decoded: dict[str, StoreOrder] = {}
+        orders: dict[str, list[StoreOrder]] = {}
+        for delivery in deliveries:
+            resource, _, event = delivery.topic.partition(".")
+            applied = resource == "order" and event != "deleted"  # as `_apply` applies them
+            if delivery.status is DeliveryStatus.PENDING and applied:
+                try:
+                    order = decoded[delivery.id] = self._codec.order(delivery.body)
+                except UpstreamUndecodable:
+                    continue  # recorded as failed when its turn comes
+                orders.setdefault(delivery.connection_id, []).append(order)
+        known: dict[str, Known] = {}
+        for connection_id, items in orders.items():
+            connection = await uow.connections.get(connection_id)
+            if connection is not None and connection.status is ConnectionStatus.ACTIVE:
+                known[connection_id] = Known(connection.location_id)
+                await self._applier.read_orders(uow, known[connection_id], items)
+        return known, decoded
+
+    async def _process_in(
+        self,
+        uow: UnitOfWork,
+        delivery_id: str,
+        known: dict[str, Known] | None = None,
+        decoded: StoreOrder | None = None,
+    ) -> None:
         delivery = await uow.inbox.get(delivery_id)
         if delivery is None or delivery.status is not DeliveryStatus.PENDING:
             return  # unknown, or already processed (a repeated message)
@@ -111,8 +144,10 @@ class LiveSync:
             state = "gone" if connection is None else connection.status.value
             outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
         else:
+            batch = {} if known is None else known
+            crm = batch.setdefault(connection.id, Known(connection.location_id))
             try:
-                outcome = await self._apply(uow, connection, delivery)
+                outcome = await self._apply(uow, connection, delivery, crm, decoded)
             except UpstreamUndecodable as exc:
                 outcome = Outcome(DeliveryStatus.FAILED, f"unreadable payload: {exc}")
         await uow.inbox.save(
@@ -125,7 +160,12 @@ class LiveSync:
         )
 
     async def _apply(
-        self, uow: UnitOfWork, connection: Connection, delivery: InboxDelivery
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        delivery: InboxDelivery,
+        known: Known,
+        decoded: StoreOrder | None = None,
     ) -> Outcome:
         resource, _, event = delivery.topic.partition(".")
         settings = connection.sync_settings
@@ -134,19 +174,19 @@ class LiveSync:
                 return Outcome(DeliveryStatus.IGNORED, "order sync is off")
             if event == "deleted":
                 order_id = self._codec.deleted_id(delivery.body)
-                marked = await self._applier.mark_order_deleted(uow, connection, order_id)
+                marked = await self._applier.mark_order_deleted(uow, connection, order_id, known)
                 note = "order marked deleted" if marked else "deleted order was never synced"
                 return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
-            order = self._codec.order(delivery.body)
-            order = await self._settle_tie(uow, connection, order)
-            return await self.apply_order(uow, connection, order, source="live")
+            order = decoded if decoded is not None else self._codec.order(delivery.body)
+            order = await self._settle_tie(uow, connection, order, known)
+            return await self.apply_order(uow, connection, order, source="live", known=known)
         if resource == "customer":
             if not settings.contacts:
                 return Outcome(DeliveryStatus.IGNORED, "contact sync is off")
             if event == "deleted":
                 return Outcome(DeliveryStatus.IGNORED, "customer deleted in the store; kept")
             customer = self._codec.customer(delivery.body)
-            applied = await self._applier.apply_customer(uow, connection, customer)
+            applied = await self._applier.apply_customer(uow, connection, customer, known)
             for decision in applied.decisions:
                 await uow.decisions.add(decision)
             if applied.skipped:
@@ -159,14 +199,14 @@ class LiveSync:
         return Outcome(DeliveryStatus.IGNORED, f"topic {delivery.topic!r} is not synced")
 
     async def _settle_tie(
-        self, uow: UnitOfWork, connection: Connection, order: StoreOrder
+        self, uow: UnitOfWork, connection: Connection, order: StoreOrder, known: Known
     ) -> StoreOrder:
         """The store's dates have whole seconds, so a payload of the version already stored
         may hold the state before or after the stored one (two changes within a second). Only
         the store can say which is current: then its own copy is applied instead."""
         if order.date_modified_gmt is None:
             return order
-        stored = await uow.orders.get_by_woocommerce_id(connection.location_id, order.id)
+        stored = await known.order(uow, order.id)
         if stored is None or stored.source_modified_at != order.date_modified_gmt:
             return order
         try:
@@ -177,7 +217,13 @@ class LiveSync:
         return current or order
 
     async def apply_order(
-        self, uow: UnitOfWork, connection: Connection, order: StoreOrder, *, source: str
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        order: StoreOrder,
+        *,
+        source: str,
+        known: Known | None = None,
     ) -> Outcome:
         """Apply one order from live sync or reconciliation, then its triggers."""
         if not self._applier.is_an_order(order, connection):
@@ -192,6 +238,7 @@ class LiveSync:
             with_transactions=settings.transactions,
             deleted=order.status == "trash",
             log_mapping=False,
+            known=known,
         )
         result = applied.order
         if result is None or not result.changed:
@@ -303,8 +350,12 @@ class LiveSync:
                         live = await uow.connections.get(connection_id)
                         if live is None or live.status is not ConnectionStatus.ACTIVE:
                             return repairs
+                        known = Known(live.location_id)
+                        await self._applier.read_orders(uow, known, page.items)
                         for order in page.items:
-                            outcome = await self.apply_order(uow, live, order, source="reconcile")
+                            outcome = await self.apply_order(
+                                uow, live, order, source="reconcile", known=known
+                            )
                             repairs += outcome.status is DeliveryStatus.APPLIED
                             modified = order.date_modified_gmt
                             if modified is not None and (
@@ -315,9 +366,10 @@ class LiveSync:
             if connection.sync_settings.contacts:
                 async for customers in self._store.customers(access):
                     async with self._uow() as uow:
-                        for customer in customers.items:
-                            applied = await self._applier.apply_customer(uow, connection, customer)
-                            repairs += bool(applied.contact and applied.contact.changed)
+                        applied_page = await self._applier.apply_customers(
+                            uow, connection, customers.items
+                        )
+                        repairs += sum(bool(a.contact and a.contact.changed) for a in applied_page)
                         await uow.commit()
         except UpstreamRejected as exc:
             await self.needs_reconnect(connection_id, exc)

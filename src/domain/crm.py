@@ -193,6 +193,10 @@ class ContactBook:
         for contact in contacts:
             self.put(contact)
 
+    def knows(self, contact: Contact) -> bool:
+        """Whether the book holds this contact (in some state)."""
+        return contact.id in self._by_id
+
     def put(self, contact: Contact) -> None:
         """Add a contact, or replace it with its new state."""
         previous = self._by_id.get(contact.id)
