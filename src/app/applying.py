@@ -1,36 +1,55 @@
 """Applying what the store says to the CRM: one path for imports, webhooks and reconciliation,
-so every source maps records the same way."""
+so every source maps records the same way.
+
+Records come a page (or one) at a time. What a page touches of the CRM is read at once, by
+its keys; the domain decides, record by record, which contact each resolves to and what each
+changes (`domain.crm`); what changed is added or saved. The unit of work keeps what it read
+of a location as read until it ends (see `UnitOfWork`), so deciding from it is safe.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from app.policy import Policy, Ruled
 from app.ports.basics import Clock
-from app.ports.persistence import UnitOfWork, Upserted
+from app.ports.persistence import UnitOfWork
 from domain.connection import Connection
 from domain.crm import (
     Contact,
+    ContactBook,
     ContactDraft,
     Order,
     OrderDraft,
+    Transaction,
     TransactionDraft,
     TransactionKind,
 )
 from domain.decisions import DecisionRecord
 from domain.store import StoreCustomer, StoreOrder, StoreRefund
 
-# Orders that are not orders yet (an open checkout) or that the merchant threw away.
-NOT_YET_ORDERS = frozenset({"checkout-draft", "draft", "auto-draft"})
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Stored(Generic[T]):
+    """What applying a record did to one CRM record: whether it is new, whether anything
+    changed, and what it was before (when it existed)."""
+
+    value: T
+    created: bool
+    changed: bool
+    previous: T | None = None
 
 
 @dataclass
 class Applied:
     """What applying one record did, for counting and for the trigger decisions."""
 
-    contact: Upserted[Contact] | None = None
-    order: Upserted[Order] | None = None
+    contact: Stored[Contact] | None = None
+    order: Stored[Order] | None = None
     skipped_reason: str | None = None
     decisions: list[DecisionRecord] = field(default_factory=list)
 
@@ -45,6 +64,92 @@ def charge_ref(order_id: int) -> str:
 
 def refund_ref(refund_id: int) -> str:
     return f"refund:{refund_id}"
+
+
+def _customer_contact(customer: StoreCustomer) -> ContactDraft:
+    return ContactDraft(
+        woocommerce_customer_id=customer.id,
+        email=customer.email or customer.billing.email or None,
+        phone=customer.billing.phone or None,
+        first_name=customer.first_name or customer.billing.first_name,
+        last_name=customer.last_name or customer.billing.last_name,
+        is_guest=False,
+        source_modified_at=customer.date_modified_gmt,
+    )
+
+
+def _order_contact(order: StoreOrder) -> ContactDraft:
+    """The person behind an order, from its billing details. The order's time is no version
+    of the customer's record: an order fills a contact, it never overwrites one."""
+    return ContactDraft(
+        woocommerce_customer_id=None if order.is_guest else order.customer_id,
+        email=order.billing.email or None,
+        phone=order.billing.phone or None,
+        first_name=order.billing.first_name,
+        last_name=order.billing.last_name,
+        is_guest=order.is_guest,
+        source_modified_at=None,
+    )
+
+
+class Known:
+    """What a batch of store records touches of one location's CRM: read by its keys, many at
+    once, and kept up to date with what the batch adds or changes, so that each record is
+    decided against the records before it. A key not read yet is read when a record needs it;
+    the unit of work keeps what was read as read until it ends."""
+
+    def __init__(self, location_id: str) -> None:
+        self.location_id = location_id
+        self.contacts = ContactBook()
+        self.orders: dict[int, Order] = {}
+        self.transactions: dict[str, Transaction] = {}
+        self._customer_ids: set[int] = set()
+        self._emails: set[str] = set()
+        self._phones: set[str] = set()
+        self._order_ids: set[int] = set()
+        self._refs: set[str] = set()
+
+    async def read(
+        self,
+        uow: UnitOfWork,
+        *,
+        people: Iterable[ContactDraft] = (),
+        order_ids: Iterable[int] = (),
+        refs: Iterable[str] = (),
+    ) -> None:
+        """Read the records with these keys, unless read already."""
+        people = list(people)
+        customer_ids = {
+            p.woocommerce_customer_id for p in people if p.woocommerce_customer_id is not None
+        } - self._customer_ids
+        emails = {p.email_key for p in people if p.email_key is not None} - self._emails
+        phones = {p.phone_key for p in people if p.phone_key is not None} - self._phones
+        if customer_ids or emails or phones:
+            for contact in await uow.contacts.find(
+                self.location_id,
+                woocommerce_customer_ids=customer_ids,
+                emails=emails,
+                phones=phones,
+            ):
+                if not self.contacts.knows(contact):
+                    self.contacts.put(contact)
+            self._customer_ids |= customer_ids
+            self._emails |= emails
+            self._phones |= phones
+        wanted_orders = set(order_ids) - self._order_ids
+        if wanted_orders:
+            for order in await uow.orders.find(self.location_id, wanted_orders):
+                self.orders.setdefault(order.woocommerce_order_id, order)
+            self._order_ids |= wanted_orders
+        wanted_refs = set(refs) - self._refs
+        if wanted_refs:
+            for transaction in await uow.transactions.find(self.location_id, wanted_refs):
+                self.transactions.setdefault(transaction.woocommerce_ref, transaction)
+            self._refs |= wanted_refs
+
+    async def order(self, uow: UnitOfWork, woocommerce_id: int) -> Order | None:
+        await self.read(uow, order_ids=(woocommerce_id,))
+        return self.orders.get(woocommerce_id)
 
 
 class Applier:
@@ -64,68 +169,81 @@ class Applier:
             )
         )
 
-    async def preload_customers(
-        self, uow: UnitOfWork, connection: Connection, customers: Sequence[StoreCustomer]
-    ) -> None:
-        """Read the contacts a page of customers resolves to, in one go."""
-        await uow.contacts.preload(
-            connection.location_id,
-            woocommerce_customer_ids=[c.id for c in customers],
-            emails=[c.email or c.billing.email for c in customers],
-            phones=[c.billing.phone for c in customers],
-        )
+    def is_an_order(self, order: StoreOrder, connection: Connection) -> bool:
+        """False for an open checkout or a draft: those are never stored."""
+        return self._policy.is_an_order(order.status, connection.agency_id)
 
-    async def preload_orders(
+    # -- customers ---------------------------------------------------------------------------
+
+    async def apply_customer(
         self,
         uow: UnitOfWork,
         connection: Connection,
-        orders: Sequence[StoreOrder],
-        *,
-        with_refund_lines: bool,
-    ) -> None:
-        """Read the contacts, orders and transactions a page of orders touches, in one go."""
-        live = [order for order in orders if order.status not in NOT_YET_ORDERS]
-        location = connection.location_id
-        await uow.contacts.preload(
-            location,
-            woocommerce_customer_ids=[o.customer_id for o in live if not o.is_guest],
-            emails=[o.billing.email for o in live],
-            phones=[o.billing.phone for o in live],
-        )
-        await uow.orders.preload(location, [o.id for o in live])
-        refs = [charge_ref(o.id) for o in live]
-        if with_refund_lines:
-            refs.extend(refund_ref(line.id) for o in live for line in o.refunds)
-        await uow.transactions.preload(location, refs)
-
-    async def preload_refunds(
-        self, uow: UnitOfWork, connection: Connection, refunds: Sequence[StoreRefund]
-    ) -> None:
-        """Read the orders and transactions a page of refunds touches, in one go."""
-        await uow.orders.preload(connection.location_id, [r.order_id for r in refunds])
-        await uow.transactions.preload(connection.location_id, [refund_ref(r.id) for r in refunds])
-
-    async def apply_customer(
-        self, uow: UnitOfWork, connection: Connection, customer: StoreCustomer
+        customer: StoreCustomer,
+        known: Known | None = None,
     ) -> Applied:
-        """A registered customer: imported when the eligibility rules say so."""
-        applied = Applied()
-        eligibility = self._policy.eligibility(customer, connection.agency_id)
-        if not eligibility.eligible:
-            applied.skipped_reason = eligibility.reason or "not eligible"
-            self._log(applied, eligibility, connection, "customer", customer.id)
-            return applied
-        draft = ContactDraft(
-            woocommerce_customer_id=customer.id,
-            email=customer.email or customer.billing.email or None,
-            phone=customer.billing.phone or None,
-            first_name=customer.first_name or customer.billing.first_name,
-            last_name=customer.last_name or customer.billing.last_name,
-            is_guest=False,
-            source_modified_at=customer.date_modified_gmt,
+        return (await self.apply_customers(uow, connection, [customer], known))[0]
+
+    async def apply_customers(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        customers: Sequence[StoreCustomer],
+        known: Known | None = None,
+    ) -> list[Applied]:
+        """Registered customers: imported when the eligibility rules say so, their record
+        deciding their contact."""
+        results: list[Applied] = []
+        eligible: list[tuple[Applied, ContactDraft]] = []
+        for customer in customers:
+            applied = Applied()
+            results.append(applied)
+            eligibility = self._policy.eligibility(customer, connection.agency_id)
+            if not eligibility.eligible:
+                applied.skipped_reason = eligibility.reason or "not eligible"
+                self._log(applied, eligibility, connection, "customer", customer.id)
+                continue
+            eligible.append((applied, _customer_contact(customer)))
+        if not eligible:
+            return results
+        location = connection.location_id
+        known = known or Known(location)
+        await known.read(uow, people=[draft for _, draft in eligible])
+        for applied, draft in eligible:
+            applied.contact = await self._merge_contact(uow, known.contacts, location, draft)
+        return results
+
+    async def _merge_contact(
+        self, uow: UnitOfWork, book: ContactBook, location_id: str, draft: ContactDraft
+    ) -> Stored[Contact]:
+        found = book.resolve(draft.woocommerce_customer_id, draft.email, draft.phone)
+        if found is None:
+            return await self._new_contact(uow, book, location_id, draft)
+        merged = found.merge(
+            draft, self._clock.now(), email_free=book.email_free_for(draft.email, found)
         )
-        applied.contact = await uow.contacts.upsert(connection.location_id, draft)
-        return applied
+        return await self._changed_contact(uow, book, found, merged)
+
+    async def _new_contact(
+        self, uow: UnitOfWork, book: ContactBook, location_id: str, draft: ContactDraft
+    ) -> Stored[Contact]:
+        contact = Contact.create(
+            location_id, draft, self._clock.now(), email_free=book.email_free_for(draft.email)
+        )
+        await uow.contacts.add(contact)
+        book.put(contact)
+        return Stored(contact, created=True, changed=True)
+
+    async def _changed_contact(
+        self, uow: UnitOfWork, book: ContactBook, found: Contact, changed: Contact
+    ) -> Stored[Contact]:
+        if changed is found:
+            return Stored(found, created=False, changed=False, previous=found)
+        await uow.contacts.save(changed)
+        book.put(changed)
+        return Stored(changed, created=False, changed=True, previous=found)
+
+    # -- orders ------------------------------------------------------------------------------
 
     async def apply_order(
         self,
@@ -139,19 +257,116 @@ class Applier:
         with_refund_lines: bool = True,
         deleted: bool = False,
         log_mapping: bool = True,
+        known: Known | None = None,
     ) -> Applied:
         """An order, its contact (registered or guest, per the rules) and, when asked, its
         charge and refunds."""
-        applied = Applied()
-        if order.status in NOT_YET_ORDERS:
-            applied.skipped_reason = f"a {order.status} order is not an order yet"
-            return applied
-        resolved = await uow.contacts.resolve(
-            connection.location_id,
-            woocommerce_customer_id=None if order.is_guest else order.customer_id,
-            email=order.billing.email or None,
-            phone=order.billing.phone or None,
+        applied = await self.apply_orders(
+            uow,
+            connection,
+            [order],
+            known=known,
+            contacts_on=contacts_on,
+            with_order=with_order,
+            with_transactions=with_transactions,
+            with_refund_lines=with_refund_lines,
+            deleted=deleted,
+            log_mapping=log_mapping,
         )
+        return applied[0]
+
+    async def apply_orders(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        orders: Sequence[StoreOrder],
+        *,
+        contacts_on: bool,
+        with_order: bool = True,
+        with_transactions: bool,
+        with_refund_lines: bool = True,
+        deleted: bool = False,
+        log_mapping: bool = True,
+        known: Known | None = None,
+    ) -> list[Applied]:
+        """Orders in their order, as `apply_order` applies each."""
+        is_order = [self.is_an_order(order, connection) for order in orders]
+        live = [order for order, counts in zip(orders, is_order, strict=True) if counts]
+        stored = with_order or with_transactions
+        known = known or Known(connection.location_id)
+        await self.read_orders(
+            uow,
+            known,
+            live,
+            stored=stored,
+            with_transactions=with_transactions,
+            with_refund_lines=with_refund_lines,
+        )
+        results: list[Applied] = []
+        for order, counts in zip(orders, is_order, strict=True):
+            applied = Applied()
+            results.append(applied)
+            if not counts:
+                applied.skipped_reason = f"a {order.status} order is not an order yet"
+                continue
+            await self._order(
+                uow,
+                connection,
+                known,
+                order,
+                applied,
+                contacts_on=contacts_on,
+                stored=stored,
+                with_transactions=with_transactions,
+                with_refund_lines=with_refund_lines,
+                deleted=deleted,
+                log_mapping=log_mapping,
+            )
+        return results
+
+    async def read_orders(
+        self,
+        uow: UnitOfWork,
+        known: Known,
+        orders: Sequence[StoreOrder],
+        *,
+        stored: bool = True,
+        with_transactions: bool = True,
+        with_refund_lines: bool = True,
+    ) -> None:
+        """Read at once what these orders touch: their people, the orders themselves and
+        their transactions."""
+        refs: list[str] = []
+        if with_transactions:
+            refs = [charge_ref(o.id) for o in orders]
+            if with_refund_lines:
+                refs.extend(refund_ref(line.id) for o in orders for line in o.refunds)
+        await known.read(
+            uow,
+            people=[_order_contact(o) for o in orders],
+            order_ids=[o.id for o in orders] if stored else (),
+            refs=refs,
+        )
+
+    async def _order(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        known: Known,
+        order: StoreOrder,
+        applied: Applied,
+        *,
+        contacts_on: bool,
+        stored: bool,
+        with_transactions: bool,
+        with_refund_lines: bool,
+        deleted: bool,
+        log_mapping: bool,
+    ) -> None:
+        location = connection.location_id
+        person = _order_contact(order)
+        book = known.contacts
+        resolved = book.resolve(person.woocommerce_customer_id, person.email, person.phone)
         contact_policy = self._policy.order_contact(
             order,
             contacts_on=contacts_on,
@@ -159,61 +374,65 @@ class Applier:
             resolved_is_guest=None if resolved is None else resolved.is_guest,
             agency_id=connection.agency_id,
         )
-        contact_id: str | None = None if resolved is None else resolved.id
-        if contact_policy.create or (resolved is not None and contact_policy.update):
-            applied.contact = await uow.contacts.upsert(
-                connection.location_id,
-                ContactDraft(
-                    woocommerce_customer_id=None if order.is_guest else order.customer_id,
-                    email=order.billing.email or None,
-                    phone=order.billing.phone or None,
-                    first_name=order.billing.first_name,
-                    last_name=order.billing.last_name,
-                    is_guest=order.is_guest,
-                    # The order's time is no version of the customer's record.
-                    source_modified_at=None,
-                ),
-                update_existing=contact_policy.update,
+        if resolved is None:
+            if contact_policy.create:
+                applied.contact = await self._new_contact(uow, book, location, person)
+        elif contact_policy.update:
+            filled = resolved.fill(
+                person, self._clock.now(), email_free=book.email_free_for(person.email, resolved)
             )
-            contact_id = applied.contact.value.id
+            applied.contact = await self._changed_contact(uow, book, resolved, filled)
+        else:
+            applied.contact = Stored(resolved, created=False, changed=False, previous=resolved)
         mapping = self._policy.order_status(order, connection.agency_id)
         if log_mapping:
             self._log(applied, mapping, connection, "order", order.id)
-        if not (with_order or with_transactions):
-            return applied
-        applied.order = await uow.orders.upsert(
-            connection.location_id,
-            OrderDraft(
-                woocommerce_order_id=order.id,
-                number=order.number,
-                contact_id=contact_id,
-                status=mapping.status,
-                store_status=order.status,
-                currency=order.currency,
-                total=order.total,
-                paid_at=order.date_paid_gmt,
-                placed_at=order.date_created_gmt,
-                source_modified_at=order.date_modified_gmt,
-                deleted=deleted,
-            ),
+        if not stored:
+            return
+        contact = applied.contact.value if applied.contact is not None else None
+        draft = OrderDraft(
+            woocommerce_order_id=order.id,
+            number=order.number,
+            contact_id=None if contact is None else contact.id,
+            status=mapping.status,
+            store_status=order.status,
+            currency=order.currency,
+            total=order.total,
+            paid_at=order.date_paid_gmt,
+            placed_at=order.date_created_gmt,
+            source_modified_at=order.date_modified_gmt,
+            deleted=deleted,
         )
+        applied.order = await self._put_order(uow, known, location, draft)
         if with_transactions:
-            await self._order_transactions(
-                uow, connection, order, applied.order.value, with_refund_lines
-            )
-        return applied
+            for txn in self._order_transactions(order, applied.order.value, with_refund_lines):
+                await self._put_transaction(uow, known, location, txn)
 
-    async def _order_transactions(
-        self,
-        uow: UnitOfWork,
-        connection: Connection,
-        order: StoreOrder,
-        stored: Order,
-        with_refund_lines: bool,
-    ) -> None:
+    async def _put_order(
+        self, uow: UnitOfWork, known: Known, location_id: str, draft: OrderDraft
+    ) -> Stored[Order]:
+        now = self._clock.now()
+        found = known.orders.get(draft.woocommerce_order_id)
+        if found is None:
+            order = Order.create(location_id, draft, now)
+            await uow.orders.add(order)
+            known.orders[order.woocommerce_order_id] = order
+            return Stored(order, created=True, changed=True)
+        applied = found.apply(draft, now)
+        if applied is found:
+            return Stored(found, created=False, changed=False, previous=found)
+        await uow.orders.save(applied)
+        known.orders[applied.woocommerce_order_id] = applied
+        return Stored(applied, created=False, changed=True, previous=found)
+
+    def _order_transactions(
+        self, order: StoreOrder, stored: Order, with_refund_lines: bool
+    ) -> list[TransactionDraft]:
+        """The order's charge (once it is paid) and, when asked, its refund lines."""
+        method = order.payment_method_title or order.payment_method
+        drafts: list[TransactionDraft] = []
         if stored.paid_at is not None:
-            await uow.transactions.upsert(
-                connection.location_id,
+            drafts.append(
                 TransactionDraft(
                     woocommerce_ref=charge_ref(order.id),
                     order_id=stored.id,
@@ -221,13 +440,12 @@ class Applier:
                     kind=TransactionKind.CHARGE,
                     amount=order.total,
                     currency=order.currency,
-                    payment_method=order.payment_method_title or order.payment_method,
+                    payment_method=method,
                     occurred_at=stored.paid_at,
-                ),
+                )
             )
         for line in order.refunds if with_refund_lines else ():
-            await uow.transactions.upsert(
-                connection.location_id,
+            drafts.append(
                 TransactionDraft(
                     woocommerce_ref=refund_ref(line.id),
                     order_id=stored.id,
@@ -235,22 +453,71 @@ class Applier:
                     kind=TransactionKind.REFUND,
                     amount=abs(line.amount),
                     currency=order.currency,
-                    payment_method=order.payment_method_title or order.payment_method,
+                    payment_method=method,
                     # The order's refund list carries no dates; the update that listed it does.
                     occurred_at=order.date_modified_gmt,
-                ),
+                )
             )
+        return drafts
+
+    async def _put_transaction(
+        self, uow: UnitOfWork, known: Known, location_id: str, draft: TransactionDraft
+    ) -> Stored[Transaction]:
+        found = known.transactions.get(draft.woocommerce_ref)
+        if found is None:
+            transaction = Transaction.create(location_id, draft, self._clock.now())
+            await uow.transactions.add(transaction)
+            known.transactions[transaction.woocommerce_ref] = transaction
+            return Stored(transaction, created=True, changed=True)
+        applied = found.apply(draft)
+        if applied is found:
+            return Stored(found, created=False, changed=False, previous=found)
+        await uow.transactions.save(applied)
+        known.transactions[applied.woocommerce_ref] = applied
+        return Stored(applied, created=False, changed=True, previous=found)
+
+    async def mark_order_deleted(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        woocommerce_id: int,
+        known: Known | None = None,
+    ) -> Order | None:
+        """An order trashed in the store: marked, never removed; None when it was never
+        stored."""
+        known = known or Known(connection.location_id)
+        found = await known.order(uow, woocommerce_id)
+        if found is None:
+            return None
+        marked = found.mark_deleted(True, self._clock.now())
+        if marked is not found:
+            await uow.orders.save(marked)
+            known.orders[woocommerce_id] = marked
+        return marked
+
+    # -- refunds -----------------------------------------------------------------------------
 
     async def apply_refund(
         self, uow: UnitOfWork, connection: Connection, refund: StoreRefund
     ) -> bool:
         """A refund from `/refunds`; False when its order is not in the CRM."""
-        order = await uow.orders.get_by_woocommerce_id(connection.location_id, refund.order_id)
-        if order is None:
-            return False
-        await uow.transactions.upsert(
-            connection.location_id,
-            TransactionDraft(
+        return (await self.apply_refunds(uow, connection, [refund]))[0]
+
+    async def apply_refunds(
+        self, uow: UnitOfWork, connection: Connection, refunds: Sequence[StoreRefund]
+    ) -> list[bool]:
+        location = connection.location_id
+        known = Known(location)
+        await known.read(
+            uow, order_ids=[r.order_id for r in refunds], refs=[refund_ref(r.id) for r in refunds]
+        )
+        results: list[bool] = []
+        for refund in refunds:
+            order = known.orders.get(refund.order_id)
+            results.append(order is not None)
+            if order is None:
+                continue
+            draft = TransactionDraft(
                 woocommerce_ref=refund_ref(refund.id),
                 order_id=order.id,
                 contact_id=order.contact_id,
@@ -259,6 +526,6 @@ class Applier:
                 currency=order.currency,
                 payment_method="",
                 occurred_at=refund.date_created_gmt,
-            ),
-        )
-        return True
+            )
+            await self._put_transaction(uow, known, location, draft)
+        return results

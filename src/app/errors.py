@@ -25,7 +25,8 @@ class Unauthenticated(AppError):
     code = "unauthenticated"
 
 
-# The code of the `Conflict` a commit raises when its deferred writes met a concurrent writer's.
+# The code of the `Conflict` raised when a write would give a second record the unique keys
+# (store id, e-mail) another one holds.
 WRITE_CONFLICT = "write_conflict"
 
 

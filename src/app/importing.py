@@ -2,7 +2,8 @@
 
 A job is a row before it is a message; the broker carries only its id. Every page is applied
 and checkpointed in one transaction, so a killed worker resumes after the last committed page
-and re-applying a page changes nothing (upserts are keyed by the store's ids).
+and re-applying a page changes nothing (records are found by the store's ids, and a version
+already applied changes nothing).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.applying import Applier
-from app.errors import WRITE_CONFLICT, Conflict, UpstreamRejected
+from app.errors import UpstreamRejected
 from app.log_context import bind_log_context
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
@@ -23,7 +24,7 @@ from domain.connection import Connection, ConnectionStatus
 from domain.decisions import DecisionRecord
 from domain.ids import new_id
 from domain.jobs import ImportEntity, ImportJob, JobStatus
-from domain.store import StoreCustomer, StoreOrder, StorePage, StoreRefund
+from domain.store import StorePage
 
 log = logging.getLogger(__name__)
 
@@ -155,31 +156,7 @@ class ImportRunner:
     async def _page(
         self, job: ImportJob, connection: Connection, page: StorePage[Any]
     ) -> ImportJob | None:
-        """Apply and checkpoint one page; None when the job is to stop.
-
-        The page's rows are read in one go and its writes sent together at the commit. If a
-        concurrent writer (a webhook of the same order) stored one of them first, the commit
-        fails as a whole and the page is applied again record by record."""
-        try:
-            checkpointed = await self._commit_page(job, connection, page, batched=True)
-        except Conflict as exc:
-            if exc.code != WRITE_CONFLICT:
-                raise
-            log.info("page %s met a concurrent writer; applying it record by record", page.page)
-            checkpointed = await self._commit_page(job, connection, page, batched=False)
-        if checkpointed is not None:
-            for error in page.errors:
-                log.warning(
-                    "record %s of page %s could not be read: %s",
-                    error.record_id,
-                    page.page,
-                    error.reason,
-                )
-        return checkpointed
-
-    async def _commit_page(
-        self, job: ImportJob, connection: Connection, page: StorePage[Any], *, batched: bool
-    ) -> ImportJob | None:
+        """Apply and checkpoint one page, in one transaction; None when the job is to stop."""
         async with self._uow() as uow:
             current = await uow.import_jobs.get(job.id)
             if current is None or current.status is not JobStatus.RUNNING:
@@ -192,8 +169,6 @@ class ImportRunner:
                 await uow.import_jobs.save(current.fail(reason, self._clock.now()))
                 await uow.commit()
                 return None
-            if batched:
-                await self._preload(uow, live, job.entity, page.items)
             result = await self._apply(uow, live, job.entity, page.items)
             checkpointed = current.checkpoint(
                 page=page.page,
@@ -204,17 +179,14 @@ class ImportRunner:
             )
             await uow.import_jobs.save(checkpointed)
             await uow.commit()
+        for error in page.errors:
+            log.warning(
+                "record %s of page %s could not be read: %s",
+                error.record_id,
+                page.page,
+                error.reason,
+            )
         return checkpointed
-
-    async def _preload(
-        self, uow: UnitOfWork, connection: Connection, entity: ImportEntity, items: Sequence[Any]
-    ) -> None:
-        if entity is ImportEntity.CONTACTS:
-            await self._applier.preload_customers(uow, connection, items)
-        elif entity is ImportEntity.ORDERS:
-            await self._applier.preload_orders(uow, connection, items, with_refund_lines=False)
-        else:
-            await self._applier.preload_refunds(uow, connection, items)
 
     async def _apply(
         self,
@@ -223,39 +195,27 @@ class ImportRunner:
         entity: ImportEntity,
         items: Sequence[Any],
     ) -> PageResult:
-        done = skipped = 0
-        decisions: list[DecisionRecord] = []
-        for item in items:
-            if entity is ImportEntity.CONTACTS:
-                applied = await self._applier.apply_customer(uow, connection, item)
-            elif entity is ImportEntity.ORDERS:
-                applied = await self._order(uow, connection, item)
-            else:
-                if await self._applier.apply_refund(uow, connection, _refund(item)):
-                    done += 1
-                else:
-                    skipped += 1
-                continue
-            decisions.extend(applied.decisions)
-            if applied.skipped:
-                skipped += 1
-            else:
-                done += 1
+        if entity is ImportEntity.TRANSACTIONS:
+            found = await self._applier.apply_refunds(uow, connection, items)
+            return PageResult(done=sum(found), skipped=len(found) - sum(found))
+        if entity is ImportEntity.CONTACTS:
+            applied = await self._applier.apply_customers(uow, connection, items)
+        else:
+            selection = connection.import_selection
+            applied = await self._applier.apply_orders(
+                uow,
+                connection,
+                items,
+                contacts_on=selection.contacts,
+                with_order=True,
+                # Charges come with their orders; refunds come from the transactions job.
+                with_transactions=selection.transactions,
+                with_refund_lines=False,
+            )
+        decisions: list[DecisionRecord] = [d for a in applied for d in a.decisions]
         await uow.decisions.add_many(decisions)
-        return PageResult(done=done, skipped=skipped)
-
-    async def _order(self, uow: UnitOfWork, connection: Connection, order: StoreOrder) -> Any:
-        selection = connection.import_selection
-        return await self._applier.apply_order(
-            uow,
-            connection,
-            order,
-            contacts_on=selection.contacts,
-            with_order=True,
-            # Charges come with their orders; refunds come from the transactions job.
-            with_transactions=selection.transactions,
-            with_refund_lines=False,
-        )
+        skipped = sum(a.skipped for a in applied)
+        return PageResult(done=len(applied) - skipped, skipped=skipped)
 
     async def _rejected(
         self, job: ImportJob, connection: Connection, exc: UpstreamRejected
@@ -274,8 +234,3 @@ class ImportRunner:
                 await uow.connections.save(live.require_reconnect(exc.store_message, now))
             await uow.commit()
         log.warning("import stopped: the store refused the keys: %s", exc.message)
-
-
-def _refund(item: StoreCustomer | StoreOrder | StoreRefund) -> StoreRefund:
-    assert isinstance(item, StoreRefund)
-    return item

@@ -3,8 +3,8 @@ recording the workflow triggers exactly once.
 
 A delivery is processed by id from the inbox. Its effect and its new status are committed in
 one transaction, so a crash repeats the whole delivery or none of it; a repeated or stale
-delivery changes nothing because order and contact upserts refuse versions that are not newer,
-and a trigger is unique per (location, type, order).
+delivery changes nothing because the domain refuses order and contact versions that are not
+newer, and a trigger is unique per (location, type, order).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from app.applying import NOT_YET_ORDERS, Applier
+from app.applying import Applier, Known
 from app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from app.log_context import bind_log_context, log_context
 from app.policy import Policy, Ruled
@@ -30,8 +30,6 @@ from domain.store import StoreOrder
 from domain.triggers import TriggerEvent, TriggerType
 
 log = logging.getLogger(__name__)
-
-PAID_STATUSES = frozenset({"processing", "completed"})
 
 # Reconciliation re-reads this much before its high-water mark: `modified_after` is exclusive
 # and clocks and commits are not perfectly ordered.
@@ -84,41 +82,54 @@ class LiveSync:
             await uow.commit()
 
     async def process_many(self, delivery_ids: Sequence[str]) -> None:
-        """Process the deliveries in order, in one transaction, as an import applies a page:
-        the contacts and orders they touch are read in one go first, so each delivery costs
-        its writes, not its lookups. All or none of them are processed: when this raises,
-        none is, and the caller processes each on its own."""
+        """Process the deliveries in one transaction. All or none of them are processed: when
+        this raises, none is, and the caller processes each on its own. A connection's
+        deliveries keep their order; connections come in the order of their ids, so that two
+        batches take their locations' locks in one order."""
         async with self._uow() as uow:
-            decoded = await self._preload(uow, delivery_ids)
-            for delivery_id in delivery_ids:
+            deliveries = {d.id: d for d in await uow.inbox.get_many(delivery_ids)}
+            ordered = sorted(
+                delivery_ids,
+                key=lambda i: deliveries[i].connection_id if i in deliveries else "",
+            )
+            known, decoded = await self._read(
+                uow, [deliveries[i] for i in ordered if i in deliveries]
+            )
+            for delivery_id in ordered:
                 with log_context():
-                    await self._process_in(uow, delivery_id, decoded.get(delivery_id))
+                    await self._process_in(uow, delivery_id, known, decoded.get(delivery_id))
             await uow.commit()
 
-    async def _preload(self, uow: UnitOfWork, delivery_ids: Sequence[str]) -> dict[str, StoreOrder]:
-        """Read what the deliveries' orders touch; returns the orders decoded on the way, by
-        delivery id, so that processing does not decode them again."""
+    async def _read(
+        self, uow: UnitOfWork, deliveries: Sequence[InboxDelivery]
+    ) -> tuple[dict[str, Known], dict[str, StoreOrder]]:
+        """Read at once what the deliveries' orders touch, per connection; and the orders
+        decoded on the way, by delivery id, so that processing does not decode them again."""
         decoded: dict[str, StoreOrder] = {}
         orders: dict[str, list[StoreOrder]] = {}
-        for delivery in await uow.inbox.get_many(delivery_ids):
-            if delivery.status is not DeliveryStatus.PENDING:
-                continue
+        for delivery in deliveries:
             resource, _, event = delivery.topic.partition(".")
-            if resource == "order" and event != "deleted":  # as `_apply` upserts them
+            applied = resource == "order" and event != "deleted"  # as `_apply` applies them
+            if delivery.status is DeliveryStatus.PENDING and applied:
                 try:
-                    order = self._codec.order(delivery.body)
+                    order = decoded[delivery.id] = self._codec.order(delivery.body)
                 except UpstreamUndecodable:
                     continue  # recorded as failed when its turn comes
-                decoded[delivery.id] = order
                 orders.setdefault(delivery.connection_id, []).append(order)
+        known: dict[str, Known] = {}
         for connection_id, items in orders.items():
             connection = await uow.connections.get(connection_id)
             if connection is not None and connection.status is ConnectionStatus.ACTIVE:
-                await self._applier.preload_orders(uow, connection, items, with_refund_lines=True)
-        return decoded
+                known[connection_id] = Known(connection.location_id)
+                await self._applier.read_orders(uow, known[connection_id], items)
+        return known, decoded
 
     async def _process_in(
-        self, uow: UnitOfWork, delivery_id: str, decoded: StoreOrder | None = None
+        self,
+        uow: UnitOfWork,
+        delivery_id: str,
+        known: dict[str, Known] | None = None,
+        decoded: StoreOrder | None = None,
     ) -> None:
         delivery = await uow.inbox.get(delivery_id)
         if delivery is None or delivery.status is not DeliveryStatus.PENDING:
@@ -133,8 +144,10 @@ class LiveSync:
             state = "gone" if connection is None else connection.status.value
             outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
         else:
+            batch = {} if known is None else known
+            crm = batch.setdefault(connection.id, Known(connection.location_id))
             try:
-                outcome = await self._apply(uow, connection, delivery, decoded)
+                outcome = await self._apply(uow, connection, delivery, crm, decoded)
             except UpstreamUndecodable as exc:
                 outcome = Outcome(DeliveryStatus.FAILED, f"unreadable payload: {exc}")
         await uow.inbox.save(
@@ -151,6 +164,7 @@ class LiveSync:
         uow: UnitOfWork,
         connection: Connection,
         delivery: InboxDelivery,
+        known: Known,
         decoded: StoreOrder | None = None,
     ) -> Outcome:
         resource, _, event = delivery.topic.partition(".")
@@ -160,19 +174,19 @@ class LiveSync:
                 return Outcome(DeliveryStatus.IGNORED, "order sync is off")
             if event == "deleted":
                 order_id = self._codec.deleted_id(delivery.body)
-                marked = await uow.orders.mark_deleted(connection.location_id, order_id, True)
+                marked = await self._applier.mark_order_deleted(uow, connection, order_id, known)
                 note = "order marked deleted" if marked else "deleted order was never synced"
                 return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
             order = decoded if decoded is not None else self._codec.order(delivery.body)
-            order = await self._settle_tie(uow, connection, order)
-            return await self.apply_order(uow, connection, order, source="live")
+            order = await self._settle_tie(uow, connection, order, known)
+            return await self.apply_order(uow, connection, order, source="live", known=known)
         if resource == "customer":
             if not settings.contacts:
                 return Outcome(DeliveryStatus.IGNORED, "contact sync is off")
             if event == "deleted":
                 return Outcome(DeliveryStatus.IGNORED, "customer deleted in the store; kept")
             customer = self._codec.customer(delivery.body)
-            applied = await self._applier.apply_customer(uow, connection, customer)
+            applied = await self._applier.apply_customer(uow, connection, customer, known)
             for decision in applied.decisions:
                 await uow.decisions.add(decision)
             if applied.skipped:
@@ -185,14 +199,14 @@ class LiveSync:
         return Outcome(DeliveryStatus.IGNORED, f"topic {delivery.topic!r} is not synced")
 
     async def _settle_tie(
-        self, uow: UnitOfWork, connection: Connection, order: StoreOrder
+        self, uow: UnitOfWork, connection: Connection, order: StoreOrder, known: Known
     ) -> StoreOrder:
         """The store's dates have whole seconds, so a payload of the version already stored
         may hold the state before or after the stored one (two changes within a second). Only
         the store can say which is current: then its own copy is applied instead."""
         if order.date_modified_gmt is None:
             return order
-        stored = await uow.orders.get_by_woocommerce_id(connection.location_id, order.id)
+        stored = await known.order(uow, order.id)
         if stored is None or stored.source_modified_at != order.date_modified_gmt:
             return order
         try:
@@ -203,10 +217,16 @@ class LiveSync:
         return current or order
 
     async def apply_order(
-        self, uow: UnitOfWork, connection: Connection, order: StoreOrder, *, source: str
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        order: StoreOrder,
+        *,
+        source: str,
+        known: Known | None = None,
     ) -> Outcome:
         """Apply one order from live sync or reconciliation, then its triggers."""
-        if order.status in NOT_YET_ORDERS:
+        if not self._applier.is_an_order(order, connection):
             return Outcome(DeliveryStatus.IGNORED, f"a {order.status} order is not an order yet")
         settings = connection.sync_settings
         applied = await self._applier.apply_order(
@@ -218,6 +238,7 @@ class LiveSync:
             with_transactions=settings.transactions,
             deleted=order.status == "trash",
             log_mapping=False,
+            known=known,
         )
         result = applied.order
         if result is None or not result.changed:
@@ -257,7 +278,8 @@ class LiveSync:
         ):
             fired.append(TriggerType.ORDER_SUBMITTED.value)
         was_paid = previous is not None and (
-            previous.paid_at is not None or previous.store_status in PAID_STATUSES
+            previous.paid_at is not None
+            or self._policy.is_paid_status(previous.store_status, connection.agency_id)
         )
         paid = self._policy.payment_received(
             order,
@@ -334,8 +356,12 @@ class LiveSync:
                         if live is None or live.status is not ConnectionStatus.ACTIVE:
                             return repairs
                         high_water = live.reconciled_through
+                        known = Known(live.location_id)
+                        await self._applier.read_orders(uow, known, page.items)
                         for order in page.items:
-                            outcome = await self.apply_order(uow, live, order, source="reconcile")
+                            outcome = await self.apply_order(
+                                uow, live, order, source="reconcile", known=known
+                            )
                             repairs += outcome.status is DeliveryStatus.APPLIED
                             modified = order.date_modified_gmt
                             if modified is not None and (
@@ -352,9 +378,10 @@ class LiveSync:
                         live = await uow.connections.get(connection_id)
                         if live is None or live.status is not ConnectionStatus.ACTIVE:
                             return repairs
-                        for customer in customers.items:
-                            applied = await self._applier.apply_customer(uow, live, customer)
-                            repairs += bool(applied.contact and applied.contact.changed)
+                        applied_page = await self._applier.apply_customers(
+                            uow, live, customers.items
+                        )
+                        repairs += sum(bool(a.contact and a.contact.changed) for a in applied_page)
                         await uow.connections.save(
                             replace(live, reconcile_customers_page=customers.page + 1)
                         )

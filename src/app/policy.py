@@ -18,6 +18,7 @@ from app.ports.rules import (
     CUSTOMER_ELIGIBILITY,
     GUEST_HANDLING,
     ORDER_CONTACT,
+    ORDER_STAGE,
     ORDER_STATUS,
     ORDER_SUBMITTED_TRIGGER,
     PAYMENT_RECEIVED_TRIGGER,
@@ -113,6 +114,17 @@ class Policy:
     def order_status(self, order: StoreOrder, agency_id: str) -> StatusMapping:
         evaluation = self._evaluate(ORDER_STATUS, {"order.status": order.status}, agency_id)
         return StatusMapping(evaluation, CrmOrderStatus(evaluation.decision))
+
+    def is_an_order(self, status: str, agency_id: str) -> bool:
+        """False for what is not an order yet (an open checkout, an unplaced draft)."""
+        return self._stage(status, agency_id) != "not_an_order"
+
+    def is_paid_status(self, status: str, agency_id: str) -> bool:
+        """Whether only a paid order has this store status."""
+        return self._stage(status, agency_id) == "paid"
+
+    def _stage(self, status: str, agency_id: str) -> str:
+        return str(self._evaluate(ORDER_STAGE, {"order.status": status}, agency_id).decision)
 
     def order_contact(
         self,

@@ -1,12 +1,23 @@
-"""The CRM side: contacts, orders and transactions as a location sees them."""
+"""The CRM side: contacts, orders and transactions as a location sees them, and how what the
+store says merges into them.
+
+Every source (import, webhook, reconciliation) decides here, once: which contact a record
+resolves to (`ContactBook.resolve`), what a customer record or an order changes of a contact
+(`Contact.merge`, `Contact.fill`), and which version of an order or a transaction wins
+(`Order.apply`, `Transaction.apply`). A method returns the record itself (the same object)
+when nothing changes.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+
+from domain.ids import new_id
 
 SOURCE_SUBTYPE = "woocommerce"
 _NOT_DIGITS = re.compile(r"[^0-9]")
@@ -44,6 +55,18 @@ def normalise_phone(phone: str | None) -> str | None:
     return f"+{digits}" if phone.lstrip().startswith("+") else digits
 
 
+def is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
+    """A record changes a stored one unless both carry versions (the store's
+    `date_modified_gmt`) and the incoming one is not later."""
+    return incoming is None or stored is None or incoming > stored
+
+
+def _text(value: str | None) -> str | None:
+    """A contact detail as stored: trimmed; empty means none."""
+    cleaned = (value or "").strip()
+    return cleaned or None
+
+
 @dataclass(frozen=True, slots=True)
 class ContactDraft:
     """What an import or a sync knows of a contact before it is resolved against the CRM."""
@@ -55,6 +78,14 @@ class ContactDraft:
     last_name: str
     is_guest: bool
     source_modified_at: datetime | None = None
+
+    @property
+    def email_key(self) -> str | None:
+        return normalise_email(self.email)
+
+    @property
+    def phone_key(self) -> str | None:
+        return normalise_phone(self.phone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +101,154 @@ class Contact:
     created_at: datetime
     updated_at: datetime
     source_modified_at: datetime | None = None
+
+    @classmethod
+    def create(
+        cls, location_id: str, draft: ContactDraft, now: datetime, *, email_free: bool = True
+    ) -> Contact:
+        """A new contact from `draft`. An e-mail another contact holds stays theirs: the new
+        contact is made without it (`email_free` False)."""
+        return cls(
+            id=new_id(),
+            location_id=location_id,
+            woocommerce_customer_id=draft.woocommerce_customer_id,
+            email=_text(draft.email) if email_free else None,
+            phone=_text(draft.phone),
+            first_name=draft.first_name,
+            last_name=draft.last_name,
+            is_guest=draft.is_guest,
+            created_at=now,
+            updated_at=now,
+            source_modified_at=draft.source_modified_at,
+        )
+
+    @property
+    def email_key(self) -> str | None:
+        return normalise_email(self.email)
+
+    @property
+    def phone_key(self) -> str | None:
+        return normalise_phone(self.phone)
+
+    def merge(self, incoming: ContactDraft, now: datetime, *, email_free: bool = True) -> Contact:
+        """The contact after a newer version of its customer record (or of its guest's
+        details): names, phone and e-mail are taken where the record has them, and a store
+        customer id makes the contact that customer's. A record that is not newer (both carry
+        versions, the stored one is not older) changes nothing. An e-mail another contact
+        holds stays theirs (`email_free` False): this contact keeps its own."""
+        if not is_newer(incoming.source_modified_at, self.source_modified_at):
+            return self
+        merged = replace(
+            self,
+            first_name=incoming.first_name or self.first_name,
+            last_name=incoming.last_name or self.last_name,
+        )
+        if incoming.woocommerce_customer_id is not None:
+            merged = replace(
+                merged, woocommerce_customer_id=incoming.woocommerce_customer_id, is_guest=False
+            )
+        if incoming.source_modified_at is not None:
+            merged = replace(merged, source_modified_at=incoming.source_modified_at)
+        if incoming.phone_key is not None:
+            merged = replace(merged, phone=_text(incoming.phone))
+        key = incoming.email_key
+        if key is not None and key != self.email_key and email_free:
+            merged = replace(merged, email=_text(incoming.email))
+        return self._changed_to(merged, now)
+
+    def fill(self, incoming: ContactDraft, now: datetime, *, email_free: bool = True) -> Contact:
+        """The contact after an order of its person: the order's billing details fill only
+        what the contact lacks. A registered customer's contact is decided by the customer
+        record (`merge`); an order is no version of it, old or new, so it overwrites
+        nothing."""
+        filled = replace(
+            self,
+            first_name=self.first_name or incoming.first_name,
+            last_name=self.last_name or incoming.last_name,
+        )
+        if self.woocommerce_customer_id is None and incoming.woocommerce_customer_id is not None:
+            filled = replace(
+                filled, woocommerce_customer_id=incoming.woocommerce_customer_id, is_guest=False
+            )
+        if self.phone_key is None and incoming.phone_key is not None:
+            filled = replace(filled, phone=_text(incoming.phone))
+        if self.email_key is None and incoming.email_key is not None and email_free:
+            filled = replace(filled, email=_text(incoming.email))
+        return self._changed_to(filled, now)
+
+    def _changed_to(self, candidate: Contact, now: datetime) -> Contact:
+        return self if candidate == self else replace(candidate, updated_at=now)
+
+
+class ContactBook:
+    """The contacts a decision picks among: those of one location that hold a key in play
+    (a store customer id, an e-mail, a phone). Contacts created or changed while deciding
+    are put back, so that the next record sees them."""
+
+    def __init__(self, contacts: Iterable[Contact] = ()) -> None:
+        self._by_id: dict[str, Contact] = {}
+        self._by_customer: dict[int, str] = {}
+        self._by_email: dict[str, str] = {}
+        self._by_phone: dict[str, set[str]] = {}
+        for contact in contacts:
+            self.put(contact)
+
+    def knows(self, contact: Contact) -> bool:
+        """Whether the book holds this contact (in some state)."""
+        return contact.id in self._by_id
+
+    def put(self, contact: Contact) -> None:
+        """Add a contact, or replace it with its new state."""
+        previous = self._by_id.get(contact.id)
+        if previous is not None:
+            customer, email = previous.woocommerce_customer_id, previous.email_key
+            if customer is not None and self._by_customer.get(customer) == previous.id:
+                del self._by_customer[customer]
+            if email is not None and self._by_email.get(email) == previous.id:
+                del self._by_email[email]
+            if previous.phone_key is not None:
+                self._by_phone.get(previous.phone_key, set()).discard(previous.id)
+        self._by_id[contact.id] = contact
+        if contact.woocommerce_customer_id is not None:
+            self._by_customer[contact.woocommerce_customer_id] = contact.id
+        if contact.email_key is not None:
+            self._by_email[contact.email_key] = contact.id
+        if contact.phone_key is not None:
+            self._by_phone.setdefault(contact.phone_key, set()).add(contact.id)
+
+    def resolve(
+        self, woocommerce_customer_id: int | None, email: str | None, phone: str | None
+    ) -> Contact | None:
+        """The person's contact: by store customer id, then by e-mail (trimmed, any case),
+        then by phone (digits; the oldest contact when several share it). A contact that
+        belongs to another store customer never matches: two customers are two people."""
+        if woocommerce_customer_id is not None:
+            found = self._by_customer.get(woocommerce_customer_id)
+            if found is not None:
+                return self._by_id[found]
+
+        def allowed(contact: Contact) -> bool:
+            owner = contact.woocommerce_customer_id
+            return woocommerce_customer_id is None or owner in (None, woocommerce_customer_id)
+
+        email_key = normalise_email(email)
+        if email_key is not None:
+            found = self._by_email.get(email_key)
+            if found is not None and allowed(self._by_id[found]):
+                return self._by_id[found]
+        phone_key = normalise_phone(phone)
+        if phone_key is not None:
+            for contact_id in sorted(self._by_phone.get(phone_key, ())):
+                if allowed(self._by_id[contact_id]):
+                    return self._by_id[contact_id]
+        return None
+
+    def email_free_for(self, email: str | None, contact: Contact | None = None) -> bool:
+        """Whether `contact` (or a new contact, when None) may take this e-mail: an e-mail
+        belongs to one contact of a location."""
+        key = normalise_email(email)
+        owner = None if key is None else self._by_email.get(key)
+        return owner is None or (contact is not None and owner == contact.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +287,54 @@ class Order:
     deleted: bool = False
     source_subtype: str = SOURCE_SUBTYPE
 
+    @classmethod
+    def create(cls, location_id: str, draft: OrderDraft, now: datetime) -> Order:
+        return cls(
+            id=new_id(),
+            location_id=location_id,
+            woocommerce_order_id=draft.woocommerce_order_id,
+            number=draft.number,
+            contact_id=draft.contact_id,
+            status=draft.status,
+            store_status=draft.store_status,
+            currency=draft.currency,
+            total=draft.total,
+            paid_at=draft.paid_at,
+            placed_at=draft.placed_at,
+            source_modified_at=draft.source_modified_at,
+            created_at=now,
+            updated_at=now,
+            deleted=draft.deleted,
+        )
+
+    def apply(self, incoming: OrderDraft, now: datetime) -> Order:
+        """The order after a version of it from the store. An older version changes nothing;
+        the same version changes it only when it holds other data (the store's dates have
+        whole seconds: that is a later change within the same second). The contact stays
+        when the version names none, and the payment date is the first one seen (the store
+        sets it once and never clears it)."""
+        newer = is_newer(incoming.source_modified_at, self.source_modified_at)
+        if not newer and incoming.source_modified_at != self.source_modified_at:
+            return self
+        applied = replace(
+            self,
+            number=incoming.number,
+            contact_id=incoming.contact_id or self.contact_id,
+            status=incoming.status,
+            store_status=incoming.store_status,
+            currency=incoming.currency,
+            total=incoming.total,
+            paid_at=self.paid_at or incoming.paid_at,
+            placed_at=incoming.placed_at,
+            source_modified_at=incoming.source_modified_at,
+            deleted=incoming.deleted,
+        )
+        return self if applied == self else replace(applied, updated_at=now)
+
+    def mark_deleted(self, deleted: bool, now: datetime) -> Order:
+        """Trashed in the store (or restored): an order is never removed from the CRM."""
+        return self if self.deleted == deleted else replace(self, deleted=deleted, updated_at=now)
+
 
 @dataclass(frozen=True, slots=True)
 class TransactionDraft:
@@ -136,3 +363,34 @@ class Transaction:
     payment_method: str
     occurred_at: datetime | None
     created_at: datetime
+
+    @classmethod
+    def create(cls, location_id: str, draft: TransactionDraft, now: datetime) -> Transaction:
+        return cls(
+            id=new_id(),
+            location_id=location_id,
+            woocommerce_ref=draft.woocommerce_ref,
+            order_id=draft.order_id,
+            contact_id=draft.contact_id,
+            kind=draft.kind,
+            amount=draft.amount,
+            currency=draft.currency,
+            payment_method=draft.payment_method,
+            occurred_at=draft.occurred_at,
+            created_at=now,
+        )
+
+    def apply(self, incoming: TransactionDraft) -> Transaction:
+        """The transaction as the store shows it now (a transaction carries no version of its
+        own: what its order or refund says last is what it is)."""
+        applied = replace(
+            self,
+            order_id=incoming.order_id,
+            contact_id=incoming.contact_id,
+            kind=incoming.kind,
+            amount=incoming.amount,
+            currency=incoming.currency,
+            payment_method=incoming.payment_method,
+            occurred_at=incoming.occurred_at,
+        )
+        return self if applied == self else applied

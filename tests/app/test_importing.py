@@ -82,10 +82,7 @@ async def test_a_guest_contact_is_never_updated_by_later_orders(world: World) ->
     await world.connected(location)
     await world.run_queued()
     async with world.uow() as uow:
-        guest = await uow.contacts.resolve(
-            location, woocommerce_customer_id=None, email="g1@example.com", phone=None
-        )
-    assert guest is not None
+        [guest] = await uow.contacts.find(location, emails={"g1@example.com"})
     assert guest.first_name == "Gus"  # order 12 came later with "Other"
 
 
@@ -174,3 +171,17 @@ async def test_two_runs_of_one_job_apply_and_count_each_page_once(world: World) 
     assert job is not None
     assert job.status is JobStatus.COMPLETED
     assert (job.cursor, job.total, job.done) == (3, 9, 9)
+
+
+async def test_a_customer_whose_email_another_customer_holds_is_imported_without_it(
+    world: World,
+) -> None:
+    world.store.customers_ = [customer(1, email="shared@example.com")]
+    world.store.customers_.append(customer(2, email="SHARED@example.com"))
+    _a, location = await world.agency_with_location()
+    await world.connected(location)
+    await world.run_queued()
+    async with world.uow() as uow:
+        contacts = (await uow.contacts.list(location, cursor=None, limit=10)).items
+    emails = {c.woocommerce_customer_id: c.email for c in contacts}
+    assert emails == {1: "shared@example.com", 2: None}

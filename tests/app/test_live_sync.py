@@ -171,10 +171,8 @@ async def test_contact_sync_off_still_creates_the_orders_contact(world: World) -
     )
     await drain(world)
     async with world.uow() as uow:
-        contact = await uow.contacts.resolve(
-            location, woocommerce_customer_id=42, email=None, phone=None
-        )
-    assert contact is not None
+        [contact] = await uow.contacts.find(location, woocommerce_customer_ids={42})
+    assert contact.email == "reg@example.com"
 
 
 async def test_a_later_guest_order_does_not_change_the_guest_contact(world: World) -> None:

@@ -1,20 +1,20 @@
 """In-memory fakes of the ports, for unit tests of the use cases.
 
 They keep the same contracts as the real adapters (the repository contract tests run against
-them too): upserts keyed by the store's ids, contact resolution order, single-use grant states,
-commit and rollback.
+them too): records got by their keys, unique keys, single-use grant states, commit and
+rollback. They decide nothing the domain decides.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Self, TypeVar
 
-from app.errors import Conflict
+from app.errors import WRITE_CONFLICT, Conflict
 from app.ports.persistence import (
     AgencyRepository,
     ApiKeyRepository,
@@ -30,22 +30,15 @@ from app.ports.persistence import (
     StoreBindingRepository,
     TransactionRepository,
     TriggerRepository,
-    Upserted,
 )
 from app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
 from domain.connection import Connection, ConnectionStatus
 from domain.crm import (
     Contact,
-    ContactDraft,
     Order,
-    OrderDraft,
     Transaction,
-    TransactionDraft,
-    normalise_email,
-    normalise_phone,
 )
 from domain.decisions import DecisionRecord
-from domain.ids import new_id
 from domain.inbox import DeliveryStatus, InboxDelivery
 from domain.jobs import ImportJob, JobStatus
 from domain.subscriptions import TriggerDelivery, TriggerSubscription
@@ -129,10 +122,6 @@ def _page(
     ordered = sorted((i for i in items if after(i)), key=key, reverse=newest_first)
     chunk = ordered[:limit]
     return Page(chunk, key(chunk[-1]) if len(ordered) > limit else None)
-
-
-def _newer(draft: datetime | None, stored: datetime | None) -> bool:
-    return draft is None or stored is None or draft > stored
 
 
 class _Repo:
@@ -224,93 +213,41 @@ class InMemoryContactRepository(_Repo):
     async def get(self, contact_id: str) -> Contact | None:
         return self.s.contacts.get(contact_id)
 
-    async def preload(
+    async def find(
         self,
         location_id: str,
         *,
-        woocommerce_customer_ids: Iterable[int],
-        emails: Iterable[str | None],
-        phones: Iterable[str | None],
-    ) -> None:
-        """Nothing to read ahead in memory."""
-
-    async def resolve(
-        self,
-        location_id: str,
-        *,
-        woocommerce_customer_id: int | None,
-        email: str | None,
-        phone: str | None,
-    ) -> Contact | None:
-        mine = sorted(
-            (c for c in self.s.contacts.values() if c.location_id == location_id),
-            key=lambda c: c.id,
-        )
-        woo_id = woocommerce_customer_id
-        if woo_id is not None:
-            hit = next((c for c in mine if c.woocommerce_customer_id == woo_id), None)
-            if hit is not None:
-                return hit
-            mine = [c for c in mine if c.woocommerce_customer_id is None]
-        key = normalise_email(email)
-        if key is not None:
-            hit = next((c for c in mine if normalise_email(c.email) == key), None)
-            if hit is not None:
-                return hit
-        digits = normalise_phone(phone)
-        if digits is not None:
-            return next((c for c in mine if normalise_phone(c.phone) == digits), None)
-        return None
-
-    async def upsert(
-        self, location_id: str, draft: ContactDraft, *, update_existing: bool = True
-    ) -> Upserted[Contact]:
-        found = await self.resolve(
-            location_id,
-            woocommerce_customer_id=draft.woocommerce_customer_id,
-            email=draft.email,
-            phone=draft.phone,
-        )
-        now = self.clock.now()
-        if found is None:
-            contact = Contact(
-                id=new_id(),
-                location_id=location_id,
-                woocommerce_customer_id=draft.woocommerce_customer_id,
-                email=(draft.email or "").strip() or None,
-                phone=(draft.phone or "").strip() or None,
-                first_name=draft.first_name,
-                last_name=draft.last_name,
-                is_guest=draft.is_guest,
-                created_at=now,
-                updated_at=now,
-                source_modified_at=draft.source_modified_at,
-            )
-            self.s.contacts[contact.id] = contact
-            return Upserted(contact, created=True, changed=True)
-        if not update_existing or not _newer(draft.source_modified_at, found.source_modified_at):
-            return Upserted(found, created=False, changed=False, previous=found)
-        changes: dict[str, Any] = {
-            "first_name": draft.first_name or found.first_name,
-            "last_name": draft.last_name or found.last_name,
-            "updated_at": now,
-        }
-        if draft.woocommerce_customer_id is not None:
-            changes.update(woocommerce_customer_id=draft.woocommerce_customer_id, is_guest=False)
-        if draft.source_modified_at is not None:
-            changes["source_modified_at"] = draft.source_modified_at
-        if normalise_phone(draft.phone) is not None:
-            changes["phone"] = (draft.phone or "").strip()
-        key = normalise_email(draft.email)
-        clash = any(
-            normalise_email(c.email) == key and c.id != found.id and c.location_id == location_id
+        woocommerce_customer_ids: Collection[int] = (),
+        emails: Collection[str] = (),
+        phones: Collection[str] = (),
+    ) -> Sequence[Contact]:
+        return [
+            c
             for c in self.s.contacts.values()
-        )
-        if key is not None and not clash:
-            changes["email"] = (draft.email or "").strip()
-        updated = replace(found, **changes)
-        self.s.contacts[found.id] = updated
-        return Upserted(updated, created=False, changed=True, previous=found)
+            if c.location_id == location_id
+            and (
+                c.woocommerce_customer_id in woocommerce_customer_ids
+                or c.email_key in emails
+                or c.phone_key in phones
+            )
+        ]
+
+    async def add(self, contact: Contact) -> None:
+        for other in self.s.contacts.values():
+            if other.location_id != contact.location_id or other.id == contact.id:
+                continue
+            same_customer = (
+                contact.woocommerce_customer_id is not None
+                and other.woocommerce_customer_id == contact.woocommerce_customer_id
+            )
+            if same_customer or (contact.email_key and other.email_key == contact.email_key):
+                raise Conflict(WRITE_CONFLICT, "another contact holds these keys")
+        self.s.contacts[contact.id] = contact
+
+    async def save(self, contact: Contact) -> None:
+        if contact.id not in self.s.contacts:
+            raise LookupError(f"contact {contact.id} is not stored")
+        await self.add(contact)
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]:
         mine = (c for c in self.s.contacts.values() if c.location_id == location_id)
@@ -325,66 +262,25 @@ class InMemoryOrderRepository(_Repo):
         return self.s.orders.get(order_id)
 
     async def get_by_woocommerce_id(self, location_id: str, woocommerce_id: int) -> Order | None:
-        return next(
-            (
-                o
-                for o in self.s.orders.values()
-                if o.location_id == location_id and o.woocommerce_order_id == woocommerce_id
-            ),
-            None,
-        )
+        found = await self.find(location_id, (woocommerce_id,))
+        return found[0] if found else None
 
-    async def preload(self, location_id: str, woocommerce_ids: Iterable[int]) -> None:
-        """Nothing to read ahead in memory."""
+    async def find(self, location_id: str, woocommerce_ids: Collection[int]) -> Sequence[Order]:
+        return [
+            o
+            for o in self.s.orders.values()
+            if o.location_id == location_id and o.woocommerce_order_id in woocommerce_ids
+        ]
 
-    async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
-        found = await self.get_by_woocommerce_id(location_id, draft.woocommerce_order_id)
-        now = self.clock.now()
-        fields = {
-            "number": draft.number,
-            "contact_id": draft.contact_id,
-            "status": draft.status,
-            "store_status": draft.store_status,
-            "currency": draft.currency,
-            "total": draft.total,
-            "paid_at": draft.paid_at,
-            "placed_at": draft.placed_at,
-            "source_modified_at": draft.source_modified_at,
-            "deleted": draft.deleted,
-        }
-        if found is None:
-            order = Order(
-                id=new_id(),
-                location_id=location_id,
-                woocommerce_order_id=draft.woocommerce_order_id,
-                created_at=now,
-                updated_at=now,
-                **fields,  # type: ignore[arg-type]
-            )
-            self.s.orders[order.id] = order
-            return Upserted(order, created=True, changed=True)
-        fields["contact_id"] = draft.contact_id or found.contact_id
-        fields["paid_at"] = found.paid_at or draft.paid_at
-        updated = replace(found, updated_at=now, **fields)  # type: ignore[arg-type]
-        if not _newer(draft.source_modified_at, found.source_modified_at) and (
-            draft.source_modified_at != found.source_modified_at
-            or replace(updated, updated_at=found.updated_at) == found
-        ):
-            # Older, or the same version with the same data (see the SQL repository).
-            return Upserted(found, created=False, changed=False, previous=found)
-        self.s.orders[found.id] = updated
-        return Upserted(updated, created=False, changed=True, previous=found)
+    async def add(self, order: Order) -> None:
+        if await self.get_by_woocommerce_id(order.location_id, order.woocommerce_order_id):
+            raise Conflict(WRITE_CONFLICT, "the order is stored already")
+        self.s.orders[order.id] = order
 
-    async def mark_deleted(
-        self, location_id: str, woocommerce_id: int, deleted: bool
-    ) -> Order | None:
-        found = await self.get_by_woocommerce_id(location_id, woocommerce_id)
-        if found is None:
-            return None
-        if found.deleted != deleted:
-            found = replace(found, deleted=deleted, updated_at=self.clock.now())
-            self.s.orders[found.id] = found
-        return found
+    async def save(self, order: Order) -> None:
+        if order.id not in self.s.orders:
+            raise LookupError(f"order {order.id} is not stored")
+        self.s.orders[order.id] = order
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
         mine = (o for o in self.s.orders.values() if o.location_id == location_id)
@@ -395,40 +291,24 @@ class InMemoryOrderRepository(_Repo):
 
 
 class InMemoryTransactionRepository(_Repo):
-    async def preload(self, location_id: str, woocommerce_refs: Iterable[str]) -> None:
-        """Nothing to read ahead in memory."""
+    async def find(
+        self, location_id: str, woocommerce_refs: Collection[str]
+    ) -> Sequence[Transaction]:
+        return [
+            t
+            for t in self.s.transactions.values()
+            if t.location_id == location_id and t.woocommerce_ref in woocommerce_refs
+        ]
 
-    async def upsert(self, location_id: str, draft: TransactionDraft) -> Upserted[Transaction]:
-        found = next(
-            (
-                t
-                for t in self.s.transactions.values()
-                if t.location_id == location_id and t.woocommerce_ref == draft.woocommerce_ref
-            ),
-            None,
-        )
-        fields = {
-            "order_id": draft.order_id,
-            "contact_id": draft.contact_id,
-            "kind": draft.kind,
-            "amount": draft.amount,
-            "currency": draft.currency,
-            "payment_method": draft.payment_method,
-            "occurred_at": draft.occurred_at,
-        }
-        if found is None:
-            txn = Transaction(
-                id=new_id(),
-                location_id=location_id,
-                woocommerce_ref=draft.woocommerce_ref,
-                created_at=self.clock.now(),
-                **fields,  # type: ignore[arg-type]
-            )
-            self.s.transactions[txn.id] = txn
-            return Upserted(txn, created=True, changed=True)
-        updated = replace(found, **fields)  # type: ignore[arg-type]
-        self.s.transactions[found.id] = updated
-        return Upserted(updated, created=False, changed=updated != found, previous=found)
+    async def add(self, transaction: Transaction) -> None:
+        if await self.find(transaction.location_id, (transaction.woocommerce_ref,)):
+            raise Conflict(WRITE_CONFLICT, "the transaction is stored already")
+        self.s.transactions[transaction.id] = transaction
+
+    async def save(self, transaction: Transaction) -> None:
+        if transaction.id not in self.s.transactions:
+            raise LookupError(f"transaction {transaction.id} is not stored")
+        self.s.transactions[transaction.id] = transaction
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Transaction]:
         mine = (t for t in self.s.transactions.values() if t.location_id == location_id)

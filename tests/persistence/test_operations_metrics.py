@@ -9,6 +9,7 @@ import pytest
 from adapters.persistence.database import create_engine, session_factory
 from adapters.persistence.metrics import SqlOperationsMetrics
 from app.ports.metrics import ImportProgress
+from domain.crm import Order
 from domain.ids import new_id
 from domain.inbox import InboxDelivery
 from domain.jobs import ImportEntity, ImportJob, JobStatus
@@ -37,7 +38,8 @@ async def test_the_snapshot_counts_the_inbox_triggers_and_import_progress(
                     received_at,
                 )
             )  # fmt: skip
-        stored = (await uow.orders.upsert(location, order(15, T0))).value
+        stored = Order.create(location, order(15, T0), T0)
+        await uow.orders.add(stored)
         await uow.triggers.add_if_new(
             TriggerEvent(
                 new_id(), location, connection.id, TriggerType.ORDER_SUBMITTED, stored.id, None, T0

@@ -38,6 +38,27 @@ def test_order_status_mapping(book: RuleBook, status: str, crm_status: str) -> N
 
 
 @pytest.mark.parametrize(
+    ("status", "stage"),
+    [
+        ("checkout-draft", "not_an_order"),
+        ("draft", "not_an_order"),
+        ("auto-draft", "not_an_order"),
+        ("processing", "paid"),
+        ("completed", "paid"),
+        ("pending", "unpaid"),
+        ("on-hold", "unpaid"),
+        ("refunded", "unpaid"),
+        ("trash", "unpaid"),
+        ("some-plugin-status", "unpaid"),
+    ],
+)
+def test_drafts_are_not_orders_yet_and_processing_or_completed_orders_are_paid(
+    book: RuleBook, status: str, stage: str
+) -> None:
+    assert book.evaluate("order_stage", {"order.status": status}).decision == stage
+
+
+@pytest.mark.parametrize(
     ("role", "outcome"),
     [
         ("customer", "imported"),

@@ -12,7 +12,7 @@ from app.auth import ADMIN, Principal
 from app.ports.subscriptions import SubscriberUnreachable
 from app.subscriptions import Subscriptions
 from app.tasks import TRIGGER_DELIVER
-from domain.crm import CrmOrderStatus, OrderDraft
+from domain.crm import CrmOrderStatus, Order, OrderDraft
 from domain.ids import new_id
 from domain.subscriptions import TriggerDelivery, TriggerSubscription
 from domain.tenancy import Agency, Location
@@ -102,7 +102,10 @@ class SubscriberWorld:
                 placed_at=self.clock.now(),
                 source_modified_at=self.clock.now(),
             )
-            order = (await uow.orders.upsert(location_id, draft)).value
+            order = await uow.orders.get_by_woocommerce_id(location_id, woo_id)
+            if order is None:
+                order = Order.create(location_id, draft, self.clock.now())
+                await uow.orders.add(order)
             event = TriggerEvent(
                 new_id(), location_id, "conn-1", kind, order.id, "contact-1", self.clock.now()
             )

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
+from domain.crm import Order
 from domain.ids import new_id
 from domain.subscriptions import DeliveryState, TriggerDelivery, TriggerSubscription
 from domain.triggers import TriggerEvent, TriggerType
@@ -24,7 +25,8 @@ async def seed_event(storage: StorageUnderTest, woo_id: int = 15) -> TriggerEven
     location = await seed_location(storage)
     connection = await seed_connection(storage, location)
     async with storage() as uow:
-        stored = (await uow.orders.upsert(location, order(woo_id, T0))).value
+        stored = Order.create(location, order(woo_id, T0), T0)
+        await uow.orders.add(stored)
         event = TriggerEvent(
             new_id(), location, connection.id, TriggerType.ORDER_SUBMITTED, stored.id, None, T0
         )

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.crm_batch import PendingWrites
 from adapters.persistence.crm_repos import _insert, _page
+from adapters.persistence.crm_writes import CrmWrites
 from adapters.persistence.models import DecisionRow, ImportJobRow, InboxDeliveryRow, TriggerEventRow
 from app.ports.persistence import Page
 from domain.decisions import DecisionRecord
@@ -242,13 +242,13 @@ def _trigger(row: TriggerEventRow) -> TriggerEvent:
 
 
 class SqlTriggerRepository:
-    def __init__(self, session: AsyncSession, pending: PendingWrites | None = None) -> None:
+    def __init__(self, session: AsyncSession, crm: CrmWrites | None = None) -> None:
         self._s = session
-        self._pending = pending
+        self._crm = crm
 
     async def add_if_new(self, event: TriggerEvent) -> bool:
-        if self._pending is not None:
-            await self._pending.flush()  # the order it refers to may be a deferred write
+        if self._crm is not None:
+            await self._crm.flush()  # the order it refers to may be held back
         result = await self._s.execute(
             _insert(self._s, TriggerEventRow)
             .values(

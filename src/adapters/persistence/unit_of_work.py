@@ -9,12 +9,12 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.persistence.crm_batch import PendingWrites
 from adapters.persistence.crm_repos import (
     SqlContactRepository,
     SqlOrderRepository,
     SqlTransactionRepository,
 )
+from adapters.persistence.crm_writes import CrmWrites
 from adapters.persistence.ops_repos import (
     SqlDecisionRepository,
     SqlImportJobRepository,
@@ -82,24 +82,24 @@ class SqlAlchemyUnitOfWork:
         self._clock = clock
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._session: AsyncSession | None = None
-        self._pending: PendingWrites | None = None
+        self._crm: CrmWrites | None = None
 
     async def __aenter__(self) -> Self:
         session = self._sessions()
         self._session = session
         self._after_commit = []
-        pending = self._pending = PendingWrites(session)
+        crm = self._crm = CrmWrites(session)
         self.agencies = SqlAgencyRepository(session)
         self.locations = SqlLocationRepository(session)
         self.api_keys = SqlApiKeyRepository(session)
         self.connections = self._connections = SqlConnectionRepository(session, self._cipher)
         self.bindings = SqlStoreBindingRepository(session)
-        self.contacts = SqlContactRepository(session, self._clock, pending)
-        self.orders = SqlOrderRepository(session, self._clock, pending)
-        self.transactions = SqlTransactionRepository(session, self._clock, pending)
+        self.contacts = SqlContactRepository(session, crm)
+        self.orders = SqlOrderRepository(session, crm)
+        self.transactions = SqlTransactionRepository(session, crm)
         self.import_jobs = SqlImportJobRepository(session)
         self.inbox = self._inbox = SqlInboxRepository(session)
-        self.triggers = SqlTriggerRepository(session, pending)
+        self.triggers = SqlTriggerRepository(session, crm)
         self.decisions = self._decisions = SqlDecisionRepository(session)
         self.grants = SqlGrantStateRepository(session)
         self.subscriptions = self._subscriptions = SqlSubscriptionRepository(session, self._cipher)
@@ -114,7 +114,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         session = self._session
         self._session = None
-        self._pending = None
+        self._crm = None
         if session is None:
             return
         try:
@@ -131,12 +131,10 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     async def commit(self) -> None:
-        """Send the deferred writes and commit; `Conflict` when a concurrent writer stored the
-        same records first (the transaction is then to be rolled back)."""
         session = self.session
-        if self._pending is not None:
-            await self._pending.flush()
-            self._pending.forget()
+        if self._crm is not None:
+            await self._crm.flush()
+            self._crm.forget()
         await self._decisions.flush()
         await session.commit()
         self._forget_reads()
@@ -150,8 +148,8 @@ class SqlAlchemyUnitOfWork:
 
     async def rollback(self) -> None:
         self._decisions.forget()
-        if self._pending is not None:
-            self._pending.forget()
+        if self._crm is not None:
+            self._crm.forget()
         await self.session.rollback()
         self._forget_reads()
         self._after_commit = []

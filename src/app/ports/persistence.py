@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 
 from domain.connection import Connection, ConnectionStatus
-from domain.crm import (
-    Contact,
-    ContactDraft,
-    Order,
-    OrderDraft,
-    Transaction,
-    TransactionDraft,
-)
+from domain.crm import Contact, Order, Transaction
 from domain.decisions import DecisionRecord
 from domain.inbox import InboxDelivery
 from domain.jobs import ImportJob
@@ -35,18 +28,6 @@ class Page(Generic[T]):
 
     items: Sequence[T]
     next_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Upserted(Generic[T]):
-    """The stored row after an upsert: whether it was new, whether anything changed, and what
-    it was before (when it existed). A draft whose source version is not newer than the
-    stored one changes nothing."""
-
-    value: T
-    created: bool
-    changed: bool
-    previous: T | None = None
 
 
 class AgencyRepository(Protocol):
@@ -88,39 +69,31 @@ class StoreBindingRepository(Protocol):
 
 
 class ContactRepository(Protocol):
+    """Contacts, got by their keys. Which contact a record resolves to and what it changes of
+    it is the domain's to decide (`domain.crm`); this stores the outcome."""
+
     async def get(self, contact_id: str) -> Contact | None: ...
 
-    async def preload(
+    async def find(
         self,
         location_id: str,
         *,
-        woocommerce_customer_ids: Iterable[int],
-        emails: Iterable[str | None],
-        phones: Iterable[str | None],
-    ) -> None:
-        """Read, in one go, the contacts these keys resolve to, for the resolutions and upserts
-        that follow in this unit of work (a page of an import). Nothing else changes: results
-        are the same with or without it; writes may be deferred to the commit, which then
-        raises `Conflict` if a concurrent writer stored the same person first."""
+        woocommerce_customer_ids: Collection[int] = (),
+        emails: Collection[str] = (),
+        phones: Collection[str] = (),
+    ) -> Sequence[Contact]:
+        """Every contact of the location holding one of these store customer ids, e-mails or
+        phones (as `normalise_email` / `normalise_phone` give them), in no particular order."""
         ...
 
-    async def resolve(
-        self,
-        location_id: str,
-        *,
-        woocommerce_customer_id: int | None,
-        email: str | None,
-        phone: str | None,
-    ) -> Contact | None:
-        """Find the contact by WooCommerce customer id, then e-mail (trimmed, any case), then
-        phone. A contact that belongs to another WooCommerce customer never matches."""
+    async def add(self, contact: Contact) -> None:
+        """Store a new contact. The caller resolved its keys with `find` in this unit of work:
+        no other contact of the location holds its store customer id or e-mail."""
         ...
 
-    async def upsert(
-        self, location_id: str, draft: ContactDraft, *, update_existing: bool = True
-    ) -> Upserted[Contact]:
-        """Resolve `draft`, then update it (when `update_existing` and the draft is newer) or
-        create it. Safe under concurrent writers: the same person never becomes two rows."""
+    async def save(self, contact: Contact) -> None:
+        """Store the new state of a contact got from this unit of work (as `add` for its
+        keys)."""
         ...
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]: ...
@@ -128,42 +101,41 @@ class ContactRepository(Protocol):
 
 
 class OrderRepository(Protocol):
+    """Orders, got by id or by their store id."""
+
     async def get(self, order_id: str) -> Order | None: ...
+
     async def get_by_woocommerce_id(
         self, location_id: str, woocommerce_id: int
     ) -> Order | None: ...
 
-    async def preload(self, location_id: str, woocommerce_ids: Iterable[int]) -> None:
-        """Read these orders in one go for what follows in this unit of work; as
-        `ContactRepository.preload`."""
+    async def find(self, location_id: str, woocommerce_ids: Collection[int]) -> Sequence[Order]:
+        """The location's orders with these store ids, in no particular order."""
         ...
 
-    async def upsert(self, location_id: str, draft: OrderDraft) -> Upserted[Order]:
-        """Insert or update by (location, WooCommerce order id); a draft whose
-        `source_modified_at` is older than the stored one changes nothing, nor does one of the
-        same version with the same data. The same version with other data is applied: the
-        store's dates have whole seconds, so that is a later change within the same second."""
+    async def add(self, order: Order) -> None:
+        """Store a new order; the caller found none of its (location, store id)."""
         ...
 
-    async def mark_deleted(
-        self, location_id: str, woocommerce_id: int, deleted: bool
-    ) -> Order | None:
-        """Mark an order trashed in the store (or restored); it is never removed."""
-        ...
-
+    async def save(self, order: Order) -> None: ...
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]: ...
     async def count(self, location_id: str) -> int: ...
 
 
 class TransactionRepository(Protocol):
-    async def preload(self, location_id: str, woocommerce_refs: Iterable[str]) -> None:
-        """Read these transactions in one go for what follows in this unit of work; as
-        `ContactRepository.preload`."""
+    """Charges and refunds, got by their store reference (`order:15`, `refund:3`)."""
+
+    async def find(
+        self, location_id: str, woocommerce_refs: Collection[str]
+    ) -> Sequence[Transaction]:
+        """The location's transactions with these references, in no particular order."""
         ...
 
-    async def upsert(self, location_id: str, draft: TransactionDraft) -> Upserted[Transaction]:
-        """Insert or update by (location, WooCommerce reference)."""
+    async def add(self, transaction: Transaction) -> None:
+        """Store a new transaction; the caller found none of its (location, reference)."""
         ...
+
+    async def save(self, transaction: Transaction) -> None: ...
 
     async def list(
         self, location_id: str, *, cursor: str | None, limit: int
@@ -262,6 +234,12 @@ class UnitOfWork(Protocol):
 
     Work that must happen only once the transaction is durable (enqueueing a job) is
     registered with `after_commit`; it is dropped on rollback.
+
+    A location's contacts, orders and transactions are the unit of work's own from its first
+    `find`, `get_by_woocommerce_id`, `add` or `save` of them until it ends: another unit of
+    work doing the same for that location waits. So what it found, and what it found absent,
+    stays so while it decides, and concurrent writers never make one person two contacts nor
+    let an older version overwrite a newer one.
     """
 
     agencies: AgencyRepository
@@ -289,10 +267,7 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    async def commit(self) -> None:
-        """Make the transaction durable; `Conflict` when deferred writes (see
-        `ContactRepository.preload`) collide with a concurrent writer's."""
-        ...
+    async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None: ...

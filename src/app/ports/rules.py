@@ -11,6 +11,7 @@ CONNECTION_CRITERIA: Final = "connection_criteria"
 CUSTOMER_ELIGIBILITY: Final = "customer_eligibility"
 GUEST_HANDLING: Final = "guest_handling"
 ORDER_CONTACT: Final = "order_contact"
+ORDER_STAGE: Final = "order_stage"
 ORDER_STATUS: Final = "order_status"
 ORDER_SUBMITTED_TRIGGER: Final = "order_submitted_trigger"
 PAYMENT_RECEIVED_TRIGGER: Final = "payment_received_trigger"
@@ -20,6 +21,7 @@ RULE_SET_IDS: Final = (
     CUSTOMER_ELIGIBILITY,
     GUEST_HANDLING,
     ORDER_CONTACT,
+    ORDER_STAGE,
     ORDER_STATUS,
     ORDER_SUBMITTED_TRIGGER,
     PAYMENT_RECEIVED_TRIGGER,
