@@ -23,13 +23,11 @@ from adapters.store_directory import WooCommerceDirectory
 from adapters.triggers import HttpxWebhookSender
 from adapters.woocommerce import WooCommerceClient
 from adapters.woocommerce.codec import WooCommerceWebhookCodec
-from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
-from adapters.worker.inprocess import InProcessJobQueue
+from adapters.worker.brokers import embedded_broker, sender_broker
+from adapters.worker.job_queue import DramatiqJobQueue
 from app.ports.basics import Cipher, Clock
 from app.ports.persistence import InboxWriter
 from app.ports.rules import RULE_SET_IDS
-
-WorkerQueue = InProcessJobQueue | DramatiqJobQueue
 
 
 @dataclass
@@ -44,9 +42,9 @@ class Container:
     http: httpx.AsyncClient
     store: WooCommerceClient
     rules: FileRuleSource
-    job_queue: WorkerQueue
-    """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else the in-process worker's queue
-    (whose consumers `serve` starts; see `adapters.worker.runtime`)."""
+    job_queue: DramatiqJobQueue
+    """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else on Dramatiq's in-memory broker,
+    which `serve` works itself (see `adapters.worker.embedded`)."""
     import_concurrency: int | None = field(default=None)
 
     def __post_init__(self) -> None:
@@ -84,7 +82,7 @@ class Container:
 
     async def redis_ready(self) -> bool | None:
         """Whether Redis answers; None when the service runs without Redis."""
-        if isinstance(self.job_queue, DramatiqJobQueue):
+        if self.job_queue.on_redis:
             return await self.job_queue.ping()
         return None
 
@@ -121,7 +119,7 @@ async def bootstrap(
     settings: Settings | None = None,
     *,
     migrate: bool | None = None,
-    job_queue: WorkerQueue | None = None,
+    job_queue: DramatiqJobQueue | None = None,
     watch_rules: bool = True,
     sqlite_on_loop: bool = False,
 ) -> Container:
@@ -154,7 +152,7 @@ async def bootstrap(
     )
 
 
-def _job_queue(settings: Settings) -> WorkerQueue:
+def _job_queue(settings: Settings) -> DramatiqJobQueue:
     if settings.redis_url is not None:
-        return DramatiqJobQueue(make_broker(settings.redis_url), redis_url=settings.redis_url)
-    return InProcessJobQueue()
+        return DramatiqJobQueue(sender_broker(settings.redis_url))
+    return DramatiqJobQueue(embedded_broker())

@@ -82,7 +82,7 @@ def build_services(
             on_disconnect=receiving.forget,
         ),
         queries=Queries(uow),
-        importer=ImportRunner(uow, clock, store, applier, concurrency=import_concurrency),
+        importer=ImportRunner(uow, clock, store, applier, queue, concurrency=import_concurrency),
         webhooks=webhooks,
         policy=policy,
         applier=applier,
