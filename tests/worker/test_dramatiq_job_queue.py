@@ -8,7 +8,6 @@ import time
 import uuid
 
 import pytest
-
 from dramatiq import Message
 
 from adapters.worker.brokers import embedded_broker, sender_broker
