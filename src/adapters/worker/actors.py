@@ -144,7 +144,9 @@ class WorkerLifespan(Middleware):
         sweep = InboxSweep(services.receiving, container.job_queue)
         self._runner = PeriodicRunner(self._periodics(container, sweep), claims)
         self._runner.start()
-        await run_start_hook("resume-unfinished-imports", services.importer.resume_unfinished, claims)
+        await run_start_hook(
+            "resume-unfinished-imports", services.importer.resume_unfinished, claims
+        )
         await run_start_hook("inbox-sweeper", sweep.sweep, claims)
         log.info("worker ready")
 
