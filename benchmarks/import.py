@@ -18,7 +18,8 @@ Three runs, in this order:
 
 1. `concurrent`: the full store (default 20,000 orders, 5,000 customers) at `--latency-ms`
    (300) per store request, with the client's default concurrency.
-2. `sequential`: the same latency with a pager that keeps one request in flight. A full
+2. `sequential`: the same latency with a pager that keeps one request in flight, and a worker
+   running one task at a time (so the jobs run one after another). A full
    sequential run takes minutes; by default it imports a store of the same shape scaled by
    `--sequential-fraction` (0.25). Its rate does not depend on the store's size (every page
    costs one round trip), and the JSON says what was measured.
@@ -50,7 +51,7 @@ from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
 from adapters.woocommerce.client import MAX_PAGE_SIZE
 from adapters.woocommerce.simulator import derived_keys
-from adapters.worker.embedded import EmbeddedWorker
+from adapters.worker.embedded import EMBEDDED_THREADS, EmbeddedWorker
 from app.auth import ADMIN
 from domain.connection import ImportSelection
 from domain.jobs import JobStatus
@@ -148,9 +149,16 @@ def simulator(customers: int, orders: int, latency_ms: float) -> Iterator[str]:
 
 
 async def import_store(
-    name: str, url: str, customers: int, orders: int, latency_ms: float, concurrency: int | None
+    name: str,
+    url: str,
+    customers: int,
+    orders: int,
+    latency_ms: float,
+    concurrency: int | None,
+    threads: int = EMBEDDED_THREADS,
 ) -> RunResult:
-    """Connect a fresh service to the store at `url` and run every import job it schedules."""
+    """Connect a fresh service to the store at `url` and let its worker (`threads` tasks at
+    once) run every import job it schedules."""
     with tempfile.TemporaryDirectory(prefix="wooconnect-bench-") as tmp:
         settings = Settings.from_env(
             {
@@ -163,7 +171,7 @@ async def import_store(
         )
         container = await bootstrap(settings, watch_rules=False)
         container.import_concurrency = concurrency
-        worker = await EmbeddedWorker.start(container)
+        worker = await EmbeddedWorker.start(container, threads=threads)
         try:
             services = container.services
             agency = await services.tenancy.create_agency(ADMIN, "Bench agency")
@@ -209,10 +217,17 @@ async def import_store(
 
 
 def run(
-    name: str, customers: int, orders: int, latency_ms: float, concurrency: int | None
+    name: str,
+    customers: int,
+    orders: int,
+    latency_ms: float,
+    concurrency: int | None,
+    threads: int = EMBEDDED_THREADS,
 ) -> RunResult:
     with simulator(customers, orders, latency_ms) as url:
-        result = asyncio.run(import_store(name, url, customers, orders, latency_ms, concurrency))
+        result = asyncio.run(
+            import_store(name, url, customers, orders, latency_ms, concurrency, threads)
+        )
     print(
         f"{name:11} {result.records:>7,} records in {result.seconds:7.2f} s "
         f"= {result.records_per_s:8.1f} records/s  {result.by_entity}",
@@ -246,12 +261,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     concurrent = run("concurrent", args.customers, args.orders, args.latency_ms, None)
+    # One request at a time in all: one task at a time, each with a pager of one.
     sequential = run(
         "sequential",
         round(args.customers * args.sequential_fraction),
         round(args.orders * args.sequential_fraction),
         args.latency_ms,
         1,
+        threads=1,
     )
     processing = run(
         "processing",
@@ -280,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sequential": {
                 **sequential.summary(),
                 "store_fraction": args.sequential_fraction,
+                "worker_threads": 1,
             },
             "processing": processing.summary(),
         },
