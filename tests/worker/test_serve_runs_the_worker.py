@@ -81,9 +81,17 @@ class FakeImports:
     failures: list[BaseException] = field(default_factory=list)
     calls: list[tuple[str, float]] = field(default_factory=list)
     always: BaseException | None = None
+    hang: bool = False
+    cancelled: list[str] = field(default_factory=list)
 
     async def run(self, job_id: str) -> None:
         self.calls.append((job_id, time.monotonic()))
+        if self.hang:
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                self.cancelled.append(job_id)
+                raise
         if self.always is not None:
             raise self.always
         if self.failures:
@@ -160,6 +168,23 @@ async def test_serve_runs_the_actors_while_it_is_up_and_stops_them_with_it(
     await serve.container.job_queue.enqueue(IMPORT_RUN, "job-y")
     await asyncio.sleep(0.3)
     assert [job_id for job_id, _ in imports.calls] == ["job-x"]
+
+
+async def test_a_stopping_serve_interrupts_the_tasks_still_running(tmp_path: Path) -> None:
+    imports = FakeImports()
+    async with serving(tmp_path, imports) as serve:
+        await serve.worker.join(timeout_s=10)
+        imports.hang = True
+        await serve.container.job_queue.enqueue(IMPORT_RUN, "job-long")
+
+        async def running() -> bool:
+            return any(job_id == "job-long" for job_id, _ in imports.calls)
+
+        await eventually(running)
+        stopping = time.monotonic()
+    # Its job stays unfinished in the database, and the next start resumes it.
+    assert time.monotonic() - stopping < 5
+    assert imports.cancelled == ["job-long"]
 
 
 async def test_an_unavailable_store_is_retried_until_the_task_succeeds(tmp_path: Path) -> None:
