@@ -121,6 +121,8 @@ class WorkerLifespan(Middleware):
         try:
             self._loop().run_coroutine(self._boot(broker))
         except Exception as exc:
+            if self._attached is not None:
+                set_event_loop_thread(None)
             raise WorkerBootFailed(f"the worker could not start: {exc}") from exc
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
