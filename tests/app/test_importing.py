@@ -9,6 +9,7 @@ from typing import Any
 
 from app.auth import ADMIN
 from app.errors import UpstreamUnavailable
+from app.recovery import Recovery
 from app.tasks import IMPORT_RUN
 from domain.connection import ConnectionStatus
 from domain.crm import CrmOrderStatus, TransactionKind
@@ -262,3 +263,30 @@ async def test_a_start_sends_every_unfinished_job_again(world: World) -> None:
             (IMPORT_RUN, jobs[ImportEntity.TRANSACTIONS].id),
         ]
     )
+
+
+class Losses:
+    def __init__(self, *answers: bool) -> None:
+        self._answers = list(answers)
+
+    async def lost_messages(self) -> bool:
+        return self._answers.pop(0)
+
+
+async def test_unfinished_imports_are_sent_again_on_start_and_when_the_queue_lost_them(
+    world: World,
+) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    jobs = await _jobs(world, connection.id)
+    world.queue.sent.clear()
+    recovery = Recovery(
+        world.services.receiving, world.services.importer, Losses(False, False, True)
+    )
+
+    await recovery.sweep()
+    assert world.queue.sent == []  # nothing lost, nothing starting: nothing to resend
+    await recovery.sweep(starting=True)
+    await recovery.sweep()
+    assert sorted(world.queue.sent) == sorted([(IMPORT_RUN, job.id) for job in jobs.values()] * 2)

@@ -184,11 +184,11 @@ async def test_a_permanent_failure_is_not_retried_and_is_dead_lettered(
 
 
 async def test_periodic_jobs_run_inside_the_worker(running: ProbeSetup) -> None:
-    # The inbox sweeper claims a slot every two seconds (a Redis key per slot it fired in).
+    # The recovery sweep claims a slot every two seconds (a Redis key per slot it fired in).
     client = redis.Redis.from_url(REDIS_URL)
     try:
         await eventually(
-            lambda: len(client.keys(f"{running.namespace}:periodic:inbox-sweeper:*")) >= 2,
+            lambda: len(client.keys(f"{running.namespace}:periodic:recovery:*")) >= 2,
             timeout_s=15,
         )
     finally:

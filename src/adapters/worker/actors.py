@@ -18,7 +18,7 @@ console to show.
 
 The actors reach the process's container through `WorkerLifespan`, the middleware that opens
 it when the worker boots and closes it at shutdown, and that runs the periodic jobs and the
-start hooks (resume unfinished imports, sweep the inbox).
+start hook (resume unfinished imports, sweep the inbox).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from adapters.worker.scheduler import LocalClaims, Periodic, PeriodicRunner, Red
 from app.delivery_batcher import DeliveryBatcher
 from app.errors import AppError, JobQueueUnavailable, UpstreamUnavailable
 from app.log_context import log_context
-from app.recovery import InboxSweep
+from app.recovery import Recovery
 from app.tasks import DELIVERY_PROCESS, IMPORT_RUN, RECONCILE_CONNECTION, TRIGGER_DELIVER
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ IMPORT_GAVE_UP = "imports.gave_up"
 # Dramatiq refuses delays of 7 days or more; a store asking for longer is asked again sooner.
 MAX_DELAY_MS = 6 * 86_400_000
 
-# How long one start "owns" the start hooks: worker processes booting within this window
+# How long one start "owns" the start hook: worker processes booting within this window
 # (N replicas rolled out together) run them once between them.
 STARTUP_CLAIM_TTL_S = 60.0
 
@@ -79,7 +79,7 @@ class WorkerBootFailed(MiddlewareError):
 
 class WorkerLifespan(Middleware):
     """The worker's lifespan: opens the container the actors use when the worker boots, runs
-    the start hooks and the periodic jobs, and closes everything at shutdown.
+    the start hook and the periodic jobs, and closes everything at shutdown.
 
     A `wooconnect worker` process builds its own container from `settings`, on the event loop
     of Dramatiq's AsyncIO middleware (which must come before this one), and shares periodic
@@ -143,13 +143,14 @@ class WorkerLifespan(Middleware):
         self._deliveries = DeliveryBatcher(
             services.live_sync.process_many, services.live_sync.process
         )
-        sweep = InboxSweep(services.receiving, container.job_queue)
-        self._runner = PeriodicRunner(self._periodics(container, sweep), claims)
+        recovery = Recovery(services.receiving, services.importer, container.job_queue)
+        self._runner = PeriodicRunner(self._periodics(container, recovery), claims)
         self._runner.start()
-        await run_start_hook(
-            "resume-unfinished-imports", services.importer.resume_unfinished, claims
-        )
-        await run_start_hook("inbox-sweeper", sweep.sweep, claims)
+
+        async def recover_at_start() -> None:
+            await recovery.sweep(starting=True)
+
+        await run_start_hook("recovery", recover_at_start, claims)
         log.info("worker ready")
 
     async def _open(self, broker: dramatiq.Broker) -> tuple[Container, SlotClaims]:
@@ -187,7 +188,7 @@ class WorkerLifespan(Middleware):
         return thread
 
     @staticmethod
-    def _periodics(container: Container, sweep: InboxSweep) -> list[Periodic]:
+    def _periodics(container: Container, recovery: Recovery) -> list[Periodic]:
         services = container.services
         interval = container.settings.reconcile_interval_s
 
@@ -196,15 +197,15 @@ class WorkerLifespan(Middleware):
                 await services.connecting.mark_reconciliation_scheduled(connection_id)
                 await container.job_queue.enqueue(RECONCILE_CONNECTION, connection_id)
 
-        async def sweep_inbox() -> None:
-            await sweep.sweep()
+        async def recover() -> None:
+            await recovery.sweep()
 
         async def retry_trigger_deliveries() -> None:
             await services.subscriptions.retry_due()
 
         tick = max(1.0, min(60.0, interval / 10))
         return [
-            Periodic("inbox-sweeper", interval_s=2.0, jitter_s=0.5, fn=sweep_inbox),
+            Periodic("recovery", interval_s=2.0, jitter_s=0.5, fn=recover),
             Periodic("reconciliation", tick, jitter_s=tick / 4, fn=schedule_reconciliations),
             Periodic("trigger-retries", 60.0, jitter_s=10.0, fn=retry_trigger_deliveries),
         ]
