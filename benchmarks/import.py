@@ -5,17 +5,21 @@
 
 Each run imports a simulated store (`wooconnect simulate-store`, in a subprocess of its own so
 that the peak RSS measured here is the service's alone) over loopback HTTP through the real
-import path: the composition root (`adapters.bootstrap`) on a fresh SQLite database in a
-temporary directory, a connection set up through the connect use cases (OAuth 1.0a keys,
-webhook registration), then every import job it schedules (contacts, orders, transactions)
-run by `ImportRunner`, one after the other, as a worker would. Records are what the jobs
-counted (imported + skipped + failed); the rate is records over the wall time of the jobs.
+import path, as a user's import runs under `wooconnect serve`: the composition root
+(`adapters.bootstrap`) on a fresh SQLite database in a temporary directory, the embedded
+worker (the Dramatiq actors on the in-memory broker, worked by a `dramatiq.Worker` in this
+process), a connection set up through the connect use cases (OAuth 1.0a keys, webhook
+registration) and activated; the activation sends the import jobs to the worker, which runs
+them as their pipeline says (contacts and orders at once, transactions when the orders are
+in). Records are what the jobs counted (imported + skipped + failed); the rate is records over
+the wall time of the jobs (first start to last finish).
 
 Three runs, in this order:
 
 1. `concurrent`: the full store (default 20,000 orders, 5,000 customers) at `--latency-ms`
    (300) per store request, with the client's default concurrency.
-2. `sequential`: the same latency with a pager that keeps one request in flight. A full
+2. `sequential`: the same latency with a pager that keeps one request in flight, and a worker
+   running one task at a time (so the jobs run one after another). A full
    sequential run takes minutes; by default it imports a store of the same shape scaled by
    `--sequential-fraction` (0.25). Its rate does not depend on the store's size (every page
    costs one round trip), and the JSON says what was measured.
@@ -47,14 +51,15 @@ from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
 from adapters.woocommerce.client import MAX_PAGE_SIZE
 from adapters.woocommerce.simulator import derived_keys
-from adapters.worker.inprocess import InProcessJobQueue
+from adapters.worker.embedded import EMBEDDED_THREADS, EmbeddedWorker
 from app.auth import ADMIN
 from domain.connection import ImportSelection
-from domain.jobs import ImportEntity, JobStatus
+from domain.jobs import JobStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
-ENTITY_ORDER = (ImportEntity.CONTACTS, ImportEntity.ORDERS, ImportEntity.TRANSACTIONS)
+# An import that has not ended after this long is reported as stuck.
+IMPORT_TIMEOUT_S = 3600
 
 
 @dataclass(frozen=True)
@@ -144,9 +149,16 @@ def simulator(customers: int, orders: int, latency_ms: float) -> Iterator[str]:
 
 
 async def import_store(
-    name: str, url: str, customers: int, orders: int, latency_ms: float, concurrency: int | None
+    name: str,
+    url: str,
+    customers: int,
+    orders: int,
+    latency_ms: float,
+    concurrency: int | None,
+    threads: int = EMBEDDED_THREADS,
 ) -> RunResult:
-    """Connect a fresh service to the store at `url` and run every import job it schedules."""
+    """Connect a fresh service to the store at `url` and let its worker (`threads` tasks at
+    once) run every import job it schedules."""
     with tempfile.TemporaryDirectory(prefix="wooconnect-bench-") as tmp:
         settings = Settings.from_env(
             {
@@ -157,9 +169,9 @@ async def import_store(
                 "WOOCONNECT_RULES_DIR": str(ROOT / "rules"),
             }
         )
-        # The queue is never started: this function plays the worker.
-        container = await bootstrap(settings, job_queue=InProcessJobQueue(), watch_rules=False)
+        container = await bootstrap(settings, watch_rules=False)
         container.import_concurrency = concurrency
+        worker = await EmbeddedWorker.start(container, threads=threads)
         try:
             services = container.services
             agency = await services.tenancy.create_agency(ADMIN, "Bench agency")
@@ -172,22 +184,25 @@ async def import_store(
                 ADMIN, connection_id, ImportSelection(contacts=True, orders=True, transactions=True)
             )
             await services.connecting.activate(ADMIN, connection_id)
-            async with container.uow() as uow:
-                jobs = list(await uow.import_jobs.list_for_connection(connection_id))
-            jobs.sort(key=lambda job: ENTITY_ORDER.index(job.entity))
-            start = time.perf_counter()
-            for job in jobs:
-                await services.importer.run(job.id)
-            seconds = time.perf_counter() - start
+            deadline = time.monotonic() + IMPORT_TIMEOUT_S
+            while True:
+                async with container.uow() as uow:
+                    jobs = list(await uow.import_jobs.list_for_connection(connection_id))
+                if all(job.is_finished for job in jobs):
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the import did not end: {jobs}")
+                await asyncio.sleep(0.1)
             by_entity: dict[str, int] = {}
-            async with container.uow() as uow:
-                for job in jobs:
-                    done = await uow.import_jobs.get(job.id)
-                    assert done is not None
-                    if done.status is not JobStatus.COMPLETED:
-                        raise RuntimeError(f"the {done.entity.value} job ended {done.status}")
-                    by_entity[done.entity.value] = done.done + done.skipped + done.failed
+            for job in jobs:
+                if job.status is not JobStatus.COMPLETED:
+                    raise RuntimeError(f"the {job.entity.value} job ended {job.status}")
+                by_entity[job.entity.value] = job.done + job.skipped + job.failed
+            first = min(job.started_at for job in jobs if job.started_at is not None)
+            last = max(job.finished_at for job in jobs if job.finished_at is not None)
+            seconds = (last - first).total_seconds()
         finally:
+            await worker.stop()
             await container.close()
     return RunResult(
         name=name,
@@ -202,10 +217,17 @@ async def import_store(
 
 
 def run(
-    name: str, customers: int, orders: int, latency_ms: float, concurrency: int | None
+    name: str,
+    customers: int,
+    orders: int,
+    latency_ms: float,
+    concurrency: int | None,
+    threads: int = EMBEDDED_THREADS,
 ) -> RunResult:
     with simulator(customers, orders, latency_ms) as url:
-        result = asyncio.run(import_store(name, url, customers, orders, latency_ms, concurrency))
+        result = asyncio.run(
+            import_store(name, url, customers, orders, latency_ms, concurrency, threads)
+        )
     print(
         f"{name:11} {result.records:>7,} records in {result.seconds:7.2f} s "
         f"= {result.records_per_s:8.1f} records/s  {result.by_entity}",
@@ -239,12 +261,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     concurrent = run("concurrent", args.customers, args.orders, args.latency_ms, None)
+    # One request at a time in all: one task at a time, each with a pager of one.
     sequential = run(
         "sequential",
         round(args.customers * args.sequential_fraction),
         round(args.orders * args.sequential_fraction),
         args.latency_ms,
         1,
+        threads=1,
     )
     processing = run(
         "processing",
@@ -273,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sequential": {
                 **sequential.summary(),
                 "store_fraction": args.sequential_fraction,
+                "worker_threads": 1,
             },
             "processing": processing.summary(),
         },

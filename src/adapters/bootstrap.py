@@ -25,14 +25,12 @@ from adapters.store_directory import WooCommerceDirectory
 from adapters.triggers import HttpxWebhookSender
 from adapters.woocommerce import WooCommerceClient
 from adapters.woocommerce.codec import WooCommerceWebhookCodec
-from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
-from adapters.worker.inprocess import InProcessJobQueue
+from adapters.worker.brokers import embedded_broker, sender_broker
+from adapters.worker.job_queue import DramatiqJobQueue
 from app.ports.basics import Cipher, Clock
 from app.ports.metrics import OperationsMetrics
 from app.ports.persistence import InboxWriter
 from app.ports.rules import RULE_SET_IDS
-
-WorkerQueue = InProcessJobQueue | DramatiqJobQueue
 
 
 @dataclass
@@ -47,9 +45,9 @@ class Container:
     http: httpx.AsyncClient
     store: WooCommerceClient
     rules: FileRuleSource
-    job_queue: WorkerQueue
-    """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else the in-process worker's queue
-    (whose consumers `serve` starts; see `adapters.worker.runtime`)."""
+    job_queue: DramatiqJobQueue
+    """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else on Dramatiq's in-memory broker,
+    which `serve` works itself (see `adapters.worker.embedded`)."""
     import_concurrency: int | None = field(default=None)
     receiver_counters: ReceiverCounters = field(default_factory=ReceiverCounters)
     """This process's webhook receiver counts, for `/metrics`."""
@@ -93,7 +91,7 @@ class Container:
 
     async def redis_ready(self) -> bool | None:
         """Whether Redis answers; None when the service runs without Redis."""
-        if isinstance(self.job_queue, DramatiqJobQueue):
+        if self.job_queue.on_redis:
             return await self.job_queue.ping()
         return None
 
@@ -130,7 +128,7 @@ async def bootstrap(
     settings: Settings | None = None,
     *,
     migrate: bool | None = None,
-    job_queue: WorkerQueue | None = None,
+    job_queue: DramatiqJobQueue | None = None,
     watch_rules: bool = True,
     sqlite_on_loop: bool = False,
 ) -> Container:
@@ -163,7 +161,7 @@ async def bootstrap(
     )
 
 
-def _job_queue(settings: Settings) -> WorkerQueue:
+def _job_queue(settings: Settings) -> DramatiqJobQueue:
     if settings.redis_url is not None:
-        return DramatiqJobQueue(make_broker(settings.redis_url), redis_url=settings.redis_url)
-    return InProcessJobQueue()
+        return DramatiqJobQueue(sender_broker(settings.redis_url))
+    return DramatiqJobQueue(embedded_broker())

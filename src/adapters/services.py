@@ -92,7 +92,7 @@ def build_services(
         webhook_health=webhook_health,
         reconciliation_schedule=ReconciliationSchedule(uow, clock),
         queries=Queries(uow),
-        importer=ImportRunner(uow, clock, store, applier, concurrency=import_concurrency),
+        importer=ImportRunner(uow, clock, store, applier, queue, concurrency=import_concurrency),
         webhooks=webhooks,
         policy=policy,
         applier=applier,

@@ -4,6 +4,12 @@ A job is a row before it is a message; the broker carries only its id. Every pag
 and checkpointed in one transaction, so a killed worker resumes after the last committed page
 and re-applying a page changes nothing (records are found by the store's ids, and a version
 already applied changes nothing).
+
+The jobs of one import form a small pipeline: the transactions job (refunds) needs its orders
+in the CRM, so it is sent only when the orders job of its run has finished, by that job. A
+message for a transactions job that arrives earlier (a duplicate, a resend on start) finds
+its orders job unfinished and leaves it waiting; nothing polls. A job whose orders job
+failed fails too, with the reason. Every job ends `completed` or `failed`.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.applying import Applier
-from app.errors import UpstreamRejected
+from app.errors import JobQueueUnavailable, UpstreamRejected
 from app.log_context import bind_log_context
 from app.ports.basics import Clock, JobQueue
 from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
@@ -27,11 +33,6 @@ from domain.jobs import ImportEntity, ImportJob, JobStatus
 from domain.store import StorePage
 
 log = logging.getLogger(__name__)
-
-
-class WaitForOrders(Exception):
-    """The transactions job waits until the orders job of its run has finished: refunds need
-    their orders in the CRM."""
 
 
 def entities_to_import(connection: Connection) -> list[ImportEntity]:
@@ -48,19 +49,49 @@ def entities_to_import(connection: Connection) -> list[ImportEntity]:
     return entities
 
 
+DEPENDS_ON: dict[ImportEntity, ImportEntity] = {ImportEntity.TRANSACTIONS: ImportEntity.ORDERS}
+"""The job of the same run that must finish before a job of this entity starts."""
+
+
+def _same_run(a: ImportJob, b: ImportJob) -> bool:
+    return a.generation == b.generation and a.created_at == b.created_at
+
+
+def _prerequisite(job: ImportJob, siblings: Sequence[ImportJob]) -> ImportJob | None:
+    """The job of `job`'s run that `job` waits for, if it has one."""
+    entity = DEPENDS_ON.get(job.entity)
+    return next(
+        (s for s in siblings if s.entity is entity and _same_run(s, job) and s.id != job.id),
+        None,
+    )
+
+
+def _dependents(job: ImportJob, siblings: Sequence[ImportJob]) -> list[ImportJob]:
+    """The jobs of `job`'s run that wait for it and have not started."""
+    return [
+        s
+        for s in siblings
+        if DEPENDS_ON.get(s.entity) is job.entity
+        and _same_run(s, job)
+        and s.status is JobStatus.QUEUED
+    ]
+
+
 async def schedule_imports(
     uow: UnitOfWork, queue: JobQueue, connection: Connection, now: Any
 ) -> list[ImportJob]:
-    """Record the jobs in this transaction; send their ids once it commits."""
+    """Record the jobs in this transaction; once it commits, send the ids of those that wait
+    for no other job (the others are sent by the job they wait for, when it finishes)."""
     jobs = [
         ImportJob(new_id(), connection.id, entity, connection.generation, JobStatus.QUEUED, now)
         for entity in entities_to_import(connection)
     ]
     for job in jobs:
         await uow.import_jobs.add(job)
+    ready = [job for job in jobs if _prerequisite(job, jobs) is None]
 
     async def send() -> None:
-        for job in jobs:
+        for job in ready:
             await queue.enqueue(IMPORT_RUN, job.id)
 
     uow.after_commit(send)
@@ -84,6 +115,7 @@ class ImportRunner:
         clock: Clock,
         store: StoreClient,
         applier: Applier,
+        queue: JobQueue,
         *,
         concurrency: int | None = None,
     ) -> None:
@@ -91,12 +123,20 @@ class ImportRunner:
         self._clock = clock
         self._store = store
         self._applier = applier
+        self._queue = queue
         self._concurrency = concurrency
 
     async def run(self, job_id: str) -> None:
+        """The `imports.run` task: run or resume the job. Transient store errors propagate (the
+        worker runs the task again and the job resumes from its checkpoint)."""
         async with self._uow() as uow:
             job = await uow.import_jobs.get(job_id)
-            if job is None or job.is_finished:
+            if job is None:
+                return
+            if job.is_finished:
+                # Sending the jobs that wait for this one may have failed after it finished;
+                # this run (a retry, or a duplicate message) sends them.
+                await self._start_dependents(uow, job)
                 return
             connection = await uow.connections.get(job.connection_id)
             bind_log_context(
@@ -105,13 +145,19 @@ class ImportRunner:
                 location_id=connection.location_id if connection else None,
             )
             if connection is None or connection.status is not ConnectionStatus.ACTIVE:
-                if job is not None and connection is not None:
-                    reason = f"the connection is {connection.status.value}"
-                    await uow.import_jobs.save(job.fail(reason, self._clock.now()))
-                    await uow.commit()
+                if connection is not None:
+                    await self._fail(uow, job, f"the connection is {connection.status.value}")
                 return
-            if job.entity is ImportEntity.TRANSACTIONS:
-                await self._wait_for_orders(uow, job)
+            siblings = await uow.import_jobs.list_for_connection(job.connection_id)
+            prerequisite = _prerequisite(job, siblings)
+            if prerequisite is not None and not prerequisite.is_finished:
+                # The prerequisite sends this job when it finishes.
+                log.info("the %s job waits for the %s job", job.entity, prerequisite.entity)
+                return
+            if prerequisite is not None and prerequisite.status is JobStatus.FAILED:
+                reason = f"the {prerequisite.entity} import failed: {prerequisite.last_error}"
+                await self._fail(uow, job, reason)
+                return
             job = job.start(self._clock.now())
             await uow.import_jobs.save(job)
             await uow.commit()
@@ -120,16 +166,52 @@ class ImportRunner:
         except UpstreamRejected as exc:
             await self._rejected(job, connection, exc)
 
-    async def _wait_for_orders(self, uow: UnitOfWork, job: ImportJob) -> None:
+    async def give_up(self, job_id: str, reason: str) -> None:
+        """The worker gave the job's task up (its retries ran out, or a permanent error): the
+        job is failed with `reason`, and the jobs waiting for it learn of it."""
+        async with self._uow() as uow:
+            job = await uow.import_jobs.get(job_id)
+            if job is None:
+                return
+            if job.is_finished:
+                await self._start_dependents(uow, job)
+                return
+            await self._fail(uow, job, reason)
+        log.warning("import job %s failed: %s", job_id, reason)
+
+    async def resume_unfinished(self) -> int:
+        """Send every queued or running job again (a stop or a crash may have lost their
+        messages); returns how many were sent. A job whose message survived runs twice, which
+        a run, checkpointed page by page, tolerates; a job still waiting for another finds it
+        unfinished and keeps waiting."""
+        async with self._uow() as uow:
+            jobs = await uow.import_jobs.list_unfinished()
+        sent = 0
+        for job in jobs:
+            try:
+                await self._queue.enqueue(IMPORT_RUN, job.id)
+            except JobQueueUnavailable as exc:
+                log.warning("could not resume unfinished imports: %s", exc)
+                break
+            sent += 1
+        if sent:
+            log.info("resumed %d unfinished import jobs", sent)
+        return sent
+
+    async def _fail(self, uow: UnitOfWork, job: ImportJob, reason: str) -> None:
+        """Fail `job` and commit; then send the jobs that wait for it (they fail in turn)."""
+        failed = job.fail(reason, self._clock.now())
+        await uow.import_jobs.save(failed)
+        await self._start_dependents(uow, failed)
+
+    async def _start_dependents(self, uow: UnitOfWork, job: ImportJob) -> None:
+        """Commit, then send the jobs of `job`'s run that waited for it. A failed send
+        propagates: the task is run again, finds `job` finished and sends them then."""
         siblings = await uow.import_jobs.list_for_connection(job.connection_id)
-        if any(
-            s.entity is ImportEntity.ORDERS
-            and s.generation == job.generation
-            and s.created_at == job.created_at
-            and not s.is_finished
-            for s in siblings
-        ):
-            raise WaitForOrders("the orders of this import are not all in yet")
+        waiting = _dependents(job, siblings)
+        await uow.commit()
+        for dependent in waiting:
+            await self._queue.enqueue(IMPORT_RUN, dependent.id)
 
     def _source(self, job: ImportJob, access: StoreAccess) -> AsyncIterator[StorePage[Any]]:
         start = job.cursor + 1
@@ -150,8 +232,9 @@ class ImportRunner:
         async with self._uow() as uow:
             current = await uow.import_jobs.get(job.id)
             if current is not None and current.status is JobStatus.RUNNING:
-                await uow.import_jobs.save(current.complete(self._clock.now()))
-                await uow.commit()
+                completed = current.complete(self._clock.now())
+                await uow.import_jobs.save(completed)
+                await self._start_dependents(uow, completed)
 
     async def _page(
         self, job: ImportJob, connection: Connection, page: StorePage[Any]
@@ -165,9 +248,7 @@ class ImportRunner:
                 return current  # another run of this job (a duplicate message) committed it
             live = await uow.connections.get(connection.id)
             if live is None or live.status is not ConnectionStatus.ACTIVE:
-                reason = "the connection was disconnected during the import"
-                await uow.import_jobs.save(current.fail(reason, self._clock.now()))
-                await uow.commit()
+                await self._fail(uow, current, "the connection was disconnected during the import")
                 return None
             result = await self._apply(uow, live, job.entity, page.items)
             checkpointed = current.checkpoint(
@@ -223,14 +304,15 @@ class ImportRunner:
         """Keys revoked or store gone: stop, and ask the merchant to reconnect."""
         now = self._clock.now()
         async with self._uow() as uow:
-            current = await uow.import_jobs.get(job.id)
-            if current is not None and not current.is_finished:
-                await uow.import_jobs.save(current.fail(exc.message, now))
             live = await uow.connections.get(connection.id)
             if live is not None and live.status in (
                 ConnectionStatus.ACTIVE,
                 ConnectionStatus.NEEDS_RECONNECT,
             ):
                 await uow.connections.save(live.require_reconnect(exc.store_message, now))
-            await uow.commit()
+            current = await uow.import_jobs.get(job.id)
+            if current is not None and not current.is_finished:
+                await self._fail(uow, current, exc.message)
+            else:
+                await uow.commit()
         log.warning("import stopped: the store refused the keys: %s", exc.message)

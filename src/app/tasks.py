@@ -1,5 +1,5 @@
 """Names of the background tasks. Use cases enqueue these through the `JobQueue` port with an
-entity id (a job, a delivery, a connection); the worker adapter maps each name to a handler.
+entity id (a job, a delivery, a connection); the worker adapter declares an actor of each name.
 
 The part before the dot names the queue the task travels on, so one slow kind of work (an
 import) never holds up another (webhook deliveries).
@@ -19,5 +19,3 @@ connection's."""
 
 TRIGGER_DELIVER = "triggers.deliver"
 """Send one trigger event to one workflow subscriber; the id is the trigger delivery's."""
-
-ALL_TASKS: tuple[str, ...] = (IMPORT_RUN, DELIVERY_PROCESS, RECONCILE_CONNECTION, TRIGGER_DELIVER)

@@ -9,9 +9,11 @@ from typing import Any
 
 from app.auth import ADMIN
 from app.errors import UpstreamUnavailable
+from app.recovery import Recovery
+from app.tasks import IMPORT_RUN
 from domain.connection import ConnectionStatus
 from domain.crm import CrmOrderStatus, TransactionKind
-from domain.jobs import ImportEntity, JobStatus
+from domain.jobs import ImportEntity, ImportJob, JobStatus
 from domain.store import StoreRefundLine
 from tests.app.conftest import World, customer, order, refund
 
@@ -185,3 +187,117 @@ async def test_a_customer_whose_email_another_customer_holds_is_imported_without
         contacts = (await uow.contacts.list(location, cursor=None, limit=10)).items
     emails = {c.woocommerce_customer_id: c.email for c in contacts}
     assert emails == {1: "shared@example.com", 2: None}
+
+
+async def _jobs(world: World, connection_id: str) -> dict[ImportEntity, ImportJob]:
+    async with world.uow() as uow:
+        jobs = await uow.import_jobs.list_for_connection(connection_id)
+    return {job.entity: job for job in jobs}
+
+
+async def test_the_transactions_job_is_sent_when_the_orders_job_has_finished(
+    world: World,
+) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    jobs = await _jobs(world, connection.id)
+    # The activation sends the jobs that wait for nothing.
+    assert world.queue.sent == [
+        (IMPORT_RUN, jobs[ImportEntity.CONTACTS].id),
+        (IMPORT_RUN, jobs[ImportEntity.ORDERS].id),
+    ]
+    world.queue.sent.clear()
+    await world.services.importer.run(jobs[ImportEntity.ORDERS].id)
+    assert world.queue.sent == [(IMPORT_RUN, jobs[ImportEntity.TRANSACTIONS].id)]
+
+
+async def test_a_transactions_job_run_before_its_orders_are_in_waits_without_failing(
+    world: World,
+) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    jobs = await _jobs(world, connection.id)
+
+    # An early message (a duplicate, a resend on start): nothing raised, nothing started.
+    await world.services.importer.run(jobs[ImportEntity.TRANSACTIONS].id)
+    waiting = (await _jobs(world, connection.id))[ImportEntity.TRANSACTIONS]
+    assert (waiting.status, waiting.started_at) == (JobStatus.QUEUED, None)
+
+    await world.run_queued()
+    done = await _jobs(world, connection.id)
+    assert {job.status for job in done.values()} == {JobStatus.COMPLETED}
+    async with world.uow() as uow:
+        refunds = await uow.transactions.list(location, cursor=None, limit=100)
+    assert any(t.kind is TransactionKind.REFUND for t in refunds.items)
+
+
+async def test_a_job_whose_task_gave_up_fails_with_the_reason_and_so_do_its_dependents(
+    world: World,
+) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    jobs = await _jobs(world, connection.id)
+    world.queue.sent.clear()
+
+    await world.services.importer.give_up(
+        jobs[ImportEntity.ORDERS].id, "gave up after 21 attempts: the store timed out"
+    )
+    await world.run_queued()
+
+    after = await _jobs(world, connection.id)
+    assert after[ImportEntity.ORDERS].status is JobStatus.FAILED
+    assert after[ImportEntity.ORDERS].last_error == (
+        "gave up after 21 attempts: the store timed out"
+    )
+    assert after[ImportEntity.TRANSACTIONS].status is JobStatus.FAILED
+    assert after[ImportEntity.TRANSACTIONS].last_error == (
+        "the orders import failed: gave up after 21 attempts: the store timed out"
+    )
+
+
+async def test_a_start_sends_every_unfinished_job_again(world: World) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    jobs = await _jobs(world, connection.id)
+    world.queue.sent.clear()
+    await world.services.importer.run(jobs[ImportEntity.CONTACTS].id)
+    world.queue.sent.clear()
+
+    assert await world.services.importer.resume_unfinished() == 2
+    assert sorted(world.queue.sent) == sorted(
+        [
+            (IMPORT_RUN, jobs[ImportEntity.ORDERS].id),
+            (IMPORT_RUN, jobs[ImportEntity.TRANSACTIONS].id),
+        ]
+    )
+
+
+class Losses:
+    def __init__(self, *answers: bool) -> None:
+        self._answers = list(answers)
+
+    async def lost_messages(self) -> bool:
+        return self._answers.pop(0)
+
+
+async def test_unfinished_imports_are_sent_again_on_start_and_when_the_queue_lost_them(
+    world: World,
+) -> None:
+    seed(world)
+    _a, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    jobs = await _jobs(world, connection.id)
+    world.queue.sent.clear()
+    recovery = Recovery(
+        world.services.receiving, world.services.importer, Losses(False, False, True)
+    )
+
+    await recovery.sweep()
+    assert world.queue.sent == []  # nothing lost, nothing starting: nothing to resend
+    await recovery.sweep(starting=True)
+    await recovery.sweep()
+    assert sorted(world.queue.sent) == sorted([(IMPORT_RUN, job.id) for job in jobs.values()] * 2)

@@ -1,5 +1,5 @@
-"""Probe handlers for the worker-process tests. They leave files behind (in PROBE_OUT) so the
-test process can see what ran, in which process, how often."""
+"""Probe actors for the worker-process tests, declared beside the real ones. They leave files
+behind (in PROBE_OUT) so the test process can see what ran, in which process, how often."""
 
 from __future__ import annotations
 
@@ -7,18 +7,15 @@ import asyncio
 import os
 from pathlib import Path
 
-from adapters.bootstrap import Container
-from adapters.worker.scheduler import Periodic
-from adapters.worker.tasks import RetryLater, TaskOptions, TaskRegistry
-from app.errors import UpstreamRejected
+import dramatiq
+
+from app.errors import AppError, UpstreamRejected
 
 RECORD = "probe.record"
 FLAKY = "probe.flaky"
 REJECTED = "probe.rejected"
 STALL_ONCE = "probe.stall_once"
-PROBE_TASKS = (RECORD, FLAKY, REJECTED, STALL_ONCE)
-TICK_INTERVAL_S = 0.3
-FAST = TaskOptions(max_retries=5, min_backoff_ms=10, max_backoff_ms=50, time_limit_ms=30_000)
+FAST = {"max_retries": 5, "min_backoff": 10, "max_backoff": 50, "time_limit": 30_000}
 
 
 def _out() -> Path:
@@ -36,20 +33,28 @@ def lines(out: Path, name: str) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
-def register_probes(registry: TaskRegistry, container: Container) -> None:
+def declare_probes(broker: dramatiq.Broker) -> None:
+    """The probe actors on `broker`, on the queue `probe`."""
+
+    @dramatiq.actor(broker=broker, actor_name=RECORD, queue_name="probe", **FAST)
     async def record(entity_id: str) -> None:
         mark(f"done-{entity_id}")
 
+    @dramatiq.actor(broker=broker, actor_name=FLAKY, queue_name="probe", **FAST)
     async def flaky(entity_id: str) -> None:
         mark(f"attempt-{entity_id}")
         if lines(_out(), f"attempt-{entity_id}") < 3:
-            raise RetryLater("not yet", delay_s=0.05)
+            raise RuntimeError("not yet")
         mark(f"done-{entity_id}")
 
+    @dramatiq.actor(
+        broker=broker, actor_name=REJECTED, queue_name="probe", throws=(AppError,), **FAST
+    )
     async def rejected(entity_id: str) -> None:
         mark(f"attempt-{entity_id}")
         raise UpstreamRejected(401, "woocommerce_rest_cannot_view", "keys revoked")
 
+    @dramatiq.actor(broker=broker, actor_name=STALL_ONCE, queue_name="probe", **FAST)
     async def stall_once(entity_id: str) -> None:
         # The first run hangs until the test kills the worker; the next one completes.
         first = lines(_out(), f"started-{entity_id}") == 0
@@ -57,12 +62,3 @@ def register_probes(registry: TaskRegistry, container: Container) -> None:
         if first:
             await asyncio.sleep(60)
         mark(f"done-{entity_id}")
-
-    async def tick() -> None:
-        mark("ticks")
-
-    registry.register(RECORD, record, FAST)
-    registry.register(FLAKY, flaky, FAST)
-    registry.register(REJECTED, rejected, FAST)
-    registry.register(STALL_ONCE, stall_once, FAST)
-    registry.add_periodic(Periodic("probe.tick", TICK_INTERVAL_S, 0.0, tick))

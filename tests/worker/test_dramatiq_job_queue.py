@@ -1,5 +1,5 @@
-"""The Redis job queue the API sends with: ids only, on the task's queue, and a clear error
-the caller can catch when Redis is down."""
+"""The job queue the use cases send with: ids only, to the task's actor on the task's queue,
+and a clear error the caller can catch when Redis is down."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ import time
 import uuid
 
 import pytest
+from dramatiq import Message
 
-from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
+from adapters.worker.brokers import embedded_broker, sender_broker
+from adapters.worker.job_queue import DramatiqJobQueue
 from app.errors import JobQueueUnavailable
 from app.tasks import DELIVERY_PROCESS, IMPORT_RUN
 from tests.support.services import REDIS_URL, require_redis
 
 
-def test_a_message_carries_only_the_id_to_the_actor_named_after_the_task() -> None:
-    message = DramatiqJobQueue.message(IMPORT_RUN, "job-1")
+async def test_a_message_carries_only_the_id_to_the_actor_named_after_the_task() -> None:
+    broker = embedded_broker()
+    await DramatiqJobQueue(broker).enqueue(IMPORT_RUN, "job-1")
+    message = Message.decode(broker.queues["imports"].get_nowait())
     assert (message.actor_name, message.queue_name, message.args) == (
         "imports.run",
         "imports",
@@ -25,8 +29,14 @@ def test_a_message_carries_only_the_id_to_the_actor_named_after_the_task() -> No
     assert message.kwargs == {}
 
 
+async def test_the_in_memory_queue_reports_its_messages_lost_once_per_process() -> None:
+    queue = DramatiqJobQueue(embedded_broker())
+    assert [await queue.lost_messages(), await queue.lost_messages()] == [True, False]
+    assert await queue.ping() is True
+
+
 async def test_sending_while_redis_is_down_raises_job_queue_unavailable() -> None:
-    queue = DramatiqJobQueue(make_broker("redis://127.0.0.1:1/0"))
+    queue = DramatiqJobQueue(sender_broker("redis://127.0.0.1:1/0"))
     with pytest.raises(JobQueueUnavailable, match=r"webhooks\.process\(delivery-1\)"):
         await queue.enqueue(DELIVERY_PROCESS, "delivery-1")
     assert await queue.ping() is False
@@ -43,7 +53,7 @@ async def test_a_hanging_redis_does_not_hold_the_event_loop() -> None:
 
     server = await asyncio.start_server(accept, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    queue = DramatiqJobQueue(make_broker(f"redis://127.0.0.1:{port}/0"))
+    queue = DramatiqJobQueue(sender_broker(f"redis://127.0.0.1:{port}/0"))
     ticks = 0
 
     async def tick() -> None:
@@ -70,8 +80,8 @@ async def test_a_hanging_redis_does_not_hold_the_event_loop() -> None:
 async def test_redis_losing_its_data_is_reported_once_to_one_of_the_senders() -> None:
     require_redis()
     namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
-    first = DramatiqJobQueue(make_broker(REDIS_URL, namespace=namespace))
-    second = DramatiqJobQueue(make_broker(REDIS_URL, namespace=namespace))
+    first = DramatiqJobQueue(sender_broker(REDIS_URL, namespace=namespace))
+    second = DramatiqJobQueue(sender_broker(REDIS_URL, namespace=namespace))
     try:
         assert await first.lost_messages() is True  # nothing says otherwise yet
         assert await second.lost_messages() is False
@@ -84,18 +94,17 @@ async def test_redis_losing_its_data_is_reported_once_to_one_of_the_senders() ->
 
 
 async def test_asking_a_redis_that_is_down_whether_it_lost_messages_raises() -> None:
-    queue = DramatiqJobQueue(make_broker("redis://127.0.0.1:1/0"))
+    queue = DramatiqJobQueue(sender_broker("redis://127.0.0.1:1/0"))
     with pytest.raises(JobQueueUnavailable):
         await queue.lost_messages()
     await queue.close()
 
 
-@pytest.mark.parametrize("from_url", [True, False], ids=["redis-url", "broker-settings"])
-async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue(from_url: bool) -> None:
+async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue() -> None:
     require_redis()
     namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
-    broker = make_broker(REDIS_URL, namespace=namespace)
-    queue = DramatiqJobQueue(broker, redis_url=REDIS_URL if from_url else None)
+    broker = sender_broker(REDIS_URL, namespace=namespace)
+    queue = DramatiqJobQueue(broker)
     try:
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2", "d-3"])
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-4"])
@@ -119,9 +128,7 @@ async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue(from_url:
 
 
 async def test_a_batch_sent_while_redis_is_down_raises_job_queue_unavailable() -> None:
-    queue = DramatiqJobQueue(
-        make_broker("redis://127.0.0.1:1/0"), redis_url="redis://127.0.0.1:1/0"
-    )
+    queue = DramatiqJobQueue(sender_broker("redis://127.0.0.1:1/0"))
     with pytest.raises(JobQueueUnavailable, match=r"2 messages of webhooks\.process"):
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
     await queue.close()

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 import redis
+from dramatiq.brokers.redis import RedisBroker
 
-from adapters.worker.dramatiq_broker import DramatiqJobQueue, make_broker
+from adapters.worker.brokers import sender_broker
+from adapters.worker.job_queue import DramatiqJobQueue
 from tests.support.services import REDIS_URL, require_redis
-from tests.worker.probes import FLAKY, RECORD, REJECTED, STALL_ONCE, lines
+from tests.worker.probes import FLAKY, RECORD, REJECTED, STALL_ONCE, declare_probes, lines
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -97,7 +99,9 @@ class ProbeSetup:
         )
         self.env = env
         self.directory = directory
-        self.queue = DramatiqJobQueue(make_broker(REDIS_URL, namespace=self.namespace))
+        broker = sender_broker(REDIS_URL, namespace=self.namespace)
+        declare_probes(broker)
+        self.queue = DramatiqJobQueue(broker)
 
     def start_worker(self) -> WorkerProcess:
         worker = WorkerProcess(self.env, self.directory / "worker.log")
@@ -113,6 +117,7 @@ class ProbeSetup:
         if keys:
             client.delete(*keys)
         client.close()
+        assert isinstance(self.queue.broker, RedisBroker)
         self.queue.broker.client.close()
 
 
@@ -157,7 +162,7 @@ async def test_a_delayed_message_runs_only_after_its_delay(running: ProbeSetup) 
     await eventually(lambda: running.count("done-d1") == 1)
 
 
-async def test_retry_later_is_retried_by_the_worker_until_it_succeeds(
+async def test_a_failing_task_is_retried_by_the_worker_until_it_succeeds(
     running: ProbeSetup,
 ) -> None:
     await running.queue.enqueue(FLAKY, "f1")
@@ -179,7 +184,15 @@ async def test_a_permanent_failure_is_not_retried_and_is_dead_lettered(
 
 
 async def test_periodic_jobs_run_inside_the_worker(running: ProbeSetup) -> None:
-    await eventually(lambda: running.count("ticks") >= 2)
+    # The recovery sweep claims a slot every two seconds (a Redis key per slot it fired in).
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await eventually(
+            lambda: len(client.keys(f"{running.namespace}:periodic:recovery:*")) >= 2,
+            timeout_s=15,
+        )
+    finally:
+        client.close()
 
 
 async def test_a_message_in_flight_when_the_worker_is_killed_runs_after_a_restart(

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.worker.runtime import run_startup_hooks
+from adapters.worker.actors import run_start_hook
 from adapters.worker.scheduler import (
     LocalClaims,
     Periodic,
@@ -19,7 +19,6 @@ from adapters.worker.scheduler import (
     RedisClaims,
     SlotClaims,
 )
-from adapters.worker.tasks import TaskRegistry
 from tests.support.services import REDIS_URL, require_redis
 
 
@@ -148,9 +147,10 @@ async def test_start_hooks_run_once_among_workers_that_start_together(
         nonlocal runs
         runs += 1
 
-    registry = TaskRegistry()
-    registry.on_start("resume", resume)
-    for _ in range(3):
-        await run_startup_hooks(registry, RedisClaims(redis_client, prefix=prefix))
+    ran = [
+        await run_start_hook("resume", resume, RedisClaims(redis_client, prefix=prefix))
+        for _ in range(3)
+    ]
     await redis_client.delete(f"{prefix}:start:resume:0")
     assert runs == 1
+    assert ran == [True, False, False]

@@ -1,21 +1,28 @@
-"""Without Redis, `serve` runs the worker in-process: the API's lifespan starts and stops it,
-and a start resumes the import jobs the last run left unfinished."""
+"""Without Redis, `serve` runs the actors itself: Dramatiq's in-memory broker worked by a
+`dramatiq.Worker` inside the API's lifespan. A start resumes the import jobs the last run left
+unfinished; the actors retry as Dramatiq's options say; an import job whose task gives up is
+`failed` with its reason, in the API."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from adapters.bootstrap import Container, bootstrap
 from adapters.http.app import create_app
 from adapters.settings import Settings
-from adapters.worker.dramatiq_broker import DramatiqJobQueue
-from adapters.worker.inprocess import InProcessJobQueue
-from adapters.worker.registry import build_registry, register_resume_unfinished_imports
-from adapters.worker.tasks import TaskRegistry
+from adapters.worker.embedded import EmbeddedWorker
+from app.errors import UpstreamRequestInvalid, UpstreamUnavailable
 from app.tasks import IMPORT_RUN
 from domain.connection import Connection, ConnectionStatus, StoreCredentials
 from domain.ids import new_id
@@ -25,6 +32,9 @@ from domain.tenancy import Agency, Location
 from tests.support.services import REDIS_URL, require_redis
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+ADMIN_TOKEN = "serve-admin-token"
+# Retries in milliseconds rather than the production actors' seconds, set per message.
+FAST = {"min_backoff": 10, "max_backoff": 20}
 
 
 def _embedded(tmp_path: Path) -> Settings:
@@ -32,11 +42,14 @@ def _embedded(tmp_path: Path) -> Settings:
         {
             "WOOCONNECT_VAR_DIR": str(tmp_path / "var"),
             "WOOCONNECT_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'db.sqlite'}",
+            "WOOCONNECT_ADMIN_TOKEN": ADMIN_TOKEN,
         }
     )
 
 
 async def _seed_import_jobs(container: Container) -> dict[JobStatus, str]:
+    """A connection with a queued contacts job, a running orders job and a completed
+    transactions job."""
     async with container.uow() as uow:
         agency = Agency(new_id(), "Agency", T0)
         await uow.agencies.add(agency)
@@ -61,49 +74,189 @@ async def _seed_import_jobs(container: Container) -> dict[JobStatus, str]:
     return ids
 
 
-async def test_serve_runs_enqueued_tasks_in_process_while_it_is_up(tmp_path: Path) -> None:
-    handled: asyncio.Queue[str] = asyncio.Queue()
+@dataclass
+class FakeImports:
+    """Stands in for `ImportRunner.run`: notes each call's time, raises what it is given."""
 
-    def registry_with_probe(container: Container) -> TaskRegistry:
-        registry = build_registry(container)
-        registry.register("probe.run", handled.put)
-        return registry
+    failures: list[BaseException] = field(default_factory=list)
+    calls: list[tuple[str, float]] = field(default_factory=list)
+    always: BaseException | None = None
+    hang: bool = False
+    cancelled: list[str] = field(default_factory=list)
 
-    app = create_app(_embedded(tmp_path), build_registry=registry_with_probe)
-    # The app's own lifespan, on this event loop (the test client runs it on another thread).
-    async with app.lifespan():
-        container: Container = app.state.container
-        queue = container.job_queue
-        assert isinstance(queue, InProcessJobQueue)
-        assert queue.running
-        await queue.enqueue("probe.run", "entity-1")
-        assert await asyncio.wait_for(handled.get(), timeout=5) == "entity-1"
-    assert not queue.running
+    async def run(self, job_id: str) -> None:
+        self.calls.append((job_id, time.monotonic()))
+        if self.hang:
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                self.cancelled.append(job_id)
+                raise
+        if self.always is not None:
+            raise self.always
+        if self.failures:
+            raise self.failures.pop(0)
 
 
-async def test_a_start_enqueues_the_import_jobs_left_queued_or_running(tmp_path: Path) -> None:
+@dataclass
+class Serving:
+    app: Litestar
+    container: Container
+    worker: EmbeddedWorker
+    jobs: dict[JobStatus, str]
+
+    def send(self, job_id: str, **options: Any) -> None:
+        actor = self.container.job_queue.broker.get_actor(IMPORT_RUN)
+        actor.send_with_options(args=(job_id,), **{**FAST, **options})
+
+    async def job(self, job_id: str) -> ImportJob:
+        async with self.container.uow() as uow:
+            job = await uow.import_jobs.get(job_id)
+        assert job is not None
+        return job
+
+
+@asynccontextmanager
+async def serving(tmp_path: Path, imports: FakeImports | None = None) -> AsyncIterator[Serving]:
+    """`serve`'s lifespan on this loop, over a database seeded with import jobs; with
+    `imports`, the import actor's use case is replaced by it."""
     settings = _embedded(tmp_path)
     seeding = await bootstrap(settings)
     jobs = await _seed_import_jobs(seeding)
     await seeding.close()
-    resumed: list[str] = []
 
-    async def run_import(job_id: str) -> None:
-        resumed.append(job_id)
+    async def container() -> Container:
+        built = await bootstrap(settings)
+        if imports is not None:
+            built.services.importer.run = imports.run  # type: ignore[method-assign]
+        return built
 
-    def register_import_probe(registry: TaskRegistry, container: Container) -> None:
-        registry.register(IMPORT_RUN, run_import)
-
-    app = create_app(
-        settings,
-        build_registry=lambda c: build_registry(
-            c, (register_resume_unfinished_imports, register_import_probe)
-        ),
-    )
+    app = create_app(settings, container_factory=container)
     async with app.lifespan():
-        queue = app.state.container.job_queue
-        await asyncio.wait_for(queue.join(), timeout=5)
-    assert sorted(resumed) == sorted([jobs[JobStatus.QUEUED], jobs[JobStatus.RUNNING]])
+        yield Serving(app, app.state.container, app.state.worker, jobs)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not hold in time")
+        await asyncio.sleep(0.02)
+
+
+async def test_a_start_enqueues_the_import_jobs_left_queued_or_running(tmp_path: Path) -> None:
+    imports = FakeImports()
+    async with serving(tmp_path, imports) as serve:
+        await serve.worker.join(timeout_s=10)
+    assert sorted(job_id for job_id, _ in imports.calls) == sorted(
+        [serve.jobs[JobStatus.QUEUED], serve.jobs[JobStatus.RUNNING]]
+    )
+
+
+async def test_serve_runs_the_actors_while_it_is_up_and_stops_them_with_it(
+    tmp_path: Path,
+) -> None:
+    imports = FakeImports()
+    async with serving(tmp_path, imports) as serve:
+        await serve.worker.join(timeout_s=10)
+        imports.calls.clear()
+        await serve.container.job_queue.enqueue(IMPORT_RUN, "job-x")
+        await serve.worker.join(timeout_s=10)
+        assert [job_id for job_id, _ in imports.calls] == ["job-x"]
+    assert serve.app.state.worker is serve.worker
+    # Stopped: a message sent now waits in memory for a next start that will not come.
+    await serve.container.job_queue.enqueue(IMPORT_RUN, "job-y")
+    await asyncio.sleep(0.3)
+    assert [job_id for job_id, _ in imports.calls] == ["job-x"]
+
+
+async def test_a_stopping_serve_interrupts_the_tasks_still_running(tmp_path: Path) -> None:
+    imports = FakeImports()
+    async with serving(tmp_path, imports) as serve:
+        await serve.worker.join(timeout_s=10)
+        imports.hang = True
+        await serve.container.job_queue.enqueue(IMPORT_RUN, "job-long")
+
+        async def running() -> bool:
+            return any(job_id == "job-long" for job_id, _ in imports.calls)
+
+        await eventually(running)
+        stopping = time.monotonic()
+    # Its job stays unfinished in the database, and the next start resumes it.
+    assert time.monotonic() - stopping < 5
+    assert imports.cancelled == ["job-long"]
+
+
+async def test_an_unavailable_store_is_retried_until_the_task_succeeds(tmp_path: Path) -> None:
+    imports = FakeImports()
+    async with serving(tmp_path, imports) as serve:
+        await serve.worker.join(timeout_s=10)
+        imports.calls.clear()
+        imports.failures = [UpstreamUnavailable("503"), UpstreamUnavailable("timed out")]
+        serve.send("job-1")
+        await serve.worker.join(timeout_s=10)
+    assert [job_id for job_id, _ in imports.calls] == ["job-1"] * 3
+
+
+async def test_a_store_that_gives_retry_after_is_asked_again_only_after_it(
+    tmp_path: Path,
+) -> None:
+    imports = FakeImports()
+    async with serving(tmp_path, imports) as serve:
+        await serve.worker.join(timeout_s=10)
+        imports.calls.clear()
+        imports.failures = [UpstreamUnavailable("429", retry_after=0.5)]
+        serve.send("job-1")
+        await serve.worker.join(timeout_s=10)
+    (_, first), (_, second) = imports.calls
+    # The actor's own backoff here is 10-20 ms.
+    assert second - first >= 0.5
+
+
+async def test_a_permanent_error_is_not_retried_and_fails_the_job_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    imports = FakeImports()
+    async with serving(tmp_path, imports) as serve:
+        await serve.worker.join(timeout_s=10)
+        imports.calls.clear()
+        job_id = serve.jobs[JobStatus.QUEUED]
+        imports.always = UpstreamRequestInvalid("the store refused our request as malformed")
+        serve.send(job_id)
+        await serve.worker.join(timeout_s=10)
+        job = await serve.job(job_id)
+    assert len(imports.calls) == 1
+    assert job.status is JobStatus.FAILED
+    assert job.last_error == "the store refused our request as malformed"
+
+
+async def test_an_import_whose_retries_run_out_is_failed_with_the_reason_in_the_api(
+    tmp_path: Path,
+) -> None:
+    imports = FakeImports()
+    async with serving(tmp_path, imports) as serve:
+        await serve.worker.join(timeout_s=10)
+        imports.calls.clear()
+        job_id = serve.jobs[JobStatus.QUEUED]
+        imports.always = RuntimeError("the database went away")
+        serve.send(job_id, max_retries=2)
+
+        async def failed() -> bool:
+            return (await serve.job(job_id)).status is JobStatus.FAILED
+
+        await eventually(failed)
+        job = await serve.job(job_id)
+        # The running app, without a second lifespan.
+        transport = httpx.ASGITransport(app=serve.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://serve") as client:
+            answer = await client.get(
+                f"/api/v1/connections/{job.connection_id}",
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            )
+    assert len(imports.calls) == 3
+    shown = next(j for j in answer.json()["imports"] if j["id"] == job_id)
+    assert shown["status"] == "failed"
+    assert shown["last_error"] == ("gave up after 3 attempts: RuntimeError: the database went away")
 
 
 async def test_with_redis_configured_serve_sends_jobs_to_redis_and_checks_it_when_ready(
@@ -120,7 +273,7 @@ async def test_with_redis_configured_serve_sends_jobs_to_redis_and_checks_it_whe
     app = create_app(settings)
     async with AsyncTestClient(app=app) as client:
         ready = await client.get("/readyz")
-        assert isinstance(app.state.container.job_queue, DramatiqJobQueue)
+        assert app.state.container.job_queue.on_redis
         assert app.state.worker is None
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"database": True, "redis": True}

@@ -24,9 +24,7 @@ from adapters.http.subscriptions import SubscriptionController
 from adapters.http.tenancy import TenancyController
 from adapters.http.webhooks import WebhookReceiverController
 from adapters.settings import Settings
-from adapters.worker.registry import build_registry as default_registry
-from adapters.worker.runtime import InProcessWorker, start_in_process
-from adapters.worker.tasks import TaskRegistry
+from adapters.worker.embedded import EmbeddedWorker
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -35,10 +33,9 @@ def create_app(
     settings: Settings | None = None,
     *,
     container_factory: Callable[[], Awaitable[Container]] | None = None,
-    build_registry: Callable[[Container], TaskRegistry] = default_registry,
 ) -> Litestar:
     """Build the API. The container (engine, clients) is opened and closed by the lifespan;
-    without Redis the lifespan also runs the in-process worker with `build_registry`'s tasks."""
+    without Redis the lifespan also runs the worker (`adapters.worker.embedded`)."""
 
     async def _default_factory() -> Container:
         return await bootstrap(settings)
@@ -49,10 +46,10 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         container = await make_container()
         app.state.container = container
-        worker: InProcessWorker | None = None
+        worker: EmbeddedWorker | None = None
         try:
-            if container.settings.redis_url is None:
-                worker = await start_in_process(container, build_registry)
+            if not container.job_queue.on_redis:
+                worker = await EmbeddedWorker.start(container)
             app.state.worker = worker
             yield
         finally:

@@ -1,1 +1,1 @@
-"""Background work: task handlers, the in-process and Dramatiq workers, periodic jobs."""
+"""Background work: the Dramatiq actors and brokers, the worker's lifespan, periodic jobs."""

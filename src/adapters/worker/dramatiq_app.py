@@ -8,8 +8,7 @@ import sys
 
 from adapters.logging_setup import configure_logging
 from adapters.settings import Settings
-from adapters.worker.dramatiq_worker import build_worker_broker
-from adapters.worker.registry import build_registry
+from adapters.worker.brokers import worker_broker
 
 _settings = Settings.from_env()
 # Dramatiq points this process's stderr at the pipe its parent reads; `wooconnect worker`
@@ -19,4 +18,4 @@ configure_logging(
     stream=sys.stderr,
     secrets=(_settings.admin_token or "", _settings.secret_key or ""),
 )
-broker = build_worker_broker(_settings, build_registry)
+broker = worker_broker(_settings)

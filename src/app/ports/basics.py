@@ -27,6 +27,16 @@ class JobQueue(Protocol):
     async def enqueue(self, task: str, entity_id: str, *, delay_s: float = 0.0) -> None: ...
 
 
+class MessageLosses(Protocol):
+    """Tells whether the job queue lost the messages it held (a Redis restarted without
+    persistence; an in-memory queue after a restart of its process)."""
+
+    async def lost_messages(self) -> bool:
+        """Whether messages were lost since the last call, among all processes asking: one of
+        them learns of each loss. Raises `JobQueueUnavailable` when the queue does not answer."""
+        ...
+
+
 @runtime_checkable
 class BulkJobQueue(JobQueue, Protocol):
     """A job queue that can also send one task for many ids at once (one round trip to the

@@ -1,0 +1,111 @@
+"""The `JobQueue` the use cases send tasks through: Dramatiq's actors, on Redis or, for the
+embedded default, on Dramatiq's in-memory `StubBroker`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+
+from app.errors import JobQueueUnavailable
+
+DEFAULT_NAMESPACE = "wooconnect"
+
+# A sender gives up quickly on an unreachable Redis: the caller has the job in the database
+# and would rather answer its request than wait (a sweeper sends the job later).
+SEND_CONNECT_TIMEOUT_S = 2.0
+SEND_SOCKET_TIMEOUT_S = 5.0
+
+
+class DramatiqJobQueue:
+    """Sends each task to its actor (declared on `broker`) with the entity id as its argument.
+
+    On Redis a send runs in a thread: redis-py is synchronous, and an unreachable Redis would
+    otherwise hold the event loop for up to the connect timeout; a failed send raises
+    `JobQueueUnavailable`. The in-memory broker takes a message at once.
+    """
+
+    def __init__(self, broker: dramatiq.Broker) -> None:
+        self._broker = broker
+        self._redis = broker if isinstance(broker, RedisBroker) else None
+        self._asked_about_losses = False
+
+    @property
+    def broker(self) -> dramatiq.Broker:
+        return self._broker
+
+    @property
+    def on_redis(self) -> bool:
+        return self._redis is not None
+
+    async def enqueue(self, task: str, entity_id: str, *, delay_s: float = 0.0) -> None:
+        """Send `task` for `entity_id`, to run after `delay_s` seconds when positive."""
+        message = self._actor(task).message(entity_id)
+        delay_ms = round(delay_s * 1000) if delay_s > 0 else None
+        await self._send([message], delay_ms, f"{task}({entity_id})")
+
+    async def enqueue_many(self, task: str, entity_ids: Sequence[str]) -> None:
+        """Send `task` for every id, from one thread (one hop off the event loop per batch)."""
+        if entity_ids:
+            actor = self._actor(task)
+            messages = [actor.message(entity_id) for entity_id in entity_ids]
+            await self._send(messages, None, f"{len(messages)} messages of {task}")
+
+    def _actor(self, task: str) -> dramatiq.Actor[..., object]:
+        return self._broker.get_actor(task)
+
+    async def _send(
+        self, messages: list[dramatiq.Message[object]], delay_ms: int | None, what: str
+    ) -> None:
+        broker = self._broker
+
+        def send() -> None:
+            for message in messages:
+                broker.enqueue(message, delay=delay_ms)
+
+        if self._redis is None:
+            send()
+            return
+        try:
+            await asyncio.to_thread(send)
+        except redis.RedisError as exc:
+            raise JobQueueUnavailable(f"the job queue (Redis) did not take {what}: {exc}") from exc
+
+    async def lost_messages(self) -> bool:
+        """Whether the broker lost the messages it held since the last call.
+
+        On Redis: it no longer holds the marker this left there (restarted without persistence,
+        flushed, failed over to an empty replica; also true the first time ever). Sets the
+        marker again, atomically, so among several processes one learns of each loss. Raises
+        `JobQueueUnavailable`. In memory: true the first time it is asked, since whatever an
+        earlier run of this process had sent is gone.
+        """
+        if self._redis is None:
+            first, self._asked_about_losses = not self._asked_about_losses, True
+            return first
+        marker = f"{self._redis.namespace}:messages-kept-since"
+        try:
+            created = await asyncio.to_thread(
+                self._redis.client.set, marker, str(time.time()), nx=True
+            )
+        except redis.RedisError as exc:
+            raise JobQueueUnavailable(f"the job queue (Redis) did not answer: {exc}") from exc
+        return bool(created)
+
+    async def ping(self) -> bool:
+        """True when the broker answers (the in-memory one always does)."""
+        if self._redis is None:
+            return True
+        try:
+            return bool(await asyncio.to_thread(self._redis.client.ping))
+        except redis.RedisError:
+            return False
+
+    async def close(self) -> None:
+        """Close the broker's connections."""
+        if self._redis is not None:
+            await asyncio.to_thread(self._redis.client.close)

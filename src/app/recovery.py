@@ -1,0 +1,41 @@
+"""Finding work whose message was lost. Every import job and webhook delivery is a database row
+before its message is sent, so what a crash, a stop or a broker that lost its messages left
+behind is found in the database and sent again; every task tolerates running twice."""
+
+from __future__ import annotations
+
+import logging
+
+from app.errors import JobQueueUnavailable
+from app.importing import ImportRunner
+from app.ports.basics import MessageLosses
+from app.receiving import Receiving
+
+log = logging.getLogger(__name__)
+
+
+class Recovery:
+    """Sends again what no worker got: stored webhook deliveries never sent or long pending,
+    and, when a worker starts or the queue lost its messages, the unfinished import jobs and
+    every pending delivery."""
+
+    def __init__(self, receiving: Receiving, importer: ImportRunner, losses: MessageLosses) -> None:
+        self._receiving = receiving
+        self._importer = importer
+        self._losses = losses
+
+    async def sweep(self, *, starting: bool = False) -> int:
+        """Send what was lost; returns how many deliveries were sent. `starting`: a worker
+        starts, and the messages of the jobs it was running may be gone with it."""
+        try:
+            lost = await self._losses.lost_messages()
+        except JobQueueUnavailable:
+            lost = False  # nothing can be sent now; the next sweep asks again
+        if lost:
+            log.info("the job queue lost its messages; sending unfinished work again")
+        if starting or lost:
+            await self._importer.resume_unfinished()
+        sent = await self._receiving.sweep(resend_sent=lost)
+        if sent:
+            log.info("sent %d stored deliveries to the workers", sent)
+        return sent
