@@ -47,14 +47,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
-from adapters.woocommerce.client import MAX_PAGE_SIZE
-from adapters.woocommerce.simulator import derived_keys
-from adapters.worker.embedded import EMBEDDED_THREADS, EmbeddedWorker
-from app.auth import ADMIN
-from domain.connection import ImportSelection
-from domain.jobs import JobStatus
+from wooconnect.adapters.bootstrap import bootstrap
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.woocommerce.client import MAX_PAGE_SIZE
+from wooconnect.adapters.woocommerce.simulator import derived_keys
+from wooconnect.adapters.worker.embedded import EMBEDDED_THREADS, EmbeddedWorker
+from wooconnect.app.auth import ADMIN
+from wooconnect.domain.connection import ImportSelection
+from wooconnect.domain.jobs import JobStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
@@ -106,7 +106,7 @@ def simulator(customers: int, orders: int, latency_ms: float) -> Iterator[str]:
     command = [
         sys.executable,
         "-m",
-        "adapters.cli.main",
+        "wooconnect.adapters.cli.main",
         "simulate-store",
         "--port",
         str(port),
@@ -119,7 +119,7 @@ def simulator(customers: int, orders: int, latency_ms: float) -> Iterator[str]:
         "--latency-ms",
         str(latency_ms),
     ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / ".ci" / "pythonpath")}
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
     )

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from adapters.rules_yaml import load_rule_book
+from wooconnect.adapters.rules_yaml import load_rule_book
 
 Facts = Mapping[str, object]
 

@@ -54,20 +54,20 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from adapters.bootstrap import bootstrap
-from adapters.persistence.database import create_engine
-from adapters.persistence.models import InboxDeliveryRow, OrderRow, TriggerEventRow
-from adapters.settings import Settings
-from adapters.woocommerce.simulator import (
+from wooconnect.adapters.bootstrap import bootstrap
+from wooconnect.adapters.persistence.database import create_engine
+from wooconnect.adapters.persistence.models import InboxDeliveryRow, OrderRow, TriggerEventRow
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.woocommerce.simulator import (
     SimulatedStore,
     StoreSettings,
     derived_keys,
     running_simulator,
     seed_store,
 )
-from adapters.woocommerce.simulator.payloads import wp_json_encode
-from app.auth import ADMIN
-from domain.connection import ImportSelection
+from wooconnect.adapters.woocommerce.simulator.payloads import wp_json_encode
+from wooconnect.app.auth import ADMIN
+from wooconnect.domain.connection import ImportSelection
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("WOOCONNECT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -92,8 +92,8 @@ def make():
     return Litestar(route_handlers=[receive])
 """
 SERVICE_APP = """
-from adapters.http.app import create_app
-from adapters.settings import Settings
+from wooconnect.adapters.http.app import create_app
+from wooconnect.adapters.settings import Settings
 
 def make():
     return create_app(Settings.from_env())
@@ -135,7 +135,7 @@ def served(app_source: str, workdir: Path, env: dict[str, str]) -> Iterator[int]
     (workdir / f"{name}.py").write_text(app_source)
     port = _free_port()
     code = UVICORN.format(module=name, factory="make")
-    paths = os.pathsep.join([str(workdir), str(ROOT / "src")])
+    paths = os.pathsep.join([str(workdir), str(ROOT / ".ci" / "pythonpath")])
     process = subprocess.Popen(
         [sys.executable, "-c", code, str(port)],
         env={**env, "PYTHONPATH": paths},
@@ -158,13 +158,13 @@ def worker(
         [
             sys.executable,
             "-m",
-            "adapters.cli.main",
+            "wooconnect.adapters.cli.main",
             "worker",
             "--processes",
             str(processes),
             *more,
         ],
-        env={**env, "PYTHONPATH": str(ROOT / "src")},
+        env={**env, "PYTHONPATH": str(ROOT / ".ci" / "pythonpath")},
         cwd=workdir,
     )
     try:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.crypto import FernetCipher
-from adapters.persistence.database import create_engine, session_factory
-from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from app.ports.persistence import UnitOfWork
 from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
 from tests.support.databases import fresh_postgres_database, fresh_sqlite_database
 from tests.support.services import require_postgres
+from wooconnect.adapters.crypto import FernetCipher
+from wooconnect.adapters.persistence.database import create_engine, session_factory
+from wooconnect.adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from wooconnect.app.ports.persistence import UnitOfWork
 
 TEST_FERNET_KEY = "xJ8T0dkkmvR7zJrLWkcxmPeCJ8mJXz6d4k8ySkq6wBw="
 

@@ -15,7 +15,10 @@ for name in {packages!r}:
     pkg = importlib.import_module(name)
     for info in pkgutil.walk_packages(pkg.__path__, name + "."):
         importlib.import_module(info.name)
-print(json.dumps(sorted({{m.split(".")[0] for m in set(sys.modules) - before}})))
+def layer(module):  # ours by layer (wooconnect.app), anything else by its top-level name
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "wooconnect" else parts[0]
+print(json.dumps(sorted({{layer(m) for m in set(sys.modules) - before}} - {{"wooconnect"}})))
 """
 
 
@@ -30,15 +33,27 @@ def _loaded_by(*packages: str) -> set[str]:
 
 
 def test_the_domain_loads_only_the_standard_library() -> None:
-    foreign = _loaded_by("domain") - set(sys.stdlib_module_names) - {"domain"}
+    foreign = _loaded_by("wooconnect.domain") - set(sys.stdlib_module_names) - {"wooconnect.domain"}
     assert foreign == set()
 
 
 def test_the_app_layer_loads_only_the_domain_and_the_standard_library() -> None:
-    foreign = _loaded_by("app") - set(sys.stdlib_module_names) - {"domain", "app"}
+    foreign = (
+        _loaded_by("wooconnect.app")
+        - set(sys.stdlib_module_names)
+        - {"wooconnect.domain", "wooconnect.app"}
+    )
     assert foreign == set()
 
 
 def test_the_console_loads_none_of_the_service_code() -> None:
-    service = {"domain", "app", "adapters", "sqlalchemy", "litestar", "dramatiq", "redis"}
-    assert _loaded_by("tui") & service == set()
+    service = {
+        "wooconnect.domain",
+        "wooconnect.app",
+        "wooconnect.adapters",
+        "sqlalchemy",
+        "litestar",
+        "dramatiq",
+        "redis",
+    }
+    assert _loaded_by("wooconnect.tui") & service == set()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.settings import Settings, SettingsError, resolve_secrets
+from wooconnect.adapters.settings import Settings, SettingsError, resolve_secrets
 
 
 def test_defaults_are_the_embedded_default() -> None:

@@ -10,27 +10,27 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.clock import SystemClock
-from adapters.crypto import FernetCipher
-from adapters.http.counters import ReceiverCounters
-from adapters.persistence.database import create_engine, session_factory
-from adapters.persistence.metrics import SqlOperationsMetrics
-from adapters.persistence.migrate import upgrade_async
-from adapters.persistence.sqlite_inbox import SqliteInboxWriter
-from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from adapters.rules_yaml.source import FileRuleSource
-from adapters.services import Services, build_services
-from adapters.settings import Secrets, Settings, resolve_secrets
-from adapters.store_directory import WooCommerceDirectory
-from adapters.triggers import HttpxWebhookSender
-from adapters.woocommerce import WooCommerceClient
-from adapters.woocommerce.codec import WooCommerceWebhookCodec
-from adapters.worker.brokers import embedded_broker, sender_broker
-from adapters.worker.job_queue import DramatiqJobQueue
-from app.ports.basics import Cipher, Clock
-from app.ports.metrics import OperationsMetrics
-from app.ports.persistence import InboxWriter
-from app.ports.rules import RULE_SET_IDS
+from wooconnect.adapters.clock import SystemClock
+from wooconnect.adapters.crypto import FernetCipher
+from wooconnect.adapters.http.counters import ReceiverCounters
+from wooconnect.adapters.persistence.database import create_engine, session_factory
+from wooconnect.adapters.persistence.metrics import SqlOperationsMetrics
+from wooconnect.adapters.persistence.migrate import upgrade_async
+from wooconnect.adapters.persistence.sqlite_inbox import SqliteInboxWriter
+from wooconnect.adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.adapters.services import Services, build_services
+from wooconnect.adapters.settings import Secrets, Settings, resolve_secrets
+from wooconnect.adapters.store_directory import WooCommerceDirectory
+from wooconnect.adapters.triggers import HttpxWebhookSender
+from wooconnect.adapters.woocommerce import WooCommerceClient
+from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
+from wooconnect.adapters.worker.brokers import embedded_broker, sender_broker
+from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
+from wooconnect.app.ports.basics import Cipher, Clock
+from wooconnect.app.ports.metrics import OperationsMetrics
+from wooconnect.app.ports.persistence import InboxWriter
+from wooconnect.app.ports.rules import RULE_SET_IDS
 
 
 @dataclass

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from app.log_context import FIELDS, current_log_context
+from wooconnect.app.log_context import FIELDS, current_log_context
 
 MASK = "***"
 

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.triggers import HttpxWebhookSender
-from app.applying import Applier
-from app.connecting import Connecting
-from app.importing import ImportRunner
-from app.live_sync import LiveSync
-from app.policy import Policy
-from app.ports.basics import Clock, JobQueue
-from app.ports.persistence import InboxWriter, UnitOfWorkFactory
-from app.ports.rules import RuleSource
-from app.ports.store import StoreClient, StoreDirectory, WebhookCodec
-from app.ports.subscriptions import WebhookSender
-from app.queries import Queries
-from app.receiving import Receiving
-from app.reconciliation_schedule import ReconciliationSchedule
-from app.subscriptions import Subscriptions
-from app.tenancy import Tenancy
-from app.webhook_health import WebhookHealthCheck
-from app.webhooks_registry import WebhookRegistrar
+from wooconnect.adapters.triggers import HttpxWebhookSender
+from wooconnect.app.applying import Applier
+from wooconnect.app.connecting import Connecting
+from wooconnect.app.importing import ImportRunner
+from wooconnect.app.live_sync import LiveSync
+from wooconnect.app.policy import Policy
+from wooconnect.app.ports.basics import Clock, JobQueue
+from wooconnect.app.ports.persistence import InboxWriter, UnitOfWorkFactory
+from wooconnect.app.ports.rules import RuleSource
+from wooconnect.app.ports.store import StoreClient, StoreDirectory, WebhookCodec
+from wooconnect.app.ports.subscriptions import WebhookSender
+from wooconnect.app.queries import Queries
+from wooconnect.app.receiving import Receiving
+from wooconnect.app.reconciliation_schedule import ReconciliationSchedule
+from wooconnect.app.subscriptions import Subscriptions
+from wooconnect.app.tenancy import Tenancy
+from wooconnect.app.webhook_health import WebhookHealthCheck
+from wooconnect.app.webhooks_registry import WebhookRegistrar
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from adapters.woocommerce.keygrant import build_authorize_url
-from adapters.woocommerce.ssrf import guard_store_url
-from app.errors import ValidationFailed
-from domain.errors import InvalidStoreUrl
-from domain.store_url import StoreUrl
+from wooconnect.adapters.woocommerce.keygrant import build_authorize_url
+from wooconnect.adapters.woocommerce.ssrf import guard_store_url
+from wooconnect.app.errors import ValidationFailed
+from wooconnect.domain.errors import InvalidStoreUrl
+from wooconnect.domain.store_url import StoreUrl
 
 
 class WooCommerceDirectory:

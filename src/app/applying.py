@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from app.policy import Policy, Ruled
-from app.ports.basics import Clock
-from app.ports.persistence import UnitOfWork
-from domain.connection import Connection
-from domain.crm import (
+from wooconnect.app.policy import Policy, Ruled
+from wooconnect.app.ports.basics import Clock
+from wooconnect.app.ports.persistence import UnitOfWork
+from wooconnect.domain.connection import Connection
+from wooconnect.domain.crm import (
     Contact,
     ContactBook,
     ContactDraft,
@@ -27,8 +27,8 @@ from domain.crm import (
     TransactionDraft,
     TransactionKind,
 )
-from domain.decisions import DecisionRecord
-from domain.store import StoreCustomer, StoreOrder, StoreRefund
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.store import StoreCustomer, StoreOrder, StoreRefund
 
 T = TypeVar("T")
 

@@ -7,8 +7,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from app.errors import NotFound, Unauthenticated
-from app.ports.persistence import UnitOfWork
+from wooconnect.app.errors import NotFound, Unauthenticated
+from wooconnect.app.ports.persistence import UnitOfWork
 
 API_KEY_PREFIX = "wck_"
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from app.auth import Principal
-from app.errors import (
+from wooconnect.app.auth import Principal
+from wooconnect.app.errors import (
     Conflict,
     CriteriaRefused,
     NotFound,
@@ -17,26 +17,26 @@ from app.errors import (
     UpstreamRejected,
     ValidationFailed,
 )
-from app.importing import schedule_imports
-from app.policy import Policy
-from app.ports.basics import Clock, JobQueue
-from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
-from app.ports.store import StoreAccess, StoreClient, StoreDirectory
-from app.queries import ConnectionView, read_connection_view
-from app.tasks import RECONCILE_CONNECTION
-from app.webhook_health import WebhookHealthCheck
-from app.webhooks_registry import WebhookRegistrar
-from domain.connection import (
+from wooconnect.app.importing import schedule_imports
+from wooconnect.app.policy import Policy
+from wooconnect.app.ports.basics import Clock, JobQueue
+from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.store import StoreAccess, StoreClient, StoreDirectory
+from wooconnect.app.queries import ConnectionView, read_connection_view
+from wooconnect.app.tasks import RECONCILE_CONNECTION
+from wooconnect.app.webhook_health import WebhookHealthCheck
+from wooconnect.app.webhooks_registry import WebhookRegistrar
+from wooconnect.domain.connection import (
     Connection,
     ConnectionStatus,
     ImportSelection,
     StoreCredentials,
 )
-from domain.errors import IllegalTransition, InvalidStoreUrl
-from domain.ids import new_id
-from domain.store import KeyGrant
-from domain.store_url import StoreUrl
-from domain.tenancy import Location, StoreBinding
+from wooconnect.domain.errors import IllegalTransition, InvalidStoreUrl
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.store import KeyGrant
+from wooconnect.domain.store_url import StoreUrl
+from wooconnect.domain.tenancy import Location, StoreBinding
 
 GRANT_TTL = timedelta(minutes=30)
 _ALPHANUMERIC = string.ascii_letters + string.digits

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from app.group_commit import GroupCommit, Pending
+from wooconnect.app.group_commit import GroupCommit, Pending
 
 # Deliveries processed by one transaction at most: keeps the database's write lock short.
 MAX_BATCH = 50

@@ -19,18 +19,18 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.applying import Applier
-from app.errors import JobQueueUnavailable, UpstreamRejected
-from app.log_context import bind_log_context
-from app.ports.basics import Clock, JobQueue
-from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
-from app.ports.store import StoreAccess, StoreClient
-from app.tasks import IMPORT_RUN
-from domain.connection import Connection, ConnectionStatus
-from domain.decisions import DecisionRecord
-from domain.ids import new_id
-from domain.jobs import ImportEntity, ImportJob, JobStatus
-from domain.store import StorePage
+from wooconnect.app.applying import Applier
+from wooconnect.app.errors import JobQueueUnavailable, UpstreamRejected
+from wooconnect.app.log_context import bind_log_context
+from wooconnect.app.ports.basics import Clock, JobQueue
+from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.store import StoreAccess, StoreClient
+from wooconnect.app.tasks import IMPORT_RUN
+from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
+from wooconnect.domain.store import StorePage
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from app.group_commit import GroupCommit, Pending
-from app.ports.persistence import InboxWriter, UnitOfWorkFactory
-from domain.inbox import InboxDelivery
+from wooconnect.app.group_commit import GroupCommit, Pending
+from wooconnect.app.ports.persistence import InboxWriter, UnitOfWorkFactory
+from wooconnect.domain.inbox import InboxDelivery
 
 log = logging.getLogger(__name__)
 

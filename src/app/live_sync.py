@@ -14,20 +14,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from app.applying import Applier, Known
-from app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
-from app.log_context import bind_log_context, log_context
-from app.policy import Policy, Ruled
-from app.ports.basics import Clock
-from app.ports.persistence import UnitOfWork, UnitOfWorkFactory
-from app.ports.store import StoreAccess, StoreClient, WebhookCodec
-from app.reconnect import require_reconnect
-from domain.connection import Connection, ConnectionStatus
-from domain.crm import Order
-from domain.ids import new_id
-from domain.inbox import DeliveryStatus, InboxDelivery
-from domain.store import StoreOrder
-from domain.triggers import TriggerEvent, TriggerType
+from wooconnect.app.applying import Applier, Known
+from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
+from wooconnect.app.log_context import bind_log_context, log_context
+from wooconnect.app.policy import Policy, Ruled
+from wooconnect.app.ports.basics import Clock
+from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.store import StoreAccess, StoreClient, WebhookCodec
+from wooconnect.app.reconnect import require_reconnect
+from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.crm import Order
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
+from wooconnect.domain.store import StoreOrder
+from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.errors import RefusingRule
-from app.ports.rules import (
+from wooconnect.app.errors import RefusingRule
+from wooconnect.app.ports.rules import (
     CONNECTION_CRITERIA,
     CUSTOMER_ELIGIBILITY,
     GUEST_HANDLING,
@@ -24,12 +24,12 @@ from app.ports.rules import (
     PAYMENT_RECEIVED_TRIGGER,
     RuleSource,
 )
-from domain.connection import SyncSettings
-from domain.crm import CrmOrderStatus
-from domain.decisions import DecisionRecord
-from domain.ids import new_id
-from domain.rules import Evaluation
-from domain.store import StoreCustomer, StoreOrder
+from wooconnect.domain.connection import SyncSettings
+from wooconnect.domain.crm import CrmOrderStatus
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.rules import Evaluation
+from wooconnect.domain.store import StoreCustomer, StoreOrder
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.auth import Principal
-from app.errors import NotFound
-from app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
-from domain.connection import Connection, ConnectionStatus
-from domain.crm import Contact, Order, Transaction
-from domain.decisions import DecisionRecord
-from domain.inbox import InboxDelivery
-from domain.jobs import ImportEntity, ImportJob
-from domain.subscriptions import EventDeliveryState, summarise
-from domain.triggers import TriggerEvent
+from wooconnect.app.auth import Principal
+from wooconnect.app.errors import NotFound
+from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
+from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.crm import Contact, Order, Transaction
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.inbox import InboxDelivery
+from wooconnect.domain.jobs import ImportEntity, ImportJob
+from wooconnect.domain.subscriptions import EventDeliveryState, summarise
+from wooconnect.domain.triggers import TriggerEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,15 +16,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUndecodable
-from app.inbox_batcher import MAX_BATCH, InboxBatcher
-from app.ports.basics import BulkJobQueue, Clock, JobQueue
-from app.ports.persistence import InboxWriter, UnitOfWorkFactory
-from app.ports.store import WebhookCodec
-from app.tasks import DELIVERY_PROCESS
-from domain.connection import ConnectionStatus
-from domain.ids import new_id
-from domain.inbox import DeliveryStatus, InboxDelivery
+from wooconnect.app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUndecodable
+from wooconnect.app.inbox_batcher import MAX_BATCH, InboxBatcher
+from wooconnect.app.ports.basics import BulkJobQueue, Clock, JobQueue
+from wooconnect.app.ports.persistence import InboxWriter, UnitOfWorkFactory
+from wooconnect.app.ports.store import WebhookCodec
+from wooconnect.app.tasks import DELIVERY_PROCESS
+from wooconnect.domain.connection import ConnectionStatus
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from app.ports.basics import Clock
-from app.ports.persistence import UnitOfWorkFactory
-from domain.connection import ConnectionStatus
+from wooconnect.app.ports.basics import Clock
+from wooconnect.app.ports.persistence import UnitOfWorkFactory
+from wooconnect.domain.connection import ConnectionStatus
 
 
 class ReconciliationSchedule:

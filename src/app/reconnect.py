@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.errors import UpstreamRejected
-from app.ports.basics import Clock
-from app.ports.persistence import UnitOfWorkFactory
-from domain.connection import ConnectionStatus
+from wooconnect.app.errors import UpstreamRejected
+from wooconnect.app.ports.basics import Clock
+from wooconnect.app.ports.persistence import UnitOfWorkFactory
+from wooconnect.domain.connection import ConnectionStatus
 
 
 async def require_reconnect(

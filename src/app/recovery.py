@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 
-from app.errors import JobQueueUnavailable
-from app.importing import ImportRunner
-from app.ports.basics import MessageLosses
-from app.receiving import Receiving
+from wooconnect.app.errors import JobQueueUnavailable
+from wooconnect.app.importing import ImportRunner
+from wooconnect.app.ports.basics import MessageLosses
+from wooconnect.app.receiving import Receiving
 
 log = logging.getLogger(__name__)
 

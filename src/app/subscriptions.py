@@ -16,15 +16,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from app.auth import Principal
-from app.errors import NotFound, ValidationFailed
-from app.ports.basics import Clock, JobQueue
-from app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
-from app.ports.subscriptions import SubscriberUnreachable, WebhookSender
-from app.tasks import TRIGGER_DELIVER
-from app.trigger_payload import event_payload
-from domain.ids import new_id
-from domain.subscriptions import (
+from wooconnect.app.auth import Principal
+from wooconnect.app.errors import NotFound, ValidationFailed
+from wooconnect.app.ports.basics import Clock, JobQueue
+from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.subscriptions import SubscriberUnreachable, WebhookSender
+from wooconnect.app.tasks import TRIGGER_DELIVER
+from wooconnect.app.trigger_payload import event_payload
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.subscriptions import (
     DeliveryState,
     DeliveryStats,
     InvalidSubscriberUrl,
@@ -34,8 +34,8 @@ from domain.subscriptions import (
     parse_events,
     parse_subscriber_url,
 )
-from domain.triggers import TriggerEvent
-from domain.webhook_signing import delivery_headers
+from wooconnect.domain.triggers import TriggerEvent
+from wooconnect.domain.webhook_signing import delivery_headers
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a label in front of the secret, not a secret)
 # How long a claimed delivery belongs to the worker sending it: well above the sender's timeout,

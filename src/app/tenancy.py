@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.auth import Principal, hash_api_key, new_api_key
-from app.errors import NotFound, ValidationFailed
-from app.ports.basics import Clock
-from app.ports.persistence import UnitOfWorkFactory
-from domain.ids import new_id
-from domain.tenancy import Agency, ApiKey, Location
+from wooconnect.app.auth import Principal, hash_api_key, new_api_key
+from wooconnect.app.errors import NotFound, ValidationFailed
+from wooconnect.app.ports.basics import Clock
+from wooconnect.app.ports.persistence import UnitOfWorkFactory
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.tenancy import Agency, ApiKey, Location
 
 
 def _clean_name(name: str, field: str = "name") -> str:

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.crm import Order
-from domain.triggers import TriggerEvent
+from wooconnect.domain.crm import Order
+from wooconnect.domain.triggers import TriggerEvent
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from app.errors import UpstreamError, UpstreamRejected
-from app.ports.basics import Clock
-from app.ports.persistence import UnitOfWorkFactory
-from app.reconnect import require_reconnect
-from app.webhooks_registry import WebhookRegistrar
-from domain.connection import ConnectionStatus
+from wooconnect.app.errors import UpstreamError, UpstreamRejected
+from wooconnect.app.ports.basics import Clock
+from wooconnect.app.ports.persistence import UnitOfWorkFactory
+from wooconnect.app.reconnect import require_reconnect
+from wooconnect.app.webhooks_registry import WebhookRegistrar
+from wooconnect.domain.connection import ConnectionStatus
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from app.errors import UpstreamError
-from app.ports.store import StoreAccess, StoreClient
-from domain.connection import Connection, SyncSettings
-from domain.store import StoreWebhook
+from wooconnect.app.errors import UpstreamError
+from wooconnect.app.ports.store import StoreAccess, StoreClient
+from wooconnect.domain.connection import Connection, SyncSettings
+from wooconnect.domain.store import StoreWebhook
 
 log = logging.getLogger(__name__)
 

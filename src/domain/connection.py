@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import IllegalTransition
-from domain.store_url import StoreUrl
+from wooconnect.domain.errors import IllegalTransition
+from wooconnect.domain.store_url import StoreUrl
 
 
 class ConnectionStatus(StrEnum):

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.ids import new_id
+from wooconnect.domain.ids import new_id
 
 SOURCE_SUBTYPE = "woocommerce"
 _NOT_DIGITS = re.compile(r"[^0-9]")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import IllegalTransition
+from wooconnect.domain.errors import IllegalTransition
 
 
 class ImportEntity(StrEnum):

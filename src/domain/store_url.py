@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from domain.errors import InvalidStoreUrl
+from wooconnect.domain.errors import InvalidStoreUrl
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 

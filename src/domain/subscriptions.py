@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from domain.errors import DomainError
-from domain.triggers import TriggerType
+from wooconnect.domain.errors import DomainError
+from wooconnect.domain.triggers import TriggerType
 
 RETRY_WINDOW = timedelta(hours=24)
 FIRST_WAIT = timedelta(seconds=30)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from tui.models import (
+from wooconnect.tui.models import (
     Agency,
     Connection,
     DecisionPage,

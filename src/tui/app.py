@@ -9,12 +9,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tui.api import ApiClient
-from tui.context import Context
-from tui.screens.explain import ExplainScreen
-from tui.screens.help import HelpScreen
-from tui.screens.rules import RulesScreen
-from tui.screens.tenants import TenantsScreen
+from wooconnect.tui.api import ApiClient
+from wooconnect.tui.context import Context
+from wooconnect.tui.screens.explain import ExplainScreen
+from wooconnect.tui.screens.help import HelpScreen
+from wooconnect.tui.screens.rules import RulesScreen
+from wooconnect.tui.screens.tenants import TenantsScreen
 
 
 class ConsoleApp(App[None]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.api import ApiClient
+from wooconnect.tui.api import ApiClient
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.models import ImportJob
+from wooconnect.tui.models import ImportJob
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import msgspec
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from tui import formatting
+from wooconnect.tui import formatting
 
 
 class TraceCondition(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,18 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from adapters.rules_yaml.source import FileRuleSource
-from adapters.services import Services, build_services
-from adapters.woocommerce.codec import WooCommerceWebhookCodec
-from app.auth import ADMIN
-from app.errors import ValidationFailed
-from app.ports.rules import RULE_SET_IDS
-from app.ports.subscriptions import WebhookSender
-from domain.connection import Connection
-from domain.store import StoreAddress, StoreCustomer, StoreOrder, StoreRefund, StoreRefundLine
-from domain.store_url import StoreUrl
 from tests.fakes.memory import FakeJobQueue, InMemoryUnitOfWorkFactory
 from tests.fakes.store import FakeStoreClient
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.adapters.services import Services, build_services
+from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
+from wooconnect.app.auth import ADMIN
+from wooconnect.app.errors import ValidationFailed
+from wooconnect.app.ports.rules import RULE_SET_IDS
+from wooconnect.app.ports.subscriptions import WebhookSender
+from wooconnect.domain.connection import Connection
+from wooconnect.domain.store import (
+    StoreAddress,
+    StoreCustomer,
+    StoreOrder,
+    StoreRefund,
+    StoreRefundLine,
+)
+from wooconnect.domain.store_url import StoreUrl
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -6,19 +6,6 @@ from typing import Any
 
 import pytest
 
-from adapters.rules_yaml.source import FileRuleSource
-from app.auth import ADMIN, Principal
-from app.errors import (
-    Conflict,
-    CriteriaRefused,
-    NotFound,
-    StoreRejectedCredentials,
-    ValidationFailed,
-)
-from app.tasks import IMPORT_RUN, RECONCILE_CONNECTION
-from domain.connection import ConnectionStatus, ImportSelection
-from domain.jobs import ImportEntity, JobStatus
-from domain.store import KeyGrant
 from tests.app import conftest
 from tests.app.conftest import World
 from tests.fakes.memory import (
@@ -26,6 +13,19 @@ from tests.fakes.memory import (
     InMemoryUnitOfWork,
     InMemoryUnitOfWorkFactory,
 )
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.app.auth import ADMIN, Principal
+from wooconnect.app.errors import (
+    Conflict,
+    CriteriaRefused,
+    NotFound,
+    StoreRejectedCredentials,
+    ValidationFailed,
+)
+from wooconnect.app.tasks import IMPORT_RUN, RECONCILE_CONNECTION
+from wooconnect.domain.connection import ConnectionStatus, ImportSelection
+from wooconnect.domain.jobs import ImportEntity, JobStatus
+from wooconnect.domain.store import KeyGrant
 
 
 async def test_the_wizard_ends_active_with_webhooks_and_queued_imports(world: World) -> None:

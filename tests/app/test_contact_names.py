@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from domain.crm import Contact
 from tests.app.conftest import World, customer, order
 from tests.app.test_live_sync import deliver, drain, live, order_body
+from wooconnect.domain.crm import Contact
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from app.delivery_batcher import DeliveryBatcher
+from wooconnect.app.delivery_batcher import DeliveryBatcher
 
 
 class Recorder:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from app.group_commit import GroupCommit, Pending
+from wooconnect.app.group_commit import GroupCommit, Pending
 
 
 class Stopped(RuntimeError):

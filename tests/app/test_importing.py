@@ -7,15 +7,15 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
-from app.auth import ADMIN
-from app.errors import UpstreamUnavailable
-from app.recovery import Recovery
-from app.tasks import IMPORT_RUN
-from domain.connection import ConnectionStatus
-from domain.crm import CrmOrderStatus, TransactionKind
-from domain.jobs import ImportEntity, ImportJob, JobStatus
-from domain.store import StoreRefundLine
 from tests.app.conftest import World, customer, order, refund
+from wooconnect.app.auth import ADMIN
+from wooconnect.app.errors import UpstreamUnavailable
+from wooconnect.app.recovery import Recovery
+from wooconnect.app.tasks import IMPORT_RUN
+from wooconnect.domain.connection import ConnectionStatus
+from wooconnect.domain.crm import CrmOrderStatus, TransactionKind
+from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
+from wooconnect.domain.store import StoreRefundLine
 
 
 def seed(world: World) -> None:

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.errors import JobQueueUnavailable
-from app.inbox_batcher import InboxBatcher, InboxBatcherClosed
-from app.receiving import Receiving
-from domain.ids import new_id
-from domain.inbox import InboxDelivery
 from tests.fakes.memory import FakeClock, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
+from wooconnect.app.errors import JobQueueUnavailable
+from wooconnect.app.inbox_batcher import InboxBatcher, InboxBatcherClosed
+from wooconnect.app.receiving import Receiving
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.inbox import InboxDelivery
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -11,18 +11,18 @@ from typing import Any
 
 import pytest
 
-from adapters.rules_yaml.source import FileRuleSource
-from adapters.woocommerce.codec import WooCommerceWebhookCodec
-from adapters.woocommerce.signatures import sign_webhook_body
-from app.auth import ADMIN
-from app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUnavailable
-from app.ports.store import StoreAccess
-from app.receiving import Incoming
-from domain.connection import Connection
-from domain.crm import CrmOrderStatus
-from domain.inbox import DeliveryStatus
-from domain.store import StoreOrder, StorePage
 from tests.app.conftest import World, make_world
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
+from wooconnect.adapters.woocommerce.signatures import sign_webhook_body
+from wooconnect.app.auth import ADMIN
+from wooconnect.app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUnavailable
+from wooconnect.app.ports.store import StoreAccess
+from wooconnect.app.receiving import Incoming
+from wooconnect.domain.connection import Connection
+from wooconnect.domain.crm import CrmOrderStatus
+from wooconnect.domain.inbox import DeliveryStatus
+from wooconnect.domain.store import StoreOrder, StorePage
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

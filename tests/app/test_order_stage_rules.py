@@ -7,10 +7,10 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from adapters.rules_yaml.source import FileRuleSource
-from app.ports.rules import RULE_SET_IDS
 from tests.app.conftest import RULES, make_world, order
 from tests.app.test_live_sync import deliver, drain, live, order_body, triggers
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.app.ports.rules import RULE_SET_IDS
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

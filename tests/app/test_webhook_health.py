@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.auth import ADMIN
-from domain.connection import ConnectionStatus
 from tests.app.conftest import World
+from wooconnect.app.auth import ADMIN
+from wooconnect.domain.connection import ConnectionStatus
 
 
 async def test_a_disabled_webhook_is_recreated_not_reenabled(world: World) -> None:

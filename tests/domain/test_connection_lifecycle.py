@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.connection import Connection, ConnectionStatus, StoreCredentials
-from domain.errors import IllegalTransition
-from domain.store_url import StoreUrl
+from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
+from wooconnect.domain.errors import IllegalTransition
+from wooconnect.domain.store_url import StoreUrl
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 KEYS = StoreCredentials("ck_1", "cs_1")

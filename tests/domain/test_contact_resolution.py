@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from domain.crm import Contact, ContactBook, ContactDraft
+from wooconnect.domain.crm import Contact, ContactBook, ContactDraft
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from domain.ids import new_id
+from wooconnect.domain.ids import new_id
 
 
 def test_ids_strictly_increase_even_within_one_millisecond() -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.errors import IllegalTransition
-from domain.jobs import ImportEntity, ImportJob, JobStatus
+from wooconnect.domain.errors import IllegalTransition
+from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

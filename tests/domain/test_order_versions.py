@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from domain.crm import CrmOrderStatus, Order, OrderDraft
+from wooconnect.domain.crm import CrmOrderStatus, Order, OrderDraft
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=5)

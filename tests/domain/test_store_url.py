@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import InvalidStoreUrl
-from domain.store_url import StoreUrl
+from wooconnect.domain.errors import InvalidStoreUrl
+from wooconnect.domain.store_url import StoreUrl
 
 
 def test_a_plain_https_store_url_is_accepted_as_written() -> None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from domain.crm import Transaction, TransactionDraft, TransactionKind
+from wooconnect.domain.crm import Transaction, TransactionDraft, TransactionKind
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.woocommerce.simulator import RunningSimulator, SimulatedStore, running_simulator
 from tests.support.service import EMBEDDED, PRODUCTION, Service, running_service
 from tests.support.store import seeded_store
+from wooconnect.adapters.woocommerce.simulator import (
+    RunningSimulator,
+    SimulatedStore,
+    running_simulator,
+)
 
 SEED = 3
 CUSTOMERS = 40

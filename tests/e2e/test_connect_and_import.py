@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.woocommerce.simulator import RunningSimulator
 from tests.support.expectations import assert_location_matches_store, expected_import
 from tests.support.service import Service
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator
 
 
 @pytest.mark.parametrize("key_grant", [True, False], ids=["key-grant", "manual-keys"])

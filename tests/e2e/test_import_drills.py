@@ -17,15 +17,19 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
-from adapters.bootstrap import Container
-from adapters.woocommerce import WooCommerceClient
-from adapters.woocommerce.simulator import RunningSimulator, SimulatedStore, running_simulator
 from tests.support.api import Api
 from tests.support.expectations import assert_location_matches_store, expected_import
 from tests.support.service import EMBEDDED, PRODUCTION, Service, running_service
 from tests.support.services import POSTGRES_URL
 from tests.support.store import seeded_store
 from tests.support.waiting import eventually
+from wooconnect.adapters.bootstrap import Container
+from wooconnect.adapters.woocommerce import WooCommerceClient
+from wooconnect.adapters.woocommerce.simulator import (
+    RunningSimulator,
+    SimulatedStore,
+    running_simulator,
+)
 
 pytestmark = pytest.mark.slow
 

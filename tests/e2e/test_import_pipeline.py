@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from adapters.bootstrap import Container
-from adapters.woocommerce.simulator import RunningSimulator, running_simulator
-from app.tasks import IMPORT_RUN
 from tests.support.expectations import assert_location_matches_store, expected_import
 from tests.support.service import EMBEDDED, running_service
 from tests.support.store import seeded_store
 from tests.support.waiting import eventually
+from wooconnect.adapters.bootstrap import Container
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator, running_simulator
+from wooconnect.app.tasks import IMPORT_RUN
 
 pytestmark = pytest.mark.slow
 

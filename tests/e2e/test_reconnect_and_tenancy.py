@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import httpx
 
-from adapters.woocommerce.simulator import RunningSimulator
 from tests.support.api import at_once, ok
 from tests.support.expectations import assert_location_matches_store, expected_import
 from tests.support.service import Service
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator
 
 
 def test_disconnect_then_reconnect_imports_again_fills_gaps_and_duplicates_nothing(

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.bootstrap import Container
-from adapters.woocommerce.simulator import RunningSimulator
 from tests.support.api import Tenant, bearer, ok
 from tests.support.service import EMBEDDED, Service, ShiftedClock, running_service
 from tests.support.store import approve_key_grant
+from wooconnect.adapters.bootstrap import Container
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator
 
 
 def refused(answer: httpx.Response, status: int, error: str) -> dict[str, Any]:

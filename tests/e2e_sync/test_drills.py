@@ -12,7 +12,6 @@ from collections import Counter
 
 import pytest
 
-from adapters.woocommerce.simulator import SimulatedStore, running_simulator
 from tests.support.api import NO_IMPORTS, Api, Linked
 from tests.support.expectations import (
     BUYER_ROLES,
@@ -25,6 +24,7 @@ from tests.support.expectations import (
 from tests.support.service import Service
 from tests.support.store import StoreUnderTest, seeded_store, store_under_test
 from tests.support.waiting import eventually
+from wooconnect.adapters.woocommerce.simulator import SimulatedStore, running_simulator
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.woocommerce.signatures import sign_webhook_body
 from tests.support.service import Service
 from tests.support.store import StoreUnderTest, store_under_test
 from tests.support.waiting import eventually
+from wooconnect.adapters.woocommerce.signatures import sign_webhook_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

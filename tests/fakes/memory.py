@@ -14,8 +14,12 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self, TypeVar
 
-from app.errors import WRITE_CONFLICT, Conflict
-from app.ports.persistence import (
+from tests.fakes.subscriptions import (
+    InMemorySubscriptionRepository,
+    InMemoryTriggerDeliveryRepository,
+)
+from wooconnect.app.errors import WRITE_CONFLICT, Conflict
+from wooconnect.app.ports.persistence import (
     AgencyRepository,
     ApiKeyRepository,
     ConnectionRepository,
@@ -31,23 +35,19 @@ from app.ports.persistence import (
     TransactionRepository,
     TriggerRepository,
 )
-from app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
-from domain.connection import Connection, ConnectionStatus
-from domain.crm import (
+from wooconnect.app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
+from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.crm import (
     Contact,
     Order,
     Transaction,
 )
-from domain.decisions import DecisionRecord
-from domain.inbox import DeliveryStatus, InboxDelivery
-from domain.jobs import ImportJob, JobStatus
-from domain.subscriptions import TriggerDelivery, TriggerSubscription
-from domain.tenancy import Agency, ApiKey, Location, StoreBinding
-from domain.triggers import TriggerEvent
-from tests.fakes.subscriptions import (
-    InMemorySubscriptionRepository,
-    InMemoryTriggerDeliveryRepository,
-)
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
+from wooconnect.domain.jobs import ImportJob, JobStatus
+from wooconnect.domain.subscriptions import TriggerDelivery, TriggerSubscription
+from wooconnect.domain.tenancy import Agency, ApiKey, Location, StoreBinding
+from wooconnect.domain.triggers import TriggerEvent
 
 T = TypeVar("T")
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from app.errors import UpstreamRejected, UpstreamUnavailable
-from app.ports.store import CredentialCheck, StoreAccess
-from domain.store import StoreCustomer, StoreOrder, StorePage, StoreRefund, StoreWebhook
+from wooconnect.app.errors import UpstreamRejected, UpstreamUnavailable
+from wooconnect.app.ports.store import CredentialCheck, StoreAccess
+from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage, StoreRefund, StoreWebhook
 
 T = TypeVar("T")
 

@@ -10,8 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from app.ports.persistence import Page
-from domain.subscriptions import DeliveryState, DeliveryStats, TriggerDelivery, TriggerSubscription
+from wooconnect.app.ports.persistence import Page
+from wooconnect.domain.subscriptions import (
+    DeliveryState,
+    DeliveryStats,
+    TriggerDelivery,
+    TriggerSubscription,
+)
 
 
 class InMemorySubscriptionRepository:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
-from adapters.http.app import create_app
-from adapters.settings import Settings
+from wooconnect.adapters.http.app import create_app
+from wooconnect.adapters.settings import Settings
 
 
 async def test_healthz_and_readyz_answer_on_the_embedded_default(tmp_path: Path) -> None:

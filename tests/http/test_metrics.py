@@ -10,10 +10,10 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 
-from adapters.http.counters import ReceiverCounters
-from adapters.http.metrics import MetricsController
-from app.ports.metrics import ImportProgress, OperationsSnapshot
 from tests.fakes.memory import FakeClock
+from wooconnect.adapters.http.counters import ReceiverCounters
+from wooconnect.adapters.http.metrics import MetricsController
+from wooconnect.app.ports.metrics import ImportProgress, OperationsSnapshot
 
 
 class FixedMetrics:

@@ -13,11 +13,11 @@ import pytest
 from litestar import Litestar
 from litestar.datastructures import State
 
-from adapters.http.counters import ReceiverCounters
-from adapters.http.errors import EXCEPTION_HANDLERS
-from adapters.http.webhooks import MAX_DELIVERY_BYTES, WebhookReceiverController
-from app.errors import NotFound, Unauthenticated
-from app.receiving import Incoming, Received
+from wooconnect.adapters.http.counters import ReceiverCounters
+from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
+from wooconnect.adapters.http.webhooks import MAX_DELIVERY_BYTES, WebhookReceiverController
+from wooconnect.app.errors import NotFound, Unauthenticated
+from wooconnect.app.receiving import Incoming, Received
 
 URL = "http://service/webhooks/woocommerce/c-1"
 SIGNED = {"X-WC-Webhook-Topic": "order.created", "X-WC-Webhook-Signature": "sig"}

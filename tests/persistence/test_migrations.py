@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
-from adapters.persistence.database import create_engine
-from adapters.persistence.models import Base
 from tests.support.databases import fresh_postgres_database, fresh_sqlite_database
 from tests.support.services import require_postgres
+from wooconnect.adapters.persistence.database import create_engine
+from wooconnect.adapters.persistence.models import Base
 
 
 def _differences(connection: Connection) -> list[object]:

@@ -6,14 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.persistence.database import create_engine, session_factory
-from adapters.persistence.metrics import SqlOperationsMetrics
-from app.ports.metrics import ImportProgress
-from domain.crm import Order
-from domain.ids import new_id
-from domain.inbox import InboxDelivery
-from domain.jobs import ImportEntity, ImportJob, JobStatus
-from domain.triggers import TriggerEvent, TriggerType
 from tests.conftest import StorageUnderTest
 from tests.persistence.test_repository_contract import (
     T0,
@@ -21,6 +13,14 @@ from tests.persistence.test_repository_contract import (
     seed_connection,
     seed_location,
 )
+from wooconnect.adapters.persistence.database import create_engine, session_factory
+from wooconnect.adapters.persistence.metrics import SqlOperationsMetrics
+from wooconnect.app.ports.metrics import ImportProgress
+from wooconnect.domain.crm import Order
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.inbox import InboxDelivery
+from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
+from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 
 async def test_the_snapshot_counts_the_inbox_triggers_and_import_progress(

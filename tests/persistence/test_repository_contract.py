@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
-from app.errors import Conflict
-from app.ports.persistence import UnitOfWork
-from domain.connection import Connection, ConnectionStatus, StoreCredentials
-from domain.crm import (
+from tests.conftest import StorageUnderTest
+from wooconnect.app.errors import Conflict
+from wooconnect.app.ports.persistence import UnitOfWork
+from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
+from wooconnect.domain.crm import (
     Contact,
     ContactBook,
     ContactDraft,
@@ -25,13 +26,12 @@ from domain.crm import (
     TransactionDraft,
     TransactionKind,
 )
-from domain.decisions import DecisionRecord
-from domain.ids import new_id
-from domain.inbox import DeliveryStatus, InboxDelivery
-from domain.store_url import StoreUrl
-from domain.tenancy import Agency, Location, StoreBinding
-from domain.triggers import TriggerEvent, TriggerType
-from tests.conftest import StorageUnderTest
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
+from wooconnect.domain.store_url import StoreUrl
+from wooconnect.domain.tenancy import Agency, Location, StoreBinding
+from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -14,19 +14,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from adapters.bootstrap import inbox_writer_for
-from adapters.crypto import FernetCipher
-from adapters.persistence import sqlite_inbox
-from adapters.persistence.database import create_engine, session_factory
-from adapters.persistence.sqlite_inbox import SqliteInboxWriter
-from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from app.inbox_batcher import UnitOfWorkInboxWriter
-from domain.ids import new_id
-from domain.inbox import DeliveryStatus, InboxDelivery
 from tests.conftest import TEST_FERNET_KEY, StorageUnderTest
 from tests.fakes.memory import FakeClock
 from tests.persistence.test_repository_contract import seed_connection, seed_location
 from tests.support.databases import fresh_sqlite_database
+from wooconnect.adapters.bootstrap import inbox_writer_for
+from wooconnect.adapters.crypto import FernetCipher
+from wooconnect.adapters.persistence import sqlite_inbox
+from wooconnect.adapters.persistence.database import create_engine, session_factory
+from wooconnect.adapters.persistence.sqlite_inbox import SqliteInboxWriter
+from wooconnect.adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from wooconnect.app.inbox_batcher import UnitOfWorkInboxWriter
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 
 RECEIVED = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
 MODIFIED = datetime(2026, 3, 4, 5, 6, 1, tzinfo=UTC)

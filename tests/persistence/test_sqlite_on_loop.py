@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.database import create_engine
+from wooconnect.adapters.persistence.database import create_engine
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.rules_yaml import RuleLoadError, parse_rule_set
-from domain.rules import RuleSet
+from wooconnect.adapters.rules_yaml import RuleLoadError, parse_rule_set
+from wooconnect.domain.rules import RuleSet
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_RULES = REPO / "rules"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli.rules import register
 from tests.rules.conftest import SHIPPED_RULES, STATUS_RULES
+from wooconnect.adapters.cli.rules import register
 
 WriteRules = Callable[[str, str], Path]
 

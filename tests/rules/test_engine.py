@@ -7,8 +7,14 @@ from enum import StrEnum
 
 import pytest
 
-from domain.rules import FactsError, InvalidRuleSet, RuleBook, UnknownRuleSet, run_examples
 from tests.rules.conftest import STATUS_RULES, compile_yaml
+from wooconnect.domain.rules import (
+    FactsError,
+    InvalidRuleSet,
+    RuleBook,
+    UnknownRuleSet,
+    run_examples,
+)
 
 _CRITERIA = """\
 id: crit

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.rules_yaml import FileRuleSource, RuleLoadError
 from tests.rules.conftest import STATUS_RULES
+from wooconnect.adapters.rules_yaml import FileRuleSource, RuleLoadError
 
 WriteRules = Callable[[str, str], Path]
 

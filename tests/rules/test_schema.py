@@ -7,15 +7,15 @@ from pathlib import Path
 
 import msgspec
 
-from adapters.rules_yaml.structs import (
+from tests.rules.conftest import SHIPPED_RULES
+from wooconnect.adapters.rules_yaml.structs import (
     ExampleStruct,
     FactStruct,
     RuleFileStruct,
     RuleStruct,
     TableStruct,
 )
-from domain.rules import OPERATORS, FactType, HitPolicy, RuleSetKind
-from tests.rules.conftest import SHIPPED_RULES
+from wooconnect.domain.rules import OPERATORS, FactType, HitPolicy, RuleSetKind
 
 SCHEMA = json.loads((SHIPPED_RULES / "schema" / "rules.schema.json").read_text("utf-8"))
 DEFS = SCHEMA["$defs"]

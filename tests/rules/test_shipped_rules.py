@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.rules_yaml import load_rule_book
-from app.ports.rules import RULE_SET_IDS
-from domain.rules import RuleBook
 from tests.rules.conftest import SHIPPED_RULES
+from wooconnect.adapters.rules_yaml import load_rule_book
+from wooconnect.app.ports.rules import RULE_SET_IDS
+from wooconnect.domain.rules import RuleBook
 
 
 @pytest.fixture(scope="module")

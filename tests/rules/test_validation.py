@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.rules_yaml import RuleLoadError, load_rule_file
 from tests.rules.conftest import compile_yaml, load_errors
+from wooconnect.adapters.rules_yaml import RuleLoadError, load_rule_file
 
 _HEAD = """\
 id: probe

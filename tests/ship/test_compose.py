@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from adapters.cli.main import build_parser
-from adapters.persistence.database import async_url
-from adapters.settings import KNOWN_VARIABLES, Settings
+from wooconnect.adapters.cli.main import build_parser
+from wooconnect.adapters.persistence.database import async_url
+from wooconnect.adapters.settings import KNOWN_VARIABLES, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli.demo import progress_line
+from wooconnect.adapters.cli.demo import progress_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,13 +33,22 @@ def _free_port() -> int:
 def _demo(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "PYTHONPATH": str(ROOT / ".ci" / "pythonpath")
+        + os.pathsep
+        + os.environ.get("PYTHONPATH", ""),
         "WOOCONNECT_RULES_DIR": str(ROOT / "rules"),
         "PYTHONUNBUFFERED": "1",
     }
     for name in ("WOOCONNECT_DATABASE_URL", "WOOCONNECT_REDIS_URL", "WOOCONNECT_ADMIN_TOKEN"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "adapters.cli.main", "demo", "--port", str(_free_port())]
+    command = [
+        sys.executable,
+        "-m",
+        "wooconnect.adapters.cli.main",
+        "demo",
+        "--port",
+        str(_free_port()),
+    ]
     return subprocess.Popen(
         [*command, "--var-dir", str(tmp_path / "var"), "--interval", "0.5", *SMALL_STORE, *extra],
         cwd=tmp_path,

@@ -21,9 +21,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from adapters.cli.demo import running_service
-from adapters.http.app import create_app
-from adapters.settings import Settings
+from wooconnect.adapters.cli.demo import running_service
+from wooconnect.adapters.http.app import create_app
+from wooconnect.adapters.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "wc_admin_fuzzing-token-0123456789"

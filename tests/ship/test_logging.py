@@ -15,16 +15,16 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from adapters.cli.demo import running_service
-from adapters.logging_setup import MASK, configure_logging, redact, resolve_format
-from adapters.settings import Settings
-from adapters.woocommerce.simulator import (
+from wooconnect.adapters.cli.demo import running_service
+from wooconnect.adapters.logging_setup import MASK, configure_logging, redact, resolve_format
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.woocommerce.simulator import (
     SimulatedStore,
     StoreSettings,
     running_simulator,
     seed_store,
 )
-from app.log_context import log_context
+from wooconnect.app.log_context import log_context
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "wc_admin_" + "T0k3n" * 8

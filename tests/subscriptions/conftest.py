@@ -8,16 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from app.auth import ADMIN, Principal
-from app.ports.subscriptions import SubscriberUnreachable
-from app.subscriptions import Subscriptions
-from app.tasks import TRIGGER_DELIVER
-from domain.crm import CrmOrderStatus, Order, OrderDraft
-from domain.ids import new_id
-from domain.subscriptions import TriggerDelivery, TriggerSubscription
-from domain.tenancy import Agency, Location
-from domain.triggers import TriggerEvent, TriggerType
 from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
+from wooconnect.app.auth import ADMIN, Principal
+from wooconnect.app.ports.subscriptions import SubscriberUnreachable
+from wooconnect.app.subscriptions import Subscriptions
+from wooconnect.app.tasks import TRIGGER_DELIVER
+from wooconnect.domain.crm import CrmOrderStatus, Order, OrderDraft
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.subscriptions import TriggerDelivery, TriggerSubscription
+from wooconnect.domain.tenancy import Agency, Location
+from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 SECURE_URL = "https://hooks.example.com/catch/1/"
 

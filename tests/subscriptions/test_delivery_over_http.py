@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from adapters.triggers import HttpxWebhookSender
-from app.ports.subscriptions import SubscriberUnreachable
-from app.subscriptions import Subscriptions
-from domain.subscriptions import DeliveryState
-from domain.triggers import TriggerType
-from domain.webhook_signing import verify
 from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
 from tests.subscriptions.conftest import RecordingQueue, SubscriberWorld
 from tests.woocommerce.receiver import Receiver, running_receiver
+from wooconnect.adapters.triggers import HttpxWebhookSender
+from wooconnect.app.ports.subscriptions import SubscriberUnreachable
+from wooconnect.app.subscriptions import Subscriptions
+from wooconnect.domain.subscriptions import DeliveryState
+from wooconnect.domain.triggers import TriggerType
+from wooconnect.domain.webhook_signing import verify
 
 
 @pytest.fixture

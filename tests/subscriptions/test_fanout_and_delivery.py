@@ -6,13 +6,18 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from app.auth import ADMIN
-from app.queries import Queries
-from app.tasks import TRIGGER_DELIVER
-from domain.subscriptions import MAX_WAIT, RETRY_WINDOW, DeliveryState, EventDeliveryState
-from domain.triggers import TriggerType
-from domain.webhook_signing import verify
 from tests.subscriptions.conftest import SECURE_URL, SubscriberWorld, unreachable
+from wooconnect.app.auth import ADMIN
+from wooconnect.app.queries import Queries
+from wooconnect.app.tasks import TRIGGER_DELIVER
+from wooconnect.domain.subscriptions import (
+    MAX_WAIT,
+    RETRY_WINDOW,
+    DeliveryState,
+    EventDeliveryState,
+)
+from wooconnect.domain.triggers import TriggerType
+from wooconnect.domain.webhook_signing import verify
 
 
 async def test_fanout_creates_deliveries_only_for_live_subscriptions_wanting_the_type(

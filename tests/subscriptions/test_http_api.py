@@ -16,23 +16,23 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 
-from adapters.http.crm import CrmController
-from adapters.http.deps import PRINCIPAL
-from adapters.http.errors import EXCEPTION_HANDLERS
-from adapters.http.subscriptions import SubscriptionController
-from adapters.rules_yaml.source import FileRuleSource
-from adapters.services import Services, build_services
-from adapters.settings import Secrets
-from adapters.woocommerce.codec import WooCommerceWebhookCodec
-from app.auth import hash_api_key
-from app.ports.rules import RULE_SET_IDS
-from domain.ids import new_id
-from domain.store_url import StoreUrl
-from domain.tenancy import ApiKey
-from domain.triggers import TriggerType
 from tests.fakes.memory import InMemoryUnitOfWorkFactory
 from tests.fakes.store import FakeStoreClient
 from tests.subscriptions.conftest import RecordingQueue, ScriptedSender, SubscriberWorld
+from wooconnect.adapters.http.crm import CrmController
+from wooconnect.adapters.http.deps import PRINCIPAL
+from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
+from wooconnect.adapters.http.subscriptions import SubscriptionController
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.adapters.services import Services, build_services
+from wooconnect.adapters.settings import Secrets
+from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
+from wooconnect.app.auth import hash_api_key
+from wooconnect.app.ports.rules import RULE_SET_IDS
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.store_url import StoreUrl
+from wooconnect.domain.tenancy import ApiKey
+from wooconnect.domain.triggers import TriggerType
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 ADMIN_TOKEN = "admin-token-for-tests"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.rules_yaml.source import FileRuleSource
-from app.auth import ADMIN
-from app.live_sync import LiveSync
-from app.tasks import TRIGGER_DELIVER
-from domain.subscriptions import DeliveryState
 from tests.app.conftest import World, make_world, order, rules
 from tests.fakes.store import FakeStoreClient
 from tests.subscriptions.conftest import ScriptedSender
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.app.auth import ADMIN
+from wooconnect.app.live_sync import LiveSync
+from wooconnect.app.tasks import TRIGGER_DELIVER
+from wooconnect.domain.subscriptions import DeliveryState
 
 __all__ = ["rules"]  # the shipped rules, compiled once per session
 

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
-from domain.crm import Order
-from domain.ids import new_id
-from domain.subscriptions import DeliveryState, TriggerDelivery, TriggerSubscription
-from domain.triggers import TriggerEvent, TriggerType
 from tests.conftest import StorageUnderTest
 from tests.persistence.test_repository_contract import T0, order, seed_connection, seed_location
+from wooconnect.domain.crm import Order
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.subscriptions import DeliveryState, TriggerDelivery, TriggerSubscription
+from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 SECRET = "whsec_plain_subscriber_secret"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.subscriptions import (
+from wooconnect.domain.subscriptions import (
     MAX_WAIT,
     RETRY_WINDOW,
     DeliveryState,
@@ -20,8 +20,8 @@ from domain.subscriptions import (
     parse_subscriber_url,
     summarise,
 )
-from domain.triggers import TriggerType
-from domain.webhook_signing import sign, verify
+from wooconnect.domain.triggers import TriggerType
+from wooconnect.domain.webhook_signing import sign, verify
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

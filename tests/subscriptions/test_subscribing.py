@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.auth import Principal
-from app.errors import NotFound, ValidationFailed
-from domain.triggers import TriggerType
 from tests.subscriptions.conftest import SubscriberWorld
+from wooconnect.app.auth import Principal
+from wooconnect.app.errors import NotFound, ValidationFailed
+from wooconnect.domain.triggers import TriggerType
 
 
 async def test_a_subscription_gets_a_fresh_secret_that_is_kept_out_of_its_repr(

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from adapters.woocommerce.simulator import RunningSimulator
 from tests.support.store import approve_key_grant
 from tests.support.waiting import eventually
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator
 
 T = TypeVar("T")
 

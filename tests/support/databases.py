@@ -11,8 +11,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from adapters.persistence.migrate import upgrade_async
 from tests.support.services import POSTGRES_URL
+from wooconnect.adapters.persistence.migrate import upgrade_async
 
 
 @asynccontextmanager

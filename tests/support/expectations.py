@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from adapters.woocommerce.simulator import SimulatedStore
 from tests.support.api import Api, Linked, LocationData
 from tests.support.waiting import eventually
+from wooconnect.adapters.woocommerce.simulator import SimulatedStore
 
 # Store statuses that are not orders yet for live sync (open checkouts, drafts): never stored.
 NOT_ORDERS_YET = frozenset({"checkout-draft", "draft", "auto-draft"})

@@ -195,7 +195,7 @@ class WorkerProcess:
                 [
                     sys.executable,
                     "-m",
-                    "adapters.cli.main",
+                    "wooconnect.adapters.cli.main",
                     "worker",
                     "--entry",
                     entry,

@@ -21,9 +21,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.bootstrap import Container, bootstrap
-from adapters.http.app import create_app
-from adapters.settings import Settings
 from tests.conftest import TEST_FERNET_KEY
 from tests.support.api import ADMIN_TOKEN, Api
 from tests.support.databases import fresh_postgres_database
@@ -36,6 +33,9 @@ from tests.support.processes import (
     free_socket,
 )
 from tests.support.services import in_ci, require_postgres
+from wooconnect.adapters.bootstrap import Container, bootstrap
+from wooconnect.adapters.http.app import create_app
+from wooconnect.adapters.settings import Settings
 
 EMBEDDED = "embedded"
 PRODUCTION = "production"
@@ -201,7 +201,7 @@ def running_service(
 def worker_env(variables: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WOOCONNECT_")}
     env.update(variables)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / ".ci" / "pythonpath"), str(ROOT)])
     # Idle consumers poll Redis every 200 ms; each poll is also the worker's heartbeat.
     env["dramatiq_worker_timeout"] = "200"
     return env

@@ -11,15 +11,15 @@ from typing import Any
 
 import httpx
 
-from adapters.woocommerce.simulator import (
+from wooconnect.adapters.woocommerce.simulator import (
     RunningSimulator,
     SimulatedStore,
     StoreSettings,
     running_simulator,
     seed_store,
 )
-from adapters.woocommerce.simulator.control import GrantOutcome
-from adapters.woocommerce.simulator.records import DeliveryRecord
+from wooconnect.adapters.woocommerce.simulator.control import GrantOutcome
+from wooconnect.adapters.woocommerce.simulator.records import DeliveryRecord
 
 
 def seeded_store(*, customers: int, orders: int, seed: int) -> SimulatedStore:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dramatiq.brokers.redis import MAINTENANCE_SCALE
 
-from adapters.settings import Settings
-from adapters.worker.brokers import worker_broker
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.worker.brokers import worker_broker
 
 # Long enough that a live worker (polling every 200 ms in these tests) is never taken for dead.
 HEARTBEAT_TIMEOUT_MS = 2_000

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from tests.tui.fake_api import TOKEN, FakeApi
-from tui.api import ApiClient
-from tui.app import ConsoleApp, create_app
+from wooconnect.tui.api import ApiClient
+from wooconnect.tui.app import ConsoleApp, create_app
 
 SIZE = (120, 36)
 

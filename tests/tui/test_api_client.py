@@ -7,7 +7,7 @@ import pytest
 
 from tests.tui.fake_api import TOKEN, FakeApi
 from tests.tui.fake_data import AGENCY_NORTHWIND, CONN_PINE, LOC_EVENTS, LOC_PINE
-from tui.api import ApiClient, ApiError
+from wooconnect.tui.api import ApiClient, ApiError
 
 
 def client_for(fake: FakeApi, token: str = TOKEN) -> ApiClient:

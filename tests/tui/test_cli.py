@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import console
-from adapters.cli.main import build_parser
+from wooconnect.adapters.cli import console
+from wooconnect.adapters.cli.main import build_parser
 
 
 def test_the_console_command_is_registered() -> None:

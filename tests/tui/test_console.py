@@ -14,18 +14,18 @@ from textual.widgets import Input, ProgressBar, Static, Tree
 from tests.tui.conftest import SIZE
 from tests.tui.fake_api import FakeApi
 from tests.tui.fake_data import CONN_OUTLET, CONN_PINE, LOC_PINE
-from tui.app import ConsoleApp
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.connection import ConnectionScreen
-from tui.screens.decisions import DecisionsScreen
-from tui.screens.explain import ExplainScreen
-from tui.screens.help import HelpScreen
-from tui.screens.rules import RulesScreen
-from tui.screens.tenants import LocationEntry, TenantsScreen
-from tui.widgets.error_panel import ErrorPanel
-from tui.widgets.import_job import ImportJobView
-from tui.widgets.sync_toggles import SyncToggles
-from tui.widgets.trace_view import TraceView
+from wooconnect.tui.app import ConsoleApp
+from wooconnect.tui.screens.confirm import ConfirmScreen
+from wooconnect.tui.screens.connection import ConnectionScreen
+from wooconnect.tui.screens.decisions import DecisionsScreen
+from wooconnect.tui.screens.explain import ExplainScreen
+from wooconnect.tui.screens.help import HelpScreen
+from wooconnect.tui.screens.rules import RulesScreen
+from wooconnect.tui.screens.tenants import LocationEntry, TenantsScreen
+from wooconnect.tui.widgets.error_panel import ErrorPanel
+from wooconnect.tui.widgets.import_job import ImportJobView
+from wooconnect.tui.widgets.sync_toggles import SyncToggles
+from wooconnect.tui.widgets.trace_view import TraceView
 
 MakeConsole = Callable[..., ConsoleApp]
 

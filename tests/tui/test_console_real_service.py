@@ -20,26 +20,26 @@ import httpx
 import pytest
 from textual.widgets import ProgressBar, Static
 
-from adapters.http.app import create_app as create_service
-from adapters.settings import Settings
-from adapters.woocommerce.simulator import (
+from tests.tui.conftest import SIZE
+from tests.tui.test_console import text_of, trace_text, wait_for
+from wooconnect.adapters.http.app import create_app as create_service
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.woocommerce.simulator import (
     RunningSimulator,
     SimulatedStore,
     StoreSettings,
     running_simulator,
     seed_store,
 )
-from tests.tui.conftest import SIZE
-from tests.tui.test_console import text_of, trace_text, wait_for
-from tui.api import ApiClient
-from tui.app import ConsoleApp, create_app
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.connection import ConnectionScreen
-from tui.screens.decisions import DecisionsScreen
-from tui.screens.tenants import TenantsScreen
-from tui.widgets.error_panel import ErrorPanel
-from tui.widgets.import_job import ImportJobView
-from tui.widgets.sync_toggles import SyncToggles
+from wooconnect.tui.api import ApiClient
+from wooconnect.tui.app import ConsoleApp, create_app
+from wooconnect.tui.screens.confirm import ConfirmScreen
+from wooconnect.tui.screens.connection import ConnectionScreen
+from wooconnect.tui.screens.decisions import DecisionsScreen
+from wooconnect.tui.screens.tenants import TenantsScreen
+from wooconnect.tui.widgets.error_panel import ErrorPanel
+from wooconnect.tui.widgets.import_job import ImportJobView
+from wooconnect.tui.widgets.sync_toggles import SyncToggles
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 ADMIN_TOKEN = "wc_admin_console_real_service"

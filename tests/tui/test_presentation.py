@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 
 from tests.tui.fake_rules import evaluate
-from tui import formatting
-from tui.models import ImportJob
-from tui.progress import RateTracker
-from tui.trace import facts_from_trace, parse_trace, render_trace
+from wooconnect.tui import formatting
+from wooconnect.tui.models import ImportJob
+from wooconnect.tui.progress import RateTracker
+from wooconnect.tui.trace import facts_from_trace, parse_trace, render_trace
 
 
 class Clock:

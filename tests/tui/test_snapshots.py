@@ -11,11 +11,11 @@ from textual.pilot import Pilot
 from tests.tui.conftest import SIZE
 from tests.tui.fake_api import FakeApi
 from tests.tui.fake_rules import RULE_ERRORS
-from tui.app import ConsoleApp
-from tui.screens.connection import ConnectionScreen
-from tui.screens.decisions import DecisionsScreen
-from tui.screens.rules import RulesScreen
-from tui.screens.tenants import TenantsScreen
+from wooconnect.tui.app import ConsoleApp
+from wooconnect.tui.screens.connection import ConnectionScreen
+from wooconnect.tui.screens.decisions import DecisionsScreen
+from wooconnect.tui.screens.rules import RulesScreen
+from wooconnect.tui.screens.tenants import TenantsScreen
 
 SnapCompare = Callable[..., bool]
 

@@ -14,18 +14,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.woocommerce import RetryPolicy, WooCommerceClient
-from adapters.woocommerce.simulator import (
+from tests.woocommerce.receiver import Receiver, running_receiver
+from wooconnect.adapters.woocommerce import RetryPolicy, WooCommerceClient
+from wooconnect.adapters.woocommerce.simulator import (
     RunningSimulator,
     SimulatedStore,
     StoreSettings,
     running_simulator,
     seed_store,
 )
-from app.ports.store import StoreAccess
-from domain.connection import StoreCredentials
-from domain.store_url import StoreUrl
-from tests.woocommerce.receiver import Receiver, running_receiver
+from wooconnect.app.ports.store import StoreAccess
+from wooconnect.domain.connection import StoreCredentials
+from wooconnect.domain.store_url import StoreUrl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "woocommerce-10.0.2"

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from adapters.woocommerce.auth import (
+from tests.woocommerce.conftest import access_for, http_client_for, woo_client
+from wooconnect.adapters.woocommerce.auth import (
     AuthMode,
     OAuth1Signer,
     choose_auth_mode,
     oauth_base_string,
     oauth_signature,
 )
-from adapters.woocommerce.simulator import RunningSimulator
-from app.errors import UpstreamRejected
-from domain.connection import StoreCredentials
-from domain.store_url import StoreUrl
-from tests.woocommerce.conftest import access_for, http_client_for, woo_client
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator
+from wooconnect.app.errors import UpstreamRejected
+from wooconnect.domain.connection import StoreCredentials
+from wooconnect.domain.store_url import StoreUrl
 
 VECTOR_URL = "http://127.0.0.1:8080/wp-json/wc/v3/orders"
 VECTOR_PARAMS = {

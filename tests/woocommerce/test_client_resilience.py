@@ -8,17 +8,17 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from adapters.woocommerce import RetryPolicy, WooCommerceClient
-from adapters.woocommerce.simulator import RunningSimulator
-from app.errors import (
+from tests.woocommerce.conftest import access_for, http_client_for, woo_client
+from wooconnect.adapters.woocommerce import RetryPolicy, WooCommerceClient
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator
+from wooconnect.app.errors import (
     UpstreamRejected,
     UpstreamRequestInvalid,
     UpstreamUnavailable,
 )
-from app.ports.store import StoreAccess
-from domain.connection import StoreCredentials
-from domain.store_url import StoreUrl
-from tests.woocommerce.conftest import access_for, http_client_for, woo_client
+from wooconnect.app.ports.store import StoreAccess
+from wooconnect.domain.connection import StoreCredentials
+from wooconnect.domain.store_url import StoreUrl
 
 ACCESS = StoreAccess(
     "conn-mock",

@@ -11,10 +11,14 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from adapters.woocommerce.paging import ordered_pages
-from adapters.woocommerce.simulator import RunningSimulator, SimulatedStore, running_simulator
-from domain.store import StorePage
 from tests.woocommerce.conftest import access_for, http_client_for, woo_client
+from wooconnect.adapters.woocommerce.paging import ordered_pages
+from wooconnect.adapters.woocommerce.simulator import (
+    RunningSimulator,
+    SimulatedStore,
+    running_simulator,
+)
+from wooconnect.domain.store import StorePage
 
 
 def _pages_requested(store: SimulatedStore, path: str) -> list[int]:

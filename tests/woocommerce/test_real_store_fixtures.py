@@ -11,18 +11,18 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.woocommerce import decode
-from adapters.woocommerce.decode import (
+from tests.woocommerce.conftest import access_for, http_client_for
+from wooconnect.adapters.woocommerce import decode
+from wooconnect.adapters.woocommerce.decode import (
     decode_customer_payload,
     decode_deleted_payload,
     decode_order_payload,
 )
-from adapters.woocommerce.keygrant import decode_key_grant
-from adapters.woocommerce.signatures import sign_webhook_body, verify_webhook_signature
-from adapters.woocommerce.simulator import RunningSimulator
-from adapters.woocommerce.transport import raise_for_store_error
-from app.errors import UpstreamRejected, UpstreamRequestInvalid
-from tests.woocommerce.conftest import access_for, http_client_for
+from wooconnect.adapters.woocommerce.keygrant import decode_key_grant
+from wooconnect.adapters.woocommerce.signatures import sign_webhook_body, verify_webhook_signature
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator
+from wooconnect.adapters.woocommerce.transport import raise_for_store_error
+from wooconnect.app.errors import UpstreamRejected, UpstreamRequestInvalid
 
 SECRET = "realwoo-webhook-secret"
 
@@ -193,8 +193,8 @@ def _key_paths(value: Any, lists: frozenset[str], prefix: str = "") -> list[str]
 
 
 async def _sim_get(sim: RunningSimulator, path: str, params: dict[str, str]) -> bytes:
-    from adapters.woocommerce.auth import OAuth1Signer
-    from domain.connection import StoreCredentials
+    from wooconnect.adapters.woocommerce.auth import OAuth1Signer
+    from wooconnect.domain.connection import StoreCredentials
 
     access = access_for(sim)
     url = f"{sim.base_url}/wp-json/wc/v3/{path}"
@@ -235,8 +235,8 @@ async def test_the_simulator_answers_with_the_real_shapes(
 async def test_the_simulators_errors_are_byte_for_byte_the_real_ones(
     simulator: RunningSimulator, fixtures_dir: Path
 ) -> None:
-    from adapters.woocommerce.auth import OAuth1Signer
-    from domain.connection import StoreCredentials
+    from wooconnect.adapters.woocommerce.auth import OAuth1Signer
+    from wooconnect.domain.connection import StoreCredentials
 
     signer = OAuth1Signer(StoreCredentials(*_pair(access_for(simulator))))
     base = f"{simulator.base_url}/wp-json/wc/v3/"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from adapters.cli import simulate
-from adapters.woocommerce.simulator import SimulatedStore, derived_keys, seed_store
-from adapters.woocommerce.simulator.payloads import wp_json_encode
+from wooconnect.adapters.cli import simulate
+from wooconnect.adapters.woocommerce.simulator import SimulatedStore, derived_keys, seed_store
+from wooconnect.adapters.woocommerce.simulator.payloads import wp_json_encode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,12 +103,12 @@ def test_simulate_store_serves_and_prints_the_store_url_and_keys() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / ".ci" / "pythonpath")}
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "adapters.cli.simulate",
+            "wooconnect.adapters.cli.simulate",
             "simulate-store",
             "--port",
             str(port),

@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.woocommerce import StoreAddressRefused, WooCommerceClient, guard_store_url
-from app.errors import UpstreamRejected
-from app.ports.store import StoreAccess
-from domain.connection import StoreCredentials
-from domain.errors import InvalidStoreUrl
-from domain.store_url import StoreUrl
+from wooconnect.adapters.woocommerce import StoreAddressRefused, WooCommerceClient, guard_store_url
+from wooconnect.app.errors import UpstreamRejected
+from wooconnect.app.ports.store import StoreAccess
+from wooconnect.domain.connection import StoreCredentials
+from wooconnect.domain.errors import InvalidStoreUrl
+from wooconnect.domain.store_url import StoreUrl
 
 
 @pytest.mark.parametrize(

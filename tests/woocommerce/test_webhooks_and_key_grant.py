@@ -7,7 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from adapters.woocommerce import (
+from tests.woocommerce.conftest import access_for, http_client_for, woo_client
+from tests.woocommerce.receiver import Receiver
+from wooconnect.adapters.woocommerce import (
     WebhookTopics,
     build_authorize_url,
     decode_key_grant,
@@ -15,11 +17,9 @@ from adapters.woocommerce import (
     generate_webhook_secret,
     verify_webhook_signature,
 )
-from adapters.woocommerce.keygrant import KeyGrantInvalid
-from adapters.woocommerce.simulator import RunningSimulator
-from domain.store_url import StoreUrl
-from tests.woocommerce.conftest import access_for, http_client_for, woo_client
-from tests.woocommerce.receiver import Receiver
+from wooconnect.adapters.woocommerce.keygrant import KeyGrantInvalid
+from wooconnect.adapters.woocommerce.simulator import RunningSimulator
+from wooconnect.domain.store_url import StoreUrl
 
 
 async def test_creating_a_webhook_pings_and_then_deliveries_are_signed(

@@ -11,9 +11,9 @@ import os
 
 from dramatiq.brokers.redis import MAINTENANCE_SCALE
 
-from adapters.settings import Settings
-from adapters.worker.brokers import worker_broker
 from tests.worker.probes import declare_probes
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.worker.brokers import worker_broker
 
 # Short enough that a killed worker's message comes back within seconds, long enough that a
 # live worker (which polls every 200 ms in the tests) is never taken for dead.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dramatiq
 
-from app.errors import AppError, UpstreamRejected
+from wooconnect.app.errors import AppError, UpstreamRejected
 
 RECORD = "probe.record"
 FLAKY = "probe.flaky"

@@ -10,11 +10,11 @@ import uuid
 import pytest
 from dramatiq import Message
 
-from adapters.worker.brokers import embedded_broker, sender_broker
-from adapters.worker.job_queue import DramatiqJobQueue
-from app.errors import JobQueueUnavailable
-from app.tasks import DELIVERY_PROCESS, IMPORT_RUN
 from tests.support.services import REDIS_URL, require_redis
+from wooconnect.adapters.worker.brokers import embedded_broker, sender_broker
+from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
+from wooconnect.app.errors import JobQueueUnavailable
+from wooconnect.app.tasks import DELIVERY_PROCESS, IMPORT_RUN
 
 
 async def test_a_message_carries_only_the_id_to_the_actor_named_after_the_task() -> None:

@@ -17,10 +17,10 @@ import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
-from adapters.worker.brokers import sender_broker
-from adapters.worker.job_queue import DramatiqJobQueue
 from tests.support.services import REDIS_URL, require_redis
 from tests.worker.probes import FLAKY, RECORD, REJECTED, STALL_ONCE, declare_probes, lines
+from wooconnect.adapters.worker.brokers import sender_broker
+from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -38,7 +38,7 @@ class WorkerProcess:
                 [
                     sys.executable,
                     "-m",
-                    "adapters.cli.main",
+                    "wooconnect.adapters.cli.main",
                     "worker",
                     "--entry",
                     ENTRY,
@@ -87,7 +87,7 @@ class ProbeSetup:
         self.out.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("WOOCONNECT_")}
         env.update(
-            PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+            PYTHONPATH=os.pathsep.join([str(ROOT / ".ci" / "pythonpath"), str(ROOT)]),
             WOOCONNECT_REDIS_URL=REDIS_URL,
             WOOCONNECT_DATABASE_URL=f"sqlite:///{directory / 'var' / 'db.sqlite'}",
             WOOCONNECT_VAR_DIR=str(directory / "var"),
@@ -215,10 +215,10 @@ async def test_a_message_in_flight_when_the_worker_is_killed_runs_after_a_restar
 
 def test_the_worker_command_needs_redis(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WOOCONNECT_")}
-    env["PYTHONPATH"] = str(ROOT / "src")
+    env["PYTHONPATH"] = str(ROOT / ".ci" / "pythonpath")
     env["WOOCONNECT_VAR_DIR"] = str(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "adapters.cli.main", "worker"],
+        [sys.executable, "-m", "wooconnect.adapters.cli.main", "worker"],
         env=env,
         capture_output=True,
         text=True,

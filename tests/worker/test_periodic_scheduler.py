@@ -11,15 +11,15 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.worker.actors import run_start_hook
-from adapters.worker.scheduler import (
+from tests.support.services import REDIS_URL, require_redis
+from wooconnect.adapters.worker.actors import run_start_hook
+from wooconnect.adapters.worker.scheduler import (
     LocalClaims,
     Periodic,
     PeriodicRunner,
     RedisClaims,
     SlotClaims,
 )
-from tests.support.services import REDIS_URL, require_redis
 
 
 class RecordedClaims:

@@ -18,18 +18,18 @@ import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from adapters.bootstrap import Container, bootstrap
-from adapters.http.app import create_app
-from adapters.settings import Settings
-from adapters.worker.embedded import EmbeddedWorker
-from app.errors import UpstreamRequestInvalid, UpstreamUnavailable
-from app.tasks import IMPORT_RUN
-from domain.connection import Connection, ConnectionStatus, StoreCredentials
-from domain.ids import new_id
-from domain.jobs import ImportEntity, ImportJob, JobStatus
-from domain.store_url import StoreUrl
-from domain.tenancy import Agency, Location
 from tests.support.services import REDIS_URL, require_redis
+from wooconnect.adapters.bootstrap import Container, bootstrap
+from wooconnect.adapters.http.app import create_app
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.worker.embedded import EmbeddedWorker
+from wooconnect.app.errors import UpstreamRequestInvalid, UpstreamUnavailable
+from wooconnect.app.tasks import IMPORT_RUN
+from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
+from wooconnect.domain.ids import new_id
+from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
+from wooconnect.domain.store_url import StoreUrl
+from wooconnect.domain.tenancy import Agency, Location
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ADMIN_TOKEN = "serve-admin-token"

@@ -46,8 +46,8 @@ def default_token(env: Mapping[str, str]) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     # Textual is imported only when the console runs, so other commands start fast.
-    from tui.api import ApiClient
-    from tui.app import create_app
+    from wooconnect.tui.api import ApiClient
+    from wooconnect.tui.app import create_app
 
     url = args.url or default_url(os.environ)
     token = args.token or default_token(os.environ)

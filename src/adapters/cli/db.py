@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from adapters.settings import Settings, SettingsError
+from wooconnect.adapters.settings import Settings, SettingsError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    from adapters.persistence.migrate import upgrade
+    from wooconnect.adapters.persistence.migrate import upgrade
 
     try:
         settings = Settings.from_env()

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 import httpx
 import uvicorn
 
-from adapters.settings import Settings, SettingsError
+from wooconnect.adapters.settings import Settings, SettingsError
 
 DEFAULT_VAR_DIR = Path("./var/demo")
 BAR_WIDTH = 28
@@ -143,8 +143,8 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 @contextlib.contextmanager
 def running_service(settings: Settings, sock: socket.socket) -> Iterator[None]:
     """The API (with its in-process worker) on `sock`, in a background thread."""
-    from adapters.http.app import create_app
-    from adapters.logging_setup import UVICORN_LOG_CONFIG
+    from wooconnect.adapters.http.app import create_app
+    from wooconnect.adapters.logging_setup import UVICORN_LOG_CONFIG
 
     config = uvicorn.Config(
         create_app(settings),
@@ -286,7 +286,7 @@ class Demo:
     # -- the traffic ---------------------------------------------------------------------------
 
     def _person(self) -> tuple[dict[str, str], str]:
-        from adapters.woocommerce.simulator.seed import _person
+        from wooconnect.adapters.woocommerce.simulator.seed import _person
 
         rng = self.traffic.rng
         person = _person(rng)
@@ -462,8 +462,8 @@ def _settings(args: argparse.Namespace, base: Settings) -> Settings:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 when it ends by Ctrl-C, SIGTERM or `--duration`."""
-    from adapters.logging_setup import configure_logging
-    from adapters.settings import resolve_secrets
+    from wooconnect.adapters.logging_setup import configure_logging
+    from wooconnect.adapters.settings import resolve_secrets
 
     try:
         settings = _settings(args, Settings.from_env())
@@ -503,7 +503,7 @@ def run(args: argparse.Namespace) -> int:
 async def _main(
     args: argparse.Namespace, settings: Settings, admin_token: str, sock: socket.socket
 ) -> int:
-    from adapters.woocommerce.simulator import (
+    from wooconnect.adapters.woocommerce.simulator import (
         SimulatedStore,
         StoreSettings,
         running_simulator,

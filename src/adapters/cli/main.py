@@ -14,7 +14,7 @@ class _Command(Protocol):
 
 def _commands() -> list[_Command]:
     # Imported here so that `wooconnect --help` stays fast and nothing connects at import time.
-    from adapters.cli import console, db, demo, rules, serve, simulate, worker
+    from wooconnect.adapters.cli import console, db, demo, rules, serve, simulate, worker
 
     return [serve, worker, db, console, rules, simulate, demo]
 

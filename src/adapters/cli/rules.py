@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from adapters.rules_yaml import RuleLoadError, load_rule_book
-from domain.rules import Evaluation, RuleBook, RuleError, flatten_facts, run_examples
+from wooconnect.adapters.rules_yaml import RuleLoadError, load_rule_book
+from wooconnect.domain.rules import Evaluation, RuleBook, RuleError, flatten_facts, run_examples
 
 DEFAULT_DIR = "rules"
 ENV_DIR = "WOOCONNECT_RULES_DIR"

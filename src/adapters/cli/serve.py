@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from adapters.settings import Settings, SettingsError
+from wooconnect.adapters.settings import Settings, SettingsError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,9 +18,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from adapters.http.app import create_app
-    from adapters.logging_setup import UVICORN_LOG_CONFIG, configure_logging
-    from adapters.settings import resolve_secrets
+    from wooconnect.adapters.http.app import create_app
+    from wooconnect.adapters.logging_setup import UVICORN_LOG_CONFIG, configure_logging
+    from wooconnect.adapters.settings import resolve_secrets
 
     try:
         settings = Settings.from_env()

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import uvicorn
 
-from adapters.woocommerce.simulator import (
+from wooconnect.adapters.woocommerce.simulator import (
     SimulatedStore,
     StoreSettings,
     create_simulator_app,
     derived_keys,
     seed_store,
 )
-from adapters.woocommerce.simulator.control import store_summary
-from adapters.woocommerce.simulator.tls import make_self_signed
+from wooconnect.adapters.woocommerce.simulator.control import store_summary
+from wooconnect.adapters.woocommerce.simulator.tls import make_self_signed
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 
-from adapters.settings import Settings, SettingsError
+from wooconnect.adapters.settings import Settings, SettingsError
 
-ENTRY = "adapters.worker.dramatiq_app:broker"
+ENTRY = "wooconnect.adapters.worker.dramatiq_app:broker"
 
 # Seconds a stopping worker gives running tasks before it exits; their messages go back to
 # the queue and their jobs resume from the last checkpoint. Below the 30 s most process
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("dramatiq_worker_timeout", str(IDLE_POLL_MS))
     from dramatiq import cli as dramatiq_cli
 
-    from adapters.logging_setup import configure_logging, resolve_format
+    from wooconnect.adapters.logging_setup import configure_logging, resolve_format
 
     own_logging = args.entry == ENTRY
     if own_logging:

@@ -9,22 +9,22 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from adapters.bootstrap import Container, bootstrap
-from adapters.http.callback import KeyGrantController
-from adapters.http.connections import ConnectionController
-from adapters.http.crm import CrmController
-from adapters.http.deps import PRINCIPAL
-from adapters.http.errors import EXCEPTION_HANDLERS
-from adapters.http.health import HealthController
-from adapters.http.logging_context import log_context_middleware
-from adapters.http.metrics import MetricsController
-from adapters.http.openapi_responses import document_responses
-from adapters.http.rules import RulesController
-from adapters.http.subscriptions import SubscriptionController
-from adapters.http.tenancy import TenancyController
-from adapters.http.webhooks import WebhookReceiverController
-from adapters.settings import Settings
-from adapters.worker.embedded import EmbeddedWorker
+from wooconnect.adapters.bootstrap import Container, bootstrap
+from wooconnect.adapters.http.callback import KeyGrantController
+from wooconnect.adapters.http.connections import ConnectionController
+from wooconnect.adapters.http.crm import CrmController
+from wooconnect.adapters.http.deps import PRINCIPAL
+from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
+from wooconnect.adapters.http.health import HealthController
+from wooconnect.adapters.http.logging_context import log_context_middleware
+from wooconnect.adapters.http.metrics import MetricsController
+from wooconnect.adapters.http.openapi_responses import document_responses
+from wooconnect.adapters.http.rules import RulesController
+from wooconnect.adapters.http.subscriptions import SubscriptionController
+from wooconnect.adapters.http.tenancy import TenancyController
+from wooconnect.adapters.http.webhooks import WebhookReceiverController
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.worker.embedded import EmbeddedWorker
 
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -6,10 +6,10 @@ from litestar import Controller, post
 from litestar.params import FromPath, RawBody
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.deps import CONNECTING, Injected
-from adapters.woocommerce.keygrant import KeyGrantInvalid, decode_key_grant
-from app.connecting import Connecting
-from app.errors import ValidationFailed
+from wooconnect.adapters.http.deps import CONNECTING, Injected
+from wooconnect.adapters.woocommerce.keygrant import KeyGrantInvalid, decode_key_grant
+from wooconnect.app.connecting import Connecting
+from wooconnect.app.errors import ValidationFailed
 
 
 class KeyGrantController(Controller):

@@ -10,8 +10,8 @@ from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
-from adapters.http.schemas import (
+from wooconnect.adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
+from wooconnect.adapters.http.schemas import (
     ConnectionOut,
     CredentialsIn,
     ImportSelectionIn,
@@ -21,9 +21,9 @@ from adapters.http.schemas import (
     WebhooksOut,
     iso,
 )
-from app.connecting import Connecting
-from app.queries import ConnectionView, Queries
-from domain.connection import ImportSelection
+from wooconnect.app.connecting import Connecting
+from wooconnect.app.queries import ConnectionView, Queries
+from wooconnect.domain.connection import ImportSelection
 
 
 def connection_out(view: ConnectionView, authorize_url: str | None = None) -> ConnectionOut:

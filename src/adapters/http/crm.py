@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 
-from adapters.http.deps import PAGING, QUERIES, Caller, Injected, Paging
-from adapters.http.schemas import (
+from wooconnect.adapters.http.deps import PAGING, QUERIES, Caller, Injected, Paging
+from wooconnect.adapters.http.schemas import (
     ContactOut,
     ContactPage,
     DecisionOut,
@@ -20,8 +20,8 @@ from adapters.http.schemas import (
     TriggerOut,
     TriggerPage,
 )
-from app.errors import ValidationFailed
-from app.queries import Queries
+from wooconnect.app.errors import ValidationFailed
+from wooconnect.app.queries import Queries
 
 OUTCOMES = {"skipped", "imported", "mapped", "refused", "allowed", "fire", "no_fire"}
 

@@ -16,18 +16,18 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter, SkipValidation
 
-from adapters.bootstrap import Container
-from adapters.http.counters import ReceiverCounters
-from adapters.rules_yaml.source import FileRuleSource
-from app.auth import Principal, authenticate
-from app.connecting import Connecting
-from app.errors import ValidationFailed
-from app.ports.basics import Clock
-from app.ports.metrics import OperationsMetrics
-from app.queries import Queries
-from app.receiving import Receiving
-from app.subscriptions import Subscriptions
-from app.tenancy import Tenancy
+from wooconnect.adapters.bootstrap import Container
+from wooconnect.adapters.http.counters import ReceiverCounters
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.app.auth import Principal, authenticate
+from wooconnect.app.connecting import Connecting
+from wooconnect.app.errors import ValidationFailed
+from wooconnect.app.ports.basics import Clock
+from wooconnect.app.ports.metrics import OperationsMetrics
+from wooconnect.app.queries import Queries
+from wooconnect.app.receiving import Receiving
+from wooconnect.app.subscriptions import Subscriptions
+from wooconnect.app.tenancy import Tenancy
 
 MAX_LIMIT = 500
 

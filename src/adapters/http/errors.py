@@ -10,8 +10,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from adapters.http.schemas import ErrorOut
-from app.errors import (
+from wooconnect.adapters.http.schemas import ErrorOut
+from wooconnect.app.errors import (
     AppError,
     Conflict,
     CriteriaRefused,
@@ -24,7 +24,7 @@ from app.errors import (
     UpstreamUnavailable,
     ValidationFailed,
 )
-from domain.errors import DomainError, IllegalTransition, InvalidStoreUrl
+from wooconnect.domain.errors import DomainError, IllegalTransition, InvalidStoreUrl
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Controller, Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
-from adapters.bootstrap import Container
-from adapters.http.deps import CONTAINER, Injected
+from wooconnect.adapters.bootstrap import Container
+from wooconnect.adapters.http.deps import CONTAINER, Injected
 
 
 class HealthController(Controller):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.log_context import log_context
+from wooconnect.app.log_context import log_context
 
 _PATH_FIELDS = ("connection_id", "location_id")
 

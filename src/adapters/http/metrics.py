@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from litestar import Controller, Response, get
 
-from adapters.http.counters import ReceiverCounters
-from adapters.http.deps import OPERATIONS_METRICS, RECEIVER_COUNTERS, Injected
-from app.ports.basics import Clock
-from app.ports.metrics import OperationsMetrics, OperationsSnapshot
+from wooconnect.adapters.http.counters import ReceiverCounters
+from wooconnect.adapters.http.deps import OPERATIONS_METRICS, RECEIVER_COUNTERS, Injected
+from wooconnect.app.ports.basics import Clock
+from wooconnect.app.ports.metrics import OperationsMetrics, OperationsSnapshot
 
 MEDIA_TYPE = "text/plain; version=0.0.4"
 

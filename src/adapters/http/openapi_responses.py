@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
-from adapters.http.schemas import ErrorOut
+from wooconnect.adapters.http.schemas import ErrorOut
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 

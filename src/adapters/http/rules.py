@@ -9,11 +9,11 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.deps import RULES, Caller, Injected
-from adapters.rules_yaml.source import FileRuleSource
-from app.errors import ValidationFailed
-from domain.rules.errors import FactsError, UnknownRuleSet
-from domain.rules.facts import flatten_facts
+from wooconnect.adapters.http.deps import RULES, Caller, Injected
+from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.app.errors import ValidationFailed
+from wooconnect.domain.rules.errors import FactsError, UnknownRuleSet
+from wooconnect.domain.rules.facts import flatten_facts
 
 
 class EvaluateIn(msgspec.Struct, forbid_unknown_fields=True):

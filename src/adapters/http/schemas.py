@@ -7,13 +7,13 @@ from typing import Any
 
 import msgspec
 
-from domain.connection import Connection
-from domain.crm import Contact, Order, Transaction
-from domain.decisions import DecisionRecord
-from domain.inbox import InboxDelivery
-from domain.jobs import ImportJob
-from domain.tenancy import Agency, Location
-from domain.triggers import TriggerEvent
+from wooconnect.domain.connection import Connection
+from wooconnect.domain.crm import Contact, Order, Transaction
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.inbox import InboxDelivery
+from wooconnect.domain.jobs import ImportJob
+from wooconnect.domain.tenancy import Agency, Location
+from wooconnect.domain.triggers import TriggerEvent
 
 
 def iso(value: datetime | None) -> str | None:

@@ -7,10 +7,10 @@ import msgspec
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from adapters.http.deps import PAGING, SUBSCRIPTIONS, Caller, Injected, Paging
-from adapters.http.schemas import iso
-from app.subscriptions import Subscriptions, SubscriptionView
-from domain.subscriptions import TriggerSubscription
+from wooconnect.adapters.http.deps import PAGING, SUBSCRIPTIONS, Caller, Injected, Paging
+from wooconnect.adapters.http.schemas import iso
+from wooconnect.app.subscriptions import Subscriptions, SubscriptionView
+from wooconnect.domain.subscriptions import TriggerSubscription
 
 
 class SubscriptionIn(msgspec.Struct, forbid_unknown_fields=True):

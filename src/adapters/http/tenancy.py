@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from adapters.http.deps import TENANCY, Caller, Injected
-from adapters.http.schemas import AgencyOut, ApiKeyOut, LocationOut, NameIn
-from app.tenancy import Tenancy
+from wooconnect.adapters.http.deps import TENANCY, Caller, Injected
+from wooconnect.adapters.http.schemas import AgencyOut, ApiKeyOut, LocationOut, NameIn
+from wooconnect.app.tenancy import Tenancy
 
 
 class TenancyController(Controller):

@@ -16,9 +16,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.deps import RECEIVER, Injected, Receiver
-from app.errors import AppError
-from app.receiving import Incoming
+from wooconnect.adapters.http.deps import RECEIVER, Injected, Receiver
+from wooconnect.app.errors import AppError
+from wooconnect.app.receiving import Incoming
 
 # The signature covers the exact bytes the store sent, so the body is read as bytes, whole,
 # up to this limit (413 above it, 400 for a Content-Length that is not a number).

@@ -15,15 +15,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.crm_writes import (
+from wooconnect.adapters.persistence.crm_writes import (
     CrmWrites,
     contact_values,
     order_values,
     transaction_values,
 )
-from adapters.persistence.models import ContactRow, OrderRow, TransactionRow
-from app.ports.persistence import Page
-from domain.crm import (
+from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
+from wooconnect.app.ports.persistence import Page
+from wooconnect.domain.crm import (
     Contact,
     CrmOrderStatus,
     Order,

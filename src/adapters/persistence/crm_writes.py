@@ -25,9 +25,9 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.models import ContactRow, OrderRow, TransactionRow
-from app.errors import WRITE_CONFLICT, Conflict
-from domain.crm import Contact, Order, Transaction, normalise_email, normalise_phone
+from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
+from wooconnect.app.errors import WRITE_CONFLICT, Conflict
+from wooconnect.domain.crm import Contact, Order, Transaction, normalise_email, normalise_phone
 
 CONTACT_MUTABLE = (
     "woocommerce_customer_id",

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import Result, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.persistence.models import (
+from wooconnect.adapters.persistence.models import (
     ConnectionRow,
     ImportJobRow,
     InboxDeliveryRow,
     TriggerDeliveryRow,
     TriggerEventRow,
 )
-from app.ports.metrics import ImportProgress, OperationsSnapshot
+from wooconnect.app.ports.metrics import ImportProgress, OperationsSnapshot
 
 
 def _counts(result: Result[str, int]) -> dict[str, int]:

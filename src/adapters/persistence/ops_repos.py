@@ -8,14 +8,19 @@ from datetime import datetime
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.crm_repos import _insert, _page
-from adapters.persistence.crm_writes import CrmWrites
-from adapters.persistence.models import DecisionRow, ImportJobRow, InboxDeliveryRow, TriggerEventRow
-from app.ports.persistence import Page
-from domain.decisions import DecisionRecord
-from domain.inbox import DeliveryStatus, InboxDelivery
-from domain.jobs import ImportEntity, ImportJob, JobStatus
-from domain.triggers import TriggerEvent, TriggerType
+from wooconnect.adapters.persistence.crm_repos import _insert, _page
+from wooconnect.adapters.persistence.crm_writes import CrmWrites
+from wooconnect.adapters.persistence.models import (
+    DecisionRow,
+    ImportJobRow,
+    InboxDeliveryRow,
+    TriggerEventRow,
+)
+from wooconnect.app.ports.persistence import Page
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
+from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
+from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 
 def _job(row: ImportJobRow) -> ImportJob:

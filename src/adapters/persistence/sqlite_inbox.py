@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from adapters.persistence.database import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite
-from domain.inbox import InboxDelivery
+from wooconnect.adapters.persistence.database import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite
+from wooconnect.domain.inbox import InboxDelivery
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")

@@ -9,12 +9,17 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.crm_repos import _insert, _page
-from adapters.persistence.models import TriggerDeliveryRow, TriggerSubscriptionRow
-from app.ports.basics import Cipher
-from app.ports.persistence import Page
-from domain.subscriptions import DeliveryState, DeliveryStats, TriggerDelivery, TriggerSubscription
-from domain.triggers import TriggerType
+from wooconnect.adapters.persistence.crm_repos import _insert, _page
+from wooconnect.adapters.persistence.models import TriggerDeliveryRow, TriggerSubscriptionRow
+from wooconnect.app.ports.basics import Cipher
+from wooconnect.app.ports.persistence import Page
+from wooconnect.domain.subscriptions import (
+    DeliveryState,
+    DeliveryStats,
+    TriggerDelivery,
+    TriggerSubscription,
+)
+from wooconnect.domain.triggers import TriggerType
 
 
 class SqlSubscriptionRepository:

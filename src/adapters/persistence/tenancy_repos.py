@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.models import (
+from wooconnect.adapters.persistence.models import (
     AgencyRow,
     ApiKeyRow,
     ConnectionRow,
@@ -17,17 +17,17 @@ from adapters.persistence.models import (
     LocationRow,
     StoreBindingRow,
 )
-from app.errors import Conflict
-from app.ports.basics import Cipher
-from domain.connection import (
+from wooconnect.app.errors import Conflict
+from wooconnect.app.ports.basics import Cipher
+from wooconnect.domain.connection import (
     Connection,
     ConnectionStatus,
     ImportSelection,
     StoreCredentials,
     SyncSettings,
 )
-from domain.store_url import StoreUrl
-from domain.tenancy import Agency, ApiKey, Location, StoreBinding
+from wooconnect.domain.store_url import StoreUrl
+from wooconnect.domain.tenancy import Agency, ApiKey, Location, StoreBinding
 
 
 class SqlAgencyRepository:

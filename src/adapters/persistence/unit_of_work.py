@@ -9,23 +9,23 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.persistence.crm_repos import (
+from wooconnect.adapters.persistence.crm_repos import (
     SqlContactRepository,
     SqlOrderRepository,
     SqlTransactionRepository,
 )
-from adapters.persistence.crm_writes import CrmWrites
-from adapters.persistence.ops_repos import (
+from wooconnect.adapters.persistence.crm_writes import CrmWrites
+from wooconnect.adapters.persistence.ops_repos import (
     SqlDecisionRepository,
     SqlImportJobRepository,
     SqlInboxRepository,
     SqlTriggerRepository,
 )
-from adapters.persistence.subscription_repos import (
+from wooconnect.adapters.persistence.subscription_repos import (
     SqlSubscriptionRepository,
     SqlTriggerDeliveryRepository,
 )
-from adapters.persistence.tenancy_repos import (
+from wooconnect.adapters.persistence.tenancy_repos import (
     SqlAgencyRepository,
     SqlApiKeyRepository,
     SqlConnectionRepository,
@@ -33,8 +33,8 @@ from adapters.persistence.tenancy_repos import (
     SqlLocationRepository,
     SqlStoreBindingRepository,
 )
-from app.ports.basics import Cipher, Clock
-from app.ports.persistence import (
+from wooconnect.app.ports.basics import Cipher, Clock
+from wooconnect.app.ports.persistence import (
     AgencyRepository,
     ApiKeyRepository,
     ConnectionRepository,
@@ -49,7 +49,7 @@ from app.ports.persistence import (
     TransactionRepository,
     TriggerRepository,
 )
-from app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
+from wooconnect.app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
 
 log = logging.getLogger(__name__)
 

@@ -9,15 +9,15 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from adapters.rules_yaml.nodes import MarkedDocument, Path
-from adapters.rules_yaml.structs import (
+from wooconnect.adapters.rules_yaml.nodes import MarkedDocument, Path
+from wooconnect.adapters.rules_yaml.structs import (
     ExampleStruct,
     FactStruct,
     RuleFileStruct,
     RuleStruct,
     TableStruct,
 )
-from domain.rules import (
+from wooconnect.domain.rules import (
     UNSET,
     AllOf,
     AnyOf,
@@ -33,7 +33,7 @@ from domain.rules import (
     Table,
     TableRow,
 )
-from domain.rules.validate import did_you_mean
+from wooconnect.domain.rules.validate import did_you_mean
 
 S = TypeVar("S", bound=msgspec.Struct)
 _MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.rules_yaml.definitions import StructureProblems, to_definition
-from adapters.rules_yaml.nodes import YamlProblems, compose_marked
-from domain.rules import InvalidRuleSet, RuleBook, RuleSet, compile_rule_set
+from wooconnect.adapters.rules_yaml.definitions import StructureProblems, to_definition
+from wooconnect.adapters.rules_yaml.nodes import YamlProblems, compose_marked
+from wooconnect.domain.rules import InvalidRuleSet, RuleBook, RuleSet, compile_rule_set
 
 RULE_SUFFIXES = (".yaml", ".yml")
 AGENCIES_DIR = "agencies"

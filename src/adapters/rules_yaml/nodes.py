@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from domain.rules import SourcePosition
+from wooconnect.domain.rules import SourcePosition
 
 Path = tuple[str | int, ...]
 

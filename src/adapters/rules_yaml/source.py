@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.rules_yaml.loader import RuleLoadError, find_rule_files, load_rule_book
-from domain.rules import RuleBook
+from wooconnect.adapters.rules_yaml.loader import RuleLoadError, find_rule_files, load_rule_book
+from wooconnect.domain.rules import RuleBook
 
 logger = logging.getLogger(__name__)
 

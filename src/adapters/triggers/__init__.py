@@ -1,5 +1,5 @@
 """Outgoing signed webhooks to workflow subscribers."""
 
-from adapters.triggers.sender import HttpxWebhookSender
+from wooconnect.adapters.triggers.sender import HttpxWebhookSender
 
 __all__ = ["HttpxWebhookSender"]

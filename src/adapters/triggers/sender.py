@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from adapters.woocommerce.ssrf import refusal_reason
-from app.ports.subscriptions import SubscriberUnreachable
+from wooconnect.adapters.woocommerce.ssrf import refusal_reason
+from wooconnect.app.ports.subscriptions import SubscriberUnreachable
 
 USER_AGENT = "wooconnect-webhooks/0.1"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from urllib.parse import quote
 
-from domain.connection import StoreCredentials
-from domain.store_url import StoreUrl
+from wooconnect.domain.connection import StoreCredentials
+from wooconnect.domain.store_url import StoreUrl
 
 
 class AuthMode(StrEnum):

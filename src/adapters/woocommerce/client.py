@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import msgspec
 
-from adapters.woocommerce import decode
-from adapters.woocommerce.auth import AuthMode, choose_auth_mode
-from adapters.woocommerce.incremental import changed_since
-from adapters.woocommerce.paging import ordered_pages
-from adapters.woocommerce.retry import RetryPolicy
-from adapters.woocommerce.ssrf import StoreAddressRefused, guard_store_url
-from adapters.woocommerce.transport import StoreTransport, raise_for_store_error
-from adapters.woocommerce.webhooks import WebhookManager
-from app.errors import UpstreamRejected, UpstreamUndecodable
-from app.ports.store import CredentialCheck, StoreAccess, StoreClient
-from domain.store import (
+from wooconnect.adapters.woocommerce import decode
+from wooconnect.adapters.woocommerce.auth import AuthMode, choose_auth_mode
+from wooconnect.adapters.woocommerce.incremental import changed_since
+from wooconnect.adapters.woocommerce.paging import ordered_pages
+from wooconnect.adapters.woocommerce.retry import RetryPolicy
+from wooconnect.adapters.woocommerce.ssrf import StoreAddressRefused, guard_store_url
+from wooconnect.adapters.woocommerce.transport import StoreTransport, raise_for_store_error
+from wooconnect.adapters.woocommerce.webhooks import WebhookManager
+from wooconnect.app.errors import UpstreamRejected, UpstreamUndecodable
+from wooconnect.app.ports.store import CredentialCheck, StoreAccess, StoreClient
+from wooconnect.domain.store import (
     StoreCustomer,
     StoreOrder,
     StorePage,

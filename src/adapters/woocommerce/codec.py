@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from adapters.woocommerce.decode import (
+from wooconnect.adapters.woocommerce.decode import (
     UndecodablePayload,
     decode_customer_payload,
     decode_deleted_payload,
     decode_order_payload,
 )
-from adapters.woocommerce.signatures import verify_webhook_signature
-from app.errors import UpstreamUndecodable
-from app.ports.store import DeliveryMeta
-from domain.store import StoreCustomer, StoreOrder
+from wooconnect.adapters.woocommerce.signatures import verify_webhook_signature
+from wooconnect.app.errors import UpstreamUndecodable
+from wooconnect.app.ports.store import DeliveryMeta
+from wooconnect.domain.store import StoreCustomer, StoreOrder
 
 
 class _Meta(msgspec.Struct):

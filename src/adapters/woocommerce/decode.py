@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from domain.store import (
+from wooconnect.domain.store import (
     StoreAddress,
     StoreCustomer,
     StoreOrder,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
-from domain.store import StoreOrder, StorePage
+from wooconnect.domain.store import StoreOrder, StorePage
 
 # Fetch page `page` of "modified after `after`, oldest first".
 FetchModified = Callable[[datetime, int], Awaitable[StorePage[StoreOrder]]]

@@ -8,8 +8,8 @@ from urllib.parse import quote, urlencode
 
 import msgspec
 
-from domain.store import KeyGrant
-from domain.store_url import StoreUrl
+from wooconnect.domain.store import KeyGrant
+from wooconnect.domain.store_url import StoreUrl
 
 SCOPE = "read_write"
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
-from domain.store import StorePage
+from wooconnect.domain.store import StorePage
 
 T = TypeVar("T")
 

@@ -12,8 +12,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from domain.errors import InvalidStoreUrl
-from domain.store_url import StoreUrl
+from wooconnect.domain.errors import InvalidStoreUrl
+from wooconnect.domain.store_url import StoreUrl
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 

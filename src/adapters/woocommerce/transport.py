@@ -16,15 +16,15 @@ from typing import Any
 import httpx
 import msgspec
 
-from adapters.woocommerce.auth import (
+from wooconnect.adapters.woocommerce.auth import (
     AuthMode,
     OAuth1Signer,
     basic_authorization,
     query_string_credentials,
 )
-from adapters.woocommerce.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
-from app.errors import UpstreamRejected, UpstreamRequestInvalid, UpstreamUnavailable
-from app.ports.store import StoreAccess
+from wooconnect.adapters.woocommerce.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from wooconnect.app.errors import UpstreamRejected, UpstreamRequestInvalid, UpstreamUnavailable
+from wooconnect.app.ports.store import StoreAccess
 
 API_PREFIX = "wp-json/wc/v3"
 USER_AGENT = "wooconnect/0.1 (+https://github.com/wooconnect)"

@@ -9,10 +9,10 @@ from typing import Any, Final
 
 import httpx
 
-from adapters.woocommerce import decode
-from app.errors import UpstreamRejected, UpstreamUndecodable
-from app.ports.store import WEBHOOK_TOPICS, StoreAccess
-from domain.store import StoreWebhook
+from wooconnect.adapters.woocommerce import decode
+from wooconnect.app.errors import UpstreamRejected, UpstreamUndecodable
+from wooconnect.app.ports.store import WEBHOOK_TOPICS, StoreAccess
+from wooconnect.domain.store import StoreWebhook
 
 # The topics the service registers (see `app.ports.store.WEBHOOK_TOPICS`).
 WebhookTopics: Final[tuple[str, ...]] = WEBHOOK_TOPICS

@@ -34,23 +34,29 @@ from dramatiq.asyncio import EventLoopThread, get_event_loop_thread, set_event_l
 from dramatiq.middleware import Middleware, MiddlewareError
 from redis.asyncio import Redis
 
-from adapters.settings import Settings
-from adapters.worker.job_queue import (
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.worker.job_queue import (
     DEFAULT_NAMESPACE,
     SEND_CONNECT_TIMEOUT_S,
     SEND_SOCKET_TIMEOUT_S,
     DramatiqJobQueue,
 )
-from adapters.worker.scheduler import LocalClaims, Periodic, PeriodicRunner, RedisClaims, SlotClaims
-from app.delivery_batcher import DeliveryBatcher
-from app.errors import AppError, JobQueueUnavailable, UpstreamUnavailable
-from app.log_context import log_context
-from app.recovery import Recovery
-from app.tasks import DELIVERY_PROCESS, IMPORT_RUN, RECONCILE_CONNECTION, TRIGGER_DELIVER
+from wooconnect.adapters.worker.scheduler import (
+    LocalClaims,
+    Periodic,
+    PeriodicRunner,
+    RedisClaims,
+    SlotClaims,
+)
+from wooconnect.app.delivery_batcher import DeliveryBatcher
+from wooconnect.app.errors import AppError, JobQueueUnavailable, UpstreamUnavailable
+from wooconnect.app.log_context import log_context
+from wooconnect.app.recovery import Recovery
+from wooconnect.app.tasks import DELIVERY_PROCESS, IMPORT_RUN, RECONCILE_CONNECTION, TRIGGER_DELIVER
 
 if TYPE_CHECKING:
-    from adapters.bootstrap import Container
-    from adapters.services import Services
+    from wooconnect.adapters.bootstrap import Container
+    from wooconnect.adapters.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +161,7 @@ class WorkerLifespan(Middleware):
 
     async def _open(self, broker: dramatiq.Broker) -> tuple[Container, SlotClaims]:
         """A worker process's own container, sending on this broker, and its periodic claims."""
-        from adapters.bootstrap import bootstrap
+        from wooconnect.adapters.bootstrap import bootstrap
 
         settings = self._settings or Settings.from_env()
         if settings.redis_url is None:

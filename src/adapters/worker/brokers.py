@@ -18,9 +18,9 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO, Middleware, Retries, ShutdownNotifications, TimeLimit
 
-from adapters.settings import Settings
-from adapters.worker.actors import WorkerLifespan, declare_actors
-from adapters.worker.job_queue import (
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.worker.actors import WorkerLifespan, declare_actors
+from wooconnect.adapters.worker.job_queue import (
     DEFAULT_NAMESPACE,
     SEND_CONNECT_TIMEOUT_S,
     SEND_SOCKET_TIMEOUT_S,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import sys
 
-from adapters.logging_setup import configure_logging
-from adapters.settings import Settings
-from adapters.worker.brokers import worker_broker
+from wooconnect.adapters.logging_setup import configure_logging
+from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.worker.brokers import worker_broker
 
 _settings = Settings.from_env()
 # Dramatiq points this process's stderr at the pipe its parent reads; `wooconnect worker`

@@ -12,8 +12,8 @@ import asyncio
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
-from adapters.bootstrap import Container
-from adapters.worker.actors import WorkerLifespan
+from wooconnect.adapters.bootstrap import Container
+from wooconnect.adapters.worker.actors import WorkerLifespan
 
 # Tasks run at once. They wait mostly on the store or the database; webhook deliveries taken
 # up at the same time share a transaction.

@@ -11,7 +11,7 @@ import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
-from app.errors import JobQueueUnavailable
+from wooconnect.app.errors import JobQueueUnavailable
 
 DEFAULT_NAMESPACE = "wooconnect"
 

@@ -8,16 +8,16 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 
-from domain.connection import Connection, ConnectionStatus
-from domain.crm import Contact, Order, Transaction
-from domain.decisions import DecisionRecord
-from domain.inbox import InboxDelivery
-from domain.jobs import ImportJob
-from domain.tenancy import Agency, ApiKey, Location, StoreBinding
-from domain.triggers import TriggerEvent
+from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.crm import Contact, Order, Transaction
+from wooconnect.domain.decisions import DecisionRecord
+from wooconnect.domain.inbox import InboxDelivery
+from wooconnect.domain.jobs import ImportJob
+from wooconnect.domain.tenancy import Agency, ApiKey, Location, StoreBinding
+from wooconnect.domain.triggers import TriggerEvent
 
 if TYPE_CHECKING:
-    from app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
+    from wooconnect.app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
 
 T = TypeVar("T")
 

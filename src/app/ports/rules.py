@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Final, Protocol
 
-from domain.rules import RuleBook
+from wooconnect.domain.rules import RuleBook
 
 CONNECTION_CRITERIA: Final = "connection_criteria"
 CUSTOMER_ELIGIBILITY: Final = "customer_eligibility"

@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Protocol
 
-from domain.connection import Connection, StoreCredentials
-from domain.store import (
+from wooconnect.domain.connection import Connection, StoreCredentials
+from wooconnect.domain.store import (
     StoreCustomer,
     StoreOrder,
     StorePage,
     StoreRefund,
     StoreWebhook,
 )
-from domain.store_url import StoreUrl
+from wooconnect.domain.store_url import StoreUrl
 
 # The webhook topics the service registers on every connected store.
 WEBHOOK_TOPICS: Final[tuple[str, ...]] = (

@@ -6,9 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from app.errors import AppError
-from app.ports.persistence import Page
-from domain.subscriptions import DeliveryState, DeliveryStats, TriggerDelivery, TriggerSubscription
+from wooconnect.app.errors import AppError
+from wooconnect.app.ports.persistence import Page
+from wooconnect.domain.subscriptions import (
+    DeliveryState,
+    DeliveryStats,
+    TriggerDelivery,
+    TriggerSubscription,
+)
 
 
 class SubscriptionRepository(Protocol):

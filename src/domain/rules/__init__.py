@@ -6,13 +6,13 @@ Usage: a loader builds `RuleSetDefinition`s, `compile_rule_set` turns each into 
 `Evaluation`: `decision`, `outcome`, `matched`, `message`, `version` and `trace.to_dict()`.
 """
 
-from domain.rules.book import RuleBook
-from domain.rules.compile import RuleSet, compile_rule_set
-from domain.rules.errors import FactsError, InvalidRuleSet, RuleError, UnknownRuleSet
-from domain.rules.evaluation import ConditionTrace, Evaluation, Trace
-from domain.rules.examples import ExampleFailure, ExampleReport, run_examples
-from domain.rules.facts import flatten_facts
-from domain.rules.model import (
+from wooconnect.domain.rules.book import RuleBook
+from wooconnect.domain.rules.compile import RuleSet, compile_rule_set
+from wooconnect.domain.rules.errors import FactsError, InvalidRuleSet, RuleError, UnknownRuleSet
+from wooconnect.domain.rules.evaluation import ConditionTrace, Evaluation, Trace
+from wooconnect.domain.rules.examples import ExampleFailure, ExampleReport, run_examples
+from wooconnect.domain.rules.facts import flatten_facts
+from wooconnect.domain.rules.model import (
     UNSET,
     AllOf,
     AnyOf,
@@ -32,8 +32,8 @@ from domain.rules.model import (
     Table,
     TableRow,
 )
-from domain.rules.operators import OPERATORS
-from domain.rules.validate import validate
+from wooconnect.domain.rules.operators import OPERATORS
+from wooconnect.domain.rules.validate import validate
 
 __all__ = [
     "OPERATORS",

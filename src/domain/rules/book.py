@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from domain.rules.compile import RuleSet
-from domain.rules.errors import InvalidRuleSet, UnknownRuleSet
-from domain.rules.evaluation import Evaluation
-from domain.rules.model import Issue
+from wooconnect.domain.rules.compile import RuleSet
+from wooconnect.domain.rules.errors import InvalidRuleSet, UnknownRuleSet
+from wooconnect.domain.rules.evaluation import Evaluation
+from wooconnect.domain.rules.model import Issue
 
 
 @dataclass(frozen=True, slots=True)

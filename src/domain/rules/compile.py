@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from domain.rules.errors import InvalidRuleSet
-from domain.rules.evaluation import TraceLeaf, TracePlan, Verdict, freeze, thaw
-from domain.rules.evaluators import (
+from wooconnect.domain.rules.errors import InvalidRuleSet
+from wooconnect.domain.rules.evaluation import TraceLeaf, TracePlan, Verdict, freeze, thaw
+from wooconnect.domain.rules.evaluators import (
     Decide,
     Evaluate,
     Step,
@@ -19,7 +19,7 @@ from domain.rules.evaluators import (
     rule_step,
     table_step,
 )
-from domain.rules.model import (
+from wooconnect.domain.rules.model import (
     AllOf,
     Compare,
     Condition,
@@ -31,9 +31,9 @@ from domain.rules.model import (
     RuleSetDefinition,
     RuleSetKind,
 )
-from domain.rules.operators import Actuals, Predicate, build
-from domain.rules.render import rule_to_data
-from domain.rules.validate import validate
+from wooconnect.domain.rules.operators import Actuals, Predicate, build
+from wooconnect.domain.rules.render import rule_to_data
+from wooconnect.domain.rules.validate import validate
 
 
 @dataclass(frozen=True, slots=True, eq=False)

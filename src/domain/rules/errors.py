@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from domain.errors import DomainError
-from domain.rules.model import Issue
+from wooconnect.domain.errors import DomainError
+from wooconnect.domain.rules.model import Issue
 
 
 class RuleError(DomainError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from domain.rules.operators import Actuals, Predicate
+from wooconnect.domain.rules.operators import Actuals, Predicate
 
 
 @dataclass(frozen=True, slots=True)

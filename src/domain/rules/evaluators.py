@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from domain.rules.evaluation import Evaluation, Verdict
-from domain.rules.facts import fact_reader
-from domain.rules.model import FactDefinition
-from domain.rules.operators import Actuals, Predicate
+from wooconnect.domain.rules.evaluation import Evaluation, Verdict
+from wooconnect.domain.rules.facts import fact_reader
+from wooconnect.domain.rules.model import FactDefinition
+from wooconnect.domain.rules.operators import Actuals, Predicate
 
 Evaluate = Callable[[Mapping[str, object]], Evaluation]
 Step = Callable[[Actuals], Verdict | None]

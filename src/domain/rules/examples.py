@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.rules.compile import RuleSet
-from domain.rules.errors import FactsError
-from domain.rules.evaluation import Evaluation
-from domain.rules.model import Example, RuleSetKind, SourcePosition
+from wooconnect.domain.rules.compile import RuleSet
+from wooconnect.domain.rules.errors import FactsError
+from wooconnect.domain.rules.evaluation import Evaluation
+from wooconnect.domain.rules.model import Example, RuleSetKind, SourcePosition
 
 
 @dataclass(frozen=True, slots=True)

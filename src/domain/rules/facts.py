@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from domain.rules.errors import FactsError
-from domain.rules.model import FactDefinition, FactType
-from domain.rules.operators import Actuals, conforms, type_name
+from wooconnect.domain.rules.errors import FactsError
+from wooconnect.domain.rules.model import FactDefinition, FactType
+from wooconnect.domain.rules.operators import Actuals, conforms, type_name
 
 Extractor = Callable[[Mapping[str, object]], Actuals]
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.rules.model import FactRef, FactType
+from wooconnect.domain.rules.model import FactRef, FactType
 
 Actuals = tuple[object, ...]
 Predicate = Callable[[Actuals], bool]

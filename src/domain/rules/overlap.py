@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from domain.rules.model import (
+from wooconnect.domain.rules.model import (
     AllOf,
     Compare,
     Condition,

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from domain.rules.evaluation import thaw
-from domain.rules.model import UNSET, AllOf, AnyOf, Compare, Condition, FactRef, Not, RuleDefinition
-from domain.rules.operators import describe_operand
+from wooconnect.domain.rules.evaluation import thaw
+from wooconnect.domain.rules.model import (
+    UNSET,
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    FactRef,
+    Not,
+    RuleDefinition,
+)
+from wooconnect.domain.rules.operators import describe_operand
 
 
 def condition_to_data(condition: Condition) -> dict[str, object]:

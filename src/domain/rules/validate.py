@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from domain.rules.model import (
+from wooconnect.domain.rules.model import (
     UNSET,
     AllOf,
     AnyOf,
@@ -31,8 +31,14 @@ from domain.rules.model import (
     RuleSetKind,
     SourcePosition,
 )
-from domain.rules.operators import OPERATORS, conforms, operand_problem, ref_problem, type_name
-from domain.rules.overlap import find_overlaps
+from wooconnect.domain.rules.operators import (
+    OPERATORS,
+    conforms,
+    operand_problem,
+    ref_problem,
+    type_name,
+)
+from wooconnect.domain.rules.overlap import find_overlaps
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FACT = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")

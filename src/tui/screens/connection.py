@@ -12,17 +12,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
-from tui import formatting
-from tui.api import ApiError
-from tui.context import Context
-from tui.models import Connection, Delivery, TriggerEvent
-from tui.progress import RateTracker
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.decisions import DecisionsScreen
-from tui.screens.polling import PollingScreen, still_open
-from tui.widgets.error_panel import ErrorPanel
-from tui.widgets.import_job import ImportJobView
-from tui.widgets.sync_toggles import SyncToggles
+from wooconnect.tui import formatting
+from wooconnect.tui.api import ApiError
+from wooconnect.tui.context import Context
+from wooconnect.tui.models import Connection, Delivery, TriggerEvent
+from wooconnect.tui.progress import RateTracker
+from wooconnect.tui.screens.confirm import ConfirmScreen
+from wooconnect.tui.screens.decisions import DecisionsScreen
+from wooconnect.tui.screens.polling import PollingScreen, still_open
+from wooconnect.tui.widgets.error_panel import ErrorPanel
+from wooconnect.tui.widgets.import_job import ImportJobView
+from wooconnect.tui.widgets.sync_toggles import SyncToggles
 
 _ENTITIES = ("contacts", "orders", "transactions")
 

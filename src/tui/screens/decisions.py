@@ -9,15 +9,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 
-from tui import formatting
-from tui.api import ApiError
-from tui.context import Context
-from tui.models import Decision
-from tui.screens.explain import ExplainScreen
-from tui.screens.polling import still_open
-from tui.trace import facts_from_trace, parse_trace
-from tui.widgets.error_panel import ErrorPanel
-from tui.widgets.trace_view import TraceView
+from wooconnect.tui import formatting
+from wooconnect.tui.api import ApiError
+from wooconnect.tui.context import Context
+from wooconnect.tui.models import Decision
+from wooconnect.tui.screens.explain import ExplainScreen
+from wooconnect.tui.screens.polling import still_open
+from wooconnect.tui.trace import facts_from_trace, parse_trace
+from wooconnect.tui.widgets.error_panel import ErrorPanel
+from wooconnect.tui.widgets.trace_view import TraceView
 
 _OUTCOME_STYLES = {
     "skipped": "yellow",

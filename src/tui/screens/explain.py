@@ -12,12 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Select, TextArea
 
-from tui.api import ApiError
-from tui.context import Context
-from tui.models import RuleSet
-from tui.screens.polling import still_open
-from tui.widgets.error_panel import ErrorPanel
-from tui.widgets.trace_view import TraceView
+from wooconnect.tui.api import ApiError
+from wooconnect.tui.context import Context
+from wooconnect.tui.models import RuleSet
+from wooconnect.tui.screens.polling import still_open
+from wooconnect.tui.widgets.error_panel import ErrorPanel
+from wooconnect.tui.widgets.trace_view import TraceView
 
 _TEMPLATE = -1  # the example picker's value for "the rule set's facts with blank values"
 _BLANK: dict[str, Any] = {"string": "", "integer": 0, "number": 0, "boolean": False, "list": []}

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tui.context import Context
+from wooconnect.tui.context import Context
 
 
 def still_open(screen: Screen[Any]) -> bool:

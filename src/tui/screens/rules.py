@@ -14,13 +14,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from tui import formatting
-from tui.api import ApiError
-from tui.context import Context
-from tui.models import Agency, RuleSet, RulesState
-from tui.screens.explain import ExplainScreen
-from tui.screens.polling import PollingScreen, still_open
-from tui.widgets.error_panel import ErrorPanel
+from wooconnect.tui import formatting
+from wooconnect.tui.api import ApiError
+from wooconnect.tui.context import Context
+from wooconnect.tui.models import Agency, RuleSet, RulesState
+from wooconnect.tui.screens.explain import ExplainScreen
+from wooconnect.tui.screens.polling import PollingScreen, still_open
+from wooconnect.tui.widgets.error_panel import ErrorPanel
 
 # "rules/triggers.yaml:12:5: unknown operator 'eq'" → position and message.
 _LOCATED = re.compile(r"^(?P<where>[^\s:]+(?::\d+){1,2}):\s*(?P<message>.*)$")

@@ -15,12 +15,12 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from tui import formatting
-from tui.api import ApiClient, ApiError
-from tui.context import Context
-from tui.models import Agency, Connection, Location
-from tui.screens.polling import PollingScreen, still_open
-from tui.widgets.error_panel import ErrorPanel
+from wooconnect.tui import formatting
+from wooconnect.tui.api import ApiClient, ApiError
+from wooconnect.tui.context import Context
+from wooconnect.tui.models import Agency, Connection, Location
+from wooconnect.tui.screens.polling import PollingScreen, still_open
+from wooconnect.tui.widgets.error_panel import ErrorPanel
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +270,7 @@ class TenantsScreen(PollingScreen):
             self._open(data.connection)
 
     def _open(self, connection: Connection) -> None:
-        from tui.screens.connection import ConnectionScreen
+        from wooconnect.tui.screens.connection import ConnectionScreen
 
         self.app.push_screen(ConnectionScreen(self.context, connection.id))
 

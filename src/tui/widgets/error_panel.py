@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.api import ApiError
+from wooconnect.tui.api import ApiError
 
 
 class ErrorPanel(Static):

@@ -8,9 +8,9 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar
 
-from tui import formatting
-from tui.models import ImportJob
-from tui.progress import Estimate
+from wooconnect.tui import formatting
+from wooconnect.tui.models import ImportJob
+from wooconnect.tui.progress import Estimate
 
 _STATUS_STYLE = {
     "queued": "yellow",

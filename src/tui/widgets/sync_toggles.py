@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.models import SYNC_ITEMS, SyncSettings
+from wooconnect.tui.models import SYNC_ITEMS, SyncSettings
 
 
 def _prompt(label: str, on: bool) -> Text:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.trace import render_trace
+from wooconnect.tui.trace import render_trace
 
 
 class TraceView(VerticalScroll):

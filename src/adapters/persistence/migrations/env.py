@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from adapters.persistence.database import create_engine
-from adapters.persistence.models import Base
+from wooconnect.adapters.persistence.database import create_engine
+from wooconnect.adapters.persistence.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -5,11 +5,15 @@ deterministically; `create_simulator_app` serves it as REST API v3 (plus `/wc-au
 `/__sim__` control endpoints); `running_simulator` runs it on a free loopback port.
 """
 
-from adapters.woocommerce.simulator.app import SimulatorApp, create_simulator_app
-from adapters.woocommerce.simulator.records import FaultConfig
-from adapters.woocommerce.simulator.seed import derived_keys, seed_store
-from adapters.woocommerce.simulator.server import RunningSimulator, running_simulator
-from adapters.woocommerce.simulator.store import SimulatedStore, StoreError, StoreSettings
+from wooconnect.adapters.woocommerce.simulator.app import SimulatorApp, create_simulator_app
+from wooconnect.adapters.woocommerce.simulator.records import FaultConfig
+from wooconnect.adapters.woocommerce.simulator.seed import derived_keys, seed_store
+from wooconnect.adapters.woocommerce.simulator.server import RunningSimulator, running_simulator
+from wooconnect.adapters.woocommerce.simulator.store import (
+    SimulatedStore,
+    StoreError,
+    StoreSettings,
+)
 
 __all__ = [
     "FaultConfig",

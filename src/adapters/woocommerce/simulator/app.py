@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from adapters.woocommerce.simulator.asgi import (
+from wooconnect.adapters.woocommerce.simulator.asgi import (
     Receive,
     Request,
     Response,
@@ -14,11 +14,15 @@ from adapters.woocommerce.simulator.asgi import (
     plain_json,
     wp_error,
 )
-from adapters.woocommerce.simulator.authn import AuthFailure, authenticate, check_permissions
-from adapters.woocommerce.simulator.control import Control
-from adapters.woocommerce.simulator.rest import InvalidParam, RestApi
-from adapters.woocommerce.simulator.store import SimulatedStore, StoreError
-from adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
+from wooconnect.adapters.woocommerce.simulator.authn import (
+    AuthFailure,
+    authenticate,
+    check_permissions,
+)
+from wooconnect.adapters.woocommerce.simulator.control import Control
+from wooconnect.adapters.woocommerce.simulator.rest import InvalidParam, RestApi
+from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore, StoreError
+from wooconnect.adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
 
 # What an anonymous request gets per method: WordPress's permission callbacks.
 _ANONYMOUS = {

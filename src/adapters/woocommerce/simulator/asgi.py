@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from adapters.woocommerce.simulator.payloads import error_body, wp_json_encode
+from wooconnect.adapters.woocommerce.simulator.payloads import error_body, wp_json_encode
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

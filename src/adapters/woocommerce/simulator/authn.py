@@ -16,9 +16,9 @@ import time
 from collections.abc import Mapping
 from urllib.parse import unquote
 
-from adapters.woocommerce.auth import oauth_signature
-from adapters.woocommerce.simulator.records import RestApiKey
-from adapters.woocommerce.simulator.store import SimulatedStore
+from wooconnect.adapters.woocommerce.auth import oauth_signature
+from wooconnect.adapters.woocommerce.simulator.records import RestApiKey
+from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore
 
 OAUTH_REQUIRED = (
     "oauth_consumer_key",

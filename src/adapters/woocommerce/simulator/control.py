@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from adapters.woocommerce.simulator.asgi import Request, Response, html, plain_json
-from adapters.woocommerce.simulator.records import RestApiKey
-from adapters.woocommerce.simulator.store import SimulatedStore, StoreError
-from adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
+from wooconnect.adapters.woocommerce.simulator.asgi import Request, Response, html, plain_json
+from wooconnect.adapters.woocommerce.simulator.records import RestApiKey
+from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore, StoreError
+from wooconnect.adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
 
 GRANT_PARAMS = ("app_name", "scope", "user_id", "return_url", "callback_url")
 GRANT_FAILED = (

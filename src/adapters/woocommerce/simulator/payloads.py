@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from adapters.woocommerce.simulator.records import (
+from wooconnect.adapters.woocommerce.simulator.records import (
     BILLING_KEYS,
     DELETABLE_ROLES,
     SHIPPING_KEYS,

@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from adapters.woocommerce.simulator.asgi import Request, Response, wp_error, wp_response
-from adapters.woocommerce.simulator.records import (
+from wooconnect.adapters.woocommerce.simulator.asgi import Request, Response, wp_error, wp_response
+from wooconnect.adapters.woocommerce.simulator.records import (
     CORE_STATUSES,
     HIDDEN_FROM_ANY,
     ROLES,
     CustomerRecord,
     OrderRecord,
 )
-from adapters.woocommerce.simulator.seed import CUSTOM_STATUS
-from adapters.woocommerce.simulator.store import SimulatedStore
-from adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
+from wooconnect.adapters.woocommerce.simulator.seed import CUSTOM_STATUS
+from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore
+from wooconnect.adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
 
 PREFIX = "/wp-json/wc/v3/"
 ORDER_STATUSES = (*CORE_STATUSES, CUSTOM_STATUS, "checkout-draft")

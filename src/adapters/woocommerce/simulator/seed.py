@@ -16,7 +16,7 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from adapters.woocommerce.simulator.records import (
+from wooconnect.adapters.woocommerce.simulator.records import (
     BILLING_KEYS,
     CORE_STATUSES,
     PAID_STATUSES,
@@ -27,7 +27,11 @@ from adapters.woocommerce.simulator.records import (
     RefundRecord,
     address,
 )
-from adapters.woocommerce.simulator.store import PAYMENT_METHODS, PRODUCTS, SimulatedStore
+from wooconnect.adapters.woocommerce.simulator.store import (
+    PAYMENT_METHODS,
+    PRODUCTS,
+    SimulatedStore,
+)
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 CUSTOM_STATUS = "shipped"

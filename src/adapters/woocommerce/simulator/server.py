@@ -19,11 +19,11 @@ from typing import Any
 
 import uvicorn
 
-from adapters.woocommerce.simulator.app import SimulatorApp, create_simulator_app
-from adapters.woocommerce.simulator.control import GrantOutcome, approve_grant
-from adapters.woocommerce.simulator.records import DeliveryRecord
-from adapters.woocommerce.simulator.store import SimulatedStore
-from adapters.woocommerce.simulator.tls import make_self_signed
+from wooconnect.adapters.woocommerce.simulator.app import SimulatorApp, create_simulator_app
+from wooconnect.adapters.woocommerce.simulator.control import GrantOutcome, approve_grant
+from wooconnect.adapters.woocommerce.simulator.records import DeliveryRecord
+from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore
+from wooconnect.adapters.woocommerce.simulator.tls import make_self_signed
 
 
 @dataclass

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from adapters.woocommerce.simulator.payloads import Shapes
-from adapters.woocommerce.simulator.records import (
+from wooconnect.adapters.woocommerce.simulator.payloads import Shapes
+from wooconnect.adapters.woocommerce.simulator.records import (
     BILLING_KEYS,
     PAID_STATUSES,
     SHIPPING_KEYS,

@@ -22,10 +22,10 @@ from typing import Any
 
 import httpx
 
-from adapters.woocommerce.signatures import sign_webhook_body
-from adapters.woocommerce.simulator.payloads import error_body, wp_json_encode
-from adapters.woocommerce.simulator.records import DeliveryRecord, WebhookRecord
-from adapters.woocommerce.simulator.store import SimulatedStore
+from wooconnect.adapters.woocommerce.signatures import sign_webhook_body
+from wooconnect.adapters.woocommerce.simulator.payloads import error_body, wp_json_encode
+from wooconnect.adapters.woocommerce.simulator.records import DeliveryRecord, WebhookRecord
+from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore
 
 USER_AGENT = "WooCommerce/10.0.2 Hookshot (WordPress/6.8.8)"
 MAX_FAILURES = 5

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import adapters.persistence.types
+import wooconnect.adapters.persistence.types
 
 revision = "0001"
 down_revision = None
@@ -25,7 +25,9 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agencies")),
     )
@@ -36,7 +38,9 @@ def upgrade() -> None:
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("prefix", sa.String(length=20), nullable=False),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agencies.id"], name=op.f("fk_api_keys_agency_id_agencies")
@@ -53,7 +57,9 @@ def upgrade() -> None:
         sa.Column("agency_id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agencies.id"], name=op.f("fk_locations_agency_id_agencies")
@@ -68,7 +74,9 @@ def upgrade() -> None:
         sa.Column("agency_id", sa.String(length=36), nullable=False),
         sa.Column("store_domain", sa.String(length=500), nullable=False),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agencies.id"], name=op.f("fk_store_bindings_agency_id_agencies")
@@ -99,10 +107,14 @@ def upgrade() -> None:
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("query_string_auth", sa.Boolean(), nullable=False),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.Column(
-            "updated_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "updated_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agencies.id"], name=op.f("fk_connections_agency_id_agencies")
@@ -143,14 +155,18 @@ def upgrade() -> None:
         sa.Column("is_guest", sa.Boolean(), nullable=False),
         sa.Column(
             "source_modified_at",
-            adapters.persistence.types.UtcDateTime(timezone=True),
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.Column(
-            "updated_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "updated_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["location_id"], ["locations.id"], name=op.f("fk_contacts_location_id_locations")
@@ -183,7 +199,9 @@ def upgrade() -> None:
         sa.Column("decision", sa.JSON(), nullable=False),
         sa.Column("trace", sa.JSON(), nullable=False),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["connection_id"],
@@ -205,9 +223,15 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=100), nullable=False),
         sa.Column("connection_id", sa.String(length=36), nullable=False),
         sa.Column(
-            "expires_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "expires_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
-        sa.Column("used_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "used_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
+        ),
         sa.ForeignKeyConstraint(
             ["connection_id"],
             ["connections.id"],
@@ -233,14 +257,20 @@ def upgrade() -> None:
         sa.Column("skipped", sa.Integer(), nullable=False),
         sa.Column("failed", sa.Integer(), nullable=False),
         sa.Column(
-            "started_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "started_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column(
-            "finished_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "finished_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["connection_id"],
@@ -265,19 +295,25 @@ def upgrade() -> None:
         sa.Column("resource_id", sa.Integer(), nullable=True),
         sa.Column(
             "date_modified_gmt",
-            adapters.persistence.types.UtcDateTime(timezone=True),
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column(
-            "received_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "received_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column(
-            "enqueued_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "enqueued_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column(
-            "processed_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "processed_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.Column("webhook_id", sa.Integer(), nullable=True),
@@ -310,23 +346,35 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("store_status", sa.String(length=64), nullable=False),
         sa.Column("currency", sa.String(length=8), nullable=False),
-        sa.Column("total", adapters.persistence.types.DecimalText(length=40), nullable=False),
-        sa.Column("paid_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "placed_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "total", wooconnect.adapters.persistence.types.DecimalText(length=40), nullable=False
+        ),
+        sa.Column(
+            "paid_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "placed_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column(
             "source_modified_at",
-            adapters.persistence.types.UtcDateTime(timezone=True),
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("source_subtype", sa.String(length=32), nullable=False),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.Column(
-            "updated_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "updated_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_orders_contact_id_contacts")
@@ -353,14 +401,20 @@ def upgrade() -> None:
         sa.Column("order_id", sa.String(length=36), nullable=False),
         sa.Column("contact_id", sa.String(length=36), nullable=True),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("amount", adapters.persistence.types.DecimalText(length=40), nullable=False),
+        sa.Column(
+            "amount", wooconnect.adapters.persistence.types.DecimalText(length=40), nullable=False
+        ),
         sa.Column("currency", sa.String(length=8), nullable=False),
         sa.Column("payment_method", sa.String(length=200), nullable=False),
         sa.Column(
-            "occurred_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "occurred_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_transactions_contact_id_contacts")
@@ -393,7 +447,9 @@ def upgrade() -> None:
         sa.Column("order_id", sa.String(length=36), nullable=False),
         sa.Column("contact_id", sa.String(length=36), nullable=True),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["connection_id"],

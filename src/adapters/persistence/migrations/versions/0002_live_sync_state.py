@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import adapters.persistence.types
+import wooconnect.adapters.persistence.types
 
 revision = "0002"
 down_revision = "0001"
@@ -21,12 +21,18 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("connections", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("reconciled_through", adapters.persistence.types.UtcDateTime(), nullable=True)
+            sa.Column(
+                "reconciled_through",
+                wooconnect.adapters.persistence.types.UtcDateTime(),
+                nullable=True,
+            )
         )
         batch_op.add_column(sa.Column("webhooks_healthy", sa.Boolean(), nullable=True))
         batch_op.add_column(
             sa.Column(
-                "webhooks_checked_at", adapters.persistence.types.UtcDateTime(), nullable=True
+                "webhooks_checked_at",
+                wooconnect.adapters.persistence.types.UtcDateTime(),
+                nullable=True,
             )
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import adapters.persistence.types
+import wooconnect.adapters.persistence.types
 
 revision = "0003"
 down_revision = "0002"
@@ -27,10 +27,14 @@ def upgrade() -> None:
         sa.Column("events", sa.JSON(), nullable=False),
         sa.Column("secret_enc", sa.Text(), nullable=False),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.Column(
-            "deleted_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "deleted_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.ForeignKeyConstraint(
             ["location_id"],
@@ -54,18 +58,26 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column(
-            "next_attempt_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "next_attempt_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column(
-            "last_attempt_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "last_attempt_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column(
-            "delivered_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+            "delivered_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column(
-            "created_at", adapters.persistence.types.UtcDateTime(timezone=True), nullable=False
+            "created_at",
+            wooconnect.adapters.persistence.types.UtcDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["event_id"],

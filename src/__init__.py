@@ -1,0 +1,1 @@
+"""wooconnect: WooCommerce stores to CRM locations (src/ is this package)."""
