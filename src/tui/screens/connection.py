@@ -172,6 +172,15 @@ class ConnectionScreen(PollingScreen):
 
     # Actions
 
+    def _confirm(self, dialog: ConfirmScreen, then: Callable[[], object]) -> None:
+        """Ask with `dialog`; call `then` only when the person confirms."""
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                then()
+
+        self.app.push_screen(dialog, answered)
+
     @on(SyncToggles.ToggleRequested)
     def _toggle_requested(self, event: SyncToggles.ToggleRequested) -> None:
         if self.connection is None:
@@ -181,13 +190,9 @@ class ConnectionScreen(PollingScreen):
             f"Turn {event.label.lower()} sync {state} for {self.connection.store_domain}?\n"
             "This changes what is synced from now on; past data is kept."
         )
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._apply_toggle(event.item, event.label, event.enable)
-
-        self.app.push_screen(
-            ConfirmScreen("Change a sync setting", question, f"Turn {state.lower()}"), answered
+        self._confirm(
+            ConfirmScreen("Change a sync setting", question, f"Turn {state.lower()}"),
+            lambda: self._apply_toggle(event.item, event.label, event.enable),
         )
 
     @work(group="actions")
@@ -211,12 +216,7 @@ class ConnectionScreen(PollingScreen):
             f"Re-run the import of {what} from {self.connection.store_domain}?\n"
             "Records already imported are updated, never duplicated."
         )
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._rerun_import()
-
-        self.app.push_screen(ConfirmScreen("Re-run import", question, "Re-run"), answered)
+        self._confirm(ConfirmScreen("Re-run import", question, "Re-run"), self._rerun_import)
 
     @work(group="actions")
     async def _rerun_import(self) -> None:
@@ -237,13 +237,9 @@ class ConnectionScreen(PollingScreen):
             f"Disconnect {self.connection.store_url}?\n"
             "Its webhooks are removed and sync stops; imported data is kept."
         )
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._disconnect()
-
-        self.app.push_screen(
-            ConfirmScreen("Disconnect the store", question, "Disconnect", danger=True), answered
+        self._confirm(
+            ConfirmScreen("Disconnect the store", question, "Disconnect", danger=True),
+            self._disconnect,
         )
 
     @work(group="actions")
