@@ -54,16 +54,24 @@ def facts_from_trace(trace: Trace) -> dict[str, Any]:
     for condition in trace.conditions:
         if not condition.field:
             continue
-        *parents, leaf = condition.field.split(".")
-        node = facts
-        for part in parents:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                break
-            node = child
-        else:
+        slot = dotted_slot(facts, condition.field)
+        if slot is not None:
+            node, leaf = slot
             node.setdefault(leaf, condition.actual)
     return facts
+
+
+def dotted_slot(facts: dict[str, Any], name: str) -> tuple[dict[str, Any], str] | None:
+    """Where the dotted `name` goes in nested `facts` (`order.status` → `facts["order"]`,
+    `"status"`), making the dicts on the way; None when a value that is not a dict is in it."""
+    *parents, leaf = name.split(".")
+    node = facts
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            return None
+        node = child
+    return node, leaf
 
 
 def _expected(expected: Any) -> str:

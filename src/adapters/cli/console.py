@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
+
+from wooconnect.adapters.cli.failure import fail
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -52,11 +53,9 @@ def run(args: argparse.Namespace) -> int:
     url = args.url or default_url(os.environ)
     token = args.token or default_token(os.environ)
     if token is None:
-        print(
-            "wooconnect: no admin token: pass --token, set WOOCONNECT_ADMIN_TOKEN, "
-            "or run from the directory whose ./var/admin.token `wooconnect serve` wrote",
-            file=sys.stderr,
+        return fail(
+            "no admin token: pass --token, set WOOCONNECT_ADMIN_TOKEN, "
+            "or run from the directory whose ./var/admin.token `wooconnect serve` wrote"
         )
-        return 2
     create_app(ApiClient(url, token)).run()
     return 0

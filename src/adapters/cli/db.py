@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from wooconnect.adapters.settings import Settings, SettingsError
+from wooconnect.adapters.cli.failure import fail
+from wooconnect.adapters.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,15 +20,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_upgrade(args: argparse.Namespace) -> int:
     from wooconnect.adapters.persistence.migrate import upgrade
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"wooconnect: {exc}", file=sys.stderr)
-        return 2
+    settings = Settings.from_env()
     try:
         upgrade(settings.database_url, args.revision)
     except Exception as exc:  # a person reads this: say what failed, not a traceback
-        print(f"wooconnect: the migration failed: {exc}", file=sys.stderr)
-        return 1
+        return fail(f"the migration failed: {exc}", 1)
     print("database is up to date", file=sys.stderr)
     return 0

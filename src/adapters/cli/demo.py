@@ -30,7 +30,8 @@ from typing import Any, TextIO
 import httpx
 import uvicorn
 
-from wooconnect.adapters.settings import Settings, SettingsError
+from wooconnect.adapters.cli.failure import fail
+from wooconnect.adapters.settings import Settings
 
 DEFAULT_VAR_DIR = Path("./var/demo")
 BAR_WIDTH = 28
@@ -465,17 +466,9 @@ def run(args: argparse.Namespace) -> int:
     from wooconnect.adapters.logging_setup import configure_logging
     from wooconnect.adapters.settings import resolve_secrets
 
-    try:
-        settings = _settings(args, Settings.from_env())
-    except SettingsError as exc:
-        print(f"wooconnect: {exc}", file=sys.stderr)
-        return 2
+    settings = _settings(args, Settings.from_env())
     if not settings.rules_dir.is_dir():
-        print(
-            f"wooconnect: no rule files in {settings.rules_dir} (set WOOCONNECT_RULES_DIR)",
-            file=sys.stderr,
-        )
-        return 2
+        return fail(f"no rule files in {settings.rules_dir} (set WOOCONNECT_RULES_DIR)")
     # A fresh database each run: the store is new each run too.
     for leftover in settings.var_dir.glob("demo.db*"):
         leftover.unlink()
@@ -489,8 +482,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         sock = _listening_socket(args.host, args.port)
     except OSError as exc:
-        print(f"wooconnect: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"cannot listen on {args.host}:{args.port}: {exc}")
     try:
         return asyncio.run(_main(args, settings, secrets.admin_token, sock))
     except DemoError as exc:

@@ -31,11 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from wooconnect.adapters.cli.failure import fail
+    from wooconnect.adapters.settings import SettingsError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
+    except SettingsError as exc:
+        # A setting a person must fix, in any command: say which, not a traceback.
+        return fail(str(exc))
     except KeyboardInterrupt:
         return 130
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from wooconnect.adapters.settings import Settings, SettingsError
+from wooconnect.adapters.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,12 +22,8 @@ def run(args: argparse.Namespace) -> int:
     from wooconnect.adapters.logging_setup import UVICORN_LOG_CONFIG, configure_logging
     from wooconnect.adapters.settings import resolve_secrets
 
-    try:
-        settings = Settings.from_env()
-        secrets = resolve_secrets(settings)
-    except SettingsError as exc:
-        print(f"wooconnect: {exc}", file=sys.stderr)
-        return 2
+    settings = Settings.from_env()
+    secrets = resolve_secrets(settings)
     configure_logging(settings.log_format, secrets=(secrets.admin_token, secrets.secret_key))
     if secrets.admin_token_generated:
         print(

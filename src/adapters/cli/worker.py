@@ -6,7 +6,8 @@ import argparse
 import os
 import sys
 
-from wooconnect.adapters.settings import Settings, SettingsError
+from wooconnect.adapters.cli.failure import fail
+from wooconnect.adapters.settings import Settings
 
 ENTRY = "wooconnect.adapters.worker.dramatiq_app:broker"
 
@@ -52,24 +53,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Check the settings, then hand over to Dramatiq's process manager until SIGTERM/SIGINT."""
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"wooconnect: {exc}", file=sys.stderr)
-        return 2
+    settings = Settings.from_env()
     if settings.redis_url is None:
-        print(
-            "wooconnect: `worker` needs WOOCONNECT_REDIS_URL (e.g. redis://127.0.0.1:6379/0); "
-            "without Redis, `wooconnect serve` runs the worker in-process.",
-            file=sys.stderr,
+        return fail(
+            "`worker` needs WOOCONNECT_REDIS_URL (e.g. redis://127.0.0.1:6379/0); "
+            "without Redis, `wooconnect serve` runs the worker in-process."
         )
-        return 2
     if args.processes < 1 or args.threads < 1 or args.shutdown_timeout <= 0:
-        print(
-            "wooconnect: --processes, --threads and --shutdown-timeout must be positive",
-            file=sys.stderr,
-        )
-        return 2
+        return fail("--processes, --threads and --shutdown-timeout must be positive")
 
     # Read by Dramatiq's worker module when it is imported, in each spawned worker process,
     # which inherit this environment. An operator's own setting wins.

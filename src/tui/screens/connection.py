@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 from rich.table import Table
 from rich.text import Text
@@ -19,10 +21,12 @@ from wooconnect.tui.models import Connection, Delivery, TriggerEvent
 from wooconnect.tui.progress import RateTracker
 from wooconnect.tui.screens.confirm import ConfirmScreen
 from wooconnect.tui.screens.decisions import DecisionsScreen
-from wooconnect.tui.screens.polling import PollingScreen, still_open
+from wooconnect.tui.screens.polling import PollingScreen, fetch, still_open
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.import_job import ImportJobView
 from wooconnect.tui.widgets.sync_toggles import SyncToggles
+
+T = TypeVar("T")
 
 _ENTITIES = ("contacts", "orders", "transactions")
 
@@ -81,15 +85,9 @@ class ConnectionScreen(PollingScreen):
     async def load(self) -> None:
         """Fetch the connection, then its deliveries and the location's triggers."""
         client = self.context.client
-        try:
-            connection = await client.get_connection(self.connection_id)
-        except ApiError as exc:
-            if still_open(self):
-                self.query_one(ErrorPanel).show(exc)
+        connection = await fetch(self, client.get_connection(self.connection_id))
+        if connection is None:
             return
-        if not still_open(self):
-            return
-        self.query_one(ErrorPanel).clear()
         self._show_connection(connection)
         deliveries, triggers = await asyncio.gather(
             client.list_deliveries(connection.id),
@@ -117,26 +115,38 @@ class ConnectionScreen(PollingScreen):
             view.show(job, self.rates.observe(connection.id, job))
 
     def _show_deliveries(self, result: list[Delivery] | BaseException) -> None:
-        table = self.query_one("#deliveries", DataTable)
+        shown = self._fill("#deliveries", result, self._deliveries, _delivery_row)
+        if shown is not None:
+            self._deliveries = shown
+            self._show_delivery(self.query_one("#deliveries", DataTable).cursor_row)
+
+    def _show_triggers(self, result: list[TriggerEvent] | BaseException) -> None:
+        shown = self._fill("#triggers", result, self._triggers, _trigger_row)
+        if shown is not None:
+            self._triggers = shown
+
+    def _fill(
+        self,
+        table_id: str,
+        result: list[T] | BaseException,
+        shown: list[T] | None,
+        row: Callable[[T], tuple[str | Text, ...]],
+    ) -> list[T] | None:
+        """Caption the table's panel with how many rows `result` has, or why it has none, and
+        redraw the table when they differ from the `shown` ones: then they are returned."""
+        table = self.query_one(table_id, DataTable)
         panel = table.parent
         assert isinstance(panel, Vertical)
         if isinstance(result, BaseException):
             panel.border_subtitle = _unavailable(result)
-            return
+            return None
         panel.border_subtitle = f"{len(result)} shown"
-        if result == self._deliveries:
-            return
-        self._deliveries = result
+        if result == shown:
+            return None
         table.clear()
-        for delivery in result:
-            table.add_row(
-                formatting.timestamp(delivery.received_at, short=True),
-                delivery.topic or delivery.resource or "—",
-                str(delivery.resource_id or "—"),
-                _state(delivery.status),
-                delivery.outcome or Text("not processed yet", style="dim italic"),
-            )
-        self._show_delivery(table.cursor_row)
+        for item in result:
+            table.add_row(*row(item))
+        return result
 
     @on(DataTable.RowHighlighted, "#deliveries")
     def _delivery_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -160,28 +170,16 @@ class ConnectionScreen(PollingScreen):
         )
         detail.update(text)
 
-    def _show_triggers(self, result: list[TriggerEvent] | BaseException) -> None:
-        table = self.query_one("#triggers", DataTable)
-        panel = table.parent
-        assert isinstance(panel, Vertical)
-        if isinstance(result, BaseException):
-            panel.border_subtitle = _unavailable(result)
-            return
-        panel.border_subtitle = f"{len(result)} shown"
-        if result == self._triggers:
-            return
-        self._triggers = result
-        table.clear()
-        for trigger in result:
-            table.add_row(
-                formatting.timestamp(trigger.created_at, short=True),
-                trigger.type.replace("_", " "),
-                _state(trigger.delivery_state),
-                # Ids are UUIDv7: the head is a timestamp shared by neighbours, the tail differs.
-                "…" + (trigger.order_id or "—")[-8:],
-            )
-
     # Actions
+
+    def _confirm(self, dialog: ConfirmScreen, then: Callable[[], object]) -> None:
+        """Ask with `dialog`; call `then` only when the person confirms."""
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                then()
+
+        self.app.push_screen(dialog, answered)
 
     @on(SyncToggles.ToggleRequested)
     def _toggle_requested(self, event: SyncToggles.ToggleRequested) -> None:
@@ -192,13 +190,9 @@ class ConnectionScreen(PollingScreen):
             f"Turn {event.label.lower()} sync {state} for {self.connection.store_domain}?\n"
             "This changes what is synced from now on; past data is kept."
         )
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._apply_toggle(event.item, event.label, event.enable)
-
-        self.app.push_screen(
-            ConfirmScreen("Change a sync setting", question, f"Turn {state.lower()}"), answered
+        self._confirm(
+            ConfirmScreen("Change a sync setting", question, f"Turn {state.lower()}"),
+            lambda: self._apply_toggle(event.item, event.label, event.enable),
         )
 
     @work(group="actions")
@@ -222,12 +216,7 @@ class ConnectionScreen(PollingScreen):
             f"Re-run the import of {what} from {self.connection.store_domain}?\n"
             "Records already imported are updated, never duplicated."
         )
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._rerun_import()
-
-        self.app.push_screen(ConfirmScreen("Re-run import", question, "Re-run"), answered)
+        self._confirm(ConfirmScreen("Re-run import", question, "Re-run"), self._rerun_import)
 
     @work(group="actions")
     async def _rerun_import(self) -> None:
@@ -248,13 +237,9 @@ class ConnectionScreen(PollingScreen):
             f"Disconnect {self.connection.store_url}?\n"
             "Its webhooks are removed and sync stops; imported data is kept."
         )
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._disconnect()
-
-        self.app.push_screen(
-            ConfirmScreen("Disconnect the store", question, "Disconnect", danger=True), answered
+        self._confirm(
+            ConfirmScreen("Disconnect the store", question, "Disconnect", danger=True),
+            self._disconnect,
         )
 
     @work(group="actions")
@@ -284,6 +269,26 @@ class ConnectionScreen(PollingScreen):
 def _entity_order(job: object) -> int:
     entity = getattr(job, "entity", "")
     return _ENTITIES.index(entity) if entity in _ENTITIES else len(_ENTITIES)
+
+
+def _delivery_row(delivery: Delivery) -> tuple[str | Text, ...]:
+    return (
+        formatting.timestamp(delivery.received_at, short=True),
+        delivery.topic or delivery.resource or "—",
+        str(delivery.resource_id or "—"),
+        _state(delivery.status),
+        delivery.outcome or Text("not processed yet", style="dim italic"),
+    )
+
+
+def _trigger_row(trigger: TriggerEvent) -> tuple[str | Text, ...]:
+    return (
+        formatting.timestamp(trigger.created_at, short=True),
+        trigger.type.replace("_", " "),
+        _state(trigger.delivery_state),
+        # Ids are UUIDv7: the head is a timestamp shared by neighbours, the tail differs.
+        "…" + (trigger.order_id or "—")[-8:],
+    )
 
 
 def _unavailable(error: BaseException) -> str:

@@ -10,11 +10,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 
 from wooconnect.tui import formatting
-from wooconnect.tui.api import ApiError
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import Decision
 from wooconnect.tui.screens.explain import ExplainScreen
-from wooconnect.tui.screens.polling import still_open
+from wooconnect.tui.screens.polling import fetch
 from wooconnect.tui.trace import facts_from_trace, parse_trace
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.trace_view import TraceView
@@ -87,19 +86,12 @@ class DecisionsScreen(Screen[None]):
 
     @work(exclusive=True, group="decisions")
     async def _load(self, cursor: str | None) -> None:
-        try:
-            page = await self.context.client.list_decisions(
-                self.connection_id,
-                outcome="skipped" if self.skipped_only else None,
-                cursor=cursor,
-            )
-        except ApiError as exc:
-            if still_open(self):
-                self.query_one(ErrorPanel).show(exc)
+        request = self.context.client.list_decisions(
+            self.connection_id, outcome="skipped" if self.skipped_only else None, cursor=cursor
+        )
+        page = await fetch(self, request)
+        if page is None:
             return
-        if not still_open(self):
-            return
-        self.query_one(ErrorPanel).clear()
         table = self.query_one("#decision-list", DataTable)
         if cursor is None:
             self.decisions = []

@@ -15,7 +15,8 @@ from textual.widgets import Footer, Header, Label, Select, TextArea
 from wooconnect.tui.api import ApiError
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import RuleSet
-from wooconnect.tui.screens.polling import still_open
+from wooconnect.tui.screens.polling import fetch, still_open
+from wooconnect.tui.trace import dotted_slot
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.trace_view import TraceView
 
@@ -66,13 +67,8 @@ class ExplainScreen(Screen[None]):
 
     @work(group="explain")
     async def _load_rule_sets(self) -> None:
-        try:
-            state = await self.context.client.get_rules()
-        except ApiError as exc:
-            if still_open(self):
-                self.query_one(ErrorPanel).show(exc)
-            return
-        if not still_open(self):
+        state = await fetch(self, self.context.client.get_rules())
+        if state is None:
             return
         self.rule_sets = {rule_set.key: rule_set for rule_set in state.rule_sets}
         picker: Select[str] = self.query_one("#rule-set", Select)
@@ -167,14 +163,9 @@ def template(rule_set: RuleSet) -> dict[str, Any]:
     types (`""`, `0`, `false`, `[]`), for a person to fill in."""
     facts: dict[str, Any] = {}
     for fact in rule_set.facts:
-        *parents, leaf = fact.name.split(".")
-        node = facts
-        for part in parents:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                break
-            node = child
-        else:
+        slot = dotted_slot(facts, fact.name)
+        if slot is not None:
+            node, leaf = slot
             node[leaf] = _BLANK.get(fact.type)
     return facts
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
+from wooconnect.tui.api import ApiError
 from wooconnect.tui.context import Context
+from wooconnect.tui.widgets.error_panel import ErrorPanel
+
+T = TypeVar("T")
 
 
 def still_open(screen: Screen[Any]) -> bool:
@@ -23,6 +28,22 @@ def still_open(screen: Screen[Any]) -> bool:
         and screen in screen.app.screen_stack
         and screen.display
     )
+
+
+async def fetch(screen: Screen[Any], request: Awaitable[T]) -> T | None:
+    """Await `request` on behalf of `screen`. An `ApiError` shows in the screen's `ErrorPanel`
+    and gives None, as does a screen closed meanwhile; a success hides the panel again. (The
+    requests a screen makes this way never answer None themselves.)"""
+    try:
+        result = await request
+    except ApiError as exc:
+        if still_open(screen):
+            screen.query_one(ErrorPanel).show(exc)
+        return None
+    if not still_open(screen):
+        return None
+    screen.query_one(ErrorPanel).clear()
+    return result
 
 
 class PollingScreen(Screen[None]):

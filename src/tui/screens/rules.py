@@ -19,7 +19,7 @@ from wooconnect.tui.api import ApiError
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import Agency, RuleSet, RulesState
 from wooconnect.tui.screens.explain import ExplainScreen
-from wooconnect.tui.screens.polling import PollingScreen, still_open
+from wooconnect.tui.screens.polling import PollingScreen, fetch
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 
 # "rules/triggers.yaml:12:5: unknown operator 'eq'" → position and message.
@@ -67,16 +67,10 @@ class RulesScreen(PollingScreen):
 
     async def load(self) -> None:
         """Fetch the rule book; redraw only when it changed."""
-        try:
-            state = await self.context.client.get_rules()
-        except ApiError as exc:
-            if still_open(self):
-                self.query_one(ErrorPanel).show(exc)
+        loaded = await fetch(self, self._book_and_names())
+        if loaded is None:
             return
-        names = await self._agency_names(state)
-        if not still_open(self):
-            return
-        self.query_one(ErrorPanel).clear()
+        state, names = loaded
         unchanged = _book(state) == _book(self.state) and names == self.agency_names
         self.query_one("#rules-summary", Static).update(_summary(state))
         if unchanged:
@@ -103,6 +97,10 @@ class RulesScreen(PollingScreen):
             table.move_cursor(row=min(row, len(state.rule_sets) - 1))
         self._show_details(table.cursor_row)
         self.query_one("#rule-errors-body", Static).update(_errors(state))
+
+    async def _book_and_names(self) -> tuple[RulesState, dict[str, str]]:
+        state = await self.context.client.get_rules()
+        return state, await self._agency_names(state)
 
     async def _agency_names(self, state: RulesState) -> dict[str, str]:
         """Names of the agencies that have rule sets of their own (ids if they cannot be read)."""

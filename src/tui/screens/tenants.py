@@ -16,10 +16,10 @@ from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from wooconnect.tui import formatting
-from wooconnect.tui.api import ApiClient, ApiError
+from wooconnect.tui.api import ApiClient
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import Agency, Connection, Location
-from wooconnect.tui.screens.polling import PollingScreen, still_open
+from wooconnect.tui.screens.polling import PollingScreen, fetch
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 
 
@@ -138,15 +138,9 @@ class TenantsScreen(PollingScreen):
 
     async def load(self) -> None:
         """Fetch the tenants; redraw the tree only when something changed."""
-        try:
-            entries = await load_tenants(self.context.client)
-        except ApiError as exc:
-            if still_open(self):
-                self.query_one(ErrorPanel).show(exc)
+        entries = await fetch(self, load_tenants(self.context.client))
+        if entries is None:
             return
-        if not still_open(self):
-            return
-        self.query_one(ErrorPanel).clear()
         if entries != self.entries or not self.loaded:
             self.entries = entries
             self.loaded = True
