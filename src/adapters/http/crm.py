@@ -19,6 +19,7 @@ from wooconnect.adapters.http.schemas import (
     TransactionPage,
     TriggerOut,
     TriggerPage,
+    page_of,
 )
 from wooconnect.app.errors import ValidationFailed
 from wooconnect.app.queries import Queries
@@ -41,7 +42,7 @@ class CrmController(Controller):
     ) -> ContactPage:
         limit, cursor = paging
         page = await queries.contacts(principal, location_id, cursor, limit)
-        return ContactPage([ContactOut.of(c) for c in page.items], page.next_cursor)
+        return page_of(ContactPage, ContactOut.of, page)
 
     @get("/locations/{location_id:str}/orders", operation_id="listOrders")
     async def orders(
@@ -53,7 +54,7 @@ class CrmController(Controller):
     ) -> OrderPage:
         limit, cursor = paging
         page = await queries.orders(principal, location_id, cursor, limit)
-        return OrderPage([OrderOut.of(o) for o in page.items], page.next_cursor)
+        return page_of(OrderPage, OrderOut.of, page)
 
     @get("/locations/{location_id:str}/transactions", operation_id="listTransactions")
     async def transactions(
@@ -65,7 +66,7 @@ class CrmController(Controller):
     ) -> TransactionPage:
         limit, cursor = paging
         page = await queries.transactions(principal, location_id, cursor, limit)
-        return TransactionPage([TransactionOut.of(t) for t in page.items], page.next_cursor)
+        return page_of(TransactionPage, TransactionOut.of, page)
 
     @get("/locations/{location_id:str}/triggers", operation_id="listTriggers")
     async def triggers(
@@ -77,9 +78,7 @@ class CrmController(Controller):
     ) -> TriggerPage:
         limit, cursor = paging
         page = await queries.triggers(principal, location_id, cursor, limit)
-        return TriggerPage(
-            [TriggerOut.of(v.event, v.delivery_state.value) for v in page.items], page.next_cursor
-        )
+        return page_of(TriggerPage, TriggerOut.of_view, page)
 
     @get(
         "/connections/{connection_id:str}/deliveries",
@@ -95,7 +94,7 @@ class CrmController(Controller):
     ) -> DeliveryPage:
         limit, cursor = paging
         page = await queries.deliveries(principal, connection_id, cursor, limit)
-        return DeliveryPage([DeliveryOut.of(d) for d in page.items], page.next_cursor)
+        return page_of(DeliveryPage, DeliveryOut.of, page)
 
     @get(
         "/connections/{connection_id:str}/decisions",
@@ -116,4 +115,4 @@ class CrmController(Controller):
             )
         limit, cursor = paging
         page = await queries.decisions(principal, connection_id, outcome, cursor, limit)
-        return DecisionPage([DecisionOut.of(d) for d in page.items], page.next_cursor)
+        return page_of(DecisionPage, DecisionOut.of, page)

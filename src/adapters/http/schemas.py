@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Self, TypeVar
 
 import msgspec
 
+from wooconnect.app.ports.persistence import Page
+from wooconnect.app.queries import TriggerView
 from wooconnect.domain.connection import Connection
-from wooconnect.domain.crm import Contact, Order, Transaction
-from wooconnect.domain.decisions import DecisionRecord
-from wooconnect.domain.inbox import InboxDelivery
 from wooconnect.domain.jobs import ImportJob
-from wooconnect.domain.tenancy import Agency, Location
 from wooconnect.domain.triggers import TriggerEvent
 
 
@@ -23,18 +24,46 @@ def iso(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def plain(value: object) -> object:
+    """A domain value as the API writes it: timestamps by `iso`, enums by value, money as a
+    string; anything else as it is."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+R = TypeVar("R")
+Out = TypeVar("Out")
+P = TypeVar("P")
+
+
+def page_of(
+    shape: Callable[[list[Out], str | None], P], out: Callable[[R], Out], page: Page[R]
+) -> P:
+    """A use case's page as the response page `shape`, each item made by `out`."""
+    return shape([out(item) for item in page.items], page.next_cursor)
+
+
+class Projection(msgspec.Struct):
+    """A response shape whose every field is the same-named attribute of a domain record."""
+
+    @classmethod
+    def of(cls, record: object) -> Self:
+        return cls(**{name: plain(getattr(record, name)) for name in cls.__struct_fields__})
+
+
 class NameIn(msgspec.Struct, forbid_unknown_fields=True):
     name: str
 
 
-class AgencyOut(msgspec.Struct):
+class AgencyOut(Projection):
     id: str
     name: str
     created_at: str | None
-
-    @classmethod
-    def of(cls, agency: Agency) -> AgencyOut:
-        return cls(agency.id, agency.name, iso(agency.created_at))
 
 
 class ApiKeyOut(msgspec.Struct):
@@ -42,15 +71,11 @@ class ApiKeyOut(msgspec.Struct):
     key: str
 
 
-class LocationOut(msgspec.Struct):
+class LocationOut(Projection):
     id: str
     agency_id: str
     name: str
     created_at: str | None
-
-    @classmethod
-    def of(cls, location: Location) -> LocationOut:
-        return cls(location.id, location.agency_id, location.name, iso(location.created_at))
 
 
 class StoreUrlIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,10 +93,7 @@ class ImportSelectionIn(msgspec.Struct, forbid_unknown_fields=True):
     transactions: bool
 
 
-class SyncSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
-    contacts: bool
-    orders: bool
-    transactions: bool
+class SyncSettingsIn(ImportSelectionIn, forbid_unknown_fields=True):
     order_submitted_trigger: bool
     payment_received_trigger: bool
 
@@ -91,21 +113,18 @@ class SyncSettingsPatch(msgspec.Struct, forbid_unknown_fields=True):
         }
 
 
-class ImportSelectionOut(msgspec.Struct):
+class ImportSelectionOut(Projection):
     contacts: bool
     orders: bool
     transactions: bool
 
 
-class SyncSettingsOut(msgspec.Struct):
-    contacts: bool
-    orders: bool
-    transactions: bool
+class SyncSettingsOut(ImportSelectionOut):
     order_submitted_trigger: bool
     payment_received_trigger: bool
 
 
-class ImportOut(msgspec.Struct):
+class ImportOut(Projection):
     id: str
     entity: str
     status: str
@@ -116,21 +135,6 @@ class ImportOut(msgspec.Struct):
     started_at: str | None
     finished_at: str | None
     last_error: str | None
-
-    @classmethod
-    def of(cls, job: ImportJob) -> ImportOut:
-        return cls(
-            job.id,
-            job.entity.value,
-            job.status.value,
-            job.total,
-            job.done,
-            job.skipped,
-            job.failed,
-            iso(job.started_at),
-            iso(job.finished_at),
-            job.last_error,
-        )
 
 
 class WebhooksOut(msgspec.Struct):
@@ -162,22 +166,14 @@ class ConnectionOut(msgspec.Struct):
         webhooks: WebhooksOut,
         authorize_url: str | None = None,
     ) -> ConnectionOut:
-        sel = connection.import_selection
-        sync = connection.sync_settings
         return cls(
             id=connection.id,
             location_id=connection.location_id,
             agency_id=connection.agency_id,
             store_url=connection.store_url.value,
             status=connection.status.value,
-            import_=ImportSelectionOut(sel.contacts, sel.orders, sel.transactions),
-            sync=SyncSettingsOut(
-                sync.contacts,
-                sync.orders,
-                sync.transactions,
-                sync.order_submitted_trigger,
-                sync.payment_received_trigger,
-            ),
+            import_=ImportSelectionOut.of(connection.import_selection),
+            sync=SyncSettingsOut.of(connection.sync_settings),
             imports=[ImportOut.of(job) for job in jobs],
             webhooks=webhooks,
             last_error=connection.last_error,
@@ -187,7 +183,7 @@ class ConnectionOut(msgspec.Struct):
         )
 
 
-class ContactOut(msgspec.Struct):
+class ContactOut(Projection):
     id: str
     email: str | None
     phone: str | None
@@ -198,22 +194,8 @@ class ContactOut(msgspec.Struct):
     created_at: str | None
     updated_at: str | None
 
-    @classmethod
-    def of(cls, c: Contact) -> ContactOut:
-        return cls(
-            c.id,
-            c.email,
-            c.phone,
-            c.first_name,
-            c.last_name,
-            c.woocommerce_customer_id,
-            c.is_guest,
-            iso(c.created_at),
-            iso(c.updated_at),
-        )
 
-
-class OrderOut(msgspec.Struct):
+class OrderOut(Projection):
     id: str
     woocommerce_order_id: int
     number: str
@@ -228,26 +210,8 @@ class OrderOut(msgspec.Struct):
     created_at: str | None
     updated_at: str | None
 
-    @classmethod
-    def of(cls, o: Order) -> OrderOut:
-        return cls(
-            o.id,
-            o.woocommerce_order_id,
-            o.number,
-            o.contact_id,
-            o.status.value,
-            o.store_status,
-            o.source_subtype,
-            o.currency,
-            str(o.total),
-            iso(o.paid_at),
-            o.deleted,
-            iso(o.created_at),
-            iso(o.updated_at),
-        )
 
-
-class TransactionOut(msgspec.Struct):
+class TransactionOut(Projection):
     id: str
     order_id: str
     contact_id: str | None
@@ -257,20 +221,6 @@ class TransactionOut(msgspec.Struct):
     payment_method: str
     woocommerce_ref: str
     occurred_at: str | None
-
-    @classmethod
-    def of(cls, t: Transaction) -> TransactionOut:
-        return cls(
-            t.id,
-            t.order_id,
-            t.contact_id,
-            t.kind.value,
-            str(t.amount),
-            t.currency,
-            t.payment_method,
-            t.woocommerce_ref,
-            iso(t.occurred_at),
-        )
 
 
 class TriggerOut(msgspec.Struct):
@@ -287,8 +237,12 @@ class TriggerOut(msgspec.Struct):
     def of(cls, t: TriggerEvent, delivery_state: str = "no_subscribers") -> TriggerOut:
         return cls(t.id, t.type.value, t.order_id, t.contact_id, iso(t.created_at), delivery_state)
 
+    @classmethod
+    def of_view(cls, view: TriggerView) -> TriggerOut:
+        return cls.of(view.event, view.delivery_state.value)
 
-class DecisionOut(msgspec.Struct):
+
+class DecisionOut(Projection):
     id: str
     record_type: str
     record_id: str
@@ -299,22 +253,8 @@ class DecisionOut(msgspec.Struct):
     trace: dict[str, Any]
     created_at: str | None
 
-    @classmethod
-    def of(cls, d: DecisionRecord) -> DecisionOut:
-        return cls(
-            d.id,
-            d.record_type,
-            d.record_id,
-            d.rule_set,
-            d.rule_set_version,
-            d.outcome,
-            d.decision,
-            d.trace,
-            iso(d.created_at),
-        )
 
-
-class DeliveryOut(msgspec.Struct):
+class DeliveryOut(Projection):
     id: str
     topic: str
     resource: str
@@ -323,19 +263,6 @@ class DeliveryOut(msgspec.Struct):
     outcome: str | None
     received_at: str | None
     processed_at: str | None
-
-    @classmethod
-    def of(cls, d: InboxDelivery) -> DeliveryOut:
-        return cls(
-            d.id,
-            d.topic,
-            d.resource,
-            d.resource_id,
-            d.status.value,
-            d.outcome,
-            iso(d.received_at),
-            iso(d.processed_at),
-        )
 
 
 class DeliveryPage(msgspec.Struct):

@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from wooconnect.adapters.http.deps import PAGING, SUBSCRIPTIONS, Caller, Injected, Paging
-from wooconnect.adapters.http.schemas import iso
+from wooconnect.adapters.http.schemas import iso, page_of
 from wooconnect.app.subscriptions import Subscriptions, SubscriptionView
 from wooconnect.domain.subscriptions import TriggerSubscription
 
@@ -105,7 +105,7 @@ class SubscriptionController(Controller):
     ) -> SubscriptionPage:
         limit, cursor = paging
         page = await subscriptions.list_for_location(principal, location_id, cursor, limit)
-        return SubscriptionPage([SubscriptionOut.of(v) for v in page.items], page.next_cursor)
+        return page_of(SubscriptionPage, SubscriptionOut.of, page)
 
     @delete(
         "/{subscription_id:str}",

@@ -17,22 +17,7 @@ from wooconnect.adapters.rules_yaml.structs import (
     RuleStruct,
     TableStruct,
 )
-from wooconnect.domain.rules import (
-    UNSET,
-    AllOf,
-    AnyOf,
-    Compare,
-    Condition,
-    Example,
-    FactDefinition,
-    FactRef,
-    Not,
-    RuleDefinition,
-    RuleSetDefinition,
-    SourcePosition,
-    Table,
-    TableRow,
-)
+from wooconnect.domain.rules import model
 from wooconnect.domain.rules.validate import did_you_mean
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -48,7 +33,7 @@ class StructureProblems(Exception):
         self.problems = problems
 
 
-def to_definition(document: MarkedDocument) -> RuleSetDefinition:
+def to_definition(document: MarkedDocument) -> model.RuleSetDefinition:
     """Build the definition, or raise `StructureProblems` listing every structural problem."""
     return _Builder(document).build()
 
@@ -58,7 +43,7 @@ class _Builder:
         self.doc = document
         self.problems: list[str] = []
 
-    def problem(self, at: SourcePosition, message: str) -> None:
+    def problem(self, at: model.SourcePosition, message: str) -> None:
         self.problems.append(f"{at}: {message}")
 
     def convert(self, data: object, struct: type[S], path: Path) -> S | None:
@@ -87,7 +72,7 @@ class _Builder:
             return
         self.problem(self.doc.at(full), _reword(message))
 
-    def build(self) -> RuleSetDefinition:
+    def build(self) -> model.RuleSetDefinition:
         doc = self.doc
         if not isinstance(doc.data, dict):
             raise StructureProblems(
@@ -111,7 +96,7 @@ class _Builder:
         )
         if self.problems:
             raise StructureProblems(self.problems)
-        return RuleSetDefinition(
+        return model.RuleSetDefinition(
             id=top.id,
             kind=top.kind,
             hit_policy=top.hit_policy,
@@ -124,12 +109,12 @@ class _Builder:
             key_at={key: doc.at((key,)) for key in ("id", "kind", "hit_policy", "rules")},
         )
 
-    def _fact(self, name: str, raw: object) -> FactDefinition | None:
+    def _fact(self, name: str, raw: object) -> model.FactDefinition | None:
         path: Path = ("facts", name)
         fact = self.convert(raw, FactStruct, path)
         if fact is None:
             return None
-        return FactDefinition(
+        return model.FactDefinition(
             name=name,
             type=fact.type,
             nullable=fact.nullable,
@@ -138,17 +123,17 @@ class _Builder:
             type_at=self.doc.at((*path, "type")),
         )
 
-    def _rule(self, raw: object, path: Path) -> RuleDefinition | None:
+    def _rule(self, raw: object, path: Path) -> model.RuleDefinition | None:
         rule = self.convert(raw, RuleStruct, path)
         if rule is None:
             return None
         when = self._condition(rule.when, (*path, "when")) if rule.when is not None else None
-        return RuleDefinition(
+        return model.RuleDefinition(
             id=rule.id,
             description=rule.description,
             when=when,
             table=self._table(rule.table, (*path, "table")) if rule.table is not None else None,
-            then=UNSET if rule.then is msgspec.UNSET else rule.then,
+            then=model.UNSET if rule.then is msgspec.UNSET else rule.then,
             message=rule.message,
             outcome=rule.outcome,
             at=self.doc.at(path),
@@ -156,14 +141,14 @@ class _Builder:
             then_at=self.doc.at((*path, "then")),
         )
 
-    def _table(self, table: TableStruct, path: Path) -> Table:
+    def _table(self, table: TableStruct, path: Path) -> model.Table:
         rows = tuple(
-            TableRow(key=key, output=output, at=self.doc.key((*path, "rows", key)))
+            model.TableRow(key=key, output=output, at=self.doc.key((*path, "rows", key)))
             for key, output in table.rows.items()
         )
-        return Table(table.field, rows, self.doc.at(path), self.doc.at((*path, "field")))
+        return model.Table(table.field, rows, self.doc.at(path), self.doc.at((*path, "field")))
 
-    def _condition(self, raw: Mapping[str, Any], path: Path) -> Condition:
+    def _condition(self, raw: Mapping[str, Any], path: Path) -> model.Condition:
         at = self.doc.at(path)
         composite = [key for key in raw if key in _COMPOSITES]
         if composite:
@@ -179,21 +164,23 @@ class _Builder:
             if key == "not":
                 if not isinstance(value, dict):
                     self.problem(self.doc.at(child), "`not` takes one condition (a mapping)")
-                    return AllOf((), at)
-                return Not(self._condition(value, child), at)
+                    return model.AllOf((), at)
+                return model.Not(self._condition(value, child), at)
             if not isinstance(value, list) or not value:
                 self.problem(self.doc.at(child), f"`{key}` takes a non-empty list of conditions")
-                return AllOf((), at)
+                return model.AllOf((), at)
             items = []
             for i, item in enumerate(value):
                 if isinstance(item, dict):
                     items.append(self._condition(item, (*child, i)))
                 else:
                     self.problem(self.doc.at((*child, i)), "a condition is a mapping")
-            return AllOf(tuple(items), at) if key == "all" else AnyOf(tuple(items), at)
+            return model.AllOf(tuple(items), at) if key == "all" else model.AnyOf(tuple(items), at)
         return self._compare(raw, path, at)
 
-    def _compare(self, raw: Mapping[str, Any], path: Path, at: SourcePosition) -> Condition:
+    def _compare(
+        self, raw: Mapping[str, Any], path: Path, at: model.SourcePosition
+    ) -> model.Condition:
         field = raw.get("field")
         if not isinstance(field, str):
             self.problem(
@@ -201,11 +188,11 @@ class _Builder:
                 "a condition needs `field` (a fact name) and one operator, e.g. "
                 "`{field: order.status, eq: completed}`, or `all`, `any` or `not`",
             )
-            return AllOf((), at)
+            return model.AllOf((), at)
         ops = [key for key in raw if key != "field"]
         if not ops:
             self.problem(at, f"the condition on `{field}` has no operator (eq, in, exists...)")
-            return AllOf((), at)
+            return model.AllOf((), at)
         if len(ops) > 1:
             self.problem(
                 self.doc.key((*path, ops[1])),
@@ -217,11 +204,11 @@ class _Builder:
         value_at = self.doc.at((*path, op))
         if isinstance(value, dict):
             if set(value) == {"fact"} and isinstance(value["fact"], str):
-                value = FactRef(value["fact"])
+                value = model.FactRef(value["fact"])
                 value_at = self.doc.at((*path, op, "fact"))
             else:
                 self.problem(value_at, "a mapping operand must be `{fact: <fact name>}`")
-        return Compare(
+        return model.Compare(
             field=field,
             op=op,
             value=value,
@@ -231,14 +218,14 @@ class _Builder:
             value_at=value_at,
         )
 
-    def _example(self, raw: object, path: Path) -> Example | None:
+    def _example(self, raw: object, path: Path) -> model.Example | None:
         example = self.convert(raw, ExampleStruct, path)
         if example is None:
             return None
         given: dict[str, object] = {}
-        given_at: dict[str, SourcePosition] = {}
+        given_at: dict[str, model.SourcePosition] = {}
         _flatten(example.given, (*path, "given"), "", given, given_at, self.doc)
-        return Example(
+        return model.Example(
             name=example.name,
             given=given,
             expect=example.expect,
@@ -255,7 +242,7 @@ def _flatten(
     path: Path,
     prefix: str,
     into: dict[str, object],
-    at: dict[str, SourcePosition],
+    at: dict[str, model.SourcePosition],
     doc: MarkedDocument,
 ) -> None:
     # Examples may nest facts (`order: {status: x}`) or write them dotted (`order.status: x`).

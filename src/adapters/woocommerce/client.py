@@ -6,8 +6,9 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 import msgspec
@@ -33,6 +34,23 @@ from wooconnect.domain.store import (
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing(Generic[T]):
+    """A paged collection of the REST API: where, with which filters, and how each record is
+    decoded (`struct`) and made a store record (`convert`)."""
+
+    path: str
+    params: Mapping[str, str]
+    struct: type[Any]
+    convert: Callable[[Any], T]
+
+
+def _orders(params: Mapping[str, str]) -> _Listing[StoreOrder]:
+    return _Listing("orders", params, decode.ORDER_STRUCT, decode.to_order)
+
+
 # A store refuses per_page > 100 with 400 rest_invalid_param.
 MAX_PAGE_SIZE = 100
 _GUARD_TTL_S = 300.0
@@ -99,15 +117,8 @@ class WooCommerceClient(WebhookManager):
         """Customers of every role, by id ascending. `role=all` because the store's default
         (`customer`) hides subscribers; eligibility is decided by the rules, not the store."""
         params = {"role": "all", "orderby": "id", "order": "asc"}
-        return self._collection(
-            access,
-            "customers",
-            params,
-            decode.CUSTOMER_STRUCT,
-            decode.to_customer,
-            start_page,
-            concurrency,
-        )
+        customers = _Listing("customers", params, decode.CUSTOMER_STRUCT, decode.to_customer)
+        return self._collection(access, customers, start_page, concurrency)
 
     def orders(
         self,
@@ -126,9 +137,7 @@ class WooCommerceClient(WebhookManager):
             params.update(
                 orderby="modified", modified_after=_gmt(modified_after), dates_are_gmt="true"
             )
-        return self._collection(
-            access, "orders", params, decode.ORDER_STRUCT, decode.to_order, start_page, concurrency
-        )
+        return self._collection(access, _orders(params), start_page, concurrency)
 
     def orders_changed_since(
         self, access: StoreAccess, since: datetime, *, overlap: timedelta = timedelta(minutes=2)
@@ -144,9 +153,7 @@ class WooCommerceClient(WebhookManager):
                 "dates_are_gmt": "true",
                 "modified_after": _gmt(after),
             }
-            return self._fetch_page(
-                access, "orders", params, decode.ORDER_STRUCT, decode.to_order, page
-            )
+            return self._fetch_page(access, _orders(params), page)
 
         return changed_since(fetch, since, overlap=overlap, page_size=self._page_size)
 
@@ -164,15 +171,10 @@ class WooCommerceClient(WebhookManager):
     ) -> AsyncIterator[StorePage[StoreRefund]]:
         domain = access.store_url.domain
         if domain not in self._no_refunds_route:
-            pages = self._collection(
-                access,
-                "refunds",
-                {"orderby": "id", "order": "asc"},
-                decode.REFUND_STRUCT,
-                decode.to_refund,
-                start_page,
-                concurrency,
+            listing = _Listing(
+                "refunds", {"orderby": "id", "order": "asc"}, decode.REFUND_STRUCT, decode.to_refund
             )
+            pages = self._collection(access, listing, start_page, concurrency)
             try:
                 async for page in pages:
                     yield page
@@ -204,15 +206,13 @@ class WooCommerceClient(WebhookManager):
     ) -> tuple[list[StoreRefund], list[UndecodableRecord]]:
         items: list[StoreRefund] = []
         errors: list[UndecodableRecord] = []
-        pages = self._collection(
-            access,
+        listing = _Listing(
             f"orders/{order_id}/refunds",
             {},
             decode.REFUND_STRUCT,
             lambda raw: decode.to_refund(raw, order_id),
-            1,
-            1,
         )
+        pages = self._collection(access, listing, 1, 1)
         async for page in pages:
             items.extend(page.items)
             errors.extend(page.errors)
@@ -248,35 +248,26 @@ class WooCommerceClient(WebhookManager):
     def _collection(
         self,
         access: StoreAccess,
-        path: str,
-        params: Mapping[str, str],
-        struct: type[Any],
-        convert: Callable[[Any], T],
+        listing: _Listing[T],
         start_page: int,
         concurrency: int | None,
     ) -> AsyncIterator[StorePage[T]]:
         window = min(concurrency or self._concurrency, self._concurrency)
 
         def fetch(page: int) -> Awaitable[StorePage[T]]:
-            return self._fetch_page(access, path, params, struct, convert, page)
+            return self._fetch_page(access, listing, page)
 
         return ordered_pages(fetch, start_page=max(1, start_page), concurrency=window)
 
     async def _fetch_page(
-        self,
-        access: StoreAccess,
-        path: str,
-        params: Mapping[str, str],
-        struct: type[Any],
-        convert: Callable[[Any], T],
-        page: int,
+        self, access: StoreAccess, listing: _Listing[T], page: int
     ) -> StorePage[T]:
-        query = {**params, "per_page": str(self._page_size), "page": str(page)}
-        response = await self._request(access, "GET", path, query)
+        query = {**listing.params, "per_page": str(self._page_size), "page": str(page)}
+        response = await self._request(access, "GET", listing.path, query)
         try:
-            items, errors = decode.decode_records(response.content, struct, convert)
+            items, errors = decode.decode_records(response.content, listing.struct, listing.convert)
         except decode.UndecodablePayload as exc:
-            raise UpstreamUndecodable(f"page {page} of {path}: {exc.reason}") from None
+            raise UpstreamUndecodable(f"page {page} of {listing.path}: {exc.reason}") from None
         count = len(items) + len(errors)
         total = _int_header(response, "X-WP-Total")
         total_pages = _int_header(response, "X-WP-TotalPages")

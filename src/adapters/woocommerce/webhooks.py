@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Awaitable, Callable
+from typing import Final
 
 import httpx
 
@@ -31,17 +31,9 @@ class WebhookManager:
 
     _page_size: int
 
-    async def _request(
-        self,
-        access: StoreAccess,
-        method: str,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        json: Any = None,
-        idempotent: bool = True,
-    ) -> httpx.Response:
-        raise NotImplementedError
+    # `WooCommerceClient._request`: send with the connection's auth mode, raise the app error
+    # for any failure.
+    _request: Callable[..., Awaitable[httpx.Response]]
 
     async def list_webhooks(self, access: StoreAccess) -> list[StoreWebhook]:
         """Every webhook of the store, whatever its status."""

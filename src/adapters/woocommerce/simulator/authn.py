@@ -61,9 +61,10 @@ def authenticate(
         key = _basic(store, params, authorization)
         if key is not None:
             return key
-    return _oauth(
-        store, secure=secure, method=method, path=path, params=params, authorization=authorization
-    )
+    # OAuth signs the URL built from the home URL with the scheme `is_ssl()` says, not from Host.
+    home = store.home_url
+    url = ("https" if secure else "http") + home[home.index("://") :] + path
+    return _oauth(store, method, url, params, authorization)
 
 
 def _basic(
@@ -92,17 +93,11 @@ def _basic(
 
 
 def _oauth(
-    store: SimulatedStore,
-    *,
-    secure: bool,
-    method: str,
-    path: str,
-    params: Mapping[str, str],
-    authorization: str | None,
+    store: SimulatedStore, method: str, url: str, params: Mapping[str, str], auth: str | None
 ) -> RestApiKey | None:
     merged = dict(params)
-    if authorization and authorization.lower().startswith("oauth "):
-        for name, quoted, bare in _OAUTH_HEADER_PARAM.findall(authorization):
+    if auth and auth.lower().startswith("oauth "):
+        for name, quoted, bare in _OAUTH_HEADER_PARAM.findall(auth):
             merged[name] = unquote(quoted or bare)
     present = [name for name in OAUTH_REQUIRED if merged.get(name)]
     if not present:
@@ -119,13 +114,7 @@ def _oauth(
     algorithm = merged["oauth_signature_method"]
     if algorithm not in {"HMAC-SHA1", "HMAC-SHA256"}:
         raise AuthFailure("Invalid signature - signature method is invalid.")
-    # The base URL comes from the home URL with the scheme `is_ssl()` says, not from Host.
-    home = store.home_url
-    scheme = "https" if secure else "http"
-    home = scheme + home[home.index("://") :]
-    expected = oauth_signature(
-        method, home + path, merged, key.consumer_secret, algorithm=algorithm
-    )
+    expected = oauth_signature(method, url, merged, key.consumer_secret, algorithm=algorithm)
     given = merged["oauth_signature"].replace(" ", "+")
     if not hmac.compare_digest(expected.encode(), given.encode()):
         raise AuthFailure("Invalid signature - provided signature does not match.")

@@ -20,19 +20,14 @@ from wooconnect.adapters.woocommerce.simulator.records import (
     WebhookRecord,
 )
 
-# A customer lists its address keys in another order than an order does (`BILLING_KEYS`).
+# A customer lists its address keys in another order than an order does (`BILLING_KEYS`):
+# `state` after `postcode` and `country`.
 CUSTOMER_BILLING = (
-    "first_name",
-    "last_name",
-    "company",
-    "address_1",
-    "address_2",
-    "city",
+    *BILLING_KEYS[: BILLING_KEYS.index("state")],
     "postcode",
     "country",
     "state",
-    "email",
-    "phone",
+    *BILLING_KEYS[BILLING_KEYS.index("email") :],
 )
 CUSTOMER_SHIPPING = tuple(key for key in CUSTOMER_BILLING if key != "email")
 WC_VERSION = "10.0.2"
