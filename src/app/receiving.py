@@ -95,9 +95,9 @@ class Handover:
         self._bulk_queue = queue if isinstance(queue, BulkJobQueue) else None
 
     async def send_many(self, deliveries: Sequence[InboxDelivery]) -> None:
-        """Send the deliveries' ids, in one message batch when the queue can (one delivery
-        too: a batch is sent from the loop, without a thread); those not sent are left to the
-        sweep."""
+        """Send the deliveries' ids, with one `enqueue_many` when the queue has it (one
+        delivery too: that call sends from the loop, without a thread); those not sent are
+        left to the sweep."""
         if self._bulk_queue is None:
             for delivery in deliveries:
                 await self.send(delivery)
