@@ -14,6 +14,7 @@ from wooconnect.adapters.clock import SystemClock
 from wooconnect.adapters.crypto import FernetCipher
 from wooconnect.adapters.http.counters import ReceiverCounters
 from wooconnect.adapters.persistence.database import create_engine, session_factory
+from wooconnect.adapters.persistence.inbox_batcher import InboxWriter
 from wooconnect.adapters.persistence.metrics import SqlOperationsMetrics
 from wooconnect.adapters.persistence.migrate import upgrade_async
 from wooconnect.adapters.persistence.sqlite_inbox import SqliteInboxWriter
@@ -29,7 +30,6 @@ from wooconnect.adapters.worker.brokers import embedded_broker, sender_broker
 from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 from wooconnect.app.ports.basics import Cipher, Clock
 from wooconnect.app.ports.metrics import OperationsMetrics
-from wooconnect.app.ports.persistence import InboxWriter
 from wooconnect.app.ports.rules import RULE_SET_IDS
 
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wooconnect.adapters.persistence.inbox_batcher import (
+    InboxBatcher,
+    InboxWriter,
+    UnitOfWorkInboxWriter,
+)
 from wooconnect.adapters.triggers import HttpxWebhookSender
 from wooconnect.app.applying import Applier
 from wooconnect.app.connecting import Connecting
@@ -11,12 +16,12 @@ from wooconnect.app.importing import ImportRunner
 from wooconnect.app.live_sync import LiveSync
 from wooconnect.app.policy import Policy
 from wooconnect.app.ports.basics import Clock, JobQueue
-from wooconnect.app.ports.persistence import InboxWriter, UnitOfWorkFactory
+from wooconnect.app.ports.persistence import UnitOfWorkFactory
 from wooconnect.app.ports.rules import RuleSource
 from wooconnect.app.ports.store import StoreClient, StoreDirectory, WebhookCodec
 from wooconnect.app.ports.subscriptions import WebhookSender
 from wooconnect.app.queries import Queries
-from wooconnect.app.receiving import Receiving
+from wooconnect.app.receiving import Handover, Receiving
 from wooconnect.app.reconciliation_schedule import ReconciliationSchedule
 from wooconnect.app.subscriptions import Subscriptions
 from wooconnect.app.tenancy import Tenancy
@@ -72,7 +77,9 @@ def build_services(
     )
     applier = Applier(policy, clock)
     webhooks = WebhookRegistrar(store, public_url)
-    receiving = Receiving(uow, clock, codec, queue, inbox_writer=inbox_writer)
+    handover = Handover(uow, queue)
+    intake = InboxBatcher(inbox_writer or UnitOfWorkInboxWriter(uow), handover.send_many)
+    receiving = Receiving(uow, clock, codec, intake, handover)
     webhook_health = WebhookHealthCheck(uow, clock, webhooks)
     return Services(
         tenancy=Tenancy(uow, clock),

@@ -1,9 +1,9 @@
 """The webhook receiver's use case: verify, store in the inbox, acknowledge, hand to a worker.
 
-The inbox is the source of truth. A delivery is stored (and deduplicated) in the transaction
-that makes it visible, before the store hears 200; deliveries arriving together share that
-transaction (`app.inbox_batcher`). Sending their ids to the broker happens after the commit,
-and a delivery whose send failed (Redis down) is picked up by the sweeper.
+The inbox is the source of truth. A delivery is stored (and deduplicated) by the inbox intake
+(`InboxIntake`) in a transaction committed before the store hears 200. The intake hands the
+stored deliveries on after the commit, through `Handover`; a delivery whose send failed (Redis
+down) or that a crash kept from being sent is picked up by the sweep.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from wooconnect.app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUndecodable
-from wooconnect.app.inbox_batcher import MAX_BATCH, InboxBatcher
 from wooconnect.app.ports.basics import BulkJobQueue, Clock, JobQueue
-from wooconnect.app.ports.persistence import InboxWriter, UnitOfWorkFactory
+from wooconnect.app.ports.persistence import InboxIntake, UnitOfWorkFactory
 from wooconnect.app.ports.store import WebhookCodec
 from wooconnect.app.tasks import DELIVERY_PROCESS
 from wooconnect.domain.connection import ConnectionStatus
@@ -86,37 +85,78 @@ class _Endpoint:
     read_at: float
 
 
+class Handover:
+    """Hands stored deliveries to the workers; those it cannot send are left to the sweep."""
+
+    def __init__(self, uow: UnitOfWorkFactory, queue: JobQueue) -> None:
+        self._uow = uow
+        self._queue = queue
+        # Checked once: an isinstance against a runtime protocol inspects the class each time.
+        self._bulk_queue = queue if isinstance(queue, BulkJobQueue) else None
+
+    async def send_many(self, deliveries: Sequence[InboxDelivery]) -> None:
+        """Send the deliveries' ids, with one `enqueue_many` when the queue has it (one
+        delivery too: that call sends from the loop, without a thread); those not sent are
+        left to the sweep."""
+        if self._bulk_queue is None:
+            for delivery in deliveries:
+                await self.send(delivery)
+            return
+        try:
+            await self._bulk_queue.enqueue_many(DELIVERY_PROCESS, [d.id for d in deliveries])
+        except Exception as exc:
+            log.warning("%d deliveries stored but not sent to a worker: %s", len(deliveries), exc)
+            await self._unsent(deliveries)
+
+    async def send(self, delivery: InboxDelivery) -> None:
+        """Hand the delivery to a worker; when the broker is down, leave it to the sweep."""
+        try:
+            await self._queue.enqueue(DELIVERY_PROCESS, delivery.id)
+        except Exception as exc:
+            log.warning("delivery %s stored but not sent to a worker: %s", delivery.id, exc)
+            await self._unsent([delivery])
+
+    async def _unsent(self, deliveries: Sequence[InboxDelivery]) -> None:
+        """Mark deliveries as never sent, so that the sweep sends them (a worker that got
+        one meanwhile has moved it out of pending, and is left alone)."""
+        async with self._uow() as uow:
+            for delivery in deliveries:
+                current = await uow.inbox.get(delivery.id)
+                if current is not None and current.status is DeliveryStatus.PENDING:
+                    await uow.inbox.save(replace(current, enqueued_at=None))
+            await uow.commit()
+
+
 class Receiving:
-    """`endpoint_ttl_s` is how long a connection's status and webhook secret, once read, are
-    reused for its next deliveries (a store sends bursts); a delivery whose signature does
-    not match the remembered secret is checked again against a fresh read."""
+    """`intake` stores a delivery and, once it is committed, hands it on (through `handover`,
+    which the sweep uses too). `endpoint_ttl_s` is how long a connection's status and webhook
+    secret, once read, are reused for its next deliveries (a store sends bursts); a delivery
+    whose signature does not match the remembered secret is checked again against a fresh
+    read."""
 
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
         codec: WebhookCodec,
-        queue: JobQueue,
+        intake: InboxIntake,
+        handover: Handover,
         *,
         endpoint_ttl_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
-        max_batch: int = MAX_BATCH,
-        inbox_writer: InboxWriter | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._codec = codec
-        self._queue = queue
-        # Checked once: an isinstance against a runtime protocol inspects the class each time.
-        self._bulk_queue = queue if isinstance(queue, BulkJobQueue) else None
+        self._intake = intake
+        self._handover = handover
         self._ttl = endpoint_ttl_s
         self._monotonic = monotonic
         self._endpoints: dict[str, _Endpoint] = {}
-        self._batcher = InboxBatcher(uow, self._send_many, max_batch=max_batch, writer=inbox_writer)
 
     async def close(self) -> None:
         """Store and send what was received already; deliveries arriving later are refused."""
-        await self._batcher.close()
+        await self._intake.close()
 
     async def _endpoint(self, connection_id: str, *, fresh: bool = False) -> _Endpoint:
         now = self._monotonic()
@@ -186,41 +226,9 @@ class Receiving:
             webhook_id=_int(incoming.webhook_id),
             delivery_id=(incoming.delivery_id or "")[:64] or None,
         )
-        if not await self._batcher.add(delivery):
+        if not await self._intake.add(delivery):
             return Received("duplicate")
         return Received("stored", delivery.id)
-
-    async def _send_many(self, deliveries: Sequence[InboxDelivery]) -> None:
-        """Hand stored deliveries to the workers, in one message batch when the queue can
-        (one delivery too: a batch is sent from the loop, without a thread); those not sent
-        are left to the sweeper."""
-        if self._bulk_queue is None:
-            for delivery in deliveries:
-                await self.send(delivery)
-            return
-        try:
-            await self._bulk_queue.enqueue_many(DELIVERY_PROCESS, [d.id for d in deliveries])
-        except Exception as exc:
-            log.warning("%d deliveries stored but not sent to a worker: %s", len(deliveries), exc)
-            await self._unsent(deliveries)
-
-    async def send(self, delivery: InboxDelivery) -> None:
-        """Hand the delivery to a worker; when the broker is down, leave it to the sweeper."""
-        try:
-            await self._queue.enqueue(DELIVERY_PROCESS, delivery.id)
-        except Exception as exc:
-            log.warning("delivery %s stored but not sent to a worker: %s", delivery.id, exc)
-            await self._unsent([delivery])
-
-    async def _unsent(self, deliveries: Sequence[InboxDelivery]) -> None:
-        """Mark deliveries as never sent, so that the sweeper sends them (a worker that got
-        one meanwhile has moved it out of pending, and is left alone)."""
-        async with self._uow() as uow:
-            for delivery in deliveries:
-                current = await uow.inbox.get(delivery.id)
-                if current is not None and current.status is DeliveryStatus.PENDING:
-                    await uow.inbox.save(replace(current, enqueued_at=None))
-            await uow.commit()
 
     async def _keep_invalid(self, incoming: Incoming, topic: str, reason: str) -> None:
         now = self._clock.now()
@@ -265,7 +273,7 @@ class Receiving:
                     await uow.inbox.save(replace(delivery, enqueued_at=self._clock.now()))
                 await uow.commit()
             if unsent:
-                await self._send_many(unsent)
+                await self._handover.send_many(unsent)
             total += len(unsent)
             if not resend_sent or len(unsent) < limit:
                 return total

@@ -515,3 +515,30 @@ class InMemoryUnitOfWorkFactory:
 
     def __call__(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.state, self.clock)
+
+
+class InMemoryInboxIntake:
+    """An `InboxIntake` without grouping: each delivery is stored in a unit of work of its own,
+    then handed on through `on_stored` when it was new."""
+
+    def __init__(
+        self,
+        uow: InMemoryUnitOfWorkFactory,
+        on_stored: Callable[[Sequence[InboxDelivery]], Awaitable[None]],
+    ) -> None:
+        self._uow = uow
+        self._on_stored = on_stored
+        self.closed = False
+
+    async def add(self, delivery: InboxDelivery) -> bool:
+        if self.closed:
+            raise RuntimeError("the receiver is stopping")
+        async with self._uow() as uow:
+            new = await uow.inbox.add_if_new(delivery)
+            await uow.commit()
+        if new:
+            await self._on_stored([delivery])
+        return new
+
+    async def close(self) -> None:
+        self.closed = True

@@ -22,9 +22,9 @@ from wooconnect.adapters.bootstrap import inbox_writer_for
 from wooconnect.adapters.crypto import FernetCipher
 from wooconnect.adapters.persistence import sqlite_inbox
 from wooconnect.adapters.persistence.database import create_engine, session_factory
+from wooconnect.adapters.persistence.inbox_batcher import UnitOfWorkInboxWriter
 from wooconnect.adapters.persistence.sqlite_inbox import SqliteInboxWriter
 from wooconnect.adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from wooconnect.app.inbox_batcher import UnitOfWorkInboxWriter
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 

@@ -24,7 +24,8 @@ IDLE_POLL_MS = 100
 
 
 # Webhook deliveries taken up at the same time are processed in one transaction
-# (`app.delivery_batcher`), so more tasks at once mean fewer, larger transactions under load.
+# (`adapters.worker.delivery_batcher`), so more tasks at once mean fewer, larger transactions
+# under load.
 DEFAULT_THREADS = 32
 
 

@@ -35,6 +35,7 @@ from dramatiq.middleware import Middleware, MiddlewareError
 from redis.asyncio import Redis
 
 from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.worker.delivery_batcher import DeliveryBatcher
 from wooconnect.adapters.worker.job_queue import (
     DEFAULT_NAMESPACE,
     SEND_CONNECT_TIMEOUT_S,
@@ -48,7 +49,6 @@ from wooconnect.adapters.worker.scheduler import (
     RedisClaims,
     SlotClaims,
 )
-from wooconnect.app.delivery_batcher import DeliveryBatcher
 from wooconnect.app.errors import AppError, JobQueueUnavailable, UpstreamUnavailable
 from wooconnect.app.log_context import log_context
 from wooconnect.app.recovery import Recovery

@@ -151,14 +151,21 @@ class ImportJobRepository(Protocol):
     async def list_unfinished(self) -> Sequence[ImportJob]: ...
 
 
-class InboxWriter(Protocol):
-    """Stores webhook deliveries in a transaction of its own (the receiver's fast path)."""
+class InboxIntake(Protocol):
+    """Where the webhook receiver stores what it received."""
 
-    async def add_many_if_new(self, deliveries: Sequence[InboxDelivery]) -> set[str]:
-        """As `InboxRepository.add_many_if_new`, committed before it returns."""
+    async def add(self, delivery: InboxDelivery) -> bool:
+        """Store `delivery` in the inbox unless its (connection, dedupe key) is there already;
+        True when it was new. Returns once the delivery is committed, or raises (then nothing
+        of it is stored: the store, answered no 200, sends it again). Once committed, a new
+        delivery is handed to the job queue; one that a failure or a crash kept from being
+        sent stays in the inbox for `Receiving.sweep`."""
         ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Answer the deliveries being stored, finish handing them on, and refuse later ones
+        (the receiver is stopping: the database is about to go away)."""
+        ...
 
 
 class InboxRepository(Protocol):

@@ -5,9 +5,9 @@ gather for its next turn, then answers each caller.
 A transaction costs far more than one item's own statements (a round trip to the database,
 the commit, the write lock), so under load one per item is what limits throughput. Grouping
 never makes an item wait for others to arrive: when nothing is running, the runner starts at
-once. The receiver's inbox (`app.inbox_batcher`) and the workers' delivery processing
-(`app.delivery_batcher`) are both built on it; each decides what a batch does and what a
-caller hears.
+once. The receiver's inbox (`adapters.persistence.inbox_batcher`) and the workers' delivery
+processing (`adapters.worker.delivery_batcher`) are both built on it; each decides what a batch
+does and what a caller hears.
 """
 
 from __future__ import annotations

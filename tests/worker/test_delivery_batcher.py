@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from wooconnect.app.delivery_batcher import DeliveryBatcher
+from wooconnect.adapters.worker.delivery_batcher import DeliveryBatcher
 
 
 class Recorder:

@@ -5,8 +5,9 @@ has committed.
 Every delivery arrives as its own message and keeps its own retry policy; only the transaction
 is shared. A transaction costs more than a delivery's own statements (the database's write
 lock, the commit), so under load one per delivery is what limits the workers. As with the
-receiver (`app.inbox_batcher`), the grouping is `app.group_commit`'s: it never makes a delivery
-wait for others to arrive; when nothing is being processed, a delivery is processed at once.
+receiver (`adapters.persistence.inbox_batcher`), the grouping is `adapters.group_commit`'s: it
+never makes a delivery wait for others to arrive; when nothing is being processed, a delivery
+is processed at once.
 
 When a shared transaction fails, none of its deliveries took effect, and each is processed
 again on its own: a delivery that cannot be processed fails alone, with its own error, and the
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from wooconnect.app.group_commit import GroupCommit, Pending
+from wooconnect.adapters.group_commit import GroupCommit, Pending
 
 # Deliveries processed by one transaction at most: keeps the database's write lock short.
 MAX_BATCH = 50

@@ -10,9 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.fakes.memory import FakeClock, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
+from wooconnect.adapters.persistence.inbox_batcher import (
+    InboxBatcher,
+    InboxBatcherClosed,
+    UnitOfWorkInboxWriter,
+)
 from wooconnect.app.errors import JobQueueUnavailable
-from wooconnect.app.inbox_batcher import InboxBatcher, InboxBatcherClosed
-from wooconnect.app.receiving import Receiving
+from wooconnect.app.receiving import Handover as QueueHandover
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import InboxDelivery
 
@@ -62,7 +66,7 @@ class Handover:
 async def test_concurrent_deliveries_share_one_transaction() -> None:
     uow = CountingFactory()
     handover = Handover()
-    batcher = InboxBatcher(uow, handover)
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), handover)
     deliveries = [delivery(f"k{n}") for n in range(50)]
 
     stored = await asyncio.gather(*(batcher.add(d) for d in deliveries))
@@ -75,7 +79,7 @@ async def test_concurrent_deliveries_share_one_transaction() -> None:
 
 async def test_a_lone_delivery_is_written_at_once_and_later_ones_gather() -> None:
     uow = CountingFactory()
-    batcher = InboxBatcher(uow, Handover())
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), Handover())
     first = asyncio.create_task(batcher.add(delivery("first")))
     await asyncio.sleep(0.0005)  # nothing else arrives: the first transaction has started
     later = [asyncio.create_task(batcher.add(delivery(f"k{n}"))) for n in range(10)]
@@ -87,7 +91,7 @@ async def test_a_lone_delivery_is_written_at_once_and_later_ones_gather() -> Non
 
 async def test_deliveries_arriving_over_a_few_loop_turns_join_one_transaction() -> None:
     uow = CountingFactory()
-    batcher = InboxBatcher(uow, Handover())
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), Handover())
 
     async def arrive(n: int) -> bool:
         # As requests read from several sockets reach the receiver one loop turn apart.
@@ -108,7 +112,7 @@ async def test_deliveries_stored_while_a_hand_over_runs_go_together_in_the_next(
         await release.wait()
 
     uow = CountingFactory()
-    batcher = InboxBatcher(uow, slow_broker, max_batch=2)
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), slow_broker, max_batch=2)
     assert await batcher.add(delivery("first"))
     # Three more transactions are answered while the first hand-over waits on the broker.
     assert all(await asyncio.gather(*(batcher.add(delivery(f"k{n}")) for n in range(6))))
@@ -123,7 +127,7 @@ async def test_deliveries_stored_while_a_hand_over_runs_go_together_in_the_next(
 
 async def test_batches_are_bounded() -> None:
     uow = CountingFactory()
-    batcher = InboxBatcher(uow, Handover(), max_batch=4)
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), Handover(), max_batch=4)
     await asyncio.gather(*(batcher.add(delivery(f"k{n}")) for n in range(10)))
     assert len(uow.commits) == 3
 
@@ -131,7 +135,7 @@ async def test_batches_are_bounded() -> None:
 async def test_duplicates_within_a_batch_and_of_stored_deliveries_are_reported() -> None:
     uow = CountingFactory()
     handover = Handover()
-    batcher = InboxBatcher(uow, handover)
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), handover)
     assert await batcher.add(delivery("stored"))
     twin_a, twin_b, again, fresh = (
         delivery("twin"),
@@ -151,7 +155,7 @@ async def test_duplicates_within_a_batch_and_of_stored_deliveries_are_reported()
 async def test_a_failed_commit_fails_every_delivery_of_its_batch() -> None:
     uow = CountingFactory()
     handover = Handover()
-    batcher = InboxBatcher(uow, handover)
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), handover)
     uow.fail_commits = True
 
     answers = await asyncio.gather(
@@ -174,7 +178,7 @@ async def test_a_slow_hand_over_delays_neither_answers_nor_the_next_transaction(
         await released.wait()
         handed.extend(d.id for d in deliveries)
 
-    batcher = InboxBatcher(uow, slow_handover)
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), slow_handover)
     assert await asyncio.wait_for(batcher.add(delivery("a")), 1)
     assert await asyncio.wait_for(batcher.add(delivery("b")), 1)
     assert len(uow.commits) == 2
@@ -186,7 +190,7 @@ async def test_a_slow_hand_over_delays_neither_answers_nor_the_next_transaction(
 
 async def test_close_writes_what_waits_then_refuses() -> None:
     uow = CountingFactory()
-    batcher = InboxBatcher(uow, Handover())
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), Handover())
     pending = [asyncio.create_task(batcher.add(delivery(f"k{n}"))) for n in range(3)]
     await asyncio.sleep(0)
     await batcher.close()
@@ -208,12 +212,12 @@ class BrokenBulkQueue:
 
 async def test_deliveries_not_sent_are_left_to_the_sweeper() -> None:
     uow = CountingFactory()
-    receiving = Receiving(uow, uow.clock, codec=None, queue=BrokenBulkQueue())  # type: ignore[arg-type]
-    batcher = receiving._batcher
+    handover = QueueHandover(uow, BrokenBulkQueue())
+    batcher = InboxBatcher(UnitOfWorkInboxWriter(uow), handover.send_many)
     deliveries = [delivery(f"k{n}") for n in range(4)]
 
     assert all(await asyncio.gather(*(batcher.add(d) for d in deliveries)))
-    await receiving.close()  # the hand-over has been tried
+    await batcher.close()  # the hand-over has been tried
 
     assert all(uow.state.inbox[d.id].enqueued_at is None for d in deliveries)
     uow.clock.advance(seconds=5)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from wooconnect.app.group_commit import GroupCommit, Pending
+from wooconnect.adapters.group_commit import GroupCommit, Pending
 
 
 class Stopped(RuntimeError):

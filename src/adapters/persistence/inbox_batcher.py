@@ -1,9 +1,10 @@
-"""Group commit for the webhook inbox: deliveries received at about the same time are stored in
-one transaction, and each receiver is answered only once that transaction has committed.
+"""The receiver's inbox intake (`app.ports.persistence.InboxIntake`) as a group commit:
+deliveries received at about the same time are stored in one transaction, each receiver is
+answered only once that transaction has committed, and the stored ones are then handed on.
 
 A transaction costs far more than a row (a round trip to the database, the commit's write to
 disk, a session), so under load one per delivery is what limits the receiver. Every request
-submits its delivery and waits; one runner (`app.group_commit`) writes all the deliveries
+submits its delivery and waits; one runner (`adapters.group_commit`) writes all the deliveries
 waiting at that moment, with one multi-row insert, while new ones gather for its next turn.
 Before it cuts a batch it lets the event loop turn while deliveries keep joining (a few turns
 at most: requests already read, not requests yet to come), because a write on the loop stops
@@ -15,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
-from wooconnect.app.group_commit import GroupCommit, Pending
-from wooconnect.app.ports.persistence import InboxWriter, UnitOfWorkFactory
+from wooconnect.adapters.group_commit import GroupCommit, Pending
+from wooconnect.app.ports.persistence import UnitOfWorkFactory
 from wooconnect.domain.inbox import InboxDelivery
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,24 @@ GATHER_TURNS = 8
 OnStored = Callable[[Sequence[InboxDelivery]], Awaitable[None]]
 
 
+class InboxWriter(Protocol):
+    """Stores webhook deliveries in a transaction of its own: the unit of work, or a faster
+    writer where the database has one (`sqlite_inbox.SqliteInboxWriter`)."""
+
+    async def add_many_if_new(self, deliveries: Sequence[InboxDelivery]) -> set[str]:
+        """As `InboxRepository.add_many_if_new`, committed before it returns."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class InboxBatcherClosed(RuntimeError):
     """The batcher was closed: the delivery was not stored."""
 
 
 class InboxBatcher:
-    """Stores deliveries in shared transactions; `add` answers whether the delivery was new.
+    """An `InboxIntake` that stores deliveries through `writer` in shared transactions; `add`
+    answers whether the delivery was new.
 
     `on_stored` is called with deliveries transactions stored (not the duplicates), after
     their commit: it hands them to the workers. It runs in a task of its own, beside the next
@@ -47,14 +61,7 @@ class InboxBatcher:
     as transactions group requests. It should not raise; if it does, the failure is logged.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        on_stored: OnStored,
-        *,
-        max_batch: int = MAX_BATCH,
-        writer: InboxWriter | None = None,
-    ) -> None:
+    def __init__(self, writer: InboxWriter, on_stored: OnStored, *, max_batch: int = MAX_BATCH):
         self._group: GroupCommit[InboxDelivery, bool] = GroupCommit(
             self._write,
             max_batch=max_batch,
@@ -62,7 +69,7 @@ class InboxBatcher:
             gather_turns=GATHER_TURNS,
             name="inbox-batcher",
         )
-        self._writer = writer or UnitOfWorkInboxWriter(uow)
+        self._writer = writer
         self._on_stored = on_stored
         self._stored: list[InboxDelivery] = []
         self._handing_over: asyncio.Task[None] | None = None
