@@ -25,7 +25,8 @@ from wooconnect.domain.crm import (
     OrderDraft,
     Transaction,
     TransactionDraft,
-    TransactionKind,
+    charge_ref,
+    refund_ref,
 )
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StoreRefund
@@ -58,12 +59,18 @@ class Applied:
         return self.skipped_reason is not None
 
 
-def charge_ref(order_id: int) -> str:
-    return f"order:{order_id}"
+@dataclass(frozen=True, slots=True)
+class OrderApplying:
+    """What applying an order stores besides the order: its contact (registered or guest,
+    per the rules, when `contacts_on`), its charge and, with `refund_lines`, the refunds its
+    record lists (`transactions`). `deleted` marks it trashed; `log_mapping` records the
+    status mapping as a decision."""
 
-
-def refund_ref(refund_id: int) -> str:
-    return f"refund:{refund_id}"
+    contacts_on: bool
+    transactions: bool
+    refund_lines: bool = True
+    deleted: bool = False
+    log_mapping: bool = True
 
 
 def _customer_contact(customer: StoreCustomer) -> ContactDraft:
@@ -250,57 +257,26 @@ class Applier:
         uow: UnitOfWork,
         connection: Connection,
         order: StoreOrder,
-        *,
-        contacts_on: bool,
-        with_order: bool = True,
-        with_transactions: bool,
-        with_refund_lines: bool = True,
-        deleted: bool = False,
-        log_mapping: bool = True,
+        how: OrderApplying,
         known: Known | None = None,
     ) -> Applied:
-        """An order, its contact (registered or guest, per the rules) and, when asked, its
-        charge and refunds."""
-        applied = await self.apply_orders(
-            uow,
-            connection,
-            [order],
-            known=known,
-            contacts_on=contacts_on,
-            with_order=with_order,
-            with_transactions=with_transactions,
-            with_refund_lines=with_refund_lines,
-            deleted=deleted,
-            log_mapping=log_mapping,
-        )
-        return applied[0]
+        """An order, and what `how` asks for with it."""
+        return (await self.apply_orders(uow, connection, [order], how, known))[0]
 
     async def apply_orders(
         self,
         uow: UnitOfWork,
         connection: Connection,
         orders: Sequence[StoreOrder],
-        *,
-        contacts_on: bool,
-        with_order: bool = True,
-        with_transactions: bool,
-        with_refund_lines: bool = True,
-        deleted: bool = False,
-        log_mapping: bool = True,
+        how: OrderApplying,
         known: Known | None = None,
     ) -> list[Applied]:
         """Orders in their order, as `apply_order` applies each."""
         is_order = [self.is_an_order(order, connection) for order in orders]
         live = [order for order, counts in zip(orders, is_order, strict=True) if counts]
-        stored = with_order or with_transactions
         known = known or Known(connection.location_id)
         await self.read_orders(
-            uow,
-            known,
-            live,
-            stored=stored,
-            with_transactions=with_transactions,
-            with_refund_lines=with_refund_lines,
+            uow, known, live, with_transactions=how.transactions, with_refund_lines=how.refund_lines
         )
         results: list[Applied] = []
         for order, counts in zip(orders, is_order, strict=True):
@@ -309,19 +285,7 @@ class Applier:
             if not counts:
                 applied.skipped_reason = f"a {order.status} order is not an order yet"
                 continue
-            await self._order(
-                uow,
-                connection,
-                known,
-                order,
-                applied,
-                contacts_on=contacts_on,
-                stored=stored,
-                with_transactions=with_transactions,
-                with_refund_lines=with_refund_lines,
-                deleted=deleted,
-                log_mapping=log_mapping,
-            )
+            await self._order(uow, connection, known, order, applied, how)
         return results
 
     async def read_orders(
@@ -330,7 +294,6 @@ class Applier:
         known: Known,
         orders: Sequence[StoreOrder],
         *,
-        stored: bool = True,
         with_transactions: bool = True,
         with_refund_lines: bool = True,
     ) -> None:
@@ -344,7 +307,7 @@ class Applier:
         await known.read(
             uow,
             people=[_order_contact(o) for o in orders],
-            order_ids=[o.id for o in orders] if stored else (),
+            order_ids=[o.id for o in orders],
             refs=refs,
         )
 
@@ -355,13 +318,7 @@ class Applier:
         known: Known,
         order: StoreOrder,
         applied: Applied,
-        *,
-        contacts_on: bool,
-        stored: bool,
-        with_transactions: bool,
-        with_refund_lines: bool,
-        deleted: bool,
-        log_mapping: bool,
+        how: OrderApplying,
     ) -> None:
         location = connection.location_id
         person = _order_contact(order)
@@ -369,7 +326,7 @@ class Applier:
         resolved = book.resolve(person.woocommerce_customer_id, person.email, person.phone)
         contact_policy = self._policy.order_contact(
             order,
-            contacts_on=contacts_on,
+            contacts_on=how.contacts_on,
             orders_on=True,
             resolved_is_guest=None if resolved is None else resolved.is_guest,
             agency_id=connection.agency_id,
@@ -385,27 +342,39 @@ class Applier:
         else:
             applied.contact = Stored(resolved, created=False, changed=False, previous=resolved)
         mapping = self._policy.order_status(order, connection.agency_id)
-        if log_mapping:
+        if how.log_mapping:
             self._log(applied, mapping, connection, "order", order.id)
-        if not stored:
-            return
         contact = applied.contact.value if applied.contact is not None else None
-        draft = OrderDraft(
-            woocommerce_order_id=order.id,
-            number=order.number,
+        draft = OrderDraft.of(
+            order,
             contact_id=None if contact is None else contact.id,
             status=mapping.status,
-            store_status=order.status,
-            currency=order.currency,
-            total=order.total,
-            paid_at=order.date_paid_gmt,
-            placed_at=order.date_created_gmt,
-            source_modified_at=order.date_modified_gmt,
-            deleted=deleted,
+            deleted=how.deleted,
         )
         applied.order = await self._put_order(uow, known, location, draft)
-        if with_transactions:
-            for txn in self._order_transactions(order, applied.order.value, with_refund_lines):
+        if how.transactions:
+            stored = applied.order.value
+            method = order.payment_method_title or order.payment_method
+            drafts: list[TransactionDraft] = []
+            if stored.paid_at is not None:
+                drafts.append(
+                    TransactionDraft.charge(
+                        stored, order.total, currency=order.currency, payment_method=method
+                    )
+                )
+            for line in order.refunds if how.refund_lines else ():
+                # The order's refund list carries no dates; the update that listed it does.
+                drafts.append(
+                    TransactionDraft.refund(
+                        stored,
+                        line.id,
+                        line.amount,
+                        currency=order.currency,
+                        payment_method=method,
+                        occurred_at=order.date_modified_gmt,
+                    )
+                )
+            for txn in drafts:
                 await self._put_transaction(uow, known, location, txn)
 
     async def _put_order(
@@ -424,41 +393,6 @@ class Applier:
         await uow.orders.save(applied)
         known.orders[applied.woocommerce_order_id] = applied
         return Stored(applied, created=False, changed=True, previous=found)
-
-    def _order_transactions(
-        self, order: StoreOrder, stored: Order, with_refund_lines: bool
-    ) -> list[TransactionDraft]:
-        """The order's charge (once it is paid) and, when asked, its refund lines."""
-        method = order.payment_method_title or order.payment_method
-        drafts: list[TransactionDraft] = []
-        if stored.paid_at is not None:
-            drafts.append(
-                TransactionDraft(
-                    woocommerce_ref=charge_ref(order.id),
-                    order_id=stored.id,
-                    contact_id=stored.contact_id,
-                    kind=TransactionKind.CHARGE,
-                    amount=order.total,
-                    currency=order.currency,
-                    payment_method=method,
-                    occurred_at=stored.paid_at,
-                )
-            )
-        for line in order.refunds if with_refund_lines else ():
-            drafts.append(
-                TransactionDraft(
-                    woocommerce_ref=refund_ref(line.id),
-                    order_id=stored.id,
-                    contact_id=stored.contact_id,
-                    kind=TransactionKind.REFUND,
-                    amount=abs(line.amount),
-                    currency=order.currency,
-                    payment_method=method,
-                    # The order's refund list carries no dates; the update that listed it does.
-                    occurred_at=order.date_modified_gmt,
-                )
-            )
-        return drafts
 
     async def _put_transaction(
         self, uow: UnitOfWork, known: Known, location_id: str, draft: TransactionDraft
@@ -517,12 +451,10 @@ class Applier:
             results.append(order is not None)
             if order is None:
                 continue
-            draft = TransactionDraft(
-                woocommerce_ref=refund_ref(refund.id),
-                order_id=order.id,
-                contact_id=order.contact_id,
-                kind=TransactionKind.REFUND,
-                amount=abs(refund.amount),
+            draft = TransactionDraft.refund(
+                order,
+                refund.id,
+                refund.amount,
                 currency=order.currency,
                 payment_method="",
                 occurred_at=refund.date_created_gmt,

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wooconnect.app.applying import Applier
+from wooconnect.app.applying import Applier, OrderApplying
 from wooconnect.app.errors import JobQueueUnavailable, UpstreamRejected
 from wooconnect.app.log_context import bind_log_context
 from wooconnect.app.ports.basics import Clock, JobQueue
@@ -285,16 +285,13 @@ class ImportRunner:
             applied = await self._applier.apply_customers(uow, connection, items)
         else:
             selection = connection.import_selection
-            applied = await self._applier.apply_orders(
-                uow,
-                connection,
-                items,
+            # Charges come with their orders; refunds come from the transactions job.
+            how = OrderApplying(
                 contacts_on=selection.contacts,
-                with_order=True,
-                # Charges come with their orders; refunds come from the transactions job.
-                with_transactions=selection.transactions,
-                with_refund_lines=False,
+                transactions=selection.transactions,
+                refund_lines=False,
             )
+            applied = await self._applier.apply_orders(uow, connection, items, how)
         decisions: list[DecisionRecord] = [d for a in applied for d in a.decisions]
         await uow.decisions.add_many(decisions)
         skipped = sum(a.skipped for a in applied)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from wooconnect.domain.ids import new_id
+from wooconnect.domain.store import StoreOrder
 
 SOURCE_SUBTYPE = "woocommerce"
 _NOT_DIGITS = re.compile(r"[^0-9]")
@@ -55,10 +57,26 @@ def normalise_phone(phone: str | None) -> str | None:
     return f"+{digits}" if phone.lstrip().startswith("+") else digits
 
 
+def charge_ref(order_id: int) -> str:
+    """The store ref of an order's charge."""
+    return f"order:{order_id}"
+
+
+def refund_ref(refund_id: int) -> str:
+    """The store ref of a refund."""
+    return f"refund:{refund_id}"
+
+
 def is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
     """A record changes a stored one unless both carry versions (the store's
     `date_modified_gmt`) and the incoming one is not later."""
     return incoming is None or stored is None or incoming > stored
+
+
+def _content(draft: OrderDraft | TransactionDraft) -> dict[str, Any]:
+    """A draft's fields: what the store says of a record, which the stored record holds
+    under the same names beside its own identity and times."""
+    return {f.name: getattr(draft, f.name) for f in fields(draft)}
 
 
 def _text(value: str | None) -> str | None:
@@ -267,6 +285,25 @@ class OrderDraft:
     source_modified_at: datetime | None
     deleted: bool = False
 
+    @classmethod
+    def of(
+        cls, order: StoreOrder, *, contact_id: str | None, status: CrmOrderStatus, deleted: bool
+    ) -> OrderDraft:
+        """The store's order for the CRM, with its person's contact and its mapped status."""
+        return cls(
+            woocommerce_order_id=order.id,
+            number=order.number,
+            contact_id=contact_id,
+            status=status,
+            store_status=order.status,
+            currency=order.currency,
+            total=order.total,
+            paid_at=order.date_paid_gmt,
+            placed_at=order.date_created_gmt,
+            source_modified_at=order.date_modified_gmt,
+            deleted=deleted,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Order:
@@ -290,21 +327,7 @@ class Order:
     @classmethod
     def create(cls, location_id: str, draft: OrderDraft, now: datetime) -> Order:
         return cls(
-            id=new_id(),
-            location_id=location_id,
-            woocommerce_order_id=draft.woocommerce_order_id,
-            number=draft.number,
-            contact_id=draft.contact_id,
-            status=draft.status,
-            store_status=draft.store_status,
-            currency=draft.currency,
-            total=draft.total,
-            paid_at=draft.paid_at,
-            placed_at=draft.placed_at,
-            source_modified_at=draft.source_modified_at,
-            created_at=now,
-            updated_at=now,
-            deleted=draft.deleted,
+            id=new_id(), location_id=location_id, created_at=now, updated_at=now, **_content(draft)
         )
 
     def apply(self, incoming: OrderDraft, now: datetime) -> Order:
@@ -316,19 +339,12 @@ class Order:
         newer = is_newer(incoming.source_modified_at, self.source_modified_at)
         if not newer and incoming.source_modified_at != self.source_modified_at:
             return self
-        applied = replace(
-            self,
-            number=incoming.number,
+        content = _content(incoming)
+        content.update(
             contact_id=incoming.contact_id or self.contact_id,
-            status=incoming.status,
-            store_status=incoming.store_status,
-            currency=incoming.currency,
-            total=incoming.total,
             paid_at=self.paid_at or incoming.paid_at,
-            placed_at=incoming.placed_at,
-            source_modified_at=incoming.source_modified_at,
-            deleted=incoming.deleted,
         )
+        applied = replace(self, **content)
         return self if applied == self else replace(applied, updated_at=now)
 
     def mark_deleted(self, deleted: bool, now: datetime) -> Order:
@@ -349,6 +365,59 @@ class TransactionDraft:
     payment_method: str
     occurred_at: datetime | None
 
+    @classmethod
+    def charge(
+        cls, order: Order, amount: Decimal, *, currency: str, payment_method: str
+    ) -> TransactionDraft:
+        """A paid order's charge, paid when the order was."""
+        return cls._of(
+            order,
+            charge_ref(order.woocommerce_order_id),
+            TransactionKind.CHARGE,
+            amount,
+            currency,
+            payment_method,
+            order.paid_at,
+        )
+
+    @classmethod
+    def refund(
+        cls,
+        order: Order,
+        refund_id: int,
+        amount: Decimal,
+        *,
+        currency: str,
+        payment_method: str,
+        occurred_at: datetime | None,
+    ) -> TransactionDraft:
+        """A refund of `order`; the store may sign its amount either way, the CRM holds it
+        positive."""
+        return cls._of(
+            order,
+            refund_ref(refund_id),
+            TransactionKind.REFUND,
+            abs(amount),
+            currency,
+            payment_method,
+            occurred_at,
+        )
+
+    @classmethod
+    def _of(
+        cls,
+        order: Order,
+        ref: str,
+        kind: TransactionKind,
+        amount: Decimal,
+        currency: str,
+        payment_method: str,
+        occurred_at: datetime | None,
+    ) -> TransactionDraft:
+        return cls(
+            ref, order.id, order.contact_id, kind, amount, currency, payment_method, occurred_at
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Transaction:
@@ -366,31 +435,10 @@ class Transaction:
 
     @classmethod
     def create(cls, location_id: str, draft: TransactionDraft, now: datetime) -> Transaction:
-        return cls(
-            id=new_id(),
-            location_id=location_id,
-            woocommerce_ref=draft.woocommerce_ref,
-            order_id=draft.order_id,
-            contact_id=draft.contact_id,
-            kind=draft.kind,
-            amount=draft.amount,
-            currency=draft.currency,
-            payment_method=draft.payment_method,
-            occurred_at=draft.occurred_at,
-            created_at=now,
-        )
+        return cls(id=new_id(), location_id=location_id, created_at=now, **_content(draft))
 
     def apply(self, incoming: TransactionDraft) -> Transaction:
         """The transaction as the store shows it now (a transaction carries no version of its
         own: what its order or refund says last is what it is)."""
-        applied = replace(
-            self,
-            order_id=incoming.order_id,
-            contact_id=incoming.contact_id,
-            kind=incoming.kind,
-            amount=incoming.amount,
-            currency=incoming.currency,
-            payment_method=incoming.payment_method,
-            occurred_at=incoming.occurred_at,
-        )
+        applied = replace(self, **_content(incoming))
         return self if applied == self else applied
