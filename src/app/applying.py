@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from wooconnect.app.policy import Policy, Ruled
 from wooconnect.app.ports.basics import Clock
@@ -43,6 +43,27 @@ class Stored(Generic[T]):
     created: bool
     changed: bool
     previous: T | None = None
+
+
+R_contra = TypeVar("R_contra", contravariant=True)
+
+
+class _Records(Protocol[R_contra]):
+    async def add(self, record: R_contra, /) -> None: ...
+
+    async def save(self, record: R_contra, /) -> None: ...
+
+
+async def _put(records: _Records[T], found: T | None, decided: T) -> Stored[T]:
+    """Store what the domain decided: a new record when none was found, a changed one when
+    the decision is not the found record itself."""
+    if found is None:
+        await records.add(decided)
+        return Stored(decided, created=True, changed=True)
+    if decided is found:
+        return Stored(found, created=False, changed=False, previous=found)
+    await records.save(decided)
+    return Stored(decided, created=False, changed=True, previous=found)
 
 
 @dataclass
@@ -237,18 +258,16 @@ class Applier:
         contact = Contact.create(
             location_id, draft, self._clock.now(), email_free=book.email_free_for(draft.email)
         )
-        await uow.contacts.add(contact)
         book.put(contact)
-        return Stored(contact, created=True, changed=True)
+        return await _put(uow.contacts, None, contact)
 
     async def _changed_contact(
         self, uow: UnitOfWork, book: ContactBook, found: Contact, changed: Contact
     ) -> Stored[Contact]:
-        if changed is found:
-            return Stored(found, created=False, changed=False, previous=found)
-        await uow.contacts.save(changed)
-        book.put(changed)
-        return Stored(changed, created=False, changed=True, previous=found)
+        stored = await _put(uow.contacts, found, changed)
+        if stored.changed:
+            book.put(changed)
+        return stored
 
     # -- orders ------------------------------------------------------------------------------
 
@@ -382,33 +401,25 @@ class Applier:
     ) -> Stored[Order]:
         now = self._clock.now()
         found = known.orders.get(draft.woocommerce_order_id)
-        if found is None:
-            order = Order.create(location_id, draft, now)
-            await uow.orders.add(order)
-            known.orders[order.woocommerce_order_id] = order
-            return Stored(order, created=True, changed=True)
-        applied = found.apply(draft, now)
-        if applied is found:
-            return Stored(found, created=False, changed=False, previous=found)
-        await uow.orders.save(applied)
-        known.orders[applied.woocommerce_order_id] = applied
-        return Stored(applied, created=False, changed=True, previous=found)
+        decided = (
+            Order.create(location_id, draft, now) if found is None else found.apply(draft, now)
+        )
+        stored = await _put(uow.orders, found, decided)
+        known.orders[draft.woocommerce_order_id] = stored.value
+        return stored
 
     async def _put_transaction(
         self, uow: UnitOfWork, known: Known, location_id: str, draft: TransactionDraft
     ) -> Stored[Transaction]:
         found = known.transactions.get(draft.woocommerce_ref)
-        if found is None:
-            transaction = Transaction.create(location_id, draft, self._clock.now())
-            await uow.transactions.add(transaction)
-            known.transactions[transaction.woocommerce_ref] = transaction
-            return Stored(transaction, created=True, changed=True)
-        applied = found.apply(draft)
-        if applied is found:
-            return Stored(found, created=False, changed=False, previous=found)
-        await uow.transactions.save(applied)
-        known.transactions[applied.woocommerce_ref] = applied
-        return Stored(applied, created=False, changed=True, previous=found)
+        decided = (
+            Transaction.create(location_id, draft, self._clock.now())
+            if found is None
+            else found.apply(draft)
+        )
+        stored = await _put(uow.transactions, found, decided)
+        known.transactions[draft.woocommerce_ref] = stored.value
+        return stored
 
     async def mark_order_deleted(
         self,
