@@ -7,7 +7,7 @@ together (`crm_writes`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
@@ -15,21 +15,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wooconnect.adapters.persistence.crm_writes import (
-    CrmWrites,
-    contact_values,
-    order_values,
-    transaction_values,
-)
+from wooconnect.adapters.persistence.crm_writes import CrmWrites, contact_values
 from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
+from wooconnect.adapters.persistence.records import record_of, values_of
 from wooconnect.app.ports.persistence import Page
-from wooconnect.domain.crm import (
-    Contact,
-    CrmOrderStatus,
-    Order,
-    Transaction,
-    TransactionKind,
-)
+from wooconnect.domain.crm import Contact, Order, Transaction
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -65,7 +55,7 @@ T = TypeVar("T")
 async def _location_page(
     session: AsyncSession,
     model: Any,
-    convert: Callable[[Any], T],
+    record: type[T],
     location_id: str,
     cursor: str | None,
     limit: int,
@@ -73,29 +63,12 @@ async def _location_page(
     """One page of a location's records, in id (creation) order."""
     query = select(model).where(model.location_id == location_id)
     rows, next_cursor = await _page(session, query, model.id, cursor, limit)
-    return Page([convert(row) for row in rows], next_cursor)
+    return Page([record_of(record, row) for row in rows], next_cursor)
 
 
 async def _location_count(session: AsyncSession, model: Any, location_id: str) -> int:
     query = select(func.count()).select_from(model).where(model.location_id == location_id)
     return int(await session.scalar(query) or 0)
-
-
-def _contact(row: Any) -> Contact:
-    """A contact from its ORM row or a plain result row."""
-    return Contact(
-        id=row.id,
-        location_id=row.location_id,
-        woocommerce_customer_id=row.woocommerce_customer_id,
-        email=row.email,
-        phone=row.phone,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        is_guest=row.is_guest,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        source_modified_at=row.source_modified_at,
-    )
 
 
 class SqlContactRepository:
@@ -107,7 +80,7 @@ class SqlContactRepository:
         await self._w.flush()
         table = ContactRow.__table__
         row = (await self._s.execute(select(table).where(table.c.id == contact_id))).first()
-        return None if row is None else _contact(row)
+        return None if row is None else record_of(Contact, row)
 
     async def find(
         self,
@@ -140,7 +113,7 @@ class SqlContactRepository:
             # contacts for an OR of them); a row found twice is taken once.
             query = union_all(*(select(table).where(mine, c) for c in conditions))
         rows = (await self._s.execute(query)).all()
-        return list({row.id: _contact(row) for row in rows}.values())
+        return list({row.id: record_of(Contact, row) for row in rows}.values())
 
     async def add(self, contact: Contact) -> None:
         await self._w.lock(contact.location_id)
@@ -152,33 +125,11 @@ class SqlContactRepository:
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]:
         await self._w.flush()
-        return await _location_page(self._s, ContactRow, _contact, location_id, cursor, limit)
+        return await _location_page(self._s, ContactRow, Contact, location_id, cursor, limit)
 
     async def count(self, location_id: str) -> int:
         await self._w.flush()
         return await _location_count(self._s, ContactRow, location_id)
-
-
-def _order(row: Any) -> Order:
-    """An order from its ORM row or a plain result row."""
-    return Order(
-        id=row.id,
-        location_id=row.location_id,
-        woocommerce_order_id=row.woocommerce_order_id,
-        number=row.number,
-        contact_id=row.contact_id,
-        status=CrmOrderStatus(row.status),
-        store_status=row.store_status,
-        currency=row.currency,
-        total=row.total,
-        paid_at=row.paid_at,
-        placed_at=row.placed_at,
-        source_modified_at=row.source_modified_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted=row.deleted,
-        source_subtype=row.source_subtype,
-    )
 
 
 class SqlOrderRepository:
@@ -190,7 +141,7 @@ class SqlOrderRepository:
         await self._w.flush()
         table = OrderRow.__table__
         row = (await self._s.execute(select(table).where(table.c.id == order_id))).first()
-        return None if row is None else _order(row)
+        return None if row is None else record_of(Order, row)
 
     async def get_by_woocommerce_id(self, location_id: str, woocommerce_id: int) -> Order | None:
         found = await self.find(location_id, (woocommerce_id,))
@@ -206,40 +157,23 @@ class SqlOrderRepository:
             table.c.location_id == location_id,
             table.c.woocommerce_order_id.in_(sorted(set(woocommerce_ids))),
         )
-        return [_order(row) for row in (await self._s.execute(query)).all()]
+        return [record_of(Order, row) for row in (await self._s.execute(query)).all()]
 
     async def add(self, order: Order) -> None:
         await self._w.lock(order.location_id)
-        self._w.orders.put(order_values(order), new=True)
+        self._w.orders.put(values_of(order), new=True)
 
     async def save(self, order: Order) -> None:
         await self._w.lock(order.location_id)
-        self._w.orders.put(order_values(order), new=False)
+        self._w.orders.put(values_of(order), new=False)
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
         await self._w.flush()
-        return await _location_page(self._s, OrderRow, _order, location_id, cursor, limit)
+        return await _location_page(self._s, OrderRow, Order, location_id, cursor, limit)
 
     async def count(self, location_id: str) -> int:
         await self._w.flush()
         return await _location_count(self._s, OrderRow, location_id)
-
-
-def _transaction(row: Any) -> Transaction:
-    """A transaction from its ORM row or a plain result row."""
-    return Transaction(
-        id=row.id,
-        location_id=row.location_id,
-        woocommerce_ref=row.woocommerce_ref,
-        order_id=row.order_id,
-        contact_id=row.contact_id,
-        kind=TransactionKind(row.kind),
-        amount=row.amount,
-        currency=row.currency,
-        payment_method=row.payment_method,
-        occurred_at=row.occurred_at,
-        created_at=row.created_at,
-    )
 
 
 class SqlTransactionRepository:
@@ -259,20 +193,20 @@ class SqlTransactionRepository:
             table.c.location_id == location_id,
             table.c.woocommerce_ref.in_(sorted(set(woocommerce_refs))),
         )
-        return [_transaction(row) for row in (await self._s.execute(query)).all()]
+        return [record_of(Transaction, row) for row in (await self._s.execute(query)).all()]
 
     async def add(self, transaction: Transaction) -> None:
         await self._w.lock(transaction.location_id)
-        self._w.transactions.put(transaction_values(transaction), new=True)
+        self._w.transactions.put(values_of(transaction), new=True)
 
     async def save(self, transaction: Transaction) -> None:
         await self._w.lock(transaction.location_id)
-        self._w.transactions.put(transaction_values(transaction), new=False)
+        self._w.transactions.put(values_of(transaction), new=False)
 
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Transaction]:
         await self._w.flush()
         return await _location_page(
-            self._s, TransactionRow, _transaction, location_id, cursor, limit
+            self._s, TransactionRow, Transaction, location_id, cursor, limit
         )
 
     async def count(self, location_id: str) -> int:

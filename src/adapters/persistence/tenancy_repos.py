@@ -17,6 +17,7 @@ from wooconnect.adapters.persistence.models import (
     LocationRow,
     StoreBindingRow,
 )
+from wooconnect.adapters.persistence.records import record_of, values_of
 from wooconnect.app.errors import Conflict
 from wooconnect.app.ports.basics import Cipher
 from wooconnect.domain.connection import (
@@ -35,16 +36,16 @@ class SqlAgencyRepository:
         self._s = session
 
     async def add(self, agency: Agency) -> None:
-        self._s.add(AgencyRow(id=agency.id, name=agency.name, created_at=agency.created_at))
+        self._s.add(AgencyRow(**values_of(agency)))
         await self._s.flush()
 
     async def get(self, agency_id: str) -> Agency | None:
         row = await self._s.get(AgencyRow, agency_id)
-        return None if row is None else Agency(row.id, row.name, row.created_at)
+        return None if row is None else record_of(Agency, row)
 
     async def list(self) -> Sequence[Agency]:
         rows = await self._s.scalars(select(AgencyRow).order_by(AgencyRow.id))
-        return [Agency(r.id, r.name, r.created_at) for r in rows]
+        return [record_of(Agency, r) for r in rows]
 
 
 class SqlLocationRepository:
@@ -52,25 +53,18 @@ class SqlLocationRepository:
         self._s = session
 
     async def add(self, location: Location) -> None:
-        self._s.add(
-            LocationRow(
-                id=location.id,
-                agency_id=location.agency_id,
-                name=location.name,
-                created_at=location.created_at,
-            )
-        )
+        self._s.add(LocationRow(**values_of(location)))
         await self._s.flush()
 
     async def get(self, location_id: str) -> Location | None:
         row = await self._s.get(LocationRow, location_id)
-        return None if row is None else Location(row.id, row.agency_id, row.name, row.created_at)
+        return None if row is None else record_of(Location, row)
 
     async def list_for_agency(self, agency_id: str) -> Sequence[Location]:
         rows = await self._s.scalars(
             select(LocationRow).where(LocationRow.agency_id == agency_id).order_by(LocationRow.id)
         )
-        return [Location(r.id, r.agency_id, r.name, r.created_at) for r in rows]
+        return [record_of(Location, r) for r in rows]
 
 
 class SqlApiKeyRepository:
@@ -78,22 +72,12 @@ class SqlApiKeyRepository:
         self._s = session
 
     async def add(self, key: ApiKey) -> None:
-        self._s.add(
-            ApiKeyRow(
-                id=key.id,
-                agency_id=key.agency_id,
-                key_hash=key.key_hash,
-                prefix=key.prefix,
-                created_at=key.created_at,
-            )
-        )
+        self._s.add(ApiKeyRow(**values_of(key)))
         await self._s.flush()
 
     async def find_by_hash(self, key_hash: str) -> ApiKey | None:
         row = await self._s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
-        if row is None:
-            return None
-        return ApiKey(row.id, row.agency_id, row.key_hash, row.prefix, row.created_at)
+        return None if row is None else record_of(ApiKey, row)
 
 
 class SqlConnectionRepository:
@@ -242,13 +226,7 @@ class SqlStoreBindingRepository:
     async def add(self, binding: StoreBinding) -> None:
         try:
             async with self._s.begin_nested():
-                self._s.add(
-                    StoreBindingRow(
-                        agency_id=binding.agency_id,
-                        store_domain=binding.store_domain,
-                        created_at=binding.created_at,
-                    )
-                )
+                self._s.add(StoreBindingRow(**values_of(binding)))
         except IntegrityError:
             raise Conflict(
                 "store_binding_taken", "the store or the agency is already bound elsewhere"
@@ -256,17 +234,13 @@ class SqlStoreBindingRepository:
 
     async def for_agency(self, agency_id: str) -> StoreBinding | None:
         row = await self._s.get(StoreBindingRow, agency_id)
-        return (
-            None if row is None else StoreBinding(row.agency_id, row.store_domain, row.created_at)
-        )
+        return None if row is None else record_of(StoreBinding, row)
 
     async def for_domain(self, store_domain: str) -> StoreBinding | None:
         row = await self._s.scalar(
             select(StoreBindingRow).where(StoreBindingRow.store_domain == store_domain)
         )
-        return (
-            None if row is None else StoreBinding(row.agency_id, row.store_domain, row.created_at)
-        )
+        return None if row is None else record_of(StoreBinding, row)
 
     async def remove(self, agency_id: str) -> None:
         await self._s.execute(delete(StoreBindingRow).where(StoreBindingRow.agency_id == agency_id))
