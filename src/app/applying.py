@@ -137,46 +137,43 @@ class Known:
         self._order_ids: set[int] = set()
         self._refs: set[str] = set()
 
-    async def read(
-        self,
-        uow: UnitOfWork,
-        *,
-        people: Iterable[ContactDraft] = (),
-        order_ids: Iterable[int] = (),
-        refs: Iterable[str] = (),
-    ) -> None:
-        """Read the records with these keys, unless read already."""
+    async def read_people(self, uow: UnitOfWork, people: Iterable[ContactDraft]) -> None:
+        """Read the contacts these people may resolve to, unless read already."""
         people = list(people)
         customer_ids = {
             p.woocommerce_customer_id for p in people if p.woocommerce_customer_id is not None
         } - self._customer_ids
         emails = {p.email_key for p in people if p.email_key is not None} - self._emails
         phones = {p.phone_key for p in people if p.phone_key is not None} - self._phones
-        if customer_ids or emails or phones:
-            for contact in await uow.contacts.find(
-                self.location_id,
-                woocommerce_customer_ids=customer_ids,
-                emails=emails,
-                phones=phones,
-            ):
-                if not self.contacts.knows(contact):
-                    self.contacts.put(contact)
-            self._customer_ids |= customer_ids
-            self._emails |= emails
-            self._phones |= phones
-        wanted_orders = set(order_ids) - self._order_ids
-        if wanted_orders:
-            for order in await uow.orders.find(self.location_id, wanted_orders):
+        if not (customer_ids or emails or phones):
+            return
+        for contact in await uow.contacts.find(
+            self.location_id, woocommerce_customer_ids=customer_ids, emails=emails, phones=phones
+        ):
+            if not self.contacts.knows(contact):
+                self.contacts.put(contact)
+        self._customer_ids |= customer_ids
+        self._emails |= emails
+        self._phones |= phones
+
+    async def read_orders(self, uow: UnitOfWork, woocommerce_ids: Iterable[int]) -> None:
+        """Read the orders with these store ids, unless read already."""
+        wanted = set(woocommerce_ids) - self._order_ids
+        if wanted:
+            for order in await uow.orders.find(self.location_id, wanted):
                 self.orders.setdefault(order.woocommerce_order_id, order)
-            self._order_ids |= wanted_orders
-        wanted_refs = set(refs) - self._refs
-        if wanted_refs:
-            for transaction in await uow.transactions.find(self.location_id, wanted_refs):
+            self._order_ids |= wanted
+
+    async def read_transactions(self, uow: UnitOfWork, refs: Iterable[str]) -> None:
+        """Read the transactions with these store refs, unless read already."""
+        wanted = set(refs) - self._refs
+        if wanted:
+            for transaction in await uow.transactions.find(self.location_id, wanted):
                 self.transactions.setdefault(transaction.woocommerce_ref, transaction)
-            self._refs |= wanted_refs
+            self._refs |= wanted
 
     async def order(self, uow: UnitOfWork, woocommerce_id: int) -> Order | None:
-        await self.read(uow, order_ids=(woocommerce_id,))
+        await self.read_orders(uow, (woocommerce_id,))
         return self.orders.get(woocommerce_id)
 
 
@@ -236,7 +233,7 @@ class Applier:
             return results
         location = connection.location_id
         known = known or Known(location)
-        await known.read(uow, people=[draft for _, draft in eligible])
+        await known.read_people(uow, [draft for _, draft in eligible])
         for applied, draft in eligible:
             applied.contact = await self._merge_contact(uow, known.contacts, location, draft)
         return results
@@ -323,12 +320,9 @@ class Applier:
             refs = [charge_ref(o.id) for o in orders]
             if with_refund_lines:
                 refs.extend(refund_ref(line.id) for o in orders for line in o.refunds)
-        await known.read(
-            uow,
-            people=[_order_contact(o) for o in orders],
-            order_ids=[o.id for o in orders],
-            refs=refs,
-        )
+        await known.read_people(uow, [_order_contact(o) for o in orders])
+        await known.read_orders(uow, [o.id for o in orders])
+        await known.read_transactions(uow, refs)
 
     async def _order(
         self,
@@ -453,9 +447,8 @@ class Applier:
     ) -> list[bool]:
         location = connection.location_id
         known = Known(location)
-        await known.read(
-            uow, order_ids=[r.order_id for r in refunds], refs=[refund_ref(r.id) for r in refunds]
-        )
+        await known.read_orders(uow, [r.order_id for r in refunds])
+        await known.read_transactions(uow, [refund_ref(r.id) for r in refunds])
         results: list[bool] = []
         for refund in refunds:
             order = known.orders.get(refund.order_id)
