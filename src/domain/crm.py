@@ -73,10 +73,9 @@ def is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
     return incoming is None or stored is None or incoming > stored
 
 
-def _content(draft: OrderDraft | TransactionDraft) -> dict[str, Any]:
-    """A draft's fields: what the store says of a record, which the stored record holds
-    under the same names beside its own identity and times."""
-    return {f.name: getattr(draft, f.name) for f in fields(draft)}
+def _content(record: object, draft: type[Any]) -> dict[str, Any]:
+    """The fields of the `draft` type that `record` holds: what the store says of it."""
+    return {f.name: getattr(record, f.name) for f in fields(draft)}
 
 
 def _text(value: str | None) -> str | None:
@@ -106,19 +105,14 @@ class ContactDraft:
         return normalise_phone(self.phone)
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contact(ContactDraft):
+    """A stored contact: a person's details (the draft's fields) under its CRM id."""
+
     id: str
     location_id: str
-    woocommerce_customer_id: int | None
-    email: str | None
-    phone: str | None
-    first_name: str
-    last_name: str
-    is_guest: bool
     created_at: datetime
     updated_at: datetime
-    source_modified_at: datetime | None = None
 
     @classmethod
     def create(
@@ -126,27 +120,9 @@ class Contact:
     ) -> Contact:
         """A new contact from `draft`. An e-mail another contact holds stays theirs: the new
         contact is made without it (`email_free` False)."""
-        return cls(
-            id=new_id(),
-            location_id=location_id,
-            woocommerce_customer_id=draft.woocommerce_customer_id,
-            email=_text(draft.email) if email_free else None,
-            phone=_text(draft.phone),
-            first_name=draft.first_name,
-            last_name=draft.last_name,
-            is_guest=draft.is_guest,
-            created_at=now,
-            updated_at=now,
-            source_modified_at=draft.source_modified_at,
-        )
-
-    @property
-    def email_key(self) -> str | None:
-        return normalise_email(self.email)
-
-    @property
-    def phone_key(self) -> str | None:
-        return normalise_phone(self.phone)
+        content = _content(draft, ContactDraft)
+        content.update(email=_text(draft.email) if email_free else None, phone=_text(draft.phone))
+        return cls(id=new_id(), location_id=location_id, created_at=now, updated_at=now, **content)
 
     def merge(self, incoming: ContactDraft, now: datetime, *, email_free: bool = True) -> Contact:
         """The contact after a newer version of its customer record (or of its guest's
@@ -305,29 +281,24 @@ class OrderDraft:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Order:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Order(OrderDraft):
+    """A stored order: what the store says of it (the draft's fields) under its CRM id."""
+
     id: str
     location_id: str
-    woocommerce_order_id: int
-    number: str
-    contact_id: str | None
-    status: CrmOrderStatus
-    store_status: str
-    currency: str
-    total: Decimal
-    paid_at: datetime | None
-    placed_at: datetime | None
-    source_modified_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    deleted: bool = False
     source_subtype: str = SOURCE_SUBTYPE
 
     @classmethod
     def create(cls, location_id: str, draft: OrderDraft, now: datetime) -> Order:
         return cls(
-            id=new_id(), location_id=location_id, created_at=now, updated_at=now, **_content(draft)
+            id=new_id(),
+            location_id=location_id,
+            created_at=now,
+            updated_at=now,
+            **_content(draft, OrderDraft),
         )
 
     def apply(self, incoming: OrderDraft, now: datetime) -> Order:
@@ -339,7 +310,7 @@ class Order:
         newer = is_newer(incoming.source_modified_at, self.source_modified_at)
         if not newer and incoming.source_modified_at != self.source_modified_at:
             return self
-        content = _content(incoming)
+        content = _content(incoming, OrderDraft)
         content.update(
             contact_id=incoming.contact_id or self.contact_id,
             paid_at=self.paid_at or incoming.paid_at,
@@ -419,26 +390,26 @@ class TransactionDraft:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Transaction:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transaction(TransactionDraft):
+    """A stored transaction: what the store says of it (the draft's fields) under its CRM
+    id."""
+
     id: str
     location_id: str
-    woocommerce_ref: str
-    order_id: str
-    contact_id: str | None
-    kind: TransactionKind
-    amount: Decimal
-    currency: str
-    payment_method: str
-    occurred_at: datetime | None
     created_at: datetime
 
     @classmethod
     def create(cls, location_id: str, draft: TransactionDraft, now: datetime) -> Transaction:
-        return cls(id=new_id(), location_id=location_id, created_at=now, **_content(draft))
+        return cls(
+            id=new_id(),
+            location_id=location_id,
+            created_at=now,
+            **_content(draft, TransactionDraft),
+        )
 
     def apply(self, incoming: TransactionDraft) -> Transaction:
         """The transaction as the store shows it now (a transaction carries no version of its
         own: what its order or refund says last is what it is)."""
-        applied = replace(self, **_content(incoming))
+        applied = replace(self, **_content(incoming, TransactionDraft))
         return self if applied == self else applied
