@@ -77,7 +77,7 @@ def contact_values(contact: Contact) -> dict[str, Any]:
 
 
 @dataclass
-class _TableWrites:
+class TableWrites:
     """Rows to insert and rows to update (whole, by id) in one table."""
 
     table: Any
@@ -122,9 +122,9 @@ class CrmWrites:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
         self._locked: set[str] = set()
-        self.contacts = _TableWrites(ContactRow.__table__, CONTACT_MUTABLE)
-        self.orders = _TableWrites(OrderRow.__table__, ORDER_MUTABLE)
-        self.transactions = _TableWrites(TransactionRow.__table__, TRANSACTION_MUTABLE)
+        self.contacts = TableWrites(ContactRow.__table__, CONTACT_MUTABLE)
+        self.orders = TableWrites(OrderRow.__table__, ORDER_MUTABLE)
+        self.transactions = TableWrites(TransactionRow.__table__, TRANSACTION_MUTABLE)
 
     async def lock(self, location_id: str) -> None:
         """Make the location's CRM records this transaction's own until it ends."""
