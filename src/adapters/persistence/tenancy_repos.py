@@ -80,6 +80,24 @@ class SqlApiKeyRepository:
         return None if row is None else record_of(ApiKey, row)
 
 
+# The connection's fields that its row stores as they are, under the same names; the others
+# are encrypted, flattened (the selection, the settings) or stored by their value.
+_SAME_NAMED = (
+    "location_id",
+    "agency_id",
+    "last_error",
+    "generation",
+    "query_string_auth",
+    "reconciled_through",
+    "reconcile_customers_page",
+    "webhooks_healthy",
+    "webhooks_checked_at",
+    "reconciliation_repairs",
+    "created_at",
+    "updated_at",
+)
+
+
 class SqlConnectionRepository:
     """Connections, with credentials and webhook secrets encrypted by the cipher at rest."""
 
@@ -152,8 +170,8 @@ class SqlConnectionRepository:
         return None if value is None else self._cipher.decrypt(value)
 
     def _fill(self, row: ConnectionRow, c: Connection) -> None:
-        row.location_id = c.location_id
-        row.agency_id = c.agency_id
+        for name in _SAME_NAMED:
+            setattr(row, name, getattr(c, name))
         row.store_url = c.store_url.value
         row.store_domain = c.store_url.domain
         row.status = c.status.value
@@ -169,16 +187,6 @@ class SqlConnectionRepository:
         row.consumer_key_enc = None if creds is None else self._encrypt(creds.consumer_key)
         row.consumer_secret_enc = None if creds is None else self._encrypt(creds.consumer_secret)
         row.webhook_secret_enc = self._encrypt(c.webhook_secret)
-        row.last_error = c.last_error
-        row.generation = c.generation
-        row.query_string_auth = c.query_string_auth
-        row.reconciled_through = c.reconciled_through
-        row.reconcile_customers_page = c.reconcile_customers_page
-        row.webhooks_healthy = c.webhooks_healthy
-        row.webhooks_checked_at = c.webhooks_checked_at
-        row.reconciliation_repairs = c.reconciliation_repairs
-        row.created_at = c.created_at
-        row.updated_at = c.updated_at
 
     def _to_domain(self, row: ConnectionRow) -> Connection:
         credentials = None
@@ -189,13 +197,9 @@ class SqlConnectionRepository:
             )
         return Connection(
             id=row.id,
-            location_id=row.location_id,
-            agency_id=row.agency_id,
             # Stored URLs were validated on the way in; http ones only where allowed then.
             store_url=StoreUrl.parse(row.store_url, allow_insecure=True),
             status=ConnectionStatus(row.status),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
             import_selection=ImportSelection(
                 row.import_contacts, row.import_orders, row.import_transactions
             ),
@@ -208,14 +212,7 @@ class SqlConnectionRepository:
             ),
             credentials=credentials,
             webhook_secret=self._decrypt(row.webhook_secret_enc),
-            last_error=row.last_error,
-            generation=row.generation,
-            query_string_auth=row.query_string_auth,
-            reconciled_through=row.reconciled_through,
-            reconcile_customers_page=row.reconcile_customers_page,
-            webhooks_healthy=row.webhooks_healthy,
-            webhooks_checked_at=row.webhooks_checked_at,
-            reconciliation_repairs=row.reconciliation_repairs,
+            **{name: getattr(row, name) for name in _SAME_NAMED},
         )
 
 
