@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import fields
 from enum import Enum
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, Generic, TypeVar, get_type_hints
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 R = TypeVar("R")
 
@@ -44,3 +46,22 @@ def record_of(cls: type[R], row: Any) -> R:
         value = getattr(row, name)
         values[name] = enum(value) if enum is not None else value
     return cls(**values)
+
+
+class RowRepository(Generic[R]):
+    """A repository of records stored a row each under their field names: added, and got by
+    id."""
+
+    _model: Any
+    _record: type[R]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, record: R) -> None:
+        self._s.add(self._model(**values_of(record)))
+        await self._s.flush()
+
+    async def get(self, record_id: str) -> R | None:
+        row = await self._s.get(self._model, record_id)
+        return None if row is None else record_of(self._record, row)

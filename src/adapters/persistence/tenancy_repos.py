@@ -17,7 +17,7 @@ from wooconnect.adapters.persistence.models import (
     LocationRow,
     StoreBindingRow,
 )
-from wooconnect.adapters.persistence.records import record_of, values_of
+from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
 from wooconnect.app.errors import Conflict
 from wooconnect.app.ports.basics import Cipher
 from wooconnect.domain.connection import (
@@ -31,34 +31,18 @@ from wooconnect.domain.store_url import StoreUrl
 from wooconnect.domain.tenancy import Agency, ApiKey, Location, StoreBinding
 
 
-class SqlAgencyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, agency: Agency) -> None:
-        self._s.add(AgencyRow(**values_of(agency)))
-        await self._s.flush()
-
-    async def get(self, agency_id: str) -> Agency | None:
-        row = await self._s.get(AgencyRow, agency_id)
-        return None if row is None else record_of(Agency, row)
+class SqlAgencyRepository(RowRepository[Agency]):
+    _model = AgencyRow
+    _record = Agency
 
     async def list(self) -> Sequence[Agency]:
         rows = await self._s.scalars(select(AgencyRow).order_by(AgencyRow.id))
         return [record_of(Agency, r) for r in rows]
 
 
-class SqlLocationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, location: Location) -> None:
-        self._s.add(LocationRow(**values_of(location)))
-        await self._s.flush()
-
-    async def get(self, location_id: str) -> Location | None:
-        row = await self._s.get(LocationRow, location_id)
-        return None if row is None else record_of(Location, row)
+class SqlLocationRepository(RowRepository[Location]):
+    _model = LocationRow
+    _record = Location
 
     async def list_for_agency(self, agency_id: str) -> Sequence[Location]:
         rows = await self._s.scalars(
@@ -67,13 +51,9 @@ class SqlLocationRepository:
         return [record_of(Location, r) for r in rows]
 
 
-class SqlApiKeyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, key: ApiKey) -> None:
-        self._s.add(ApiKeyRow(**values_of(key)))
-        await self._s.flush()
+class SqlApiKeyRepository(RowRepository[ApiKey]):
+    _model = ApiKeyRow
+    _record = ApiKey
 
     async def find_by_hash(self, key_hash: str) -> ApiKey | None:
         row = await self._s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
