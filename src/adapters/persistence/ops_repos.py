@@ -16,7 +16,7 @@ from wooconnect.adapters.persistence.models import (
     InboxDeliveryRow,
     TriggerEventRow,
 )
-from wooconnect.adapters.persistence.records import record_of, values_of
+from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
 from wooconnect.app.ports.persistence import Page
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
@@ -24,13 +24,9 @@ from wooconnect.domain.jobs import ImportJob, JobStatus
 from wooconnect.domain.triggers import TriggerEvent
 
 
-class SqlImportJobRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, job: ImportJob) -> None:
-        self._s.add(ImportJobRow(**values_of(job)))
-        await self._s.flush()
+class SqlImportJobRepository(RowRepository[ImportJob]):
+    _model = ImportJobRow
+    _record = ImportJob
 
     async def get(self, job_id: str) -> ImportJob | None:
         """The job, locked until the transaction ends on PostgreSQL: two runs of one job (a
