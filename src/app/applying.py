@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from wooconnect.app.policy import Policy, Ruled
 from wooconnect.app.ports.basics import Clock
@@ -25,7 +25,8 @@ from wooconnect.domain.crm import (
     OrderDraft,
     Transaction,
     TransactionDraft,
-    TransactionKind,
+    charge_ref,
+    refund_ref,
 )
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StoreRefund
@@ -44,6 +45,27 @@ class Stored(Generic[T]):
     previous: T | None = None
 
 
+R_contra = TypeVar("R_contra", contravariant=True)
+
+
+class _Records(Protocol[R_contra]):
+    async def add(self, record: R_contra, /) -> None: ...
+
+    async def save(self, record: R_contra, /) -> None: ...
+
+
+async def _put(records: _Records[T], found: T | None, decided: T) -> Stored[T]:
+    """Store what the domain decided: a new record when none was found, a changed one when
+    the decision is not the found record itself."""
+    if found is None:
+        await records.add(decided)
+        return Stored(decided, created=True, changed=True)
+    if decided is found:
+        return Stored(found, created=False, changed=False, previous=found)
+    await records.save(decided)
+    return Stored(decided, created=False, changed=True, previous=found)
+
+
 @dataclass
 class Applied:
     """What applying one record did, for counting and for the trigger decisions."""
@@ -58,12 +80,18 @@ class Applied:
         return self.skipped_reason is not None
 
 
-def charge_ref(order_id: int) -> str:
-    return f"order:{order_id}"
+@dataclass(frozen=True, slots=True)
+class OrderApplying:
+    """What applying an order stores besides the order: its contact (registered or guest,
+    per the rules, when `contacts_on`), its charge and, with `refund_lines`, the refunds its
+    record lists (`transactions`). `deleted` marks it trashed; `log_mapping` records the
+    status mapping as a decision."""
 
-
-def refund_ref(refund_id: int) -> str:
-    return f"refund:{refund_id}"
+    contacts_on: bool
+    transactions: bool
+    refund_lines: bool = True
+    deleted: bool = False
+    log_mapping: bool = True
 
 
 def _customer_contact(customer: StoreCustomer) -> ContactDraft:
@@ -109,46 +137,43 @@ class Known:
         self._order_ids: set[int] = set()
         self._refs: set[str] = set()
 
-    async def read(
-        self,
-        uow: UnitOfWork,
-        *,
-        people: Iterable[ContactDraft] = (),
-        order_ids: Iterable[int] = (),
-        refs: Iterable[str] = (),
-    ) -> None:
-        """Read the records with these keys, unless read already."""
+    async def read_people(self, uow: UnitOfWork, people: Iterable[ContactDraft]) -> None:
+        """Read the contacts these people may resolve to, unless read already."""
         people = list(people)
         customer_ids = {
             p.woocommerce_customer_id for p in people if p.woocommerce_customer_id is not None
         } - self._customer_ids
         emails = {p.email_key for p in people if p.email_key is not None} - self._emails
         phones = {p.phone_key for p in people if p.phone_key is not None} - self._phones
-        if customer_ids or emails or phones:
-            for contact in await uow.contacts.find(
-                self.location_id,
-                woocommerce_customer_ids=customer_ids,
-                emails=emails,
-                phones=phones,
-            ):
-                if not self.contacts.knows(contact):
-                    self.contacts.put(contact)
-            self._customer_ids |= customer_ids
-            self._emails |= emails
-            self._phones |= phones
-        wanted_orders = set(order_ids) - self._order_ids
-        if wanted_orders:
-            for order in await uow.orders.find(self.location_id, wanted_orders):
+        if not (customer_ids or emails or phones):
+            return
+        for contact in await uow.contacts.find(
+            self.location_id, woocommerce_customer_ids=customer_ids, emails=emails, phones=phones
+        ):
+            if not self.contacts.knows(contact):
+                self.contacts.put(contact)
+        self._customer_ids |= customer_ids
+        self._emails |= emails
+        self._phones |= phones
+
+    async def read_orders(self, uow: UnitOfWork, woocommerce_ids: Iterable[int]) -> None:
+        """Read the orders with these store ids, unless read already."""
+        wanted = set(woocommerce_ids) - self._order_ids
+        if wanted:
+            for order in await uow.orders.find(self.location_id, wanted):
                 self.orders.setdefault(order.woocommerce_order_id, order)
-            self._order_ids |= wanted_orders
-        wanted_refs = set(refs) - self._refs
-        if wanted_refs:
-            for transaction in await uow.transactions.find(self.location_id, wanted_refs):
+            self._order_ids |= wanted
+
+    async def read_transactions(self, uow: UnitOfWork, refs: Iterable[str]) -> None:
+        """Read the transactions with these store refs, unless read already."""
+        wanted = set(refs) - self._refs
+        if wanted:
+            for transaction in await uow.transactions.find(self.location_id, wanted):
                 self.transactions.setdefault(transaction.woocommerce_ref, transaction)
-            self._refs |= wanted_refs
+            self._refs |= wanted
 
     async def order(self, uow: UnitOfWork, woocommerce_id: int) -> Order | None:
-        await self.read(uow, order_ids=(woocommerce_id,))
+        await self.read_orders(uow, (woocommerce_id,))
         return self.orders.get(woocommerce_id)
 
 
@@ -208,7 +233,7 @@ class Applier:
             return results
         location = connection.location_id
         known = known or Known(location)
-        await known.read(uow, people=[draft for _, draft in eligible])
+        await known.read_people(uow, [draft for _, draft in eligible])
         for applied, draft in eligible:
             applied.contact = await self._merge_contact(uow, known.contacts, location, draft)
         return results
@@ -230,18 +255,16 @@ class Applier:
         contact = Contact.create(
             location_id, draft, self._clock.now(), email_free=book.email_free_for(draft.email)
         )
-        await uow.contacts.add(contact)
         book.put(contact)
-        return Stored(contact, created=True, changed=True)
+        return await _put(uow.contacts, None, contact)
 
     async def _changed_contact(
         self, uow: UnitOfWork, book: ContactBook, found: Contact, changed: Contact
     ) -> Stored[Contact]:
-        if changed is found:
-            return Stored(found, created=False, changed=False, previous=found)
-        await uow.contacts.save(changed)
-        book.put(changed)
-        return Stored(changed, created=False, changed=True, previous=found)
+        stored = await _put(uow.contacts, found, changed)
+        if stored.changed:
+            book.put(changed)
+        return stored
 
     # -- orders ------------------------------------------------------------------------------
 
@@ -250,57 +273,26 @@ class Applier:
         uow: UnitOfWork,
         connection: Connection,
         order: StoreOrder,
-        *,
-        contacts_on: bool,
-        with_order: bool = True,
-        with_transactions: bool,
-        with_refund_lines: bool = True,
-        deleted: bool = False,
-        log_mapping: bool = True,
+        how: OrderApplying,
         known: Known | None = None,
     ) -> Applied:
-        """An order, its contact (registered or guest, per the rules) and, when asked, its
-        charge and refunds."""
-        applied = await self.apply_orders(
-            uow,
-            connection,
-            [order],
-            known=known,
-            contacts_on=contacts_on,
-            with_order=with_order,
-            with_transactions=with_transactions,
-            with_refund_lines=with_refund_lines,
-            deleted=deleted,
-            log_mapping=log_mapping,
-        )
-        return applied[0]
+        """An order, and what `how` asks for with it."""
+        return (await self.apply_orders(uow, connection, [order], how, known))[0]
 
     async def apply_orders(
         self,
         uow: UnitOfWork,
         connection: Connection,
         orders: Sequence[StoreOrder],
-        *,
-        contacts_on: bool,
-        with_order: bool = True,
-        with_transactions: bool,
-        with_refund_lines: bool = True,
-        deleted: bool = False,
-        log_mapping: bool = True,
+        how: OrderApplying,
         known: Known | None = None,
     ) -> list[Applied]:
         """Orders in their order, as `apply_order` applies each."""
         is_order = [self.is_an_order(order, connection) for order in orders]
         live = [order for order, counts in zip(orders, is_order, strict=True) if counts]
-        stored = with_order or with_transactions
         known = known or Known(connection.location_id)
         await self.read_orders(
-            uow,
-            known,
-            live,
-            stored=stored,
-            with_transactions=with_transactions,
-            with_refund_lines=with_refund_lines,
+            uow, known, live, with_transactions=how.transactions, with_refund_lines=how.refund_lines
         )
         results: list[Applied] = []
         for order, counts in zip(orders, is_order, strict=True):
@@ -309,19 +301,7 @@ class Applier:
             if not counts:
                 applied.skipped_reason = f"a {order.status} order is not an order yet"
                 continue
-            await self._order(
-                uow,
-                connection,
-                known,
-                order,
-                applied,
-                contacts_on=contacts_on,
-                stored=stored,
-                with_transactions=with_transactions,
-                with_refund_lines=with_refund_lines,
-                deleted=deleted,
-                log_mapping=log_mapping,
-            )
+            await self._order(uow, connection, known, order, applied, how)
         return results
 
     async def read_orders(
@@ -330,7 +310,6 @@ class Applier:
         known: Known,
         orders: Sequence[StoreOrder],
         *,
-        stored: bool = True,
         with_transactions: bool = True,
         with_refund_lines: bool = True,
     ) -> None:
@@ -341,12 +320,9 @@ class Applier:
             refs = [charge_ref(o.id) for o in orders]
             if with_refund_lines:
                 refs.extend(refund_ref(line.id) for o in orders for line in o.refunds)
-        await known.read(
-            uow,
-            people=[_order_contact(o) for o in orders],
-            order_ids=[o.id for o in orders] if stored else (),
-            refs=refs,
-        )
+        await known.read_people(uow, [_order_contact(o) for o in orders])
+        await known.read_orders(uow, [o.id for o in orders])
+        await known.read_transactions(uow, refs)
 
     async def _order(
         self,
@@ -355,13 +331,7 @@ class Applier:
         known: Known,
         order: StoreOrder,
         applied: Applied,
-        *,
-        contacts_on: bool,
-        stored: bool,
-        with_transactions: bool,
-        with_refund_lines: bool,
-        deleted: bool,
-        log_mapping: bool,
+        how: OrderApplying,
     ) -> None:
         location = connection.location_id
         person = _order_contact(order)
@@ -369,7 +339,7 @@ class Applier:
         resolved = book.resolve(person.woocommerce_customer_id, person.email, person.phone)
         contact_policy = self._policy.order_contact(
             order,
-            contacts_on=contacts_on,
+            contacts_on=how.contacts_on,
             orders_on=True,
             resolved_is_guest=None if resolved is None else resolved.is_guest,
             agency_id=connection.agency_id,
@@ -385,27 +355,39 @@ class Applier:
         else:
             applied.contact = Stored(resolved, created=False, changed=False, previous=resolved)
         mapping = self._policy.order_status(order, connection.agency_id)
-        if log_mapping:
+        if how.log_mapping:
             self._log(applied, mapping, connection, "order", order.id)
-        if not stored:
-            return
         contact = applied.contact.value if applied.contact is not None else None
-        draft = OrderDraft(
-            woocommerce_order_id=order.id,
-            number=order.number,
+        draft = OrderDraft.of(
+            order,
             contact_id=None if contact is None else contact.id,
             status=mapping.status,
-            store_status=order.status,
-            currency=order.currency,
-            total=order.total,
-            paid_at=order.date_paid_gmt,
-            placed_at=order.date_created_gmt,
-            source_modified_at=order.date_modified_gmt,
-            deleted=deleted,
+            deleted=how.deleted,
         )
         applied.order = await self._put_order(uow, known, location, draft)
-        if with_transactions:
-            for txn in self._order_transactions(order, applied.order.value, with_refund_lines):
+        if how.transactions:
+            stored = applied.order.value
+            method = order.payment_method_title or order.payment_method
+            drafts: list[TransactionDraft] = []
+            if stored.paid_at is not None:
+                drafts.append(
+                    TransactionDraft.charge(
+                        stored, order.total, currency=order.currency, payment_method=method
+                    )
+                )
+            for line in order.refunds if how.refund_lines else ():
+                # The order's refund list carries no dates; the update that listed it does.
+                drafts.append(
+                    TransactionDraft.refund(
+                        stored,
+                        line.id,
+                        line.amount,
+                        currency=order.currency,
+                        payment_method=method,
+                        occurred_at=order.date_modified_gmt,
+                    )
+                )
+            for txn in drafts:
                 await self._put_transaction(uow, known, location, txn)
 
     async def _put_order(
@@ -413,68 +395,25 @@ class Applier:
     ) -> Stored[Order]:
         now = self._clock.now()
         found = known.orders.get(draft.woocommerce_order_id)
-        if found is None:
-            order = Order.create(location_id, draft, now)
-            await uow.orders.add(order)
-            known.orders[order.woocommerce_order_id] = order
-            return Stored(order, created=True, changed=True)
-        applied = found.apply(draft, now)
-        if applied is found:
-            return Stored(found, created=False, changed=False, previous=found)
-        await uow.orders.save(applied)
-        known.orders[applied.woocommerce_order_id] = applied
-        return Stored(applied, created=False, changed=True, previous=found)
-
-    def _order_transactions(
-        self, order: StoreOrder, stored: Order, with_refund_lines: bool
-    ) -> list[TransactionDraft]:
-        """The order's charge (once it is paid) and, when asked, its refund lines."""
-        method = order.payment_method_title or order.payment_method
-        drafts: list[TransactionDraft] = []
-        if stored.paid_at is not None:
-            drafts.append(
-                TransactionDraft(
-                    woocommerce_ref=charge_ref(order.id),
-                    order_id=stored.id,
-                    contact_id=stored.contact_id,
-                    kind=TransactionKind.CHARGE,
-                    amount=order.total,
-                    currency=order.currency,
-                    payment_method=method,
-                    occurred_at=stored.paid_at,
-                )
-            )
-        for line in order.refunds if with_refund_lines else ():
-            drafts.append(
-                TransactionDraft(
-                    woocommerce_ref=refund_ref(line.id),
-                    order_id=stored.id,
-                    contact_id=stored.contact_id,
-                    kind=TransactionKind.REFUND,
-                    amount=abs(line.amount),
-                    currency=order.currency,
-                    payment_method=method,
-                    # The order's refund list carries no dates; the update that listed it does.
-                    occurred_at=order.date_modified_gmt,
-                )
-            )
-        return drafts
+        decided = (
+            Order.create(location_id, draft, now) if found is None else found.apply(draft, now)
+        )
+        stored = await _put(uow.orders, found, decided)
+        known.orders[draft.woocommerce_order_id] = stored.value
+        return stored
 
     async def _put_transaction(
         self, uow: UnitOfWork, known: Known, location_id: str, draft: TransactionDraft
     ) -> Stored[Transaction]:
         found = known.transactions.get(draft.woocommerce_ref)
-        if found is None:
-            transaction = Transaction.create(location_id, draft, self._clock.now())
-            await uow.transactions.add(transaction)
-            known.transactions[transaction.woocommerce_ref] = transaction
-            return Stored(transaction, created=True, changed=True)
-        applied = found.apply(draft)
-        if applied is found:
-            return Stored(found, created=False, changed=False, previous=found)
-        await uow.transactions.save(applied)
-        known.transactions[applied.woocommerce_ref] = applied
-        return Stored(applied, created=False, changed=True, previous=found)
+        decided = (
+            Transaction.create(location_id, draft, self._clock.now())
+            if found is None
+            else found.apply(draft)
+        )
+        stored = await _put(uow.transactions, found, decided)
+        known.transactions[draft.woocommerce_ref] = stored.value
+        return stored
 
     async def mark_order_deleted(
         self,
@@ -508,21 +447,18 @@ class Applier:
     ) -> list[bool]:
         location = connection.location_id
         known = Known(location)
-        await known.read(
-            uow, order_ids=[r.order_id for r in refunds], refs=[refund_ref(r.id) for r in refunds]
-        )
+        await known.read_orders(uow, [r.order_id for r in refunds])
+        await known.read_transactions(uow, [refund_ref(r.id) for r in refunds])
         results: list[bool] = []
         for refund in refunds:
             order = known.orders.get(refund.order_id)
             results.append(order is not None)
             if order is None:
                 continue
-            draft = TransactionDraft(
-                woocommerce_ref=refund_ref(refund.id),
-                order_id=order.id,
-                contact_id=order.contact_id,
-                kind=TransactionKind.REFUND,
-                amount=abs(refund.amount),
+            draft = TransactionDraft.refund(
+                order,
+                refund.id,
+                refund.amount,
                 currency=order.currency,
                 payment_method="",
                 occurred_at=refund.date_created_gmt,

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from wooconnect.app.errors import NotFound, Unauthenticated
 from wooconnect.app.ports.persistence import UnitOfWork
+from wooconnect.domain.connection import Connection
+from wooconnect.domain.tenancy import Location
 
 API_KEY_PREFIX = "wck_"
 
@@ -35,6 +37,26 @@ class Principal:
 
 
 ADMIN = Principal(agency_id=None)
+
+
+async def visible_location(uow: UnitOfWork, principal: Principal, location_id: str) -> Location:
+    """The location, when it exists and `principal` may see it; NotFound otherwise."""
+    location = await uow.locations.get(location_id)
+    if location is None:
+        raise NotFound("location not found")
+    principal.require_agency(location.agency_id, "location")
+    return location
+
+
+async def visible_connection(
+    uow: UnitOfWork, principal: Principal, connection_id: str
+) -> Connection:
+    """The connection, when it exists and `principal` may see it; NotFound otherwise."""
+    connection = await uow.connections.get(connection_id)
+    if connection is None:
+        raise NotFound("connection not found")
+    principal.require_agency(connection.agency_id, "connection")
+    return connection
 
 
 def hash_api_key(key: str) -> str:

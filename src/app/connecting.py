@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from wooconnect.app.auth import Principal
+from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import (
     Conflict,
     CriteriaRefused,
@@ -36,7 +36,7 @@ from wooconnect.domain.errors import IllegalTransition, InvalidStoreUrl
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.store import KeyGrant
 from wooconnect.domain.store_url import StoreUrl
-from wooconnect.domain.tenancy import Location, StoreBinding
+from wooconnect.domain.tenancy import StoreBinding
 
 GRANT_TTL = timedelta(minutes=30)
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -87,19 +87,10 @@ class Connecting:
         self._allow_insecure = allow_insecure_stores
         self._on_disconnect = on_disconnect
 
-    async def _connection(
-        self, uow: UnitOfWork, principal: Principal, connection_id: str
-    ) -> Connection:
-        connection = await uow.connections.get(connection_id)
-        if connection is None:
-            raise NotFound("connection not found")
-        principal.require_agency(connection.agency_id, "connection")
-        return connection
-
     async def _live_connection(
         self, uow: UnitOfWork, principal: Principal, connection_id: str
     ) -> Connection:
-        connection = await self._connection(uow, principal, connection_id)
+        connection = await visible_connection(uow, principal, connection_id)
         if not connection.is_live:
             raise Conflict("disconnected", "this connection was disconnected")
         return connection
@@ -108,19 +99,12 @@ class Connecting:
         self, uow: UnitOfWork, principal: Principal, connection_id: str, to: str
     ) -> Connection:
         """The connection, if it is active; `to` says what it could not do otherwise."""
-        connection = await self._connection(uow, principal, connection_id)
+        connection = await visible_connection(uow, principal, connection_id)
         if connection.status is not ConnectionStatus.ACTIVE:
             raise Conflict(
                 "not_active", f"a connection that is {connection.status.value} cannot {to}"
             )
         return connection
-
-    async def _location(self, uow: UnitOfWork, principal: Principal, location_id: str) -> Location:
-        location = await uow.locations.get(location_id)
-        if location is None:
-            raise NotFound("location not found")
-        principal.require_agency(location.agency_id, "location")
-        return location
 
     async def start(
         self, principal: Principal, location_id: str, raw_url: str
@@ -135,7 +119,7 @@ class Connecting:
         now = self._clock.now()
         state = secrets.token_urlsafe(24)
         async with self._uow() as uow:
-            location = await self._location(uow, principal, location_id)
+            location = await visible_location(uow, principal, location_id)
             if await uow.connections.live_for_location(location_id) is not None:
                 raise Conflict("already_connected", "this location already has a live connection")
             await self._bind(uow, location.agency_id, url.domain)
@@ -202,7 +186,7 @@ class Connecting:
             raise ValidationFailed("both keys are required", fields)
         credentials = StoreCredentials(consumer_key.strip(), consumer_secret.strip())
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
+            connection = await visible_connection(uow, principal, connection_id)
         return await self._authorize(connection, credentials)
 
     async def accept_key_grant(self, state: str, grant: KeyGrant) -> ConnectionView:
@@ -276,7 +260,7 @@ class Connecting:
     async def activate(self, principal: Principal, connection_id: str) -> ConnectionView:
         """Save: register the store's webhooks, then start the import and the sync."""
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
+            connection = await visible_connection(uow, principal, connection_id)
         if connection.status is not ConnectionStatus.AUTHORIZED:
             raise Conflict(
                 "not_authorized"
@@ -322,7 +306,7 @@ class Connecting:
     async def disconnect(self, principal: Principal, connection_id: str) -> None:
         """Unlink the store: its webhooks are removed (best effort), the data is kept."""
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
+            connection = await visible_connection(uow, principal, connection_id)
             if not connection.is_live:
                 return
             gone = connection.disconnect(self._clock.now())

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wooconnect.app.applying import Applier
+from wooconnect.app.applying import Applier, OrderApplying
 from wooconnect.app.errors import JobQueueUnavailable, UpstreamRejected
 from wooconnect.app.log_context import bind_log_context
 from wooconnect.app.ports.basics import Clock, JobQueue
@@ -130,13 +130,8 @@ class ImportRunner:
         """The `imports.run` task: run or resume the job. Transient store errors propagate (the
         worker runs the task again and the job resumes from its checkpoint)."""
         async with self._uow() as uow:
-            job = await uow.import_jobs.get(job_id)
+            job = await self._unfinished(uow, job_id)
             if job is None:
-                return
-            if job.is_finished:
-                # Sending the jobs that wait for this one may have failed after it finished;
-                # this run (a retry, or a duplicate message) sends them.
-                await self._start_dependents(uow, job)
                 return
             connection = await uow.connections.get(job.connection_id)
             bind_log_context(
@@ -170,14 +165,21 @@ class ImportRunner:
         """The worker gave the job's task up (its retries ran out, or a permanent error): the
         job is failed with `reason`, and the jobs waiting for it learn of it."""
         async with self._uow() as uow:
-            job = await uow.import_jobs.get(job_id)
+            job = await self._unfinished(uow, job_id)
             if job is None:
-                return
-            if job.is_finished:
-                await self._start_dependents(uow, job)
                 return
             await self._fail(uow, job, reason)
         log.warning("import job %s failed: %s", job_id, reason)
+
+    async def _unfinished(self, uow: UnitOfWork, job_id: str) -> ImportJob | None:
+        """The job, unless it is gone or finished. Sending the jobs that wait for a finished
+        one may have failed after it finished; a later run of its task (a retry, a duplicate
+        message, a give-up) sends them."""
+        job = await uow.import_jobs.get(job_id)
+        if job is not None and job.is_finished:
+            await self._start_dependents(uow, job)
+            return None
+        return job
 
     async def resume_unfinished(self) -> int:
         """Send every queued or running job again (a stop or a crash may have lost their
@@ -283,16 +285,13 @@ class ImportRunner:
             applied = await self._applier.apply_customers(uow, connection, items)
         else:
             selection = connection.import_selection
-            applied = await self._applier.apply_orders(
-                uow,
-                connection,
-                items,
+            # Charges come with their orders; refunds come from the transactions job.
+            how = OrderApplying(
                 contacts_on=selection.contacts,
-                with_order=True,
-                # Charges come with their orders; refunds come from the transactions job.
-                with_transactions=selection.transactions,
-                with_refund_lines=False,
+                transactions=selection.transactions,
+                refund_lines=False,
             )
+            applied = await self._applier.apply_orders(uow, connection, items, how)
         decisions: list[DecisionRecord] = [d for a in applied for d in a.decisions]
         await uow.decisions.add_many(decisions)
         skipped = sum(a.skipped for a in applied)

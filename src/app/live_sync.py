@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from wooconnect.app.applying import Applier, Known
+from wooconnect.app.applying import Applier, Known, OrderApplying
 from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from wooconnect.app.log_context import bind_log_context, log_context
 from wooconnect.app.policy import Policy, Ruled
@@ -229,17 +229,13 @@ class LiveSync:
         if not self._applier.is_an_order(order, connection):
             return Outcome(DeliveryStatus.IGNORED, f"a {order.status} order is not an order yet")
         settings = connection.sync_settings
-        applied = await self._applier.apply_order(
-            uow,
-            connection,
-            order,
+        how = OrderApplying(
             contacts_on=settings.contacts,
-            with_order=True,
-            with_transactions=settings.transactions,
+            transactions=settings.transactions,
             deleted=order.status == "trash",
             log_mapping=False,
-            known=known,
         )
+        applied = await self._applier.apply_order(uow, connection, order, how, known)
         result = applied.order
         if result is None or not result.changed:
             return Outcome(DeliveryStatus.IGNORED, "not newer than the stored order")

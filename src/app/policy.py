@@ -13,17 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from wooconnect.app.errors import RefusingRule
-from wooconnect.app.ports.rules import (
-    CONNECTION_CRITERIA,
-    CUSTOMER_ELIGIBILITY,
-    GUEST_HANDLING,
-    ORDER_CONTACT,
-    ORDER_STAGE,
-    ORDER_STATUS,
-    ORDER_SUBMITTED_TRIGGER,
-    PAYMENT_RECEIVED_TRIGGER,
-    RuleSource,
-)
+from wooconnect.app.ports import rules as rule_sets
+from wooconnect.app.ports.rules import RuleSource
 from wooconnect.domain.connection import SyncSettings
 from wooconnect.domain.crm import CrmOrderStatus
 from wooconnect.domain.decisions import DecisionRecord
@@ -90,7 +81,7 @@ class Policy:
         domain_agencies: Iterable[str],
     ) -> list[RefusingRule]:
         evaluation = self._evaluate(
-            CONNECTION_CRITERIA,
+            rule_sets.CONNECTION_CRITERIA,
             {
                 "agency.id": agency_id,
                 "agency.linked_domains": sorted(set(agency_domains)),
@@ -104,7 +95,7 @@ class Policy:
 
     def eligibility(self, customer: StoreCustomer, agency_id: str) -> Eligibility:
         evaluation = self._evaluate(
-            CUSTOMER_ELIGIBILITY,
+            rule_sets.CUSTOMER_ELIGIBILITY,
             {"customer.role": customer.role, "customer.email": customer.email},
             agency_id,
         )
@@ -112,7 +103,9 @@ class Policy:
         return Eligibility(evaluation, eligible, None if eligible else evaluation.message)
 
     def order_status(self, order: StoreOrder, agency_id: str) -> StatusMapping:
-        evaluation = self._evaluate(ORDER_STATUS, {"order.status": order.status}, agency_id)
+        evaluation = self._evaluate(
+            rule_sets.ORDER_STATUS, {"order.status": order.status}, agency_id
+        )
         return StatusMapping(evaluation, CrmOrderStatus(evaluation.decision))
 
     def is_an_order(self, status: str, agency_id: str) -> bool:
@@ -124,7 +117,9 @@ class Policy:
         return self._stage(status, agency_id) == "paid"
 
     def _stage(self, status: str, agency_id: str) -> str:
-        return str(self._evaluate(ORDER_STAGE, {"order.status": status}, agency_id).decision)
+        return str(
+            self._evaluate(rule_sets.ORDER_STAGE, {"order.status": status}, agency_id).decision
+        )
 
     def order_contact(
         self,
@@ -139,12 +134,12 @@ class Policy:
         (a guest contact is never updated) and the order-contact rules (with contact sync off
         the order's contact is still created) must both allow it."""
         guest = self._evaluate(
-            GUEST_HANDLING,
+            rule_sets.GUEST_HANDLING,
             {"order.customer_id": order.customer_id, "contact.is_guest": resolved_is_guest},
             agency_id,
         )
         contact = self._evaluate(
-            ORDER_CONTACT,
+            rule_sets.ORDER_CONTACT,
             {
                 "order.is_guest": order.is_guest,
                 "sync.contacts": contacts_on,
@@ -170,7 +165,7 @@ class Policy:
     ) -> Ruled | None:
         """The rule's evaluation when it fires, else None."""
         evaluation = self._evaluate(
-            ORDER_SUBMITTED_TRIGGER,
+            rule_sets.ORDER_SUBMITTED_TRIGGER,
             {
                 "event.source": source,
                 "order.first_seen": first_seen,
@@ -194,7 +189,7 @@ class Policy:
         """The rule's evaluation when it fires, else None."""
         paid = order.date_paid_gmt
         evaluation = self._evaluate(
-            PAYMENT_RECEIVED_TRIGGER,
+            rule_sets.PAYMENT_RECEIVED_TRIGGER,
             {
                 "event.source": source,
                 "order.was_paid": was_paid,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from wooconnect.app.auth import Principal
+from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import NotFound
 from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
 from wooconnect.domain.connection import Connection, ConnectionStatus
@@ -55,30 +55,15 @@ class Queries:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def _location(self, uow: UnitOfWork, principal: Principal, location_id: str) -> None:
-        location = await uow.locations.get(location_id)
-        if location is None:
-            raise NotFound("location not found")
-        principal.require_agency(location.agency_id, "location")
-
-    async def _connection(
-        self, uow: UnitOfWork, principal: Principal, connection_id: str
-    ) -> Connection:
-        connection = await uow.connections.get(connection_id)
-        if connection is None:
-            raise NotFound("connection not found")
-        principal.require_agency(connection.agency_id, "connection")
-        return connection
-
     async def connection(self, principal: Principal, connection_id: str) -> ConnectionView:
         async with self._uow() as uow:
-            connection = await self._connection(uow, principal, connection_id)
+            connection = await visible_connection(uow, principal, connection_id)
             return await read_connection_view(uow, connection)
 
     async def live_connection(self, principal: Principal, location_id: str) -> ConnectionView:
         """The location's connection that is not disconnected."""
         async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
+            await visible_location(uow, principal, location_id)
             connection = await uow.connections.live_for_location(location_id)
             if connection is None:
                 raise NotFound("this location has no live connection")
@@ -88,28 +73,28 @@ class Queries:
         self, principal: Principal, location_id: str, cursor: str | None, limit: int
     ) -> Page[Contact]:
         async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
+            await visible_location(uow, principal, location_id)
             return await uow.contacts.list(location_id, cursor=cursor, limit=limit)
 
     async def orders(
         self, principal: Principal, location_id: str, cursor: str | None, limit: int
     ) -> Page[Order]:
         async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
+            await visible_location(uow, principal, location_id)
             return await uow.orders.list(location_id, cursor=cursor, limit=limit)
 
     async def transactions(
         self, principal: Principal, location_id: str, cursor: str | None, limit: int
     ) -> Page[Transaction]:
         async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
+            await visible_location(uow, principal, location_id)
             return await uow.transactions.list(location_id, cursor=cursor, limit=limit)
 
     async def triggers(
         self, principal: Principal, location_id: str, cursor: str | None, limit: int
     ) -> Page[TriggerView]:
         async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
+            await visible_location(uow, principal, location_id)
             page = await uow.triggers.list(location_id, cursor=cursor, limit=limit)
             states = await uow.trigger_deliveries.states_for_events([t.id for t in page.items])
         views = [TriggerView(t, summarise(states.get(t.id, ()))) for t in page.items]
@@ -124,7 +109,7 @@ class Queries:
         limit: int,
     ) -> Page[DecisionRecord]:
         async with self._uow() as uow:
-            await self._connection(uow, principal, connection_id)
+            await visible_connection(uow, principal, connection_id)
             return await uow.decisions.list(
                 connection_id, outcome=outcome, cursor=cursor, limit=limit
             )
@@ -134,7 +119,7 @@ class Queries:
     ) -> Page[InboxDelivery]:
         """The connection's webhook deliveries, newest first."""
         async with self._uow() as uow:
-            await self._connection(uow, principal, connection_id)
+            await visible_connection(uow, principal, connection_id)
             items = list(
                 await uow.inbox.list_for_connection(connection_id, limit=limit + 1, before=cursor)
             )

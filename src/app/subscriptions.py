@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from wooconnect.app.auth import Principal
+from wooconnect.app.auth import Principal, visible_location
 from wooconnect.app.errors import NotFound, ValidationFailed
 from wooconnect.app.ports.basics import Clock, JobQueue
 from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
@@ -97,7 +97,7 @@ class Subscriptions:
         except InvalidSubscriptionEvents as exc:
             fields["events"] = str(exc)
         async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
+            await visible_location(uow, principal, location_id)
             if fields:
                 raise ValidationFailed("the subscription is not valid", fields)
             subscription = TriggerSubscription(
@@ -117,7 +117,7 @@ class Subscriptions:
     ) -> Page[SubscriptionView]:
         """The location's live subscriptions, each with its deliveries counted by state."""
         async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
+            await visible_location(uow, principal, location_id)
             page = await uow.subscriptions.list_live(location_id, cursor=cursor, limit=limit)
             stats = await uow.trigger_deliveries.stats_for_subscriptions([s.id for s in page.items])
         views = [SubscriptionView(s, stats.get(s.id, DeliveryStats())) for s in page.items]
@@ -127,7 +127,7 @@ class Subscriptions:
         """Stop delivering to a subscription; its pending deliveries are abandoned when their
         turn comes. Deleting it again, or from another location, is a 404."""
         async with self._uow() as uow:
-            await self._location(uow, principal, location_id)
+            await visible_location(uow, principal, location_id)
             subscription = await uow.subscriptions.get(subscription_id)
             if (
                 subscription is None
@@ -137,13 +137,6 @@ class Subscriptions:
                 raise NotFound("subscription not found")
             await uow.subscriptions.save(replace(subscription, deleted_at=self._clock.now()))
             await uow.commit()
-
-    @staticmethod
-    async def _location(uow: UnitOfWork, principal: Principal, location_id: str) -> None:
-        location = await uow.locations.get(location_id)
-        if location is None:
-            raise NotFound("location not found")
-        principal.require_agency(location.agency_id, "location")
 
     # -- the outbox and the workers ----------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wooconnect.app.auth import Principal, hash_api_key, new_api_key
+from wooconnect.app.auth import Principal, hash_api_key, new_api_key, visible_location
 from wooconnect.app.errors import NotFound, ValidationFailed
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWorkFactory
@@ -86,8 +86,4 @@ class Tenancy:
 
     async def get_location(self, principal: Principal, location_id: str) -> Location:
         async with self._uow() as uow:
-            location = await uow.locations.get(location_id)
-        if location is None:
-            raise NotFound("location not found")
-        principal.require_agency(location.agency_id, "location")
-        return location
+            return await visible_location(uow, principal, location_id)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from wooconnect.domain.ids import new_id
+from wooconnect.domain.store import StoreOrder
 
 SOURCE_SUBTYPE = "woocommerce"
 _NOT_DIGITS = re.compile(r"[^0-9]")
@@ -55,10 +57,25 @@ def normalise_phone(phone: str | None) -> str | None:
     return f"+{digits}" if phone.lstrip().startswith("+") else digits
 
 
+def charge_ref(order_id: int) -> str:
+    """The store ref of an order's charge."""
+    return f"order:{order_id}"
+
+
+def refund_ref(refund_id: int) -> str:
+    """The store ref of a refund."""
+    return f"refund:{refund_id}"
+
+
 def is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
     """A record changes a stored one unless both carry versions (the store's
     `date_modified_gmt`) and the incoming one is not later."""
     return incoming is None or stored is None or incoming > stored
+
+
+def _content(record: object, draft: type[Any]) -> dict[str, Any]:
+    """The fields of the `draft` type that `record` holds: what the store says of it."""
+    return {f.name: getattr(record, f.name) for f in fields(draft)}
 
 
 def _text(value: str | None) -> str | None:
@@ -88,19 +105,14 @@ class ContactDraft:
         return normalise_phone(self.phone)
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contact(ContactDraft):
+    """A stored contact: a person's details (the draft's fields) under its CRM id."""
+
     id: str
     location_id: str
-    woocommerce_customer_id: int | None
-    email: str | None
-    phone: str | None
-    first_name: str
-    last_name: str
-    is_guest: bool
     created_at: datetime
     updated_at: datetime
-    source_modified_at: datetime | None = None
 
     @classmethod
     def create(
@@ -108,27 +120,9 @@ class Contact:
     ) -> Contact:
         """A new contact from `draft`. An e-mail another contact holds stays theirs: the new
         contact is made without it (`email_free` False)."""
-        return cls(
-            id=new_id(),
-            location_id=location_id,
-            woocommerce_customer_id=draft.woocommerce_customer_id,
-            email=_text(draft.email) if email_free else None,
-            phone=_text(draft.phone),
-            first_name=draft.first_name,
-            last_name=draft.last_name,
-            is_guest=draft.is_guest,
-            created_at=now,
-            updated_at=now,
-            source_modified_at=draft.source_modified_at,
-        )
-
-    @property
-    def email_key(self) -> str | None:
-        return normalise_email(self.email)
-
-    @property
-    def phone_key(self) -> str | None:
-        return normalise_phone(self.phone)
+        content = _content(draft, ContactDraft)
+        content.update(email=_text(draft.email) if email_free else None, phone=_text(draft.phone))
+        return cls(id=new_id(), location_id=location_id, created_at=now, updated_at=now, **content)
 
     def merge(self, incoming: ContactDraft, now: datetime, *, email_free: bool = True) -> Contact:
         """The contact after a newer version of its customer record (or of its guest's
@@ -267,24 +261,34 @@ class OrderDraft:
     source_modified_at: datetime | None
     deleted: bool = False
 
+    @classmethod
+    def of(
+        cls, order: StoreOrder, *, contact_id: str | None, status: CrmOrderStatus, deleted: bool
+    ) -> OrderDraft:
+        """The store's order for the CRM, with its person's contact and its mapped status."""
+        return cls(
+            woocommerce_order_id=order.id,
+            number=order.number,
+            contact_id=contact_id,
+            status=status,
+            store_status=order.status,
+            currency=order.currency,
+            total=order.total,
+            paid_at=order.date_paid_gmt,
+            placed_at=order.date_created_gmt,
+            source_modified_at=order.date_modified_gmt,
+            deleted=deleted,
+        )
 
-@dataclass(frozen=True, slots=True)
-class Order:
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Order(OrderDraft):
+    """A stored order: what the store says of it (the draft's fields) under its CRM id."""
+
     id: str
     location_id: str
-    woocommerce_order_id: int
-    number: str
-    contact_id: str | None
-    status: CrmOrderStatus
-    store_status: str
-    currency: str
-    total: Decimal
-    paid_at: datetime | None
-    placed_at: datetime | None
-    source_modified_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    deleted: bool = False
     source_subtype: str = SOURCE_SUBTYPE
 
     @classmethod
@@ -292,19 +296,9 @@ class Order:
         return cls(
             id=new_id(),
             location_id=location_id,
-            woocommerce_order_id=draft.woocommerce_order_id,
-            number=draft.number,
-            contact_id=draft.contact_id,
-            status=draft.status,
-            store_status=draft.store_status,
-            currency=draft.currency,
-            total=draft.total,
-            paid_at=draft.paid_at,
-            placed_at=draft.placed_at,
-            source_modified_at=draft.source_modified_at,
             created_at=now,
             updated_at=now,
-            deleted=draft.deleted,
+            **_content(draft, OrderDraft),
         )
 
     def apply(self, incoming: OrderDraft, now: datetime) -> Order:
@@ -316,19 +310,12 @@ class Order:
         newer = is_newer(incoming.source_modified_at, self.source_modified_at)
         if not newer and incoming.source_modified_at != self.source_modified_at:
             return self
-        applied = replace(
-            self,
-            number=incoming.number,
+        content = _content(incoming, OrderDraft)
+        content.update(
             contact_id=incoming.contact_id or self.contact_id,
-            status=incoming.status,
-            store_status=incoming.store_status,
-            currency=incoming.currency,
-            total=incoming.total,
             paid_at=self.paid_at or incoming.paid_at,
-            placed_at=incoming.placed_at,
-            source_modified_at=incoming.source_modified_at,
-            deleted=incoming.deleted,
         )
+        applied = replace(self, **content)
         return self if applied == self else replace(applied, updated_at=now)
 
     def mark_deleted(self, deleted: bool, now: datetime) -> Order:
@@ -349,19 +336,67 @@ class TransactionDraft:
     payment_method: str
     occurred_at: datetime | None
 
+    @classmethod
+    def charge(
+        cls, order: Order, amount: Decimal, *, currency: str, payment_method: str
+    ) -> TransactionDraft:
+        """A paid order's charge, paid when the order was."""
+        return cls._of(
+            order,
+            charge_ref(order.woocommerce_order_id),
+            TransactionKind.CHARGE,
+            amount,
+            currency,
+            payment_method,
+            order.paid_at,
+        )
 
-@dataclass(frozen=True, slots=True)
-class Transaction:
+    @classmethod
+    def refund(
+        cls,
+        order: Order,
+        refund_id: int,
+        amount: Decimal,
+        *,
+        currency: str,
+        payment_method: str,
+        occurred_at: datetime | None,
+    ) -> TransactionDraft:
+        """A refund of `order`; the store may sign its amount either way, the CRM holds it
+        positive."""
+        return cls._of(
+            order,
+            refund_ref(refund_id),
+            TransactionKind.REFUND,
+            abs(amount),
+            currency,
+            payment_method,
+            occurred_at,
+        )
+
+    @classmethod
+    def _of(
+        cls,
+        order: Order,
+        ref: str,
+        kind: TransactionKind,
+        amount: Decimal,
+        currency: str,
+        payment_method: str,
+        occurred_at: datetime | None,
+    ) -> TransactionDraft:
+        return cls(
+            ref, order.id, order.contact_id, kind, amount, currency, payment_method, occurred_at
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transaction(TransactionDraft):
+    """A stored transaction: what the store says of it (the draft's fields) under its CRM
+    id."""
+
     id: str
     location_id: str
-    woocommerce_ref: str
-    order_id: str
-    contact_id: str | None
-    kind: TransactionKind
-    amount: Decimal
-    currency: str
-    payment_method: str
-    occurred_at: datetime | None
     created_at: datetime
 
     @classmethod
@@ -369,28 +404,12 @@ class Transaction:
         return cls(
             id=new_id(),
             location_id=location_id,
-            woocommerce_ref=draft.woocommerce_ref,
-            order_id=draft.order_id,
-            contact_id=draft.contact_id,
-            kind=draft.kind,
-            amount=draft.amount,
-            currency=draft.currency,
-            payment_method=draft.payment_method,
-            occurred_at=draft.occurred_at,
             created_at=now,
+            **_content(draft, TransactionDraft),
         )
 
     def apply(self, incoming: TransactionDraft) -> Transaction:
         """The transaction as the store shows it now (a transaction carries no version of its
         own: what its order or refund says last is what it is)."""
-        applied = replace(
-            self,
-            order_id=incoming.order_id,
-            contact_id=incoming.contact_id,
-            kind=incoming.kind,
-            amount=incoming.amount,
-            currency=incoming.currency,
-            payment_method=incoming.payment_method,
-            occurred_at=incoming.occurred_at,
-        )
+        applied = replace(self, **_content(incoming, TransactionDraft))
         return self if applied == self else applied

@@ -7,29 +7,19 @@ together (`crm_writes`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from typing import Any, TypeVar
+from collections.abc import Collection, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wooconnect.adapters.persistence.crm_writes import (
-    CrmWrites,
-    contact_values,
-    order_values,
-    transaction_values,
-)
+from wooconnect.adapters.persistence.crm_writes import CrmWrites, TableWrites, contact_values
 from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
+from wooconnect.adapters.persistence.records import record_of, values_of
 from wooconnect.app.ports.persistence import Page
-from wooconnect.domain.crm import (
-    Contact,
-    CrmOrderStatus,
-    Order,
-    Transaction,
-    TransactionKind,
-)
+from wooconnect.domain.crm import Contact, Order, Transaction
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -62,52 +52,82 @@ async def _page(
 T = TypeVar("T")
 
 
-async def _location_page(
-    session: AsyncSession,
-    model: Any,
-    convert: Callable[[Any], T],
-    location_id: str,
-    cursor: str | None,
-    limit: int,
-) -> Page[T]:
-    """One page of a location's records, in id (creation) order."""
-    query = select(model).where(model.location_id == location_id)
-    rows, next_cursor = await _page(session, query, model.id, cursor, limit)
-    return Page([convert(row) for row in rows], next_cursor)
+class _Located(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def location_id(self) -> str: ...
 
 
-async def _location_count(session: AsyncSession, model: Any, location_id: str) -> int:
-    query = select(func.count()).select_from(model).where(model.location_id == location_id)
-    return int(await session.scalar(query) or 0)
+L = TypeVar("L", bound=_Located)
 
 
-def _contact(row: Any) -> Contact:
-    """A contact from its ORM row or a plain result row."""
-    return Contact(
-        id=row.id,
-        location_id=row.location_id,
-        woocommerce_customer_id=row.woocommerce_customer_id,
-        email=row.email,
-        phone=row.phone,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        is_guest=row.is_guest,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        source_modified_at=row.source_modified_at,
-    )
+class _CrmRecords(Generic[L]):
+    """What the CRM repositories share: reads that send the held-back writes first, and
+    writes held back under the location's lock."""
 
+    _model: Any
+    _record: type[L]
 
-class SqlContactRepository:
     def __init__(self, session: AsyncSession, writes: CrmWrites) -> None:
         self._s = session
         self._w = writes
 
-    async def get(self, contact_id: str) -> Contact | None:
+    def _writes(self) -> TableWrites:
+        raise NotImplementedError
+
+    def _values(self, record: L) -> dict[str, Any]:
+        return values_of(record)
+
+    async def get(self, record_id: str) -> L | None:
         await self._w.flush()
-        table = ContactRow.__table__
-        row = (await self._s.execute(select(table).where(table.c.id == contact_id))).first()
-        return None if row is None else _contact(row)
+        table = self._model.__table__
+        row = (await self._s.execute(select(table).where(table.c.id == record_id))).first()
+        return None if row is None else record_of(self._record, row)
+
+    async def add(self, record: L) -> None:
+        await self._w.lock(record.location_id)
+        self._writes().put(self._values(record), new=True)
+
+    async def save(self, record: L) -> None:
+        await self._w.lock(record.location_id)
+        self._writes().put(self._values(record), new=False)
+
+    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[L]:
+        await self._w.flush()
+        query = select(self._model).where(self._model.location_id == location_id)
+        rows, next_cursor = await _page(self._s, query, self._model.id, cursor, limit)
+        return Page([record_of(self._record, row) for row in rows], next_cursor)
+
+    async def count(self, location_id: str) -> int:
+        await self._w.flush()
+        model = self._model
+        query = select(func.count()).select_from(model).where(model.location_id == location_id)
+        return int(await self._s.scalar(query) or 0)
+
+    async def _by_key(self, location_id: str, key: Any, values: Collection[Any]) -> Sequence[L]:
+        """The location's records whose `key` column holds one of `values`."""
+        await self._w.lock(location_id)
+        await self._w.flush()
+        if not values:
+            return []
+        table = self._model.__table__
+        query = select(table).where(
+            table.c.location_id == location_id, key.in_(sorted(set(values)))
+        )
+        return [record_of(self._record, row) for row in (await self._s.execute(query)).all()]
+
+
+class SqlContactRepository(_CrmRecords[Contact]):
+    _model = ContactRow
+    _record = Contact
+
+    def _writes(self) -> TableWrites:
+        return self._w.contacts
+
+    def _values(self, record: Contact) -> dict[str, Any]:
+        return contact_values(record)
 
     async def find(
         self,
@@ -140,141 +160,32 @@ class SqlContactRepository:
             # contacts for an OR of them); a row found twice is taken once.
             query = union_all(*(select(table).where(mine, c) for c in conditions))
         rows = (await self._s.execute(query)).all()
-        return list({row.id: _contact(row) for row in rows}.values())
-
-    async def add(self, contact: Contact) -> None:
-        await self._w.lock(contact.location_id)
-        self._w.contacts.put(contact_values(contact), new=True)
-
-    async def save(self, contact: Contact) -> None:
-        await self._w.lock(contact.location_id)
-        self._w.contacts.put(contact_values(contact), new=False)
-
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]:
-        await self._w.flush()
-        return await _location_page(self._s, ContactRow, _contact, location_id, cursor, limit)
-
-    async def count(self, location_id: str) -> int:
-        await self._w.flush()
-        return await _location_count(self._s, ContactRow, location_id)
+        return list({row.id: record_of(Contact, row) for row in rows}.values())
 
 
-def _order(row: Any) -> Order:
-    """An order from its ORM row or a plain result row."""
-    return Order(
-        id=row.id,
-        location_id=row.location_id,
-        woocommerce_order_id=row.woocommerce_order_id,
-        number=row.number,
-        contact_id=row.contact_id,
-        status=CrmOrderStatus(row.status),
-        store_status=row.store_status,
-        currency=row.currency,
-        total=row.total,
-        paid_at=row.paid_at,
-        placed_at=row.placed_at,
-        source_modified_at=row.source_modified_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted=row.deleted,
-        source_subtype=row.source_subtype,
-    )
+class SqlOrderRepository(_CrmRecords[Order]):
+    _model = OrderRow
+    _record = Order
 
-
-class SqlOrderRepository:
-    def __init__(self, session: AsyncSession, writes: CrmWrites) -> None:
-        self._s = session
-        self._w = writes
-
-    async def get(self, order_id: str) -> Order | None:
-        await self._w.flush()
-        table = OrderRow.__table__
-        row = (await self._s.execute(select(table).where(table.c.id == order_id))).first()
-        return None if row is None else _order(row)
+    def _writes(self) -> TableWrites:
+        return self._w.orders
 
     async def get_by_woocommerce_id(self, location_id: str, woocommerce_id: int) -> Order | None:
         found = await self.find(location_id, (woocommerce_id,))
         return found[0] if found else None
 
     async def find(self, location_id: str, woocommerce_ids: Collection[int]) -> Sequence[Order]:
-        await self._w.lock(location_id)
-        await self._w.flush()
-        if not woocommerce_ids:
-            return []
-        table = OrderRow.__table__
-        query = select(table).where(
-            table.c.location_id == location_id,
-            table.c.woocommerce_order_id.in_(sorted(set(woocommerce_ids))),
-        )
-        return [_order(row) for row in (await self._s.execute(query)).all()]
-
-    async def add(self, order: Order) -> None:
-        await self._w.lock(order.location_id)
-        self._w.orders.put(order_values(order), new=True)
-
-    async def save(self, order: Order) -> None:
-        await self._w.lock(order.location_id)
-        self._w.orders.put(order_values(order), new=False)
-
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
-        await self._w.flush()
-        return await _location_page(self._s, OrderRow, _order, location_id, cursor, limit)
-
-    async def count(self, location_id: str) -> int:
-        await self._w.flush()
-        return await _location_count(self._s, OrderRow, location_id)
+        return await self._by_key(location_id, OrderRow.woocommerce_order_id, woocommerce_ids)
 
 
-def _transaction(row: Any) -> Transaction:
-    """A transaction from its ORM row or a plain result row."""
-    return Transaction(
-        id=row.id,
-        location_id=row.location_id,
-        woocommerce_ref=row.woocommerce_ref,
-        order_id=row.order_id,
-        contact_id=row.contact_id,
-        kind=TransactionKind(row.kind),
-        amount=row.amount,
-        currency=row.currency,
-        payment_method=row.payment_method,
-        occurred_at=row.occurred_at,
-        created_at=row.created_at,
-    )
+class SqlTransactionRepository(_CrmRecords[Transaction]):
+    _model = TransactionRow
+    _record = Transaction
 
-
-class SqlTransactionRepository:
-    def __init__(self, session: AsyncSession, writes: CrmWrites) -> None:
-        self._s = session
-        self._w = writes
+    def _writes(self) -> TableWrites:
+        return self._w.transactions
 
     async def find(
         self, location_id: str, woocommerce_refs: Collection[str]
     ) -> Sequence[Transaction]:
-        await self._w.lock(location_id)
-        await self._w.flush()
-        if not woocommerce_refs:
-            return []
-        table = TransactionRow.__table__
-        query = select(table).where(
-            table.c.location_id == location_id,
-            table.c.woocommerce_ref.in_(sorted(set(woocommerce_refs))),
-        )
-        return [_transaction(row) for row in (await self._s.execute(query)).all()]
-
-    async def add(self, transaction: Transaction) -> None:
-        await self._w.lock(transaction.location_id)
-        self._w.transactions.put(transaction_values(transaction), new=True)
-
-    async def save(self, transaction: Transaction) -> None:
-        await self._w.lock(transaction.location_id)
-        self._w.transactions.put(transaction_values(transaction), new=False)
-
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Transaction]:
-        await self._w.flush()
-        return await _location_page(
-            self._s, TransactionRow, _transaction, location_id, cursor, limit
-        )
-
-    async def count(self, location_id: str) -> int:
-        await self._w.flush()
-        return await _location_count(self._s, TransactionRow, location_id)
+        return await self._by_key(location_id, TransactionRow.woocommerce_ref, woocommerce_refs)

@@ -26,8 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
+from wooconnect.adapters.persistence.records import values_of
 from wooconnect.app.errors import WRITE_CONFLICT, Conflict
-from wooconnect.domain.crm import Contact, Order, Transaction, normalise_email, normalise_phone
+from wooconnect.domain.crm import Contact, normalise_email, normalise_phone
 
 CONTACT_MUTABLE = (
     "woocommerce_customer_id",
@@ -66,65 +67,17 @@ TRANSACTION_MUTABLE = (
 
 
 def contact_values(contact: Contact) -> dict[str, Any]:
-    """The row of `contact`, as the table stores it."""
-    return {
-        "id": contact.id,
-        "location_id": contact.location_id,
-        "woocommerce_customer_id": contact.woocommerce_customer_id,
-        "email": contact.email,
-        "email_normalized": normalise_email(contact.email),
-        "phone": contact.phone,
-        "phone_normalized": normalise_phone(contact.phone),
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "is_guest": contact.is_guest,
-        "source_modified_at": contact.source_modified_at,
-        "created_at": contact.created_at,
-        "updated_at": contact.updated_at,
-    }
-
-
-def order_values(order: Order) -> dict[str, Any]:
-    """The row of `order`, as the table stores it."""
-    return {
-        "id": order.id,
-        "location_id": order.location_id,
-        "woocommerce_order_id": order.woocommerce_order_id,
-        "number": order.number,
-        "contact_id": order.contact_id,
-        "status": order.status.value,
-        "store_status": order.store_status,
-        "currency": order.currency,
-        "total": order.total,
-        "paid_at": order.paid_at,
-        "placed_at": order.placed_at,
-        "source_modified_at": order.source_modified_at,
-        "deleted": order.deleted,
-        "source_subtype": order.source_subtype,
-        "created_at": order.created_at,
-        "updated_at": order.updated_at,
-    }
-
-
-def transaction_values(transaction: Transaction) -> dict[str, Any]:
-    """The row of `transaction`, as the table stores it."""
-    return {
-        "id": transaction.id,
-        "location_id": transaction.location_id,
-        "woocommerce_ref": transaction.woocommerce_ref,
-        "order_id": transaction.order_id,
-        "contact_id": transaction.contact_id,
-        "kind": transaction.kind.value,
-        "amount": transaction.amount,
-        "currency": transaction.currency,
-        "payment_method": transaction.payment_method,
-        "occurred_at": transaction.occurred_at,
-        "created_at": transaction.created_at,
-    }
+    """The row of `contact`, as the table stores it: with the keys it is found by."""
+    values = values_of(contact)
+    values.update(
+        email_normalized=normalise_email(contact.email),
+        phone_normalized=normalise_phone(contact.phone),
+    )
+    return values
 
 
 @dataclass
-class _TableWrites:
+class TableWrites:
     """Rows to insert and rows to update (whole, by id) in one table."""
 
     table: Any
@@ -169,9 +122,9 @@ class CrmWrites:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
         self._locked: set[str] = set()
-        self.contacts = _TableWrites(ContactRow.__table__, CONTACT_MUTABLE)
-        self.orders = _TableWrites(OrderRow.__table__, ORDER_MUTABLE)
-        self.transactions = _TableWrites(TransactionRow.__table__, TRANSACTION_MUTABLE)
+        self.contacts = TableWrites(ContactRow.__table__, CONTACT_MUTABLE)
+        self.orders = TableWrites(OrderRow.__table__, ORDER_MUTABLE)
+        self.transactions = TableWrites(TransactionRow.__table__, TRANSACTION_MUTABLE)
 
     async def lock(self, location_id: str) -> None:
         """Make the location's CRM records this transaction's own until it ends."""

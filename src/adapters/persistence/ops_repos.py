@@ -16,41 +16,17 @@ from wooconnect.adapters.persistence.models import (
     InboxDeliveryRow,
     TriggerEventRow,
 )
+from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
 from wooconnect.app.ports.persistence import Page
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
-from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
-from wooconnect.domain.triggers import TriggerEvent, TriggerType
+from wooconnect.domain.jobs import ImportJob, JobStatus
+from wooconnect.domain.triggers import TriggerEvent
 
 
-def _job(row: ImportJobRow) -> ImportJob:
-    return ImportJob(
-        id=row.id,
-        connection_id=row.connection_id,
-        entity=ImportEntity(row.entity),
-        generation=row.generation,
-        status=JobStatus(row.status),
-        created_at=row.created_at,
-        cursor=row.cursor,
-        total=row.total,
-        done=row.done,
-        skipped=row.skipped,
-        failed=row.failed,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        last_error=row.last_error,
-    )
-
-
-class SqlImportJobRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, job: ImportJob) -> None:
-        row = ImportJobRow(id=job.id)
-        self._fill(row, job)
-        self._s.add(row)
-        await self._s.flush()
+class SqlImportJobRepository(RowRepository[ImportJob]):
+    _model = ImportJobRow
+    _record = ImportJob
 
     async def get(self, job_id: str) -> ImportJob | None:
         """The job, locked until the transaction ends on PostgreSQL: two runs of one job (a
@@ -59,13 +35,14 @@ class SqlImportJobRepository:
         row = await self._s.get(
             ImportJobRow, job_id, with_for_update=locking, populate_existing=True
         )
-        return None if row is None else _job(row)
+        return None if row is None else record_of(ImportJob, row)
 
     async def save(self, job: ImportJob) -> None:
         row = await self._s.get(ImportJobRow, job.id)
         if row is None:
             raise LookupError(f"import job {job.id} is not stored")
-        self._fill(row, job)
+        for name, value in values_of(job).items():
+            setattr(row, name, value)
         await self._s.flush()
 
     async def list_for_connection(self, connection_id: str) -> Sequence[ImportJob]:
@@ -74,7 +51,7 @@ class SqlImportJobRepository:
             .where(ImportJobRow.connection_id == connection_id)
             .order_by(ImportJobRow.id)
         )
-        return [_job(r) for r in rows]
+        return [record_of(ImportJob, r) for r in rows]
 
     async def list_unfinished(self) -> Sequence[ImportJob]:
         rows = await self._s.scalars(
@@ -82,63 +59,7 @@ class SqlImportJobRepository:
             .where(ImportJobRow.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
             .order_by(ImportJobRow.id)
         )
-        return [_job(r) for r in rows]
-
-    @staticmethod
-    def _fill(row: ImportJobRow, job: ImportJob) -> None:
-        row.connection_id = job.connection_id
-        row.entity = job.entity.value
-        row.generation = job.generation
-        row.status = job.status.value
-        row.cursor = job.cursor
-        row.total = job.total
-        row.done = job.done
-        row.skipped = job.skipped
-        row.failed = job.failed
-        row.started_at = job.started_at
-        row.finished_at = job.finished_at
-        row.last_error = job.last_error
-        row.created_at = job.created_at
-
-
-def _delivery(row: InboxDeliveryRow) -> InboxDelivery:
-    return InboxDelivery(
-        id=row.id,
-        connection_id=row.connection_id,
-        dedupe_key=row.dedupe_key,
-        topic=row.topic,
-        resource=row.resource,
-        resource_id=row.resource_id,
-        date_modified_gmt=row.date_modified_gmt,
-        body=row.body,
-        received_at=row.received_at,
-        status=DeliveryStatus(row.status),
-        enqueued_at=row.enqueued_at,
-        processed_at=row.processed_at,
-        outcome=row.outcome,
-        webhook_id=row.webhook_id,
-        delivery_id=row.delivery_id,
-    )
-
-
-def _delivery_values(delivery: InboxDelivery) -> dict[str, object]:
-    return {
-        "id": delivery.id,
-        "connection_id": delivery.connection_id,
-        "dedupe_key": delivery.dedupe_key,
-        "topic": delivery.topic,
-        "resource": delivery.resource,
-        "resource_id": delivery.resource_id,
-        "date_modified_gmt": delivery.date_modified_gmt,
-        "body": delivery.body,
-        "received_at": delivery.received_at,
-        "status": delivery.status.value,
-        "enqueued_at": delivery.enqueued_at,
-        "processed_at": delivery.processed_at,
-        "outcome": delivery.outcome,
-        "webhook_id": delivery.webhook_id,
-        "delivery_id": delivery.delivery_id,
-    }
+        return [record_of(ImportJob, r) for r in rows]
 
 
 class SqlInboxRepository:
@@ -169,7 +90,7 @@ class SqlInboxRepository:
             .on_conflict_do_nothing(index_elements=["connection_id", "dedupe_key"])
             .returning(table.c.id)
         )
-        result = await self._s.execute(statement, [_delivery_values(d) for d in deliveries])
+        result = await self._s.execute(statement, [values_of(d) for d in deliveries])
         return set(result.scalars())
 
     async def get(self, delivery_id: str) -> InboxDelivery | None:
@@ -177,7 +98,7 @@ class SqlInboxRepository:
         if row is None:
             return None
         self._held[delivery_id] = row
-        return _delivery(row)
+        return record_of(InboxDelivery, row)
 
     async def get_many(self, delivery_ids: Sequence[str]) -> Sequence[InboxDelivery]:
         if not delivery_ids:
@@ -188,7 +109,7 @@ class SqlInboxRepository:
         found = []
         for row in rows:
             self._held[row.id] = row
-            found.append(_delivery(row))
+            found.append(record_of(InboxDelivery, row))
         return found
 
     async def save(self, delivery: InboxDelivery) -> None:
@@ -221,7 +142,7 @@ class SqlInboxRepository:
             .order_by(InboxDeliveryRow.received_at)
             .limit(limit)
         )
-        return [_delivery(r) for r in rows]
+        return [record_of(InboxDelivery, r) for r in rows]
 
     async def list_for_connection(
         self, connection_id: str, *, limit: int, before: str | None = None
@@ -231,19 +152,7 @@ class SqlInboxRepository:
             query = query.where(InboxDeliveryRow.id < before)
         # Ids are time-ordered (UUIDv7): newest first is highest id first.
         rows = await self._s.scalars(query.order_by(InboxDeliveryRow.id.desc()).limit(limit))
-        return [_delivery(r) for r in rows]
-
-
-def _trigger(row: TriggerEventRow) -> TriggerEvent:
-    return TriggerEvent(
-        id=row.id,
-        location_id=row.location_id,
-        connection_id=row.connection_id,
-        type=TriggerType(row.type),
-        order_id=row.order_id,
-        contact_id=row.contact_id,
-        created_at=row.created_at,
-    )
+        return [record_of(InboxDelivery, r) for r in rows]
 
 
 class SqlTriggerRepository:
@@ -256,15 +165,7 @@ class SqlTriggerRepository:
             await self._crm.flush()  # the order it refers to may be held back
         result = await self._s.execute(
             _insert(self._s, TriggerEventRow)
-            .values(
-                id=event.id,
-                location_id=event.location_id,
-                connection_id=event.connection_id,
-                type=event.type.value,
-                order_id=event.order_id,
-                contact_id=event.contact_id,
-                created_at=event.created_at,
-            )
+            .values(**values_of(event))
             .on_conflict_do_nothing(index_elements=["location_id", "type", "order_id"])
             .returning(TriggerEventRow.id)
         )
@@ -275,22 +176,7 @@ class SqlTriggerRepository:
         rows, next_cursor = await _page(
             self._s, query, TriggerEventRow.id, cursor, limit, newest_first=True
         )
-        return Page([_trigger(r) for r in rows], next_cursor)
-
-
-def _decision(row: DecisionRow) -> DecisionRecord:
-    return DecisionRecord(
-        id=row.id,
-        connection_id=row.connection_id,
-        record_type=row.record_type,
-        record_id=row.record_id,
-        rule_set=row.rule_set,
-        rule_set_version=row.rule_set_version,
-        outcome=row.outcome,
-        decision=row.decision,
-        created_at=row.created_at,
-        trace=row.trace,
-    )
+        return Page([record_of(TriggerEvent, r) for r in rows], next_cursor)
 
 
 class SqlDecisionRepository:
@@ -318,21 +204,7 @@ class SqlDecisionRepository:
             return
         await self._s.execute(
             insert(DecisionRow.__table__),  # type: ignore[arg-type]
-            [
-                {
-                    "id": record.id,
-                    "connection_id": record.connection_id,
-                    "record_type": record.record_type,
-                    "record_id": record.record_id,
-                    "rule_set": record.rule_set,
-                    "rule_set_version": record.rule_set_version,
-                    "outcome": record.outcome,
-                    "decision": record.decision,
-                    "trace": record.trace,
-                    "created_at": record.created_at,
-                }
-                for record in records
-            ],
+            [values_of(record) for record in records],
         )
 
     async def list(
@@ -345,4 +217,4 @@ class SqlDecisionRepository:
         rows, next_cursor = await _page(
             self._s, query, DecisionRow.id, cursor, limit, newest_first=True
         )
-        return Page([_decision(r) for r in rows], next_cursor)
+        return Page([record_of(DecisionRecord, r) for r in rows], next_cursor)

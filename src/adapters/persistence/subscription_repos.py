@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wooconnect.adapters.persistence.crm_repos import _insert, _page
 from wooconnect.adapters.persistence.models import TriggerDeliveryRow, TriggerSubscriptionRow
+from wooconnect.adapters.persistence.records import record_of, values_of
 from wooconnect.app.ports.basics import Cipher
 from wooconnect.app.ports.persistence import Page
 from wooconnect.domain.subscriptions import (
@@ -95,24 +96,6 @@ class SqlSubscriptionRepository:
         )
 
 
-def _delivery(row: TriggerDeliveryRow) -> TriggerDelivery:
-    return TriggerDelivery(
-        id=row.id,
-        event_id=row.event_id,
-        subscription_id=row.subscription_id,
-        event_type=TriggerType(row.event_type),
-        body=row.body,
-        created_at=row.created_at,
-        status=DeliveryState(row.status),
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_attempt_at=row.last_attempt_at,
-        last_status_code=row.last_status_code,
-        last_error=row.last_error,
-        delivered_at=row.delivered_at,
-    )
-
-
 class SqlTriggerDeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -120,15 +103,7 @@ class SqlTriggerDeliveryRepository:
     async def add_if_new(self, delivery: TriggerDelivery) -> bool:
         result = await self._s.execute(
             _insert(self._s, TriggerDeliveryRow)
-            .values(
-                id=delivery.id,
-                event_id=delivery.event_id,
-                subscription_id=delivery.subscription_id,
-                event_type=delivery.event_type.value,
-                body=delivery.body,
-                created_at=delivery.created_at,
-                **self._state(delivery),
-            )
+            .values(**values_of(delivery))
             .on_conflict_do_nothing(index_elements=["event_id", "subscription_id"])
             .returning(TriggerDeliveryRow.id)
         )
@@ -136,7 +111,7 @@ class SqlTriggerDeliveryRepository:
 
     async def get(self, delivery_id: str) -> TriggerDelivery | None:
         row = await self._s.get(TriggerDeliveryRow, delivery_id)
-        return None if row is None else _delivery(row)
+        return None if row is None else record_of(TriggerDelivery, row)
 
     async def save(self, delivery: TriggerDelivery) -> None:
         row = await self._s.get(TriggerDeliveryRow, delivery.id)
@@ -181,7 +156,7 @@ class SqlTriggerDeliveryRepository:
             )
             .limit(limit)
         )
-        return [_delivery(r) for r in rows]
+        return [record_of(TriggerDelivery, r) for r in rows]
 
     async def states_for_events(
         self, event_ids: Sequence[str]

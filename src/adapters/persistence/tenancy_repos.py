@@ -17,6 +17,7 @@ from wooconnect.adapters.persistence.models import (
     LocationRow,
     StoreBindingRow,
 )
+from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
 from wooconnect.app.errors import Conflict
 from wooconnect.app.ports.basics import Cipher
 from wooconnect.domain.connection import (
@@ -30,70 +31,51 @@ from wooconnect.domain.store_url import StoreUrl
 from wooconnect.domain.tenancy import Agency, ApiKey, Location, StoreBinding
 
 
-class SqlAgencyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, agency: Agency) -> None:
-        self._s.add(AgencyRow(id=agency.id, name=agency.name, created_at=agency.created_at))
-        await self._s.flush()
-
-    async def get(self, agency_id: str) -> Agency | None:
-        row = await self._s.get(AgencyRow, agency_id)
-        return None if row is None else Agency(row.id, row.name, row.created_at)
+class SqlAgencyRepository(RowRepository[Agency]):
+    _model = AgencyRow
+    _record = Agency
 
     async def list(self) -> Sequence[Agency]:
         rows = await self._s.scalars(select(AgencyRow).order_by(AgencyRow.id))
-        return [Agency(r.id, r.name, r.created_at) for r in rows]
+        return [record_of(Agency, r) for r in rows]
 
 
-class SqlLocationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, location: Location) -> None:
-        self._s.add(
-            LocationRow(
-                id=location.id,
-                agency_id=location.agency_id,
-                name=location.name,
-                created_at=location.created_at,
-            )
-        )
-        await self._s.flush()
-
-    async def get(self, location_id: str) -> Location | None:
-        row = await self._s.get(LocationRow, location_id)
-        return None if row is None else Location(row.id, row.agency_id, row.name, row.created_at)
+class SqlLocationRepository(RowRepository[Location]):
+    _model = LocationRow
+    _record = Location
 
     async def list_for_agency(self, agency_id: str) -> Sequence[Location]:
         rows = await self._s.scalars(
             select(LocationRow).where(LocationRow.agency_id == agency_id).order_by(LocationRow.id)
         )
-        return [Location(r.id, r.agency_id, r.name, r.created_at) for r in rows]
+        return [record_of(Location, r) for r in rows]
 
 
-class SqlApiKeyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, key: ApiKey) -> None:
-        self._s.add(
-            ApiKeyRow(
-                id=key.id,
-                agency_id=key.agency_id,
-                key_hash=key.key_hash,
-                prefix=key.prefix,
-                created_at=key.created_at,
-            )
-        )
-        await self._s.flush()
+class SqlApiKeyRepository(RowRepository[ApiKey]):
+    _model = ApiKeyRow
+    _record = ApiKey
 
     async def find_by_hash(self, key_hash: str) -> ApiKey | None:
         row = await self._s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
-        if row is None:
-            return None
-        return ApiKey(row.id, row.agency_id, row.key_hash, row.prefix, row.created_at)
+        return None if row is None else record_of(ApiKey, row)
+
+
+# The connection's fields that its row stores as they are, under the same names; the others
+# are encrypted, flattened (the selection, the settings) or stored by their value.
+_SAME_NAMED = (
+    "location_id",
+    "agency_id",
+    "last_error",
+    "generation",
+    "query_string_auth",
+    "reconciled_through",
+    "reconcile_customers_page",
+    "webhooks_healthy",
+    "webhooks_checked_at",
+    "reconciliation_repairs",
+    "created_at",
+    "updated_at",
+)
 
 
 class SqlConnectionRepository:
@@ -168,8 +150,8 @@ class SqlConnectionRepository:
         return None if value is None else self._cipher.decrypt(value)
 
     def _fill(self, row: ConnectionRow, c: Connection) -> None:
-        row.location_id = c.location_id
-        row.agency_id = c.agency_id
+        for name in _SAME_NAMED:
+            setattr(row, name, getattr(c, name))
         row.store_url = c.store_url.value
         row.store_domain = c.store_url.domain
         row.status = c.status.value
@@ -185,16 +167,6 @@ class SqlConnectionRepository:
         row.consumer_key_enc = None if creds is None else self._encrypt(creds.consumer_key)
         row.consumer_secret_enc = None if creds is None else self._encrypt(creds.consumer_secret)
         row.webhook_secret_enc = self._encrypt(c.webhook_secret)
-        row.last_error = c.last_error
-        row.generation = c.generation
-        row.query_string_auth = c.query_string_auth
-        row.reconciled_through = c.reconciled_through
-        row.reconcile_customers_page = c.reconcile_customers_page
-        row.webhooks_healthy = c.webhooks_healthy
-        row.webhooks_checked_at = c.webhooks_checked_at
-        row.reconciliation_repairs = c.reconciliation_repairs
-        row.created_at = c.created_at
-        row.updated_at = c.updated_at
 
     def _to_domain(self, row: ConnectionRow) -> Connection:
         credentials = None
@@ -205,13 +177,9 @@ class SqlConnectionRepository:
             )
         return Connection(
             id=row.id,
-            location_id=row.location_id,
-            agency_id=row.agency_id,
             # Stored URLs were validated on the way in; http ones only where allowed then.
             store_url=StoreUrl.parse(row.store_url, allow_insecure=True),
             status=ConnectionStatus(row.status),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
             import_selection=ImportSelection(
                 row.import_contacts, row.import_orders, row.import_transactions
             ),
@@ -224,14 +192,7 @@ class SqlConnectionRepository:
             ),
             credentials=credentials,
             webhook_secret=self._decrypt(row.webhook_secret_enc),
-            last_error=row.last_error,
-            generation=row.generation,
-            query_string_auth=row.query_string_auth,
-            reconciled_through=row.reconciled_through,
-            reconcile_customers_page=row.reconcile_customers_page,
-            webhooks_healthy=row.webhooks_healthy,
-            webhooks_checked_at=row.webhooks_checked_at,
-            reconciliation_repairs=row.reconciliation_repairs,
+            **{name: getattr(row, name) for name in _SAME_NAMED},
         )
 
 
@@ -242,13 +203,7 @@ class SqlStoreBindingRepository:
     async def add(self, binding: StoreBinding) -> None:
         try:
             async with self._s.begin_nested():
-                self._s.add(
-                    StoreBindingRow(
-                        agency_id=binding.agency_id,
-                        store_domain=binding.store_domain,
-                        created_at=binding.created_at,
-                    )
-                )
+                self._s.add(StoreBindingRow(**values_of(binding)))
         except IntegrityError:
             raise Conflict(
                 "store_binding_taken", "the store or the agency is already bound elsewhere"
@@ -256,17 +211,13 @@ class SqlStoreBindingRepository:
 
     async def for_agency(self, agency_id: str) -> StoreBinding | None:
         row = await self._s.get(StoreBindingRow, agency_id)
-        return (
-            None if row is None else StoreBinding(row.agency_id, row.store_domain, row.created_at)
-        )
+        return None if row is None else record_of(StoreBinding, row)
 
     async def for_domain(self, store_domain: str) -> StoreBinding | None:
         row = await self._s.scalar(
             select(StoreBindingRow).where(StoreBindingRow.store_domain == store_domain)
         )
-        return (
-            None if row is None else StoreBinding(row.agency_id, row.store_domain, row.created_at)
-        )
+        return None if row is None else record_of(StoreBinding, row)
 
     async def remove(self, agency_id: str) -> None:
         await self._s.execute(delete(StoreBindingRow).where(StoreBindingRow.agency_id == agency_id))

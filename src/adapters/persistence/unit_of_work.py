@@ -34,45 +34,14 @@ from wooconnect.adapters.persistence.tenancy_repos import (
     SqlStoreBindingRepository,
 )
 from wooconnect.app.ports.basics import Cipher, Clock
-from wooconnect.app.ports.persistence import (
-    AgencyRepository,
-    ApiKeyRepository,
-    ConnectionRepository,
-    ContactRepository,
-    DecisionRepository,
-    GrantStateRepository,
-    ImportJobRepository,
-    InboxRepository,
-    LocationRepository,
-    OrderRepository,
-    StoreBindingRepository,
-    TransactionRepository,
-    TriggerRepository,
-)
-from wooconnect.app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
+from wooconnect.app.ports.persistence import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-class SqlAlchemyUnitOfWork:
+class SqlAlchemyUnitOfWork(UnitOfWork):
     """Repositories share one session. The session begins a transaction on first use, so a
     unit of work may commit several times (an import commits once per page)."""
-
-    agencies: AgencyRepository
-    locations: LocationRepository
-    api_keys: ApiKeyRepository
-    connections: ConnectionRepository
-    bindings: StoreBindingRepository
-    contacts: ContactRepository
-    orders: OrderRepository
-    transactions: TransactionRepository
-    import_jobs: ImportJobRepository
-    inbox: InboxRepository
-    triggers: TriggerRepository
-    decisions: DecisionRepository
-    grants: GrantStateRepository
-    subscriptions: SubscriptionRepository
-    trigger_deliveries: TriggerDeliveryRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher, clock: Clock

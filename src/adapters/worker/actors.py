@@ -277,27 +277,78 @@ def _reason(message: dict[str, Any], retries: dict[str, Any]) -> str:
 def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
     """Declare the actors on `broker` (which needs the Retries and TimeLimit middleware)."""
 
-    @dramatiq.actor(
-        broker=broker,
-        actor_name=IMPORT_RUN,
-        queue_name=queue_of(IMPORT_RUN),
+    def declare(task: str, run: Callable[[str], Awaitable[None]], **options: Any) -> None:
+        """An actor for `task` that runs `run` with its message's id in the task's log
+        context; `options` are Dramatiq's."""
+
+        async def perform(entity_id: str) -> None:
+            with _task(task, entity_id):
+                await run(entity_id)
+
+        dramatiq.actor(broker=broker, actor_name=task, queue_name=queue_of(task), **options)(
+            perform
+        )
+
+    async def run_import(job_id: str) -> None:
+        importer = lifespan.services.importer
+        try:
+            await importer.run(job_id)
+        except (UpstreamUnavailable, JobQueueUnavailable):
+            raise
+        except AppError as exc:
+            await importer.give_up(job_id, exc.message)
+            raise
+
+    async def process_delivery(delivery_id: str) -> None:
+        await lifespan.deliveries.process(delivery_id)
+
+    async def reconcile(connection_id: str) -> None:
+        services = lifespan.services
+        await services.live_sync.reconcile(connection_id)
+        await services.webhook_health.heal(connection_id)
+
+    async def deliver_trigger(delivery_id: str) -> None:
+        await lifespan.services.subscriptions.deliver(delivery_id)
+
+    permanent = (AppError,)
+    declare(
+        IMPORT_RUN,
+        run_import,
         max_retries=20,
         min_backoff=500,
         max_backoff=300_000,
         time_limit=6 * HOUR_MS,
-        throws=(AppError,),
+        throws=permanent,
         on_retry_exhausted=IMPORT_GAVE_UP,
     )
-    async def run_import(job_id: str) -> None:
-        importer = lifespan.services.importer
-        with _task(IMPORT_RUN, job_id):
-            try:
-                await importer.run(job_id)
-            except (UpstreamUnavailable, JobQueueUnavailable):
-                raise
-            except AppError as exc:
-                await importer.give_up(job_id, exc.message)
-                raise
+    declare(
+        DELIVERY_PROCESS,
+        process_delivery,
+        max_retries=10,
+        min_backoff=200,
+        max_backoff=60_000,
+        time_limit=60_000,
+        throws=permanent,
+    )
+    declare(
+        RECONCILE_CONNECTION,
+        reconcile,
+        max_retries=3,
+        min_backoff=5_000,
+        max_backoff=120_000,
+        time_limit=HOUR_MS,
+        throws=permanent,
+    )
+    # The delivery schedules its own retries over 24 h; these are for crashes.
+    declare(
+        TRIGGER_DELIVER,
+        deliver_trigger,
+        max_retries=5,
+        min_backoff=1_000,
+        max_backoff=60_000,
+        time_limit=60_000,
+        throws=permanent,
+    )
 
     @dramatiq.actor(
         broker=broker,
@@ -312,48 +363,3 @@ def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
         (job_id,) = message["args"]
         with log_context(task=IMPORT_GAVE_UP, entity_id=job_id):
             await lifespan.services.importer.give_up(job_id, _reason(message, retries))
-
-    @dramatiq.actor(
-        broker=broker,
-        actor_name=DELIVERY_PROCESS,
-        queue_name=queue_of(DELIVERY_PROCESS),
-        max_retries=10,
-        min_backoff=200,
-        max_backoff=60_000,
-        time_limit=60_000,
-        throws=(AppError,),
-    )
-    async def process_delivery(delivery_id: str) -> None:
-        with _task(DELIVERY_PROCESS, delivery_id):
-            await lifespan.deliveries.process(delivery_id)
-
-    @dramatiq.actor(
-        broker=broker,
-        actor_name=RECONCILE_CONNECTION,
-        queue_name=queue_of(RECONCILE_CONNECTION),
-        max_retries=3,
-        min_backoff=5_000,
-        max_backoff=120_000,
-        time_limit=HOUR_MS,
-        throws=(AppError,),
-    )
-    async def reconcile(connection_id: str) -> None:
-        services = lifespan.services
-        with _task(RECONCILE_CONNECTION, connection_id):
-            await services.live_sync.reconcile(connection_id)
-            await services.webhook_health.heal(connection_id)
-
-    @dramatiq.actor(
-        broker=broker,
-        actor_name=TRIGGER_DELIVER,
-        queue_name=queue_of(TRIGGER_DELIVER),
-        max_retries=5,
-        min_backoff=1_000,
-        max_backoff=60_000,
-        time_limit=60_000,
-        throws=(AppError,),
-    )
-    async def deliver_trigger(delivery_id: str) -> None:
-        # The delivery schedules its own retries over 24 h; these are for crashes.
-        with _task(TRIGGER_DELIVER, delivery_id):
-            await lifespan.services.subscriptions.deliver(delivery_id)
