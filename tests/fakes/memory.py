@@ -20,22 +20,9 @@ from tests.fakes.subscriptions import (
 )
 from wooconnect.app.errors import WRITE_CONFLICT, Conflict
 from wooconnect.app.ports.persistence import (
-    AgencyRepository,
-    ApiKeyRepository,
-    ConnectionRepository,
-    ContactRepository,
-    DecisionRepository,
-    GrantStateRepository,
-    ImportJobRepository,
-    InboxRepository,
-    LocationRepository,
-    OrderRepository,
     Page,
-    StoreBindingRepository,
-    TransactionRepository,
-    TriggerRepository,
+    UnitOfWork,
 )
-from wooconnect.app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
 from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.crm import (
     Contact,
@@ -430,24 +417,8 @@ class InMemoryGrantStateRepository(_Repo):
         return found[0]
 
 
-class InMemoryUnitOfWork:
+class InMemoryUnitOfWork(UnitOfWork):
     """Works on a copy of the shared state; `commit()` publishes the copy."""
-
-    agencies: AgencyRepository
-    locations: LocationRepository
-    api_keys: ApiKeyRepository
-    connections: ConnectionRepository
-    bindings: StoreBindingRepository
-    contacts: ContactRepository
-    orders: OrderRepository
-    transactions: TransactionRepository
-    import_jobs: ImportJobRepository
-    inbox: InboxRepository
-    triggers: TriggerRepository
-    decisions: DecisionRepository
-    grants: GrantStateRepository
-    subscriptions: SubscriptionRepository
-    trigger_deliveries: TriggerDeliveryRepository
 
     def __init__(self, state: InMemoryState, clock: FakeClock) -> None:
         self._shared = state
