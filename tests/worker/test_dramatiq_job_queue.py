@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from dramatiq import Message
+from dramatiq.common import dq_name
 
 from tests.support.services import REDIS_URL, require_redis
 from wooconnect.adapters.worker.brokers import embedded_broker, sender_broker
@@ -132,3 +133,23 @@ async def test_a_batch_sent_while_redis_is_down_raises_job_queue_unavailable() -
     with pytest.raises(JobQueueUnavailable, match=r"2 messages of webhooks\.process"):
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
     await queue.close()
+
+
+async def test_a_delayed_message_waits_on_the_delay_queue_with_its_time() -> None:
+    require_redis()
+    namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
+    broker = sender_broker(REDIS_URL, namespace=namespace)
+    queue = DramatiqJobQueue(broker)
+    try:
+        await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
+        before_ms = time.time() * 1000
+        await queue.enqueue(IMPORT_RUN, "job-1", delay_s=30)
+        consumer = broker.consume(dq_name("imports"), prefetch=1, timeout=200)
+        message = next(m for m in (next(consumer) for _ in range(20)) if m is not None)
+        consumer.ack(message)
+        consumer.close()
+        assert (message.actor_name, message.args) == ("imports.run", ("job-1",))
+        assert message.options["eta"] >= before_ms + 29_000
+    finally:
+        broker.client.delete(*broker.client.keys(f"{namespace}*") or ["-"])
+        await queue.close()
