@@ -21,6 +21,7 @@ from wooconnect.adapters.woocommerce.retry import RetryPolicy
 from wooconnect.adapters.woocommerce.ssrf import StoreAddressRefused, guard_store_url
 from wooconnect.adapters.woocommerce.transport import StoreTransport, raise_for_store_error
 from wooconnect.adapters.woocommerce.webhooks import WebhookManager
+from wooconnect.adapters.woocommerce.window import StoreWindow, StoreWindows
 from wooconnect.app.errors import UpstreamRejected, UpstreamUndecodable
 from wooconnect.app.ports.store import CredentialCheck, StoreAccess, StoreClient
 from wooconnect.domain.store import (
@@ -53,6 +54,8 @@ def _orders(params: Mapping[str, str]) -> _Listing[StoreOrder]:
 
 # A store refuses per_page > 100 with 400 rest_invalid_param.
 MAX_PAGE_SIZE = 100
+# Requests in flight to one store when neither the deployment nor the connection says.
+DEFAULT_STORE_CONCURRENCY = 4
 _GUARD_TTL_S = 300.0
 
 
@@ -60,22 +63,26 @@ class WooCommerceClient(WebhookManager):
     """Implements `app.ports.store.StoreClient`.
 
     `http` is the process's shared client, owned (opened and closed) by the composition root.
-    `concurrency` bounds the requests in flight to one store across all callers; a paging call
-    may ask for fewer (`concurrency=1` pages sequentially). `retry`, `sleep` and `rng` are
-    injectable so tests run fast and deterministically. `allow_private_stores` disables the
-    SSRF guard (development and tests only).
+    The requests in flight to one store, across all callers, are at most the connection's
+    store concurrency (`StoreAccess.concurrency`), or `concurrency` (the deployment's default)
+    when the connection has none; within that the store's window adapts to how the store copes
+    (see `window`). A paging call may ask for fewer (`concurrency=1` pages sequentially).
+    `retry`, `sleep`, `clock` (monotonic seconds) and `rng` are injectable so tests run fast
+    and deterministically.
+    `allow_private_stores` disables the SSRF guard (development and tests only).
     """
 
     def __init__(
         self,
         http: httpx.AsyncClient,
         *,
-        concurrency: int = 4,
+        concurrency: int = DEFAULT_STORE_CONCURRENCY,
         page_size: int = MAX_PAGE_SIZE,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         allow_private_stores: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -88,7 +95,7 @@ class WooCommerceClient(WebhookManager):
         self._concurrency = concurrency
         self._page_size = page_size
         self._allow_private = allow_private_stores
-        self._store_slots: dict[str, asyncio.Semaphore] = {}
+        self._windows = StoreWindows(clock=clock)
         self._guarded: dict[str, float] = {}
         # Connections whose server strips the Authorization header (learnt, then remembered).
         self._query_string_connections: set[str] = set()
@@ -97,8 +104,12 @@ class WooCommerceClient(WebhookManager):
 
     @property
     def concurrency(self) -> int:
-        """The most requests in flight to one store (the paging default)."""
+        """The most requests in flight to a store whose connection sets no store concurrency."""
         return self._concurrency
+
+    def window(self, access: StoreAccess) -> StoreWindow:
+        """The window of requests in flight to `access`'s store, its ceiling the connection's."""
+        return self._windows.get(access.store_url.domain, access.concurrency or self._concurrency)
 
     # -- credentials -------------------------------------------------------------------------
 
@@ -252,7 +263,8 @@ class WooCommerceClient(WebhookManager):
         start_page: int,
         concurrency: int | None,
     ) -> AsyncIterator[StorePage[T]]:
-        window = min(concurrency or self._concurrency, self._concurrency)
+        ceiling = self.window(access).ceiling
+        window = min(concurrency or ceiling, ceiling)
 
         def fetch(page: int) -> Awaitable[StorePage[T]]:
             return self._fetch_page(access, listing, page)
@@ -302,23 +314,31 @@ class WooCommerceClient(WebhookManager):
         """
         await self._guard(access)
         mode = self._mode(access)
-        async with self._slot(access):
-            response = await self._transport.send(
-                access, mode, method, path, params=params, json=json, idempotent=idempotent
+        window = self.window(access)
+        response = await self._transport.send(
+            access,
+            mode,
+            method,
+            path,
+            window=window,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+        )
+        if mode is AuthMode.BASIC and _credentials_ignored(response):
+            retry = await self._transport.send(
+                access,
+                AuthMode.QUERY_STRING,
+                method,
+                path,
+                window=window,
+                params=params,
+                json=json,
+                idempotent=idempotent,
             )
-            if mode is AuthMode.BASIC and _credentials_ignored(response):
-                retry = await self._transport.send(
-                    access,
-                    AuthMode.QUERY_STRING,
-                    method,
-                    path,
-                    params=params,
-                    json=json,
-                    idempotent=idempotent,
-                )
-                if retry.is_success:
-                    self._query_string_connections.add(access.connection_id)
-                response = retry
+            if retry.is_success:
+                self._query_string_connections.add(access.connection_id)
+            response = retry
         raise_for_store_error(response)
         return response
 
@@ -327,13 +347,6 @@ class WooCommerceClient(WebhookManager):
         return choose_auth_mode(
             access.store_url, query_string_auth=access.query_string_auth or remembered
         )
-
-    def _slot(self, access: StoreAccess) -> asyncio.Semaphore:
-        key = access.store_url.domain
-        slot = self._store_slots.get(key)
-        if slot is None:
-            slot = self._store_slots[key] = asyncio.Semaphore(self._concurrency)
-        return slot
 
     async def _guard(self, access: StoreAccess) -> None:
         # Re-resolved every few minutes: a host may be re-pointed at a private address later.

@@ -32,12 +32,15 @@ WEBHOOK_TOPICS: Final[tuple[str, ...]] = (
 @dataclass(frozen=True, slots=True)
 class StoreAccess:
     """How to reach one connection's store. `query_string_auth` is remembered once detected
-    (servers that strip the Authorization header need the keys in the query string)."""
+    (servers that strip the Authorization header need the keys in the query string).
+    `concurrency` is the most requests in flight the connection allows its store (None: the
+    deployment's default)."""
 
     connection_id: str
     store_url: StoreUrl
     credentials: StoreCredentials = field(repr=False)
     query_string_auth: bool = False
+    concurrency: int | None = None
 
     @classmethod
     def of(cls, connection: Connection) -> StoreAccess:
