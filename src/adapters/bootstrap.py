@@ -155,7 +155,11 @@ async def bootstrap(
         clock=SystemClock(),
         cipher=FernetCipher(secrets.secret_key),
         http=http,
-        store=WooCommerceClient(http, allow_private_stores=settings.allow_private_stores),
+        store=WooCommerceClient(
+            http,
+            concurrency=settings.store_concurrency,
+            allow_private_stores=settings.allow_private_stores,
+        ),
         rules=rules,
         job_queue=job_queue or _job_queue(settings),
     )

@@ -8,6 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wooconnect.domain.connection import (
+    DEFAULT_STORE_CONCURRENCY,
+    MAX_STORE_CONCURRENCY,
+    MIN_STORE_CONCURRENCY,
+)
+
 DEFAULT_DATABASE_URL = "sqlite:///./var/wooconnect.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
@@ -21,6 +27,7 @@ KNOWN_VARIABLES = (
     "WOOCONNECT_RULES_DIR",
     "WOOCONNECT_ALLOW_PRIVATE_STORES",
     "WOOCONNECT_RECONCILE_INTERVAL_S",
+    "WOOCONNECT_STORE_CONCURRENCY",
     "WOOCONNECT_VAR_DIR",
     "WOOCONNECT_LOG_FORMAT",
 )
@@ -53,6 +60,18 @@ def _positive_int(value: str | None, name: str, default: int) -> int:
     return number
 
 
+def _int_between(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {number}")
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -63,6 +82,8 @@ class Settings:
     rules_dir: Path = Path("./rules")
     allow_private_stores: bool = False
     reconcile_interval_s: int = 900
+    # Requests in flight to one store for connections that do not set their own.
+    store_concurrency: int = DEFAULT_STORE_CONCURRENCY
     var_dir: Path = Path("./var")
     log_format: str = "auto"
 
@@ -86,6 +107,13 @@ class Settings:
             ),
             reconcile_interval_s=_positive_int(
                 env.get("WOOCONNECT_RECONCILE_INTERVAL_S"), "WOOCONNECT_RECONCILE_INTERVAL_S", 900
+            ),
+            store_concurrency=_int_between(
+                env.get("WOOCONNECT_STORE_CONCURRENCY"),
+                "WOOCONNECT_STORE_CONCURRENCY",
+                DEFAULT_STORE_CONCURRENCY,
+                MIN_STORE_CONCURRENCY,
+                MAX_STORE_CONCURRENCY,
             ),
             var_dir=Path(env.get("WOOCONNECT_VAR_DIR") or "./var"),
             log_format=log_format,

@@ -18,6 +18,13 @@ class ConnectionStatus(StrEnum):
     DISCONNECTED = "disconnected"
 
 
+# How many requests one store may get at once: the deployment's default, and the range a
+# connection may choose from (1 for a fragile store, up to 16 for a strong one).
+DEFAULT_STORE_CONCURRENCY = 4
+MIN_STORE_CONCURRENCY = 1
+MAX_STORE_CONCURRENCY = 16
+
+
 _S = ConnectionStatus
 # awaiting_authorization -> authorized -> active <-> needs_reconnect -> disconnected;
 # new credentials may be given again before activation, and any live state may disconnect.

@@ -24,6 +24,7 @@ from wooconnect.adapters.woocommerce.webhooks import WebhookManager
 from wooconnect.adapters.woocommerce.window import StoreWindow, StoreWindows
 from wooconnect.app.errors import UpstreamRejected, UpstreamUndecodable
 from wooconnect.app.ports.store import CredentialCheck, StoreAccess, StoreClient
+from wooconnect.domain.connection import DEFAULT_STORE_CONCURRENCY
 from wooconnect.domain.store import (
     StoreCustomer,
     StoreOrder,
@@ -54,8 +55,6 @@ def _orders(params: Mapping[str, str]) -> _Listing[StoreOrder]:
 
 # A store refuses per_page > 100 with 400 rest_invalid_param.
 MAX_PAGE_SIZE = 100
-# Requests in flight to one store when neither the deployment nor the connection says.
-DEFAULT_STORE_CONCURRENCY = 4
 _GUARD_TTL_S = 300.0
 
 
