@@ -48,7 +48,6 @@ class Container:
     job_queue: DramatiqJobQueue
     """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else on Dramatiq's in-memory broker,
     which `serve` works itself (see `adapters.worker.embedded`)."""
-    import_concurrency: int | None = field(default=None)
     receiver_counters: ReceiverCounters = field(default_factory=ReceiverCounters)
     """This process's webhook receiver counts, for `/metrics`."""
 
@@ -74,7 +73,6 @@ class Container:
             queue=self.job_queue,
             public_url=self.settings.public_url,
             allow_private_stores=self.settings.allow_private_stores,
-            import_concurrency=self.import_concurrency,
             trigger_sender=HttpxWebhookSender(
                 self.http, allow_private=self.settings.allow_private_stores
             ),

@@ -61,7 +61,6 @@ def build_services(
     queue: JobQueue,
     public_url: str,
     allow_private_stores: bool,
-    import_concurrency: int | None = None,
     trigger_sender: WebhookSender | None = None,
     inbox_writer: InboxWriter | None = None,
 ) -> Services:
@@ -99,7 +98,7 @@ def build_services(
         webhook_health=webhook_health,
         reconciliation_schedule=ReconciliationSchedule(uow, clock),
         queries=Queries(uow),
-        importer=ImportRunner(uow, clock, store, applier, queue, concurrency=import_concurrency),
+        importer=ImportRunner(uow, clock, store, applier, queue),
         webhooks=webhooks,
         policy=policy,
         applier=applier,

@@ -32,7 +32,7 @@ from wooconnect.domain.connection import (
     ImportSelection,
     StoreCredentials,
 )
-from wooconnect.domain.errors import IllegalTransition, InvalidStoreUrl
+from wooconnect.domain.errors import IllegalTransition, InvalidSetting, InvalidStoreUrl
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.store import KeyGrant
 from wooconnect.domain.store_url import StoreUrl
@@ -255,6 +255,22 @@ class Connecting:
         if updated.status is ConnectionStatus.ACTIVE:
             # Best effort: the health check on the reconciliation schedule finishes the job.
             await self._health.heal(updated.id)
+        return view
+
+    async def set_store_concurrency(
+        self, principal: Principal, connection_id: str, concurrency: int | None
+    ) -> ConnectionView:
+        """The most requests in flight to the store (None: the deployment's default); the
+        store's next request follows it."""
+        async with self._uow() as uow:
+            connection = await self._live_connection(uow, principal, connection_id)
+            try:
+                updated = connection.with_store_concurrency(concurrency, self._clock.now())
+            except InvalidSetting as exc:
+                raise ValidationFailed(str(exc), {exc.name: exc.why}) from None
+            await uow.connections.save(updated)
+            view = await read_connection_view(uow, updated)
+            await uow.commit()
         return view
 
     async def activate(self, principal: Principal, connection_id: str) -> ConnectionView:

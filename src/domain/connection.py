@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from wooconnect.domain.errors import IllegalTransition
+from wooconnect.domain.errors import IllegalTransition, InvalidSetting
 from wooconnect.domain.store_url import StoreUrl
 
 
@@ -93,6 +93,8 @@ class Connection:
     webhooks_checked_at: datetime | None = None
     # Records reconciliation found missing or stale and repaired, over the connection's life.
     reconciliation_repairs: int = 0
+    # The most requests in flight to the store (None: the deployment's default).
+    store_concurrency: int | None = None
 
     @property
     def is_live(self) -> bool:
@@ -135,3 +137,15 @@ class Connection:
 
     def with_sync_settings(self, settings: SyncSettings, now: datetime) -> Connection:
         return replace(self, sync_settings=settings, updated_at=now)
+
+    def with_store_concurrency(self, concurrency: int | None, now: datetime) -> Connection:
+        """At most `concurrency` requests in flight to the store (fewer for a fragile store,
+        more for a strong one); None gives the choice back to the deployment's default."""
+        if concurrency is not None and not (
+            MIN_STORE_CONCURRENCY <= concurrency <= MAX_STORE_CONCURRENCY
+        ):
+            raise InvalidSetting(
+                "store_concurrency",
+                f"must be between {MIN_STORE_CONCURRENCY} and {MAX_STORE_CONCURRENCY}",
+            )
+        return replace(self, store_concurrency=concurrency, updated_at=now)

@@ -101,6 +101,8 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str | None = None
     updated_at: str | None = None
     authorize_url: str | None = None
+    # The most requests in flight to the store; None: the deployment's default.
+    store_concurrency: int | None = None
 
     @property
     def store_domain(self) -> str:

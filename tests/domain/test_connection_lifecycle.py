@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
-from wooconnect.domain.errors import IllegalTransition
+from wooconnect.domain.errors import IllegalTransition, InvalidSetting
 from wooconnect.domain.store_url import StoreUrl
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -81,3 +81,17 @@ def test_credentials_never_show_their_secret() -> None:
     connection = new_connection().authorize(KEYS, NOW).activate("whsec_x", NOW)
     assert "cs_1" not in repr(connection)
     assert "whsec_x" not in repr(connection)
+
+
+def test_a_connection_chooses_its_store_concurrency_from_1_to_16_or_the_default() -> None:
+    connection = new_connection()
+    assert connection.store_concurrency is None
+    assert connection.with_store_concurrency(1, NOW).store_concurrency == 1
+    assert connection.with_store_concurrency(16, NOW).store_concurrency == 16
+    assert connection.with_store_concurrency(16, NOW).with_store_concurrency(None, NOW) == (
+        connection
+    )
+    for wrong in (0, 17):
+        with pytest.raises(InvalidSetting, match="between 1 and 16") as refused:
+            connection.with_store_concurrency(wrong, NOW)
+        assert refused.value.name == "store_concurrency"

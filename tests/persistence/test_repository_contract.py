@@ -345,6 +345,18 @@ async def test_connections_round_trip_with_their_secrets(storage: StorageUnderTe
     assert loaded == connection
 
 
+async def test_a_connection_s_own_settings_are_kept(storage: StorageUnderTest) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    async with storage() as uow:
+        await uow.connections.save(connection.with_store_concurrency(6, T0))
+        await uow.commit()
+    async with storage() as uow:
+        loaded = await uow.connections.get(connection.id)
+    assert loaded is not None
+    assert loaded.store_concurrency == 6
+
+
 async def test_secrets_are_not_stored_in_plain_text(storage: StorageUnderTest) -> None:
     if storage.url is None:
         pytest.skip("the in-memory fake has no bytes at rest to inspect")

@@ -68,6 +68,7 @@ class FakeApi:
             ("GET", re.compile(r"/api/v1/locations/([^/]+)/triggers"), self._triggers),
             ("GET", re.compile(r"/api/v1/connections/([^/]+)"), self._connection),
             ("PATCH", re.compile(r"/api/v1/connections/([^/]+)/sync"), self._patch_sync),
+            ("PATCH", re.compile(r"/api/v1/connections/([^/]+)"), self._patch_connection),
             ("POST", re.compile(r"/api/v1/connections/([^/]+)/imports"), self._rerun),
             ("DELETE", re.compile(r"/api/v1/connections/([^/]+)"), self._disconnect),
             ("GET", re.compile(r"/api/v1/connections/([^/]+)/deliveries"), self._deliveries),
@@ -203,6 +204,16 @@ class FakeApi:
             message = "some sync settings are invalid"
             return 422, {"error": "validation_failed", "message": message, "fields": bad}
         connection["sync"].update(body)
+        return 200, connection
+
+    def _patch_connection(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:
+        connection = self._find(connection_id)
+        if connection is None:
+            return _error(404, "not_found", "connection not found")
+        value = body.get("store_concurrency") if isinstance(body, dict) else 0
+        if value is not None and not (isinstance(value, int) and 1 <= value <= 16):
+            return _invalid("store_concurrency must be between 1 and 16", "store_concurrency")
+        connection["store_concurrency"] = value
         return 200, connection
 
     def _rerun(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:

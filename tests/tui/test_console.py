@@ -21,6 +21,7 @@ from wooconnect.tui.screens.decisions import DecisionsScreen
 from wooconnect.tui.screens.explain import ExplainScreen
 from wooconnect.tui.screens.help import HelpScreen
 from wooconnect.tui.screens.rules import RulesScreen
+from wooconnect.tui.screens.store_concurrency import StoreConcurrencyScreen
 from wooconnect.tui.screens.tenants import LocationEntry, TenantsScreen
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.import_job import ImportJobView
@@ -121,6 +122,37 @@ async def test_a_sync_item_changes_only_after_confirmation(
             pilot, lambda: toggles.settings is not None and toggles.settings.transactions
         )
         assert fake.connections[CONN_PINE]["sync"]["transactions"] is True
+
+
+async def test_the_store_concurrency_is_shown_and_changed_from_the_connection_page(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        summary = screen.query_one("#summary", Static)
+        await wait_for(pilot, lambda: "deployment's default" in text_of(summary))
+
+        await pilot.press("c")
+        assert isinstance(app.screen, StoreConcurrencyScreen)
+        await pilot.press(*"40", "enter")  # out of range: explained, nothing sent
+        assert isinstance(app.screen, StoreConcurrencyScreen)
+        assert "1 to 16" in text_of(app.screen.query_one("#problem", Static))
+        assert fake.sent("PATCH", CONN_PINE) == []
+
+        await pilot.press("backspace", "backspace", "8", "enter")
+        await wait_for(pilot, lambda: fake.sent("PATCH", CONN_PINE) == [{"store_concurrency": 8}])
+        await wait_for(pilot, lambda: "up to 8 at once" in text_of(summary))
+
+        await pilot.press("c")
+        assert isinstance(app.screen, StoreConcurrencyScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConnectionScreen)
+        assert len(fake.sent("PATCH", CONN_PINE)) == 1
+
+        await pilot.press("c", "backspace", "enter")  # empty: back to the default
+        await wait_for(pilot, lambda: fake.connections[CONN_PINE]["store_concurrency"] is None)
+        await wait_for(pilot, lambda: "deployment's default" in text_of(summary))
 
 
 async def test_rerunning_an_import_shows_its_progress_moving(

@@ -6,6 +6,7 @@ Each use case answers the connection as it read it in the transaction that chang
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
@@ -13,6 +14,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from wooconnect.adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
 from wooconnect.adapters.http.schemas import (
     ConnectionOut,
+    ConnectionPatch,
     CredentialsIn,
     ImportSelectionIn,
     StoreUrlIn,
@@ -120,6 +122,26 @@ class ConnectionController(Controller):
     ) -> ConnectionOut:
         return connection_out(
             await connecting.set_sync_settings(principal, connection_id, data.changes())
+        )
+
+    @patch(
+        "/connections/{connection_id:str}",
+        operation_id="updateConnection",
+        summary="Change the connection's own settings (store_concurrency: 1 to 16, or null "
+        "for the deployment's default)",
+    )
+    async def update(
+        self,
+        connecting: Injected[Connecting],
+        queries: Injected[Queries],
+        principal: Caller,
+        connection_id: FromPath[str],
+        data: JSONBody[ConnectionPatch],
+    ) -> ConnectionOut:
+        if isinstance(data.store_concurrency, msgspec.UnsetType):
+            return connection_out(await queries.connection(principal, connection_id))
+        return connection_out(
+            await connecting.set_store_concurrency(principal, connection_id, data.store_concurrency)
         )
 
     @post(

@@ -6,13 +6,17 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 import msgspec
 
 from wooconnect.app.ports.persistence import Page
 from wooconnect.app.queries import TriggerView
-from wooconnect.domain.connection import Connection
+from wooconnect.domain.connection import (
+    MAX_STORE_CONCURRENCY,
+    MIN_STORE_CONCURRENCY,
+    Connection,
+)
 from wooconnect.domain.jobs import ImportJob
 from wooconnect.domain.triggers import TriggerEvent
 
@@ -113,6 +117,25 @@ class SyncSettingsPatch(msgspec.Struct, forbid_unknown_fields=True):
         }
 
 
+StoreConcurrency = Annotated[
+    int,
+    msgspec.Meta(
+        ge=MIN_STORE_CONCURRENCY,
+        le=MAX_STORE_CONCURRENCY,
+        description=(
+            "the most requests in flight to the store at once (fewer while it struggles: "
+            "429, 503, timeouts); null: the deployment's default, WOOCONNECT_STORE_CONCURRENCY"
+        ),
+    ),
+]
+
+
+class ConnectionPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """The connection's own settings; a field left out is left as it is."""
+
+    store_concurrency: StoreConcurrency | msgspec.UnsetType | None = msgspec.UNSET
+
+
 class ImportSelectionOut(Projection):
     contacts: bool
     orders: bool
@@ -157,6 +180,8 @@ class ConnectionOut(msgspec.Struct):
     created_at: str | None
     updated_at: str | None
     authorize_url: str | None = None
+    # None: the deployment's default (WOOCONNECT_STORE_CONCURRENCY).
+    store_concurrency: StoreConcurrency | None = None
 
     @classmethod
     def of(
@@ -180,6 +205,7 @@ class ConnectionOut(msgspec.Struct):
             created_at=iso(connection.created_at),
             updated_at=iso(connection.updated_at),
             authorize_url=authorize_url,
+            store_concurrency=connection.store_concurrency,
         )
 
 

@@ -73,6 +73,7 @@ _SAME_NAMED = (
     "webhooks_healthy",
     "webhooks_checked_at",
     "reconciliation_repairs",
+    "store_concurrency",
     "created_at",
     "updated_at",
 )

@@ -52,6 +52,7 @@ class StoreAccess:
             connection.store_url,
             connection.credentials,
             connection.query_string_auth,
+            connection.store_concurrency,
         )
 
 

@@ -22,6 +22,10 @@ from wooconnect.tui.progress import RateTracker
 from wooconnect.tui.screens.confirm import ConfirmScreen
 from wooconnect.tui.screens.decisions import DecisionsScreen
 from wooconnect.tui.screens.polling import PollingScreen, fetch, still_open
+from wooconnect.tui.screens.store_concurrency import (
+    StoreConcurrencyChoice,
+    StoreConcurrencyScreen,
+)
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.import_job import ImportJobView
 from wooconnect.tui.widgets.sync_toggles import SyncToggles
@@ -37,6 +41,7 @@ class ConnectionScreen(PollingScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("i", "rerun_import", "Re-run import"),
+        Binding("c", "store_concurrency", "Store concurrency"),
         Binding("x", "disconnect", "Disconnect"),
         Binding("l", "decisions", "Decisions log"),
     ]
@@ -229,6 +234,33 @@ class ConnectionScreen(PollingScreen):
         if still_open(self):
             self.action_refresh()
 
+    def action_store_concurrency(self) -> None:
+        """Ask how many requests the store may get at once, then save it."""
+        if self.connection is None:
+            return
+
+        def chosen(choice: StoreConcurrencyChoice | None) -> None:
+            if choice is not None:
+                self._set_store_concurrency(choice.value)
+
+        dialog = StoreConcurrencyScreen(
+            self.connection.store_domain, self.connection.store_concurrency
+        )
+        self.app.push_screen(dialog, chosen)
+
+    @work(group="actions")
+    async def _set_store_concurrency(self, value: int | None) -> None:
+        try:
+            connection = await self.context.client.set_store_concurrency(self.connection_id, value)
+        except ApiError as exc:
+            title = "Could not change the store concurrency"
+            self.notify(exc.message, title=title, severity="error")
+            return
+        if still_open(self):
+            self._show_connection(connection)
+        now = "the deployment's default" if value is None else f"up to {value} at once"
+        self.notify(f"{connection.store_domain} now gets {now}.", title="Store concurrency")
+
     def action_disconnect(self) -> None:
         """Ask (naming the store), then disconnect it."""
         if self.connection is None:
@@ -335,6 +367,13 @@ def _webhooks(connection: Connection) -> Text:
     return health
 
 
+def _store_requests(connection: Connection) -> Text:
+    """How many requests the store may get at once (fewer while it struggles)."""
+    if connection.store_concurrency is None:
+        return Text("the deployment's default", style="dim")
+    return Text(f"up to {connection.store_concurrency} at once")
+
+
 def _summary(connection: Connection) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
@@ -352,6 +391,7 @@ def _summary(connection: Connection) -> Table:
     table.add_row("location", connection.location_id)
     selection = [e for e in _ENTITIES if getattr(connection.import_, e)]
     table.add_row("import", ", ".join(selection) or Text("nothing selected", style="dim"))
+    table.add_row("store requests", _store_requests(connection))
     table.add_row("webhooks", _webhooks(connection))
     table.add_row("last delivery", formatting.timestamp(connection.webhooks.last_delivery_at))
     table.add_row("created", formatting.timestamp(connection.created_at))
