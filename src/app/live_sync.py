@@ -326,6 +326,7 @@ class LiveSync:
     async def reconcile(self, connection_id: str) -> int:
         """Apply whatever the webhooks missed: orders modified since the high-water mark (with
         an overlap) and, when contacts are synced, every customer. Returns the repairs made.
+        Nothing is done while the connection's import runs.
 
         Progress commits with each page: the orders come by modification time ascending, so
         the high-water mark moves with each page of them; the customers come by id, so the
@@ -339,6 +340,11 @@ class LiveSync:
             location_id=connection.location_id if connection else None,
         )
         if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+            return 0
+        if await self._importing(connection_id):
+            # The import reads the whole store anyway; reconciling now would only compete with
+            # it for the store's requests. The schedule comes back once the import has ended.
+            log.info("reconciliation deferred: the connection's import is running")
             return 0
         started = self._clock.now()
         access = StoreAccess.of(connection)
@@ -398,6 +404,11 @@ class LiveSync:
         if repairs:
             log.info("reconciliation repaired %d records", repairs)
         return repairs
+
+    async def _importing(self, connection_id: str) -> bool:
+        async with self._uow() as uow:
+            jobs = await uow.import_jobs.list_for_connection(connection_id)
+        return any(not job.is_finished for job in jobs)
 
     async def needs_reconnect(self, connection_id: str, exc: UpstreamRejected) -> None:
         """The store refused our keys: stop syncing until the merchant reconnects."""

@@ -264,6 +264,28 @@ async def test_reconciliation_applies_what_webhooks_missed(world: World) -> None
     assert await world.services.live_sync.reconcile(connection.id) == 0
 
 
+async def test_reconciliation_never_runs_while_the_connection_s_import_runs(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer, order
+
+    _agency, location = await world.agency_with_location()
+    connection = await world.connected(location)  # the import is queued, not run yet
+    world.uow.clock.advance(hours=1)
+    world.store.orders_ = [order(1400, modified=world.uow.clock.now())]
+    world.store.customers_ = [customer(7)]
+    world.store.pages_fetched.clear()
+
+    assert await world.services.live_sync.reconcile(connection.id) == 0
+    # Not one request: the store's requests are the import's.
+    assert world.store.pages_fetched == []
+
+    await world.run_queued()
+    world.store.pages_fetched.clear()
+    await world.services.live_sync.reconcile(connection.id)
+    assert ("orders", 1) in world.store.pages_fetched
+
+
 async def store_order_ids(world: World, location: str) -> list[int]:
     async with world.uow() as uow:
         page = await uow.orders.list(location, cursor=None, limit=100)
