@@ -312,10 +312,14 @@ class Connecting:
         self, principal: Principal, connection_id: str
     ) -> ConnectionView:
         """Reconcile with the store and check its webhooks now, in the background (the same
-        task the schedule runs)."""
+        task the schedule runs). Asked for by a person, it reads every customer again, not
+        only those registered since the last one."""
         async with self._uow() as uow:
             connection = await self._active_connection(uow, principal, connection_id, "reconcile")
+            connection = connection.sweep_customers_next()
+            await uow.connections.save(connection)
             view = await read_connection_view(uow, connection)
+            await uow.commit()
         await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
         return view
 

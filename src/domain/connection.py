@@ -86,8 +86,13 @@ class Connection:
     query_string_auth: bool = False
     # Reconciliation has seen every order modified up to this instant (the high-water mark).
     reconciled_through: datetime | None = None
-    # The customer page an interrupted reconciliation resumes at; None when none is underway.
+    # The customer page an interrupted sweep of every customer resumes at; None when no sweep
+    # is underway.
     reconcile_customers_page: int | None = None
+    # When reconciliation last started a sweep of every customer that completed.
+    customers_swept_at: datetime | None = None
+    # Reconciliation has seen every customer registered up to this instant.
+    customers_seen_through: datetime | None = None
     # The last webhook health check: None before the first one.
     webhooks_healthy: bool | None = None
     webhooks_checked_at: datetime | None = None
@@ -137,6 +142,11 @@ class Connection:
 
     def with_sync_settings(self, settings: SyncSettings, now: datetime) -> Connection:
         return replace(self, sync_settings=settings, updated_at=now)
+
+    def sweep_customers_next(self) -> Connection:
+        """Have the next reconciliation read every customer, not only the newly registered
+        (a person asked for a reconciliation); a sweep underway carries on where it is."""
+        return replace(self, reconcile_customers_page=self.reconcile_customers_page or 1)
 
     def with_store_concurrency(self, concurrency: int | None, now: datetime) -> Connection:
         """At most `concurrency` requests in flight to the store (fewer for a fragile store,

@@ -3,6 +3,7 @@ disconnected; anything else is refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -95,3 +96,10 @@ def test_a_connection_chooses_its_store_concurrency_from_1_to_16_or_the_default(
         with pytest.raises(InvalidSetting, match="between 1 and 16") as refused:
             connection.with_store_concurrency(wrong, NOW)
         assert refused.value.name == "store_concurrency"
+
+
+def test_a_sweep_of_every_customer_asked_for_starts_at_the_first_page_or_carries_on() -> None:
+    connection = new_connection()
+    assert connection.sweep_customers_next().reconcile_customers_page == 1
+    underway = replace(connection, reconcile_customers_page=7)
+    assert underway.sweep_customers_next().reconcile_customers_page == 7

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from wooconnect.app.errors import UpstreamRejected, UpstreamUnavailable
@@ -61,6 +61,23 @@ class FakeStoreClient:
         return self._pages(
             "customers", access, sorted(self.customers_, key=lambda c: c.id), start_page
         )
+
+    async def customers_registered_since(
+        self, access: StoreAccess, since: datetime
+    ) -> AsyncIterator[StorePage[StoreCustomer]]:
+        newest_first = sorted(
+            self.customers_,
+            key=lambda c: (c.date_created_gmt or datetime.max.replace(tzinfo=UTC), c.id),
+            reverse=True,
+        )
+        async for page in self._pages("new_customers", access, newest_first, 1):
+            fresh = tuple(
+                c for c in page.items if c.date_created_gmt is None or c.date_created_gmt > since
+            )
+            if fresh:
+                yield StorePage(fresh, page.page, page.total, page.total_pages)
+            if len(fresh) < len(page.items):
+                return
 
     def orders(
         self,

@@ -96,6 +96,8 @@ class ConnectionRow(Base):
     query_string_auth: Mapped[bool] = mapped_column(Boolean)
     reconciled_through: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reconcile_customers_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    customers_swept_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    customers_seen_through: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     webhooks_healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     webhooks_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reconciliation_repairs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -70,6 +70,8 @@ _SAME_NAMED = (
     "query_string_auth",
     "reconciled_through",
     "reconcile_customers_page",
+    "customers_swept_at",
+    "customers_seen_through",
     "webhooks_healthy",
     "webhooks_checked_at",
     "reconciliation_repairs",

@@ -81,6 +81,16 @@ class StoreClient(Protocol):
         pages are fetched concurrently up to `concurrency` but yielded in order."""
         ...
 
+    def customers_registered_since(
+        self, access: StoreAccess, since: datetime
+    ) -> AsyncIterator[StorePage[StoreCustomer]]:
+        """The customers of every role registered after `since` (aware), newest first, page by
+        page until a page reaches back to `since`: one request when nobody registered. (A
+        store lists customers by no modification date; changes to older customers come by
+        webhook, or by reading them all.) A customer without a readable registration date
+        counts as new."""
+        ...
+
     def orders(
         self,
         access: StoreAccess,
