@@ -40,6 +40,7 @@ async def test_the_wizard_ends_active_with_webhooks_and_queued_imports(world: Wo
     active = await c.activate(ADMIN, started.connection.id)
     assert active.connection.status is ConnectionStatus.ACTIVE
     assert {h.topic for h in world.store.webhooks} >= {"order.created", "customer.updated"}
+    assert world.store.batches == 1  # every webhook registered in one request
     assert [task for task, _ in world.queue.sent] == [IMPORT_RUN, IMPORT_RUN]
 
 

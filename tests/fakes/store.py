@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from wooconnect.app.errors import UpstreamRejected, UpstreamUnavailable
-from wooconnect.app.ports.store import CredentialCheck, StoreAccess
+from wooconnect.app.ports.store import CredentialCheck, NewWebhook, StoreAccess
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage, StoreRefund, StoreWebhook
 
 T = TypeVar("T")
@@ -27,6 +27,8 @@ class FakeStoreClient:
     # Fail with a transient error when this page number is requested, once.
     unavailable_on_page: int | None = None
     webhooks: list[StoreWebhook] = field(default_factory=list)
+    # Webhook batch requests (`change_webhooks`) made.
+    batches: int = 0
     pages_fetched: list[tuple[str, int]] = field(default_factory=list)
 
     def _check(self, access: StoreAccess) -> None:
@@ -120,10 +122,30 @@ class FakeStoreClient:
         self, access: StoreAccess, *, topic: str, delivery_url: str, secret: str, name: str
     ) -> StoreWebhook:
         self._check(access)
-        hook = StoreWebhook(len(self.webhooks) + 1000, topic, delivery_url, "active")
+        next_id = max((h.id for h in self.webhooks), default=999) + 1
+        hook = StoreWebhook(next_id, topic, delivery_url, "active")
         self.webhooks.append(hook)
         return hook
 
     async def delete_webhook(self, access: StoreAccess, webhook_id: int) -> None:
         self._check(access)
         self.webhooks = [h for h in self.webhooks if h.id != webhook_id]
+
+    async def change_webhooks(
+        self,
+        access: StoreAccess,
+        *,
+        create: Sequence[NewWebhook] = (),
+        delete: Sequence[int] = (),
+    ) -> list[StoreWebhook]:
+        self._check(access)
+        self.batches += 1
+        made = [
+            await self.create_webhook(
+                access, topic=h.topic, delivery_url=h.delivery_url, secret=h.secret, name=h.name
+            )
+            for h in create
+        ]
+        for webhook_id in delete:
+            await self.delete_webhook(access, webhook_id)
+        return made

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Protocol
@@ -54,6 +54,16 @@ class StoreAccess:
             connection.query_string_auth,
             connection.store_concurrency,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class NewWebhook:
+    """A webhook to register: signed with our own (alphanumeric) secret."""
+
+    topic: str
+    delivery_url: str
+    secret: str = field(repr=False)
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +147,18 @@ class StoreClient(Protocol):
 
     async def delete_webhook(self, access: StoreAccess, webhook_id: int) -> None:
         """Delete for good; an already deleted webhook is not an error."""
+        ...
+
+    async def change_webhooks(
+        self,
+        access: StoreAccess,
+        *,
+        create: Sequence[NewWebhook] = (),
+        delete: Sequence[int] = (),
+    ) -> list[StoreWebhook]:
+        """Create and delete webhooks in one request (`/webhooks/batch`) rather than one each;
+        returns the webhooks created. An already deleted webhook is not an error; a webhook
+        the store refuses to create raises, after the others were made."""
         ...
 
     async def ensure_webhooks(

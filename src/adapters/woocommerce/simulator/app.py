@@ -20,7 +20,8 @@ from wooconnect.adapters.woocommerce.simulator.authn import (
     check_permissions,
 )
 from wooconnect.adapters.woocommerce.simulator.control import Control
-from wooconnect.adapters.woocommerce.simulator.rest import InvalidParam, RestApi
+from wooconnect.adapters.woocommerce.simulator.rest import RestApi
+from wooconnect.adapters.woocommerce.simulator.rest_params import InvalidParam
 from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore, StoreError
 from wooconnect.adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
 
