@@ -176,6 +176,12 @@ class Known:
         await self.read_orders(uow, (woocommerce_id,))
         return self.orders.get(woocommerce_id)
 
+    async def customer_contact(self, uow: UnitOfWork, customer: StoreCustomer) -> Contact | None:
+        """The contact a store customer's record resolves to, if one is stored."""
+        person = _customer_contact(customer)
+        await self.read_people(uow, (person,))
+        return self.contacts.resolve(person.woocommerce_customer_id, person.email, person.phone)
+
 
 class Applier:
     def __init__(self, policy: Policy, clock: Clock) -> None:
