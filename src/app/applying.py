@@ -9,8 +9,9 @@ of a location as read until it ends (see `UnitOfWork`), so deciding from it is s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Generic, Protocol, TypeVar
 
 from wooconnect.app.policy import Policy, Ruled
@@ -120,6 +121,29 @@ def _order_contact(order: StoreOrder) -> ContactDraft:
     )
 
 
+K = TypeVar("K")
+
+
+class _ReadOnce(dict[K, T]):
+    """Records by their key, as read and as changed since. A key is read at most once: a
+    record read before may have been changed by the batch since, and is kept."""
+
+    def __init__(self, key: Callable[[T], K]) -> None:
+        super().__init__()
+        self._key = key
+        self._read: set[K] = set()
+
+    async def read(
+        self, keys: Iterable[K], find: Callable[[set[K]], Awaitable[Iterable[T]]]
+    ) -> None:
+        """Read (through `find`) the records of the keys not read yet."""
+        wanted = set(keys) - self._read
+        if wanted:
+            for record in await find(wanted):
+                self.setdefault(self._key(record), record)
+            self._read |= wanted
+
+
 class Known:
     """What a batch of store records touches of one location's CRM: read by its keys, many at
     once, and kept up to date with what the batch adds or changes, so that each record is
@@ -129,13 +153,11 @@ class Known:
     def __init__(self, location_id: str) -> None:
         self.location_id = location_id
         self.contacts = ContactBook()
-        self.orders: dict[int, Order] = {}
-        self.transactions: dict[str, Transaction] = {}
+        self.orders = _ReadOnce[int, Order](lambda order: order.woocommerce_order_id)
+        self.transactions = _ReadOnce[str, Transaction](lambda txn: txn.woocommerce_ref)
         self._customer_ids: set[int] = set()
         self._emails: set[str] = set()
         self._phones: set[str] = set()
-        self._order_ids: set[int] = set()
-        self._refs: set[str] = set()
 
     async def read_people(self, uow: UnitOfWork, people: Iterable[ContactDraft]) -> None:
         """Read the contacts these people may resolve to, unless read already."""
@@ -158,23 +180,21 @@ class Known:
 
     async def read_orders(self, uow: UnitOfWork, woocommerce_ids: Iterable[int]) -> None:
         """Read the orders with these store ids, unless read already."""
-        wanted = set(woocommerce_ids) - self._order_ids
-        if wanted:
-            for order in await uow.orders.find(self.location_id, wanted):
-                self.orders.setdefault(order.woocommerce_order_id, order)
-            self._order_ids |= wanted
+        await self.orders.read(woocommerce_ids, partial(uow.orders.find, self.location_id))
 
     async def read_transactions(self, uow: UnitOfWork, refs: Iterable[str]) -> None:
         """Read the transactions with these store refs, unless read already."""
-        wanted = set(refs) - self._refs
-        if wanted:
-            for transaction in await uow.transactions.find(self.location_id, wanted):
-                self.transactions.setdefault(transaction.woocommerce_ref, transaction)
-            self._refs |= wanted
+        await self.transactions.read(refs, partial(uow.transactions.find, self.location_id))
 
     async def order(self, uow: UnitOfWork, woocommerce_id: int) -> Order | None:
         await self.read_orders(uow, (woocommerce_id,))
         return self.orders.get(woocommerce_id)
+
+    async def customer_contact(self, uow: UnitOfWork, customer: StoreCustomer) -> Contact | None:
+        """The contact a store customer's record resolves to, if one is stored."""
+        person = _customer_contact(customer)
+        await self.read_people(uow, (person,))
+        return self.contacts.resolve(person.woocommerce_customer_id, person.email, person.phone)
 
 
 class Applier:

@@ -3,8 +3,9 @@ recording the workflow triggers exactly once.
 
 A delivery is processed by id from the inbox. Its effect and its new status are committed in
 one transaction, so a crash repeats the whole delivery or none of it; a repeated or stale
-delivery changes nothing because the domain refuses order and contact versions that are not
-newer, and a trigger is unique per (location, type, order).
+delivery changes nothing because the domain refuses older order and contact versions (and a
+payload of the version already stored yields to the store's current copy), and a trigger is
+unique per (location, type, order).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from wooconnect.app.applying import Applier, Known, OrderApplying
 from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
@@ -23,7 +25,7 @@ from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient, WebhookCodec
 from wooconnect.app.reconnect import require_reconnect
 from wooconnect.domain.connection import Connection, ConnectionStatus
-from wooconnect.domain.crm import Order
+from wooconnect.domain.crm import Contact, Order
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 from wooconnect.domain.store import StoreOrder
@@ -34,6 +36,17 @@ log = logging.getLogger(__name__)
 # Reconciliation re-reads this much before its high-water mark: `modified_after` is exclusive
 # and clocks and commits are not perfectly ordered.
 OVERLAP = timedelta(minutes=10)
+
+
+class _StoreRecord(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def date_modified_gmt(self) -> datetime | None: ...
+
+
+_Versioned = TypeVar("_Versioned", bound=_StoreRecord)
 
 TriggerFanout = Callable[[UnitOfWork, TriggerEvent], Awaitable[None]]
 
@@ -178,7 +191,8 @@ class LiveSync:
                 note = "order marked deleted" if marked else "deleted order was never synced"
                 return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
             order = decoded if decoded is not None else self._codec.order(delivery.body)
-            order = await self._settle_tie(uow, connection, order, known)
+            stored = await known.order(uow, order.id)
+            order = await self._settle_tie(connection, order, stored, self._store.get_order)
             return await self.apply_order(uow, connection, order, source="live", known=known)
         if resource == "customer":
             if not settings.contacts:
@@ -186,6 +200,10 @@ class LiveSync:
             if event == "deleted":
                 return Outcome(DeliveryStatus.IGNORED, "customer deleted in the store; kept")
             customer = self._codec.customer(delivery.body)
+            contact = await known.customer_contact(uow, customer)
+            customer = await self._settle_tie(
+                connection, customer, contact, self._store.get_customer
+            )
             applied = await self._applier.apply_customer(uow, connection, customer, known)
             for decision in applied.decisions:
                 await uow.decisions.add(decision)
@@ -199,22 +217,29 @@ class LiveSync:
         return Outcome(DeliveryStatus.IGNORED, f"topic {delivery.topic!r} is not synced")
 
     async def _settle_tie(
-        self, uow: UnitOfWork, connection: Connection, order: StoreOrder, known: Known
-    ) -> StoreOrder:
+        self,
+        connection: Connection,
+        record: _Versioned,
+        stored: Order | Contact | None,
+        fetch: Callable[[StoreAccess, int], Awaitable[_Versioned | None]],
+    ) -> _Versioned:
         """The store's dates have whole seconds, so a payload of the version already stored
         may hold the state before or after the stored one (two changes within a second). Only
-        the store can say which is current: then its own copy is applied instead."""
-        if order.date_modified_gmt is None:
-            return order
-        stored = await known.order(uow, order.id)
-        if stored is None or stored.source_modified_at != order.date_modified_gmt:
-            return order
+        the store can say which is current: then its own copy (`fetch`) is applied instead."""
+        version = record.date_modified_gmt
+        if version is None or stored is None or stored.source_modified_at != version:
+            return record
         try:
-            current = await self._store.get_order(StoreAccess.of(connection), order.id)
+            current = await fetch(StoreAccess.of(connection), record.id)
         except UpstreamError as exc:
-            log.warning("order %s: the store could not settle a same-second tie: %s", order.id, exc)
-            return order
-        return current or order
+            log.warning(
+                "%s %s: the store could not settle a same-second tie: %s",
+                type(record).__name__,
+                record.id,
+                exc,
+            )
+            return record
+        return current or record
 
     async def apply_order(
         self,

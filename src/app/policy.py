@@ -13,8 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from wooconnect.app.errors import RefusingRule
-from wooconnect.app.ports import rules as rule_sets
-from wooconnect.app.ports.rules import RuleSource
+from wooconnect.app.ports.rules import RuleSetId, RuleSource
 from wooconnect.domain.connection import SyncSettings
 from wooconnect.domain.crm import CrmOrderStatus
 from wooconnect.domain.decisions import DecisionRecord
@@ -81,7 +80,7 @@ class Policy:
         domain_agencies: Iterable[str],
     ) -> list[RefusingRule]:
         evaluation = self._evaluate(
-            rule_sets.CONNECTION_CRITERIA,
+            RuleSetId.CONNECTION_CRITERIA,
             {
                 "agency.id": agency_id,
                 "agency.linked_domains": sorted(set(agency_domains)),
@@ -95,7 +94,7 @@ class Policy:
 
     def eligibility(self, customer: StoreCustomer, agency_id: str) -> Eligibility:
         evaluation = self._evaluate(
-            rule_sets.CUSTOMER_ELIGIBILITY,
+            RuleSetId.CUSTOMER_ELIGIBILITY,
             {"customer.role": customer.role, "customer.email": customer.email},
             agency_id,
         )
@@ -104,7 +103,7 @@ class Policy:
 
     def order_status(self, order: StoreOrder, agency_id: str) -> StatusMapping:
         evaluation = self._evaluate(
-            rule_sets.ORDER_STATUS, {"order.status": order.status}, agency_id
+            RuleSetId.ORDER_STATUS, {"order.status": order.status}, agency_id
         )
         return StatusMapping(evaluation, CrmOrderStatus(evaluation.decision))
 
@@ -118,7 +117,7 @@ class Policy:
 
     def _stage(self, status: str, agency_id: str) -> str:
         return str(
-            self._evaluate(rule_sets.ORDER_STAGE, {"order.status": status}, agency_id).decision
+            self._evaluate(RuleSetId.ORDER_STAGE, {"order.status": status}, agency_id).decision
         )
 
     def order_contact(
@@ -134,12 +133,12 @@ class Policy:
         (a guest contact is never updated) and the order-contact rules (with contact sync off
         the order's contact is still created) must both allow it."""
         guest = self._evaluate(
-            rule_sets.GUEST_HANDLING,
+            RuleSetId.GUEST_HANDLING,
             {"order.customer_id": order.customer_id, "contact.is_guest": resolved_is_guest},
             agency_id,
         )
         contact = self._evaluate(
-            rule_sets.ORDER_CONTACT,
+            RuleSetId.ORDER_CONTACT,
             {
                 "order.is_guest": order.is_guest,
                 "sync.contacts": contacts_on,
@@ -165,7 +164,7 @@ class Policy:
     ) -> Ruled | None:
         """The rule's evaluation when it fires, else None."""
         evaluation = self._evaluate(
-            rule_sets.ORDER_SUBMITTED_TRIGGER,
+            RuleSetId.ORDER_SUBMITTED_TRIGGER,
             {
                 "event.source": source,
                 "order.first_seen": first_seen,
@@ -189,7 +188,7 @@ class Policy:
         """The rule's evaluation when it fires, else None."""
         paid = order.date_paid_gmt
         evaluation = self._evaluate(
-            rule_sets.PAYMENT_RECEIVED_TRIGGER,
+            RuleSetId.PAYMENT_RECEIVED_TRIGGER,
             {
                 "event.source": source,
                 "order.was_paid": was_paid,

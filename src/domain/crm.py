@@ -67,10 +67,13 @@ def refund_ref(refund_id: int) -> str:
     return f"refund:{refund_id}"
 
 
-def is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
-    """A record changes a stored one unless both carry versions (the store's
-    `date_modified_gmt`) and the incoming one is not later."""
-    return incoming is None or stored is None or incoming > stored
+def is_not_older(incoming: datetime | None, stored: datetime | None) -> bool:
+    """Whether a record may change a stored one: unless both carry versions (the store's
+    `date_modified_gmt`) and the incoming one is earlier. The same version may: the store's
+    dates have whole seconds, so it can hold a later change within that second. Where a
+    payload of that version may be stale (a webhook delivered late), only the store can say
+    which state is current; the caller applies the store's own copy instead."""
+    return incoming is None or stored is None or incoming >= stored
 
 
 def _content(record: object, draft: type[Any]) -> dict[str, Any]:
@@ -125,12 +128,13 @@ class Contact(ContactDraft):
         return cls(id=new_id(), location_id=location_id, created_at=now, updated_at=now, **content)
 
     def merge(self, incoming: ContactDraft, now: datetime, *, email_free: bool = True) -> Contact:
-        """The contact after a newer version of its customer record (or of its guest's
-        details): names, phone and e-mail are taken where the record has them, and a store
-        customer id makes the contact that customer's. A record that is not newer (both carry
-        versions, the stored one is not older) changes nothing. An e-mail another contact
-        holds stays theirs (`email_free` False): this contact keeps its own."""
-        if not is_newer(incoming.source_modified_at, self.source_modified_at):
+        """The contact after a version of its customer record (or of its guest's details):
+        names, phone and e-mail are taken where the record has them, and a store customer id
+        makes the contact that customer's. An older version changes nothing; the same version
+        changes it only when it holds other data (a later change within the same second, see
+        `is_not_older`). An e-mail another contact holds stays theirs (`email_free` False):
+        this contact keeps its own."""
+        if not is_not_older(incoming.source_modified_at, self.source_modified_at):
             return self
         merged = replace(
             self,
@@ -307,8 +311,7 @@ class Order(OrderDraft):
         whole seconds: that is a later change within the same second). The contact stays
         when the version names none, and the payment date is the first one seen (the store
         sets it once and never clears it)."""
-        newer = is_newer(incoming.source_modified_at, self.source_modified_at)
-        if not newer and incoming.source_modified_at != self.source_modified_at:
+        if not is_not_older(incoming.source_modified_at, self.source_modified_at):
             return self
         content = _content(incoming, OrderDraft)
         content.update(

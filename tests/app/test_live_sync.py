@@ -22,7 +22,7 @@ from wooconnect.app.receiving import Incoming
 from wooconnect.domain.connection import Connection
 from wooconnect.domain.crm import CrmOrderStatus
 from wooconnect.domain.inbox import DeliveryStatus
-from wooconnect.domain.store import StoreOrder, StorePage
+from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -388,6 +388,74 @@ async def test_a_stale_payload_of_the_same_second_yields_to_the_store_s_current_
     assert stored is not None
     assert stored.store_status == "processing"
     assert await triggers(world, location) == ["order_submitted", "payment_received"]
+
+
+def customer_body(record: StoreCustomer) -> bytes:
+    billing = record.billing
+    payload = {
+        "id": record.id,
+        "email": record.email,
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "role": record.role,
+        "username": record.username,
+        "billing": {"first_name": billing.first_name, "email": billing.email, "phone": ""},
+        "date_modified_gmt": T0.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    return json.dumps(payload).encode()
+
+
+async def contact_names(world: World, location: str) -> list[str]:
+    async with world.uow() as uow:
+        page = await uow.contacts.list(location, cursor=None, limit=100)
+    return [c.first_name for c in page.items]
+
+
+async def test_a_customer_edited_twice_in_one_second_is_repaired_by_reconciliation(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer
+
+    location, connection = await live(world)
+    first_edit = replace(customer(50), first_name="Ann")
+    await deliver(world, connection, "customer.updated", customer_body(first_edit))
+    await drain(world)
+    # The second edit, within the same second, is in the store; its webhook was dropped.
+    world.store.customers_ = [replace(customer(50), first_name="Anna")]
+    assert await world.services.live_sync.reconcile(connection.id) == 1
+    assert await contact_names(world, location) == ["Anna"]
+    assert await world.services.live_sync.reconcile(connection.id) == 0
+
+
+async def test_a_customer_change_within_the_same_second_is_applied_from_its_webhook(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer
+
+    location, connection = await live(world)
+    first_edit = replace(customer(51), first_name="Ben")
+    second_edit = replace(customer(51), first_name="Benjamin")
+    world.store.customers_ = [second_edit]
+    for edit in (first_edit, second_edit):
+        await deliver(world, connection, "customer.updated", customer_body(edit))
+        await drain(world)
+    assert await contact_names(world, location) == ["Benjamin"]
+
+
+async def test_a_stale_customer_payload_of_the_same_second_yields_to_the_store_s_record(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer
+
+    location, connection = await live(world)
+    current = replace(customer(52), first_name="Carla")
+    world.store.customers_ = [current]
+    await deliver(world, connection, "customer.updated", customer_body(current))
+    await drain(world)
+    stale = replace(customer(52), first_name="Carl")  # delivered late, same second
+    await deliver(world, connection, "customer.updated", customer_body(stale))
+    await drain(world)
+    assert await contact_names(world, location) == ["Carla"]
 
 
 async def test_after_the_broker_lost_its_messages_the_sweeper_sends_every_pending_delivery(

@@ -64,9 +64,23 @@ def test_an_older_contact_version_never_overwrites_a_newer_one() -> None:
     assert stored.merge(customer_record(T0, first="Old", email="old@example.com"), NOW) is stored
 
 
-def test_the_same_version_again_changes_nothing() -> None:
+def test_the_same_version_with_the_same_data_changes_nothing() -> None:
     stored = registered(T0)
-    assert stored.merge(customer_record(T0, first="Other"), NOW) is stored
+    assert stored.merge(customer_record(T0), NOW) is stored
+
+
+def test_the_same_version_with_other_data_is_a_change_within_that_second() -> None:
+    stored = registered(T0)
+    merged = stored.merge(customer_record(T0, first="Alicia", phone="555 0100"), NOW)
+    assert (merged.first_name, merged.phone) == ("Alicia", "555 0100")
+    assert merged.source_modified_at == T0
+    assert merged.updated_at == NOW
+
+
+def test_the_same_version_in_another_spelling_changes_nothing() -> None:
+    stored = registered(T0, phone="555 0100")
+    same = customer_record(T0, first="", email="ALICE@example.com ", phone=" 555 0100 ")
+    assert stored.merge(same, NOW) is stored
 
 
 def test_a_record_with_nothing_new_changes_nothing() -> None:

@@ -193,13 +193,11 @@ class Traffic:
         elif roll < 0.88 and self.paid:
             store.add_refund(self.paid.pop(rng.randrange(len(self.paid))), "1.00", "drill")
         else:
-            # Not twice within a second: the store's modification times have whole seconds, so
-            # the second rename would carry the same version as the first.
-            now = time.monotonic()
+            # A customer may be renamed twice within a second: the store's modification times
+            # have whole seconds, so both renames then carry the same version.
             buyer = rng.choice(self.buyers)
-            if now - self.renamed.get(buyer, -2.0) > 1.5:
-                store.update_customer(buyer, first_name=f"Renamed{n}", last_name=f"Person{n}")
-                self.renamed[buyer] = now
+            store.update_customer(buyer, first_name=f"Renamed{n}", last_name=f"Person{n}")
+            self.renamed[buyer] = time.monotonic()
 
     def _placed(self, order: int, status: str) -> None:
         (self.paid if status == "processing" else self.open).append(order)

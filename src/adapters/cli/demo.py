@@ -19,7 +19,6 @@ import random
 import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any, TextIO
 import httpx
 import uvicorn
 
+from wooconnect.adapters.background_server import listening_socket, serving_in_thread
 from wooconnect.adapters.cli.failure import fail
 from wooconnect.adapters.settings import Settings
 
@@ -133,14 +133,6 @@ def progress_line(imports: list[dict[str, Any]]) -> str:
 # -- the service and the store -----------------------------------------------------------------
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    return sock
-
-
 @contextlib.contextmanager
 def running_service(settings: Settings, sock: socket.socket) -> Iterator[None]:
     """The API (with its in-process worker) on `sock`, in a background thread."""
@@ -155,20 +147,15 @@ def running_service(settings: Settings, sock: socket.socket) -> Iterator[None]:
         timeout_graceful_shutdown=3,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=lambda: server.run(sockets=[sock]), name="wooconnect-demo-api", daemon=True
-    )
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the service did not start (see the log above)")
-            time.sleep(0.02)
+    with serving_in_thread(
+        server,
+        lambda: server.run(sockets=[sock]),
+        name="wooconnect-demo-api",
+        start_within=60,
+        stop_within=15,
+        not_started="the service did not start (see the log above)",
+    ):
         yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 @dataclass
@@ -480,7 +467,7 @@ def run(args: argparse.Namespace) -> int:
         secrets=(secrets.admin_token, secrets.secret_key),
     )
     try:
-        sock = _listening_socket(args.host, args.port)
+        sock = listening_socket(args.host, args.port)
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {exc}")
     try:
