@@ -49,7 +49,7 @@ class _Patience:
                 return
         stalled = " without progress" if self.progress is not None else ""
         raise AssertionError(
-            f"timed out after {self.within:.0f} s{stalled} waiting until {what} (last: {last!r})"
+            f"timed out after {self.within:g} s{stalled} waiting until {what} (last: {last!r})"
         )
 
 
