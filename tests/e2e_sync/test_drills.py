@@ -16,6 +16,7 @@ from tests.support.api import NO_IMPORTS, Api, Linked
 from tests.support.expectations import (
     BUYER_ROLES,
     assert_location_equals_store,
+    delivery_states,
     expected_triggers,
     location_matches_store,
     store_differences,
@@ -66,7 +67,11 @@ def test_redis_down_during_a_burst_of_200_deliveries_accepts_stores_and_later_ap
         linked = api.link(shop.sim, shop.keys)
         service.redis.stop()
         burst(shop, 200, "down")
-        eventually(lambda: len(shop.deliveries()) == 200, what="200 deliveries made")
+        eventually(
+            lambda: len(shop.deliveries()) == 200,
+            what="200 deliveries made",
+            progress=lambda: len(shop.deliveries()),
+        )
         assert {d.status_code for d in shop.deliveries()} == {200}
         inbox = api.deliveries(linked)
         assert len(inbox) == 200
@@ -88,7 +93,11 @@ def test_redis_restarted_during_a_delivery_burst_loses_and_doubles_nothing(
         eventually(lambda: len(shop.deliveries()) >= 30, what="the burst under way")
         service.redis.stop()  # whatever it held is gone: no persistence
         service.redis.start()
-        eventually(lambda: len(shop.deliveries()) == 150, what="150 deliveries made")
+        eventually(
+            lambda: len(shop.deliveries()) == 150,
+            what="150 deliveries made",
+            progress=lambda: len(shop.deliveries()),
+        )
         assert {d.status_code for d in shop.deliveries()} == {200}
 
         assert_location_equals_store(api, linked, shop.store)
@@ -308,7 +317,11 @@ def test_traffic_with_dropped_deliveries_a_reconciliation_and_a_killed_worker_co
                 d["status"] != "pending" for d in inbox
             )
 
-        eventually(processed, what="every stored delivery is processed")
+        eventually(
+            processed,
+            what="every stored delivery is processed",
+            progress=lambda: delivery_states(api, linked),
+        )
         eventually(
             lambda: reconciliations_ended(service, shop) >= listed + requested,
             what=f"the {requested} reconciliations asked for during the traffic have ended",

@@ -204,15 +204,20 @@ class Api:
     def wait_for_imports(self, connection_id: str) -> dict[str, Any]:
         """Poll the connection until every import job it asked for has finished; returns the
         connection."""
+        jobs: list[dict[str, Any]] = []
 
         def finished() -> dict[str, Any] | None:
+            nonlocal jobs
             latest = self.connection(connection_id)
             jobs = latest["imports"]
             asked = any(latest["import"].values())
             done = all(j["status"] in FINISHED_JOB for j in jobs) and (bool(jobs) or not asked)
             return latest if done else None
 
-        return eventually(finished, what="the import has finished", every=0.2)
+        # Any change of the jobs (a page done, an attempt failed, a job started) is progress.
+        return eventually(
+            finished, what="the import has finished", every=0.2, progress=lambda: repr(jobs)
+        )
 
     # -- what a location holds -----------------------------------------------------------------
 

@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER_ENTRY = "tests.support.worker_app:broker"
 # What the worker logs once its container is built and its start hooks have run.
 WORKER_READY = "worker ready"
+# How long a stopping worker may take to finish its tasks (its own shutdown timeout is 5 s;
+# the rest is a loaded machine's slowness) before it is killed.
+STOP_PATIENCE_S = 60
 
 
 def free_socket() -> socket.socket:
@@ -235,16 +238,16 @@ class WorkerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
-    def stop(self) -> None:
-        """SIGTERM (finish or requeue the running tasks), SIGKILL if that takes too long.
+    def stop(self) -> int:
+        """SIGTERM (finish or requeue the running tasks), SIGKILL if that takes too long;
+        returns the exit status (negative: the signal that ended it).
 
         Only the main process is signalled: it forwards the signal to its worker processes,
         and a second SIGTERM makes Dramatiq kill them without a clean shutdown."""
-        if not self.alive:
-            return
-        self.process.send_signal(signal.SIGTERM)
+        if self.alive:
+            self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout=20)
+            return self.process.wait(timeout=STOP_PATIENCE_S)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+            return self.process.wait(timeout=10)

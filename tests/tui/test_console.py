@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static, Tree
 
+from tests.support.waiting import PATIENCE_S
 from tests.tui.conftest import SIZE
 from tests.tui.fake_api import FakeApi
 from tests.tui.fake_data import CONN_OUTLET, CONN_PINE, LOC_PINE
@@ -30,7 +31,9 @@ from wooconnect.tui.widgets.trace_view import TraceView
 MakeConsole = Callable[..., ConsoleApp]
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 20) -> None:
+async def wait_for(
+    pilot: Pilot[None], condition: Callable[[], bool], seconds: float = PATIENCE_S
+) -> None:
     """Let the app run until `condition` holds (polls and workers are asynchronous). `seconds`
     only bounds a failing test: a passing one goes on as soon as the condition holds."""
     deadline = time.monotonic() + seconds

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from textual.widgets import ProgressBar, Static
 
+from tests.support.waiting import PATIENCE_S
 from tests.tui.conftest import SIZE
 from tests.tui.test_console import text_of, trace_text, wait_for
 from wooconnect.adapters.http.app import create_app as create_service
@@ -198,7 +199,7 @@ async def _connect_store(http: httpx.AsyncClient, store_url: str) -> tuple[str, 
     return location["id"], connection["id"]
 
 
-async def _until_imports_finish(service: Service, seconds: float = 60) -> None:
+async def _until_imports_finish(service: Service, seconds: float = PATIENCE_S) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while loop.time() < deadline:

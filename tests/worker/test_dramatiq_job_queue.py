@@ -12,8 +12,9 @@ from dramatiq import Message
 from dramatiq.common import dq_name
 
 from tests.support.services import REDIS_URL, require_redis
+from tests.support.waiting import eventually_async
 from wooconnect.adapters.worker.brokers import embedded_broker, sender_broker
-from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
+from wooconnect.adapters.worker.job_queue import SEND_SOCKET_TIMEOUT_S, DramatiqJobQueue
 from wooconnect.app.errors import JobQueueUnavailable
 from wooconnect.app.tasks import DELIVERY_PROCESS, IMPORT_RUN
 
@@ -65,17 +66,19 @@ async def test_a_hanging_redis_does_not_hold_the_event_loop() -> None:
 
     ticker = asyncio.create_task(tick())
     send = asyncio.create_task(queue.enqueue(IMPORT_RUN, "job-1"))
-    started = time.monotonic()
-    await asyncio.sleep(0.3)
+    await eventually_async(lambda: accepted, what="the send connected")
+    waiting_since = ticks
+    await eventually_async(lambda: ticks >= waiting_since + 15, what="the loop ticked on")
     assert not send.done()
-    assert ticks >= 15
+    # The server hangs up: the send fails at once instead of waiting for its socket timeout.
+    hung_up = time.monotonic()
     for writer in accepted:
         writer.close()
     with pytest.raises(JobQueueUnavailable):
         await send
     ticker.cancel()
     server.close()
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - hung_up < SEND_SOCKET_TIMEOUT_S
 
 
 async def test_redis_losing_its_data_is_reported_once_to_one_of_the_senders() -> None:
