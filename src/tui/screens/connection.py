@@ -383,7 +383,7 @@ def _summary(connection: Connection) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    table.add_row("store", Text(connection.store_url, style="bold"))
+    table.add_row("store", Text(connection.store_url, style="bold", overflow="fold"))
     table.add_row("status", formatting.status_text(connection.status))
     if connection.status == "needs_reconnect" or connection.last_error:
         reason = connection.last_error or "the store refused our credentials"
