@@ -1,7 +1,7 @@
 """A connection's page: status, settings, import progress, webhooks, deliveries and triggers.
 
-At 80x24 the recent deliveries and the trigger events share the bottom of the page as two tabs
-(`d` and `t` switch), so that each shows rows instead of two empty frames."""
+The recent deliveries and the trigger events share the bottom of the page as two tabs (`d` and
+`t` switch): at 80x24, two tables side by side or one above the other get only their frames."""
 
 from __future__ import annotations
 
