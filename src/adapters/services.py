@@ -98,7 +98,7 @@ def build_services(
         ),
         webhook_health=webhook_health,
         reconciliation_schedule=ReconciliationSchedule(uow, clock),
-        queries=Queries(uow),
+        queries=Queries(uow, codec),
         importer=ImportRunner(uow, clock, store, applier, queue, concurrency=import_concurrency),
         webhooks=webhooks,
         policy=policy,

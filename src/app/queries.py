@@ -8,6 +8,7 @@ from datetime import datetime
 from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import NotFound
 from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.store import WebhookCodec
 from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.crm import Contact, Order, Transaction
 from wooconnect.domain.decisions import DecisionRecord
@@ -29,6 +30,13 @@ class ConnectionView:
 class TriggerView:
     event: TriggerEvent
     delivery_state: EventDeliveryState  # its deliveries to workflow subscribers, in a word
+    order_number: str | None  # the order's number in the store, the one people know it by
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    delivery: InboxDelivery
+    order_number: str | None  # what an order delivery's body numbers it; None for the rest
 
 
 def latest_per_entity(jobs: list[ImportJob]) -> list[ImportJob]:
@@ -52,8 +60,9 @@ async def read_connection_view(uow: UnitOfWork, connection: Connection) -> Conne
 
 
 class Queries:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, codec: WebhookCodec) -> None:
         self._uow = uow
+        self._codec = codec
 
     async def connection(self, principal: Principal, connection_id: str) -> ConnectionView:
         async with self._uow() as uow:
@@ -97,7 +106,11 @@ class Queries:
             await visible_location(uow, principal, location_id)
             page = await uow.triggers.list(location_id, cursor=cursor, limit=limit)
             states = await uow.trigger_deliveries.states_for_events([t.id for t in page.items])
-        views = [TriggerView(t, summarise(states.get(t.id, ()))) for t in page.items]
+            numbers = await uow.orders.numbers({t.order_id for t in page.items})
+        views = [
+            TriggerView(t, summarise(states.get(t.id, ())), numbers.get(t.order_id))
+            for t in page.items
+        ]
         return Page(views, page.next_cursor)
 
     async def decisions(
@@ -116,7 +129,7 @@ class Queries:
 
     async def deliveries(
         self, principal: Principal, connection_id: str, cursor: str | None, limit: int
-    ) -> Page[InboxDelivery]:
+    ) -> Page[DeliveryView]:
         """The connection's webhook deliveries, newest first."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
@@ -124,4 +137,10 @@ class Queries:
                 await uow.inbox.list_for_connection(connection_id, limit=limit + 1, before=cursor)
             )
         more = len(items) > limit
-        return Page(items[:limit], items[limit - 1].id if more else None)
+        views = [DeliveryView(d, self._order_number(d)) for d in items[:limit]]
+        return Page(views, items[limit - 1].id if more else None)
+
+    def _order_number(self, delivery: InboxDelivery) -> str | None:
+        if delivery.resource != "order":
+            return None
+        return self._codec.order_number(delivery.body)

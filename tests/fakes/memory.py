@@ -8,7 +8,7 @@ rollback. They decide nothing the domain decides.
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -147,6 +147,12 @@ class InMemoryApiKeyRepository(_Repo):
     async def find_by_hash(self, key_hash: str) -> ApiKey | None:
         return next((k for k in self.s.api_keys.values() if k.key_hash == key_hash), None)
 
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int
+    ) -> Page[ApiKey]:
+        mine = (k for k in self.s.api_keys.values() if k.agency_id == agency_id)
+        return _page(mine, lambda k: k.id, cursor, limit, newest_first=True)
+
 
 class InMemoryConnectionRepository(_Repo):
     async def add(self, connection: Connection) -> None:
@@ -272,6 +278,9 @@ class InMemoryOrderRepository(_Repo):
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
         mine = (o for o in self.s.orders.values() if o.location_id == location_id)
         return _page(mine, lambda o: o.id, cursor, limit)
+
+    async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
+        return {i: self.s.orders[i].number for i in order_ids if i in self.s.orders}
 
     async def count(self, location_id: str) -> int:
         return sum(1 for o in self.s.orders.values() if o.location_id == location_id)

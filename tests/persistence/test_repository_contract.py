@@ -30,7 +30,7 @@ from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 from wooconnect.domain.store_url import StoreUrl
-from wooconnect.domain.tenancy import Agency, Location, StoreBinding
+from wooconnect.domain.tenancy import Agency, ApiKey, Location, StoreBinding
 from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -281,6 +281,46 @@ async def test_lists_page_with_a_cursor_until_the_end(storage: StorageUnderTest)
                 break
     assert sorted(seen) == [100, 101, 102, 103, 104]
     assert len(seen) == 5
+
+
+async def test_order_numbers_are_read_by_order_id_including_unflushed_ones(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    stored = await add_order(storage, location, replace(order(15, T0), number="81"))
+    async with storage() as uow:
+        fresh = Order.create(location, replace(order(16, T0), number="82"), T0)
+        await uow.orders.add(fresh)
+        numbers = await uow.orders.numbers([stored.id, fresh.id, new_id()])
+        assert numbers == {stored.id: "81", fresh.id: "82"}
+        assert await uow.orders.numbers([]) == {}
+
+
+async def test_an_agencys_api_keys_list_newest_first_across_pages(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    async with storage() as uow:
+        found = await uow.locations.get(location)
+        assert found is not None
+        other = Agency(new_id(), "Other", T0)
+        await uow.agencies.add(other)
+        keys = [
+            ApiKey(new_id(), found.agency_id, f"{n:064d}", f"wck_{n:06d}", T0) for n in range(3)
+        ]
+        for key in [*keys, ApiKey(new_id(), other.id, "f" * 64, "wck_other0", T0)]:
+            await uow.api_keys.add(key)
+        await uow.commit()
+    listed: list[ApiKey] = []
+    cursor: str | None = None
+    async with storage() as uow:
+        while True:
+            page = await uow.api_keys.list_for_agency(found.agency_id, cursor=cursor, limit=2)
+            listed += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert listed == keys[::-1]
 
 
 async def test_leaving_without_commit_rolls_back(storage: StorageUnderTest) -> None:

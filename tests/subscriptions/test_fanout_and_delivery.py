@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 from tests.subscriptions.conftest import SECURE_URL, SubscriberWorld, unreachable
+from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
 from wooconnect.app.auth import ADMIN
 from wooconnect.app.queries import Queries
 from wooconnect.app.tasks import TRIGGER_DELIVER
@@ -255,7 +256,7 @@ async def test_the_trigger_list_summarises_each_event_by_its_deliveries(
     pending = await world.fire(location, woo_id=3)
     await world.run_queue()
 
-    page = await Queries(world.uow).triggers(ADMIN, location, None, 50)
+    page = await Queries(world.uow, WooCommerceWebhookCodec()).triggers(ADMIN, location, None, 50)
     states = {view.event.id: view.delivery_state for view in page.items}
     assert states == {
         unwatched.id: EventDeliveryState.NO_SUBSCRIBERS,

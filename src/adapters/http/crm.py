@@ -94,7 +94,7 @@ class CrmController(Controller):
     ) -> DeliveryPage:
         limit, cursor = paging
         page = await queries.deliveries(principal, connection_id, cursor, limit)
-        return page_of(DeliveryPage, DeliveryOut.of, page)
+        return page_of(DeliveryPage, DeliveryOut.of_view, page)
 
     @get(
         "/connections/{connection_id:str}/decisions",

@@ -11,10 +11,9 @@ from typing import Any, Self, TypeVar
 import msgspec
 
 from wooconnect.app.ports.persistence import Page
-from wooconnect.app.queries import TriggerView
+from wooconnect.app.queries import DeliveryView, TriggerView
 from wooconnect.domain.connection import Connection
 from wooconnect.domain.jobs import ImportJob
-from wooconnect.domain.triggers import TriggerEvent
 
 
 def iso(value: datetime | None) -> str | None:
@@ -69,6 +68,19 @@ class AgencyOut(Projection):
 class ApiKeyOut(msgspec.Struct):
     id: str
     key: str
+
+
+class ApiKeyListedOut(Projection):
+    """A key as lists show it: its first characters, never the key."""
+
+    id: str
+    prefix: str
+    created_at: str | None
+
+
+class ApiKeyPage(msgspec.Struct):
+    items: list[ApiKeyListedOut]
+    next_cursor: str | None
 
 
 class LocationOut(Projection):
@@ -232,14 +244,21 @@ class TriggerOut(msgspec.Struct):
     # Its deliveries to workflow subscribers in a word: no_subscribers, pending, delivered,
     # failed.
     delivery_state: str = "no_subscribers"
-
-    @classmethod
-    def of(cls, t: TriggerEvent, delivery_state: str = "no_subscribers") -> TriggerOut:
-        return cls(t.id, t.type.value, t.order_id, t.contact_id, iso(t.created_at), delivery_state)
+    # The order's number in the store (`81`), the one people know it by.
+    order_number: str | None = None
 
     @classmethod
     def of_view(cls, view: TriggerView) -> TriggerOut:
-        return cls.of(view.event, view.delivery_state.value)
+        t = view.event
+        return cls(
+            t.id,
+            t.type.value,
+            t.order_id,
+            t.contact_id,
+            iso(t.created_at),
+            view.delivery_state.value,
+            view.order_number,
+        )
 
 
 class DecisionOut(Projection):
@@ -254,7 +273,7 @@ class DecisionOut(Projection):
     created_at: str | None
 
 
-class DeliveryOut(Projection):
+class DeliveryOut(msgspec.Struct):
     id: str
     topic: str
     resource: str
@@ -263,6 +282,23 @@ class DeliveryOut(Projection):
     outcome: str | None
     received_at: str | None
     processed_at: str | None
+    # An order delivery's number in the store (`81`); null for customers and unreadable bodies.
+    order_number: str | None
+
+    @classmethod
+    def of_view(cls, view: DeliveryView) -> DeliveryOut:
+        d = view.delivery
+        return cls(
+            d.id,
+            d.topic,
+            d.resource,
+            d.resource_id,
+            d.status.value,
+            d.outcome,
+            iso(d.received_at),
+            iso(d.processed_at),
+            view.order_number,
+        )
 
 
 class DeliveryPage(msgspec.Struct):

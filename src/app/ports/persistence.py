@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -45,6 +45,12 @@ class LocationRepository(Protocol):
 class ApiKeyRepository(Protocol):
     async def add(self, key: ApiKey) -> None: ...
     async def find_by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int
+    ) -> Page[ApiKey]:
+        """The agency's keys, newest first."""
+        ...
 
 
 class ConnectionRepository(Protocol):
@@ -119,6 +125,12 @@ class OrderRepository(Protocol):
 
     async def save(self, order: Order) -> None: ...
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]: ...
+
+    async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
+        """The store's order numbers of these orders, by order id (unknown ids are left out).
+        A read for people: it takes no lock of the location."""
+        ...
+
     async def count(self, location_id: str) -> int: ...
 
 

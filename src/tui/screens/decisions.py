@@ -54,17 +54,18 @@ class DecisionsScreen(Screen[None]):
         yield Header()
         yield ErrorPanel(hint="Press F5 to try again.", id="error")
         table: DataTable[str | Text] = DataTable(
-            id="decision-list", cursor_type="row", zebra_stripes=True
+            id="decision-list", cursor_type="row", zebra_stripes=True, classes="panel"
         )
         table.border_title = "Decisions"
         yield table
         yield TraceView(placeholder="Highlight a decision to see its trace.", id="trace")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"Decisions · {self.store}"
         table = self.query_one("#decision-list", DataTable)
-        table.add_columns("created (UTC)", "record", "rule set", "version", "decision", "outcome")
+        # What became of the record first: at 80 columns the version is what the table cuts.
+        table.add_columns("created", "record", "outcome", "decision", "rule set", "version")
         table.focus()
         self.action_reload()
 
@@ -136,10 +137,10 @@ class DecisionsScreen(Screen[None]):
 def _row(decision: Decision) -> tuple[str | Text, ...]:
     outcome = decision.outcome or ""
     return (
-        formatting.timestamp(decision.created_at),
+        formatting.timestamp(decision.created_at, short=True),
         f"{decision.record_type} {decision.record_id}",
+        Text(outcome.replace("_", " ") or "—", style=_OUTCOME_STYLES.get(outcome, "")),
+        formatting.plain(decision.decision, 28),
         decision.rule_set,
         decision.rule_set_version or "—",
-        formatting.plain(decision.decision, 28),
-        Text(outcome.replace("_", " ") or "—", style=_OUTCOME_STYLES.get(outcome, "")),
     )
