@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from wooconnect.adapters.settings import Settings, SettingsError, resolve_secrets
+from wooconnect.adapters.settings import (
+    Settings,
+    SettingsError,
+    resolve_secrets,
+    shipped_rules_dir,
+)
 
 
 def test_defaults_are_the_embedded_default() -> None:
@@ -40,3 +45,15 @@ def test_production_requires_an_explicit_secret_key() -> None:
     settings = Settings.from_env({"WOOCONNECT_DATABASE_URL": "postgresql://db/wooconnect"})
     with pytest.raises(SettingsError, match="WOOCONNECT_SECRET_KEY"):
         resolve_secrets(settings)
+
+
+def test_without_a_rules_directory_here_the_shipped_rules_are_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({}).rules_dir == shipped_rules_dir()
+    assert (shipped_rules_dir() / "order_status.yaml").is_file()
+
+    (tmp_path / "rules").mkdir()
+    assert Settings.from_env({}).rules_dir == Path("rules")
+    assert Settings.from_env({"WOOCONNECT_RULES_DIR": "/srv/rules"}).rules_dir == Path("/srv/rules")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import httpx
 from sqlalchemy import text
@@ -19,9 +20,10 @@ from wooconnect.adapters.persistence.metrics import SqlOperationsMetrics
 from wooconnect.adapters.persistence.migrate import upgrade_async
 from wooconnect.adapters.persistence.sqlite_inbox import SqliteInboxWriter
 from wooconnect.adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from wooconnect.adapters.rules_yaml.loader import RuleLoadError
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
 from wooconnect.adapters.services import Services, build_services
-from wooconnect.adapters.settings import Secrets, Settings, resolve_secrets
+from wooconnect.adapters.settings import Secrets, Settings, SettingsError, resolve_secrets
 from wooconnect.adapters.store_directory import WooCommerceDirectory
 from wooconnect.adapters.triggers import HttpxWebhookSender
 from wooconnect.adapters.woocommerce import WooCommerceClient
@@ -114,6 +116,25 @@ def inbox_writer_for(database_url: str) -> InboxWriter | None:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return SqliteInboxWriter(url.database)
+
+
+def check_rules(directory: Path) -> None:
+    """Raise `SettingsError`, one line saying what is wrong, when the rule files in `directory`
+    cannot be used, so that a process refuses to start before it serves anything."""
+    if not directory.is_dir():
+        raise SettingsError(
+            f"the rules directory {directory} does not exist; point WOOCONNECT_RULES_DIR at "
+            "one, or unset it to use ./rules or the rules shipped with wooconnect"
+        )
+    try:
+        FileRuleSource(directory, required=RULE_SET_IDS).load()
+    except RuleLoadError as exc:
+        first, more = exc.errors[0].splitlines()[0], len(exc.errors) - 1
+        others = f" (and {more} more)" if more else ""
+        raise SettingsError(
+            f"the rules in {directory} do not validate: {first}{others}; "
+            f"`wooconnect rules check {directory}` lists every error"
+        ) from None
 
 
 def load_rules(settings: Settings) -> FileRuleSource:

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/wooconnect.db"
@@ -28,6 +29,25 @@ KNOWN_VARIABLES = (
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def shipped_rules_dir() -> Path:
+    """The default rule files that come with the package.
+
+    The wheel carries the repository's `rules/` as `wooconnect/rules`; a source checkout (the
+    package is the repository's `src/`, reached through `.ci/pythonpath`) has them beside it.
+    """
+    package = Path(str(resources.files("wooconnect"))).resolve()
+    installed = package / "rules"
+    if installed.is_dir():
+        return installed
+    return package.parent / "rules"
+
+
+def default_rules_dir() -> Path:
+    """`./rules` when there is one (an operator's own copy), else the shipped rules."""
+    local = Path("./rules")
+    return local if local.is_dir() else shipped_rules_dir()
 
 
 def _flag(value: str | None, name: str) -> bool:
@@ -60,7 +80,7 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     public_url: str = DEFAULT_PUBLIC_URL
-    rules_dir: Path = Path("./rules")
+    rules_dir: Path = field(default_factory=default_rules_dir)
     allow_private_stores: bool = False
     reconcile_interval_s: int = 900
     var_dir: Path = Path("./var")
@@ -80,7 +100,9 @@ class Settings:
             admin_token=env.get("WOOCONNECT_ADMIN_TOKEN") or None,
             secret_key=env.get("WOOCONNECT_SECRET_KEY") or None,
             public_url=public_url.rstrip("/"),
-            rules_dir=Path(env.get("WOOCONNECT_RULES_DIR") or "./rules"),
+            rules_dir=Path(rules)
+            if (rules := env.get("WOOCONNECT_RULES_DIR"))
+            else default_rules_dir(),
             allow_private_stores=_flag(
                 env.get("WOOCONNECT_ALLOW_PRIVATE_STORES"), "WOOCONNECT_ALLOW_PRIVATE_STORES"
             ),

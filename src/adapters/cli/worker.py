@@ -62,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.processes < 1 or args.threads < 1 or args.shutdown_timeout <= 0:
         return fail("--processes, --threads and --shutdown-timeout must be positive")
+    if args.entry == ENTRY:
+        from wooconnect.adapters.bootstrap import check_rules
+
+        check_rules(settings.rules_dir)
 
     # Read by Dramatiq's worker module when it is imported, in each spawned worker process,
     # which inherit this environment. An operator's own setting wins.
