@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +34,8 @@ from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 from wooconnect.app.ports.basics import Cipher, Clock
 from wooconnect.app.ports.metrics import OperationsMetrics
 from wooconnect.app.ports.rules import RULE_SET_IDS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -161,7 +164,13 @@ async def bootstrap(
     settings = settings or Settings.from_env()
     secrets = resolve_secrets(settings)
     if migrate if migrate is not None else settings.database_url.startswith("sqlite"):
-        await upgrade_async(settings.database_url)
+        applied = await upgrade_async(settings.database_url)
+        if applied:
+            log.info(
+                "database migrated to %s: revisions applied: %d",
+                applied[-1].revision,
+                len(applied),
+            )
     rules = load_rules(settings)
     if watch_rules:
         rules.start()

@@ -196,6 +196,10 @@ def configure_logging(
         library = logging.getLogger(name)
         library.handlers.clear()
         library.propagate = True
+    # Alembic's info lines (plugins registered on import, the DDL mode it assumes, each step)
+    # tell an operator nothing to act on; what a migration applied is reported by
+    # `persistence.migrate`'s callers.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler
 
 
