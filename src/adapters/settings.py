@@ -15,6 +15,7 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 # Every variable the service reads; the compose-file test checks it sets no other.
 KNOWN_VARIABLES = (
     "WOOCONNECT_DATABASE_URL",
+    "WOOCONNECT_DATABASE_PASSWORD",
     "WOOCONNECT_REDIS_URL",
     "WOOCONNECT_ADMIN_TOKEN",
     "WOOCONNECT_SECRET_KEY",
@@ -29,6 +30,30 @@ KNOWN_VARIABLES = (
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    """`WOOCONNECT_DATABASE_URL`, with `WOOCONNECT_DATABASE_PASSWORD` put in when given: a
+    password kept apart needs no escaping by hand (`@`, `/`, `:` would break a URL)."""
+    url = env.get("WOOCONNECT_DATABASE_URL") or DEFAULT_DATABASE_URL
+    password = env.get("WOOCONNECT_DATABASE_PASSWORD")
+    if not password:
+        return url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError("WOOCONNECT_DATABASE_URL is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        raise SettingsError("WOOCONNECT_DATABASE_PASSWORD is for a PostgreSQL URL, not SQLite")
+    if parsed.password is not None:
+        raise SettingsError(
+            "give the database password either in WOOCONNECT_DATABASE_URL or in "
+            "WOOCONNECT_DATABASE_PASSWORD, not both"
+        )
+    return parsed.set(password=password).render_as_string(hide_password=False)
 
 
 def shipped_rules_dir() -> Path:
@@ -95,7 +120,7 @@ class Settings:
         if log_format not in {"auto", "json", "text"}:
             raise SettingsError("WOOCONNECT_LOG_FORMAT must be auto, json or text")
         return cls(
-            database_url=env.get("WOOCONNECT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=_database_url(env),
             redis_url=env.get("WOOCONNECT_REDIS_URL") or None,
             admin_token=env.get("WOOCONNECT_ADMIN_TOKEN") or None,
             secret_key=env.get("WOOCONNECT_SECRET_KEY") or None,
