@@ -28,6 +28,12 @@ KNOWN_VARIABLES = (
 )
 
 
+# Where a person meets a refused http or private store address, what lets them through.
+ALLOW_PRIVATE_STORES_HINT = (
+    "in development, WOOCONNECT_ALLOW_PRIVATE_STORES=true allows http and private addresses"
+)
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
