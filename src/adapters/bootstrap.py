@@ -26,6 +26,7 @@ from wooconnect.adapters.rules_yaml.source import FileRuleSource
 from wooconnect.adapters.services import Services, build_services
 from wooconnect.adapters.settings import Secrets, Settings, SettingsError, resolve_secrets
 from wooconnect.adapters.store_directory import WooCommerceDirectory
+from wooconnect.adapters.store_errors import StoreErrorCounts
 from wooconnect.adapters.triggers import HttpxWebhookSender
 from wooconnect.adapters.woocommerce import WooCommerceClient
 from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
@@ -53,6 +54,8 @@ class Container:
     job_queue: DramatiqJobQueue
     """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else on Dramatiq's in-memory broker,
     which `serve` works itself (see `adapters.worker.embedded`)."""
+    store_errors: StoreErrorCounts
+    """Failed store requests per connection, counted by the store client, for `/metrics`."""
     import_concurrency: int | None = field(default=None)
     receiver_counters: ReceiverCounters = field(default_factory=ReceiverCounters)
     """This process's webhook receiver counts, for `/metrics`."""
@@ -178,6 +181,8 @@ async def bootstrap(
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         follow_redirects=False,
     )
+    queue = job_queue or _job_queue(settings)
+    store_errors = StoreErrorCounts.beside(queue)
     return Container(
         settings=settings,
         secrets=secrets,
@@ -185,9 +190,14 @@ async def bootstrap(
         clock=SystemClock(),
         cipher=FernetCipher(secrets.secret_key),
         http=http,
-        store=WooCommerceClient(http, allow_private_stores=settings.allow_private_stores),
+        store=WooCommerceClient(
+            http,
+            allow_private_stores=settings.allow_private_stores,
+            on_error=store_errors.record,
+        ),
         rules=rules,
-        job_queue=job_queue or _job_queue(settings),
+        job_queue=queue,
+        store_errors=store_errors,
     )
 
 

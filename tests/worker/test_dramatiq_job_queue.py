@@ -11,6 +11,7 @@ import pytest
 from dramatiq import Message
 
 from tests.support.services import REDIS_URL, require_redis
+from wooconnect.adapters.store_errors import StoreErrorCounts
 from wooconnect.adapters.worker.brokers import embedded_broker, sender_broker
 from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 from wooconnect.app.errors import JobQueueUnavailable
@@ -131,4 +132,42 @@ async def test_a_batch_sent_while_redis_is_down_raises_job_queue_unavailable() -
     queue = DramatiqJobQueue(sender_broker("redis://127.0.0.1:1/0"))
     with pytest.raises(JobQueueUnavailable, match=r"2 messages of webhooks\.process"):
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
+    await queue.close()
+
+
+async def test_the_depth_of_each_queue_counts_the_tasks_sent_and_not_finished() -> None:
+    queue = DramatiqJobQueue(embedded_broker())
+    await queue.enqueue(IMPORT_RUN, "job-1")
+    await queue.enqueue(IMPORT_RUN, "job-2", delay_s=60)
+    depths = await queue.depths()
+    assert depths["imports"] == 1
+    assert depths["imports.DQ"] == 1
+    assert depths["webhooks"] == 0
+
+
+async def test_on_redis_the_depth_and_the_store_errors_are_shared_by_every_process() -> None:
+    require_redis()
+    namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
+    sender = DramatiqJobQueue(sender_broker(REDIS_URL, namespace=namespace))
+    reader = DramatiqJobQueue(sender_broker(REDIS_URL, namespace=namespace))
+    try:
+        await sender.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
+        await StoreErrorCounts.beside(sender).record("conn-1", "store_unavailable")
+        await StoreErrorCounts.beside(sender).record("conn-1", "store_unavailable")
+
+        depths = await reader.depths()
+        assert depths["webhooks"] == 2
+        assert depths["imports"] == 0
+        assert await StoreErrorCounts.beside(reader).read() == {("conn-1", "store_unavailable"): 2}
+    finally:
+        sender.broker.flush_all()
+        sender.broker.client.delete(*sender.broker.client.keys(f"{namespace}*") or ["-"])
+        await sender.close()
+        await reader.close()
+
+
+async def test_the_depth_of_a_queue_on_a_redis_that_is_down_is_unavailable() -> None:
+    queue = DramatiqJobQueue(sender_broker("redis://127.0.0.1:1/0"))
+    with pytest.raises(JobQueueUnavailable):
+        await queue.depths()
     await queue.close()

@@ -96,6 +96,29 @@ class DramatiqJobQueue:
             raise JobQueueUnavailable(f"the job queue (Redis) did not answer: {exc}") from exc
         return bool(created)
 
+    async def depths(self) -> dict[str, int]:
+        """Per queue (delay queues `<name>.DQ` apart), the messages sent and not yet finished:
+        waiting, prefetched by a worker, or running. Raises `JobQueueUnavailable`."""
+        broker = self._broker
+        names = sorted(broker.get_declared_queues() | broker.get_declared_delay_queues())
+        if self._redis is None:
+            queues = getattr(broker, "queues", {})
+            return {name: int(queues[name].unfinished_tasks) for name in names if name in queues}
+        redis_broker = self._redis
+
+        def count() -> list[int]:
+            pipeline = redis_broker.client.pipeline(transaction=False)
+            for name in names:
+                # Dramatiq keeps each message of a queue in this hash until it is acknowledged.
+                pipeline.hlen(f"{redis_broker.namespace}:{name}.msgs")
+            return [int(n) for n in pipeline.execute()]
+
+        try:
+            counts = await asyncio.to_thread(count)
+        except redis.RedisError as exc:
+            raise JobQueueUnavailable(f"the job queue (Redis) did not answer: {exc}") from exc
+        return dict(zip(names, counts, strict=True))
+
     async def ping(self) -> bool:
         """True when the broker answers (the in-memory one always does)."""
         if self._redis is None:
