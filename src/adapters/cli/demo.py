@@ -464,7 +464,7 @@ def _settings(args: argparse.Namespace, base: Settings) -> Settings:
 def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 when it ends by Ctrl-C, SIGTERM or `--duration`."""
     from wooconnect.adapters.bootstrap import check_rules
-    from wooconnect.adapters.logging_setup import configure_logging
+    from wooconnect.adapters.logging_setup import configure_logging, service_secrets
     from wooconnect.adapters.settings import resolve_secrets
 
     settings = _settings(args, Settings.from_env())
@@ -477,7 +477,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(
         settings.log_format,
         level=logging.WARNING,
-        secrets=(secrets.admin_token, secrets.secret_key),
+        secrets=service_secrets(secrets.admin_token, secrets.secret_key),
     )
     try:
         sock = _listening_socket(args.host, args.port)

@@ -72,7 +72,11 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("dramatiq_worker_timeout", str(IDLE_POLL_MS))
     from dramatiq import cli as dramatiq_cli
 
-    from wooconnect.adapters.logging_setup import configure_logging, resolve_format
+    from wooconnect.adapters.logging_setup import (
+        configure_logging,
+        resolve_format,
+        service_secrets,
+    )
 
     own_logging = args.entry == ENTRY
     if own_logging:
@@ -80,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["WOOCONNECT_LOG_FORMAT"] = resolve_format(settings.log_format, sys.stderr)
         configure_logging(
             os.environ["WOOCONNECT_LOG_FORMAT"],
-            secrets=(settings.admin_token or "", settings.secret_key or ""),
+            secrets=service_secrets(settings.admin_token, settings.secret_key),
         )
 
     # Dramatiq forks the worker processes and forwards SIGTERM/SIGINT to them; each finishes
