@@ -63,16 +63,9 @@ def _database_url(env: Mapping[str, str]) -> str:
 
 
 def shipped_rules_dir() -> Path:
-    """The default rule files that come with the package.
-
-    The wheel carries the repository's `rules/` as `wooconnect/rules`; a source checkout (the
-    package is the repository's `src/`, reached through `.ci/pythonpath`) has them beside it.
-    """
-    package = Path(str(resources.files("wooconnect"))).resolve()
-    installed = package / "rules"
-    if installed.is_dir():
-        return installed
-    return package.parent / "rules"
+    """The default rule files that come with the package: `wooconnect/rules`, which in the
+    repository is `src/rules`, a link to its `rules/`."""
+    return (Path(str(resources.files("wooconnect"))) / "rules").resolve()
 
 
 def default_rules_dir() -> Path:

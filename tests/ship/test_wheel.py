@@ -60,6 +60,12 @@ def test_the_development_import_path_is_the_source_folder() -> None:
     assert link.resolve() == (ROOT / "src").resolve()
 
 
+def test_the_package_rules_are_the_repository_rules_folder() -> None:
+    link = ROOT / "src" / "rules"
+    assert link.is_symlink()
+    assert link.resolve() == (ROOT / "rules").resolve()
+
+
 def test_the_wheel_carries_the_repository_rule_files(wheel_names: list[str]) -> None:
     shipped = {name.removeprefix("wooconnect/rules/") for name in wheel_names}
     for path in (ROOT / "rules").rglob("*"):
