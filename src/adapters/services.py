@@ -9,6 +9,7 @@ from wooconnect.adapters.persistence.inbox_batcher import (
     InboxWriter,
     UnitOfWorkInboxWriter,
 )
+from wooconnect.adapters.settings import ALLOW_PRIVATE_STORES_HINT
 from wooconnect.adapters.triggers import HttpxWebhookSender
 from wooconnect.app.applying import Applier
 from wooconnect.app.connecting import Connecting
@@ -94,6 +95,7 @@ def build_services(
             webhook_health,
             public_url=public_url,
             allow_insecure_stores=allow_private_stores,
+            insecure_hint=ALLOW_PRIVATE_STORES_HINT,
             on_disconnect=receiving.forget,
         ),
         webhook_health=webhook_health,

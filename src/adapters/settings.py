@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/wooconnect.db"
@@ -14,6 +15,7 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 # Every variable the service reads; the compose-file test checks it sets no other.
 KNOWN_VARIABLES = (
     "WOOCONNECT_DATABASE_URL",
+    "WOOCONNECT_DATABASE_PASSWORD",
     "WOOCONNECT_REDIS_URL",
     "WOOCONNECT_ADMIN_TOKEN",
     "WOOCONNECT_SECRET_KEY",
@@ -26,8 +28,50 @@ KNOWN_VARIABLES = (
 )
 
 
+# Where a person meets a refused http or private store address, what lets them through.
+ALLOW_PRIVATE_STORES_HINT = (
+    "in development, WOOCONNECT_ALLOW_PRIVATE_STORES=true allows http and private addresses"
+)
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    """`WOOCONNECT_DATABASE_URL`, with `WOOCONNECT_DATABASE_PASSWORD` put in when given: a
+    password kept apart needs no escaping by hand (`@`, `/`, `:` would break a URL)."""
+    url = env.get("WOOCONNECT_DATABASE_URL") or DEFAULT_DATABASE_URL
+    password = env.get("WOOCONNECT_DATABASE_PASSWORD")
+    if not password:
+        return url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError("WOOCONNECT_DATABASE_URL is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        raise SettingsError("WOOCONNECT_DATABASE_PASSWORD is for a PostgreSQL URL, not SQLite")
+    if parsed.password is not None:
+        raise SettingsError(
+            "give the database password either in WOOCONNECT_DATABASE_URL or in "
+            "WOOCONNECT_DATABASE_PASSWORD, not both"
+        )
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def shipped_rules_dir() -> Path:
+    """The default rule files that come with the package: `wooconnect/rules`, which in the
+    repository is `src/rules`, a link to its `rules/`."""
+    return (Path(str(resources.files("wooconnect"))) / "rules").resolve()
+
+
+def default_rules_dir() -> Path:
+    """`./rules` when there is one (an operator's own copy), else the shipped rules."""
+    local = Path("./rules")
+    return local if local.is_dir() else shipped_rules_dir()
 
 
 def _flag(value: str | None, name: str) -> bool:
@@ -60,7 +104,7 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     public_url: str = DEFAULT_PUBLIC_URL
-    rules_dir: Path = Path("./rules")
+    rules_dir: Path = field(default_factory=default_rules_dir)
     allow_private_stores: bool = False
     reconcile_interval_s: int = 900
     var_dir: Path = Path("./var")
@@ -75,12 +119,14 @@ class Settings:
         if log_format not in {"auto", "json", "text"}:
             raise SettingsError("WOOCONNECT_LOG_FORMAT must be auto, json or text")
         return cls(
-            database_url=env.get("WOOCONNECT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=_database_url(env),
             redis_url=env.get("WOOCONNECT_REDIS_URL") or None,
             admin_token=env.get("WOOCONNECT_ADMIN_TOKEN") or None,
             secret_key=env.get("WOOCONNECT_SECRET_KEY") or None,
             public_url=public_url.rstrip("/"),
-            rules_dir=Path(env.get("WOOCONNECT_RULES_DIR") or "./rules"),
+            rules_dir=Path(rules)
+            if (rules := env.get("WOOCONNECT_RULES_DIR"))
+            else default_rules_dir(),
             allow_private_stores=_flag(
                 env.get("WOOCONNECT_ALLOW_PRIVATE_STORES"), "WOOCONNECT_ALLOW_PRIVATE_STORES"
             ),

@@ -32,7 +32,7 @@ from wooconnect.domain.connection import (
     ImportSelection,
     StoreCredentials,
 )
-from wooconnect.domain.errors import IllegalTransition, InvalidStoreUrl
+from wooconnect.domain.errors import IllegalTransition, InsecureStoreUrl, InvalidStoreUrl
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.store import KeyGrant
 from wooconnect.domain.store_url import StoreUrl
@@ -71,10 +71,12 @@ class Connecting:
         *,
         public_url: str,
         allow_insecure_stores: bool,
+        insecure_hint: str = "",
         on_disconnect: Callable[[str], None] = lambda _connection_id: None,
     ) -> None:
-        """`on_disconnect(connection_id)` runs once a disconnection is committed (the webhook
-        receiver forgets the connection it remembers)."""
+        """`insecure_hint` follows the refusal of a plain-http store URL: how the operator
+        allows them (development stores). `on_disconnect(connection_id)` runs once a
+        disconnection is committed (the webhook receiver forgets the connection it remembers)."""
         self._uow = uow
         self._clock = clock
         self._store = store
@@ -85,6 +87,7 @@ class Connecting:
         self._health = health
         self._public_url = public_url.rstrip("/")
         self._allow_insecure = allow_insecure_stores
+        self._insecure_hint = insecure_hint
         self._on_disconnect = on_disconnect
 
     async def _live_connection(
@@ -114,7 +117,10 @@ class Connecting:
         try:
             url = StoreUrl.parse(raw_url, allow_insecure=self._allow_insecure)
         except InvalidStoreUrl as exc:
-            raise ValidationFailed(str(exc), {"store_url": str(exc)}) from None
+            reason = str(exc)
+            if isinstance(exc, InsecureStoreUrl) and self._insecure_hint:
+                reason = f"{reason} ({self._insecure_hint})"
+            raise ValidationFailed(reason, {"store_url": reason}) from None
         await self._directory.check_address(url)
         now = self._clock.now()
         state = secrets.token_urlsafe(24)

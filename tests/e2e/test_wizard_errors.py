@@ -85,6 +85,9 @@ def test_plain_http_and_private_addresses_are_refused_unless_the_operator_allows
         for url, reason in cases.items():
             body = refused(start(strict.http, tenant.location_id, url), 422, "validation_failed")
             assert reason in body["fields"]["store_url"].lower(), (url, body)
+            # a developer trying a local store learns what lets it through
+            assert "WOOCONNECT_ALLOW_PRIVATE_STORES=true" in body["fields"]["store_url"]
+            assert "WOOCONNECT_ALLOW_PRIVATE_STORES=true" in body["message"]
 
 
 def test_the_connection_criteria_refuse_with_every_refusing_rule(

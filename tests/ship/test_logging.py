@@ -16,7 +16,13 @@ import pytest
 from cryptography.fernet import Fernet
 
 from wooconnect.adapters.cli.demo import running_service
-from wooconnect.adapters.logging_setup import MASK, configure_logging, redact, resolve_format
+from wooconnect.adapters.logging_setup import (
+    MASK,
+    configure_logging,
+    redact,
+    resolve_format,
+    service_secrets,
+)
 from wooconnect.adapters.settings import Settings
 from wooconnect.adapters.woocommerce.simulator import (
     SimulatedStore,
@@ -255,3 +261,13 @@ def test_text_lines_show_the_ids_after_the_message() -> None:
 
     assert "WARNING" in stream.getvalue()
     assert "webhooks unhealthy  [connection_id=c9]" in stream.getvalue()
+
+
+def test_while_a_key_is_replaced_each_of_the_keys_is_masked() -> None:
+    new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    masked = service_secrets("wc_admin_token", f"{new},{old}")
+    line = redact(f"tried {old} then {new}; admin wc_admin_token", masked)
+    assert new not in line
+    assert old not in line
+    assert "wc_admin_token" not in line
+    assert service_secrets(None, None) == ()

@@ -450,12 +450,12 @@ def _settings(args: argparse.Namespace, base: Settings) -> Settings:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 when it ends by Ctrl-C, SIGTERM or `--duration`."""
-    from wooconnect.adapters.logging_setup import configure_logging
+    from wooconnect.adapters.bootstrap import check_rules
+    from wooconnect.adapters.logging_setup import configure_logging, service_secrets
     from wooconnect.adapters.settings import resolve_secrets
 
     settings = _settings(args, Settings.from_env())
-    if not settings.rules_dir.is_dir():
-        return fail(f"no rule files in {settings.rules_dir} (set WOOCONNECT_RULES_DIR)")
+    check_rules(settings.rules_dir)
     # A fresh database each run: the store is new each run too.
     for leftover in settings.var_dir.glob("demo.db*"):
         leftover.unlink()
@@ -464,7 +464,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(
         settings.log_format,
         level=logging.WARNING,
-        secrets=(secrets.admin_token, secrets.secret_key),
+        secrets=service_secrets(secrets.admin_token, secrets.secret_key),
     )
     try:
         sock = listening_socket(args.host, args.port)
