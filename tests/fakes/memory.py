@@ -416,6 +416,18 @@ class InMemoryGrantStateRepository(_Repo):
         self.s.grants[state] = (found[0], found[1], now)
         return found[0]
 
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        usable = [
+            (expires, state)
+            for state, (owner, expires, used) in self.s.grants.items()
+            if owner == connection_id and used is None and expires > now
+        ]
+        return max(usable)[1] if usable else None
+
+    async def connection_of(self, state: str) -> str | None:
+        found = self.s.grants.get(state)
+        return None if found is None else found[0]
+
 
 class InMemoryUnitOfWork(UnitOfWork):
     """Works on a copy of the shared state; `commit()` publishes the copy."""

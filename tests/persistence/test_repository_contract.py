@@ -409,6 +409,50 @@ async def test_a_grant_state_is_single_use_and_expires(storage: StorageUnderTest
         assert await uow.grants.consume("unknown", T0) is None
 
 
+async def test_a_connection_s_current_grant_state_is_its_newest_usable_one(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    async with storage() as uow:
+        await uow.grants.add("older", connection.id, T0 + timedelta(minutes=10))
+        await uow.grants.add("newer", connection.id, T0 + timedelta(minutes=20))
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.grants.current(connection.id, T0) == "newer"
+        assert await uow.grants.consume("newer", T0) == connection.id
+        assert await uow.grants.current(connection.id, T0) == "older"
+        assert await uow.grants.current(connection.id, T0 + timedelta(minutes=10)) is None
+        assert await uow.grants.current("no-such-connection", T0) is None
+        # Used or expired, a state still names the connection it was issued for.
+        assert await uow.grants.connection_of("newer") == connection.id
+        assert await uow.grants.connection_of("older") == connection.id
+        assert await uow.grants.connection_of("unknown") is None
+
+
+async def test_a_connection_keeps_until_when_it_waits_for_authorization(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    async with storage() as uow:
+        loc = await uow.locations.get(location)
+        assert loc is not None
+        waiting = Connection(
+            id=new_id(),
+            location_id=location,
+            agency_id=loc.agency_id,
+            store_url=StoreUrl.parse("https://shop.example.com"),
+            status=ConnectionStatus.AWAITING_AUTHORIZATION,
+            created_at=T0,
+            updated_at=T0,
+            authorization_expires_at=T0 + timedelta(hours=1),
+        )
+        await uow.connections.add(waiting)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.connections.get(waiting.id) == waiting
+
+
 async def test_inbox_and_triggers_are_deduplicated(storage: StorageUnderTest) -> None:
     location = await seed_location(storage)
     connection = await seed_connection(storage, location)

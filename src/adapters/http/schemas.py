@@ -10,6 +10,7 @@ from typing import Any, Self, TypeVar
 
 import msgspec
 
+from wooconnect.app.key_grant import GrantOffer
 from wooconnect.app.ports.persistence import Page
 from wooconnect.app.queries import TriggerView
 from wooconnect.domain.connection import Connection
@@ -137,6 +138,13 @@ class ImportOut(Projection):
     last_error: str | None
 
 
+class KeyGrantOut(msgspec.Struct):
+    """Whether the WooCommerce key grant can authorize the connection, and why not."""
+
+    available: bool
+    reason: str | None
+
+
 class WebhooksOut(msgspec.Struct):
     registered: bool
     healthy: bool
@@ -156,7 +164,11 @@ class ConnectionOut(msgspec.Struct):
     last_error: str | None
     created_at: str | None
     updated_at: str | None
+    # While awaiting authorization: the store page that approves the connection (null when the
+    # key grant cannot work; `key_grant` says why), and until when the connection waits.
     authorize_url: str | None = None
+    key_grant: KeyGrantOut | None = None
+    authorization_expires_at: str | None = None
 
     @classmethod
     def of(
@@ -164,7 +176,7 @@ class ConnectionOut(msgspec.Struct):
         connection: Connection,
         jobs: list[ImportJob],
         webhooks: WebhooksOut,
-        authorize_url: str | None = None,
+        grant: GrantOffer | None = None,
     ) -> ConnectionOut:
         return cls(
             id=connection.id,
@@ -179,7 +191,13 @@ class ConnectionOut(msgspec.Struct):
             last_error=connection.last_error,
             created_at=iso(connection.created_at),
             updated_at=iso(connection.updated_at),
-            authorize_url=authorize_url,
+            authorize_url=None if grant is None else grant.authorize_url,
+            key_grant=None
+            if grant is None
+            else KeyGrantOut(available=grant.unavailable is None, reason=grant.unavailable),
+            authorization_expires_at=iso(connection.authorization_expires_at)
+            if connection.is_awaiting_authorization
+            else None,
         )
 
 

@@ -99,6 +99,7 @@ class ConnectionRow(Base):
     webhooks_healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     webhooks_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reconciliation_repairs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    authorization_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -59,8 +59,9 @@ class ConnectionRepository(Protocol):
 
 
 class StoreBindingRepository(Protocol):
-    """Agency ↔ store domain. Unique by agency and by domain: the database refuses a second
-    binding of either, so two concurrent connects cannot both win (raises `Conflict`)."""
+    """Agency ↔ store domain, added once the store proved a connection. Unique by agency and
+    by domain: the database refuses a second binding of either, so two concurrent proofs
+    cannot both win (raises `Conflict`)."""
 
     async def add(self, binding: StoreBinding) -> None: ...
     async def for_agency(self, agency_id: str) -> StoreBinding | None: ...
@@ -233,6 +234,14 @@ class GrantStateRepository(Protocol):
 
     async def consume(self, state: str, now: datetime) -> str | None:
         """The connection id of an unexpired, unused state, which is used up; else None."""
+        ...
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        """The connection's newest state that is neither used nor expired; else None."""
+        ...
+
+    async def connection_of(self, state: str) -> str | None:
+        """The connection a state was issued for, used or not, expired or not; else None."""
         ...
 
 
