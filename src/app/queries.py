@@ -172,11 +172,14 @@ class Queries:
         outcome: str | None,
         cursor: str | None,
         limit: int,
+        record: tuple[str, str] | None = None,
     ) -> Page[DecisionRecord]:
+        """The connection's decisions, newest first; with `outcome` and about `record` (its
+        type and store id: `("order", "15")`, `("customer", "7")`) when given."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
             return await uow.decisions.list(
-                connection_id, outcome=outcome, cursor=cursor, limit=limit
+                connection_id, outcome=outcome, cursor=cursor, limit=limit, record=record
             )
 
     async def deliveries(

@@ -395,12 +395,20 @@ class InMemoryDecisionRepository(_Repo):
             self.s.decisions[record.id] = record
 
     async def list(
-        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
+        self,
+        connection_id: str,
+        *,
+        outcome: str | None,
+        cursor: str | None,
+        limit: int,
+        record: tuple[str, str] | None = None,
     ) -> Page[DecisionRecord]:
         mine = (
             d
             for d in self.s.decisions.values()
-            if d.connection_id == connection_id and (outcome is None or d.outcome == outcome)
+            if d.connection_id == connection_id
+            and (outcome is None or d.outcome == outcome)
+            and (record is None or (d.record_type, d.record_id) == record)
         )
         return _page(mine, lambda d: d.id, cursor, limit, newest_first=True)
 

@@ -651,6 +651,46 @@ async def test_decisions_are_added_many_at_once(storage: StorageUnderTest) -> No
     assert {r.record_id: r.trace for r in page.items}["2"] == {"matched": 2}
 
 
+async def test_decisions_are_listed_by_the_record_they_are_about(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+
+    def decision(record_type: str, record_id: str, outcome: str) -> DecisionRecord:
+        return DecisionRecord(
+            id=new_id(),
+            connection_id=connection.id,
+            record_type=record_type,
+            record_id=record_id,
+            rule_set="order_submitted_trigger",
+            rule_set_version="1",
+            outcome=outcome,
+            decision=False,
+            created_at=T0,
+        )
+
+    async with storage() as uow:
+        await uow.decisions.add_many(
+            [
+                decision("order", "7", "suppressed"),
+                decision("order", "7", "mapped"),
+                decision("order", "8", "suppressed"),
+                decision("customer", "7", "skipped"),
+            ]
+        )
+        await uow.commit()
+    async with storage() as uow:
+        about_order = await uow.decisions.list(
+            connection.id, outcome=None, cursor=None, limit=10, record=("order", "7")
+        )
+        suppressed = await uow.decisions.list(
+            connection.id, outcome="suppressed", cursor=None, limit=10, record=("order", "7")
+        )
+    assert sorted(d.outcome for d in about_order.items) == ["mapped", "suppressed"]
+    assert [(d.record_id, d.outcome) for d in suppressed.items] == [("7", "suppressed")]
+
+
 async def test_decisions_list_newest_first_across_pages(storage: StorageUnderTest) -> None:
     location = await seed_location(storage)
     connection = await seed_connection(storage, location)

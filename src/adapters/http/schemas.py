@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import msgspec
 
@@ -50,11 +50,19 @@ def page_of(
 
 
 class Projection(msgspec.Struct):
-    """A response shape whose every field is the same-named attribute of a domain record."""
+    """A response shape whose every field is the same-named attribute of a domain record, or
+    the attribute `sources` names for it."""
+
+    sources: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def of(cls, record: object) -> Self:
-        return cls(**{name: plain(getattr(record, name)) for name in cls.__struct_fields__})
+        return cls(
+            **{
+                name: plain(getattr(record, cls.sources.get(name, name)))
+                for name in cls.__struct_fields__
+            }
+        )
 
 
 class NameIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -202,6 +210,11 @@ class ConnectionOut(msgspec.Struct):
 
 
 class ContactOut(Projection):
+    """`registered_at` and `store_modified_at` are the store's dates of the customer (null
+    for a guest); `created_at` and `updated_at` are when the CRM record was written."""
+
+    sources: ClassVar[dict[str, str]] = {"store_modified_at": "source_modified_at"}
+
     id: str
     email: str | None
     phone: str | None
@@ -209,11 +222,18 @@ class ContactOut(Projection):
     last_name: str
     woocommerce_customer_id: int | None
     is_guest: bool
+    registered_at: str | None
+    store_modified_at: str | None
     created_at: str | None
     updated_at: str | None
 
 
 class OrderOut(Projection):
+    """`placed_at`, `paid_at`, `completed_at` and `store_modified_at` are the store's dates of
+    the order; `created_at` and `updated_at` are when the CRM record was written."""
+
+    sources: ClassVar[dict[str, str]] = {"store_modified_at": "source_modified_at"}
+
     id: str
     woocommerce_order_id: int
     number: str
@@ -223,7 +243,11 @@ class OrderOut(Projection):
     source_subtype: str
     currency: str
     total: str
+    payment_method: str
+    placed_at: str | None
     paid_at: str | None
+    completed_at: str | None
+    store_modified_at: str | None
     deleted: bool
     created_at: str | None
     updated_at: str | None

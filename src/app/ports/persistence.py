@@ -223,8 +223,17 @@ class DecisionRepository(Protocol):
     async def add_many(self, records: Sequence[DecisionRecord]) -> None: ...
 
     async def list(
-        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
-    ) -> Page[DecisionRecord]: ...
+        self,
+        connection_id: str,
+        *,
+        outcome: str | None,
+        cursor: str | None,
+        limit: int,
+        record: tuple[str, str] | None = None,
+    ) -> Page[DecisionRecord]:
+        """Newest first; only those with `outcome`, and about `record` (its type and id, as
+        `("order", "15")`), when given."""
+        ...
 
 
 class GrantStateRepository(Protocol):
