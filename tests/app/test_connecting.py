@@ -111,6 +111,25 @@ async def test_the_first_agency_to_prove_a_store_wins_and_the_other_is_refused_a
     assert "another agency" in loser.last_error
 
 
+async def test_a_key_grant_for_a_store_another_agency_proved_is_refused_and_keeps_no_keys(
+    world: World,
+) -> None:
+    _a, first = await world.agency_with_location("A")
+    _b, other = await world.agency_with_location("B")
+    c = world.services.connecting
+    waiting = await c.start(ADMIN, other, "https://shop.example.com")
+    assert waiting.authorize_url is not None
+    state = waiting.authorize_url.split("user_id=")[1].split("&")[0]
+    await world.connected(first)
+
+    with pytest.raises(CriteriaRefused):
+        await c.accept_key_grant(state, KeyGrant(1, state, "ck_granted", "cs_granted"))
+
+    loser = (await world.services.queries.connection(ADMIN, waiting.connection.id)).connection
+    assert loser.status is ConnectionStatus.AWAITING_AUTHORIZATION
+    assert loser.credentials is None
+
+
 async def test_a_location_racing_its_own_agency_for_the_same_store_still_connects(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
