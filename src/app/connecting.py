@@ -55,7 +55,7 @@ class StartedConnection:
     was repeated for the store the location was already waiting for."""
 
     view: ConnectionView
-    created: bool = True
+    created: bool
 
     @property
     def connection(self) -> Connection:
@@ -155,7 +155,7 @@ class Connecting:
             waiting = await uow.connections.live_for_location(location_id)
             if waiting is not None and waiting.is_proven:
                 raise Conflict("already_connected", "this location already has a live connection")
-            await self._bound(uow, location.agency_id, url.domain)
+            await self._check_criteria(uow, location.agency_id, url.domain)
             if waiting is not None and waiting.store_url == url and not waiting.is_expired(now):
                 connection = waiting.await_authorization_until(until, now)
                 await uow.connections.save(connection)
@@ -184,7 +184,7 @@ class Connecting:
             await uow.commit()
         return StartedConnection(view, created)
 
-    async def _bound(self, uow: UnitOfWork, agency_id: str, domain: str) -> bool:
+    async def _check_criteria(self, uow: UnitOfWork, agency_id: str, domain: str) -> bool:
         """Apply the connection criteria to the proven bindings: raise `CriteriaRefused` when
         they refuse; True when the agency is bound to this store already."""
         agency_binding = await uow.bindings.for_agency(agency_id)
@@ -209,7 +209,7 @@ class Connecting:
         agency bound this very store in the meantime (another location proving it).
         """
         for _attempt in range(3):
-            if await self._bound(uow, agency_id, domain):
+            if await self._check_criteria(uow, agency_id, domain):
                 return
             try:
                 await uow.bindings.add(StoreBinding(agency_id, domain, self._clock.now()))
