@@ -23,6 +23,9 @@ def test_defaults_are_the_embedded_default() -> None:
     assert settings.is_embedded
     assert settings.reconcile_interval_s == 900
     assert not settings.allow_private_stores
+    assert settings.authorization_ttl_s == 3600
+    assert not settings.allow_http_key_grant
+    assert settings.connect_return_url is None
 
 
 def test_malformed_values_name_their_variable() -> None:
@@ -30,6 +33,12 @@ def test_malformed_values_name_their_variable() -> None:
         Settings.from_env({"WOOCONNECT_ALLOW_PRIVATE_STORES": "maybe"})
     with pytest.raises(SettingsError, match="WOOCONNECT_RECONCILE_INTERVAL_S"):
         Settings.from_env({"WOOCONNECT_RECONCILE_INTERVAL_S": "soon"})
+    with pytest.raises(SettingsError, match="WOOCONNECT_AUTHORIZATION_TTL_S"):
+        Settings.from_env({"WOOCONNECT_AUTHORIZATION_TTL_S": "0"})
+    with pytest.raises(SettingsError, match="WOOCONNECT_ALLOW_HTTP_KEY_GRANT"):
+        Settings.from_env({"WOOCONNECT_ALLOW_HTTP_KEY_GRANT": "perhaps"})
+    with pytest.raises(SettingsError, match="WOOCONNECT_CONNECT_RETURN_URL"):
+        Settings.from_env({"WOOCONNECT_CONNECT_RETURN_URL": "crm.example.com/done"})
 
 
 def test_the_embedded_default_generates_its_secrets_once(tmp_path: Path) -> None:

@@ -82,6 +82,8 @@ class Container:
             queue=self.job_queue,
             public_url=self.settings.public_url,
             allow_private_stores=self.settings.allow_private_stores,
+            allow_http_key_grant=self.settings.allow_http_key_grant,
+            authorization_ttl_s=self.settings.authorization_ttl_s,
             import_concurrency=self.import_concurrency,
             trigger_sender=HttpxWebhookSender(
                 self.http, allow_private=self.settings.allow_private_stores

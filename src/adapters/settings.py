@@ -23,6 +23,9 @@ KNOWN_VARIABLES = (
     "WOOCONNECT_RULES_DIR",
     "WOOCONNECT_ALLOW_PRIVATE_STORES",
     "WOOCONNECT_RECONCILE_INTERVAL_S",
+    "WOOCONNECT_AUTHORIZATION_TTL_S",
+    "WOOCONNECT_ALLOW_HTTP_KEY_GRANT",
+    "WOOCONNECT_CONNECT_RETURN_URL",
     "WOOCONNECT_VAR_DIR",
     "WOOCONNECT_LOG_FORMAT",
 )
@@ -107,6 +110,14 @@ class Settings:
     rules_dir: Path = field(default_factory=default_rules_dir)
     allow_private_stores: bool = False
     reconcile_interval_s: int = 900
+    # How long a connection waits for the store to authorize it after step 1.
+    authorization_ttl_s: int = 3600
+    # Offer the key grant over a plain-http public URL: only a development store that takes
+    # http callbacks (the simulator with --allow-http-callback) completes it.
+    allow_http_key_grant: bool = False
+    # Where the merchant's browser goes after the store's approval page, instead of the
+    # service's own page; None: the service's page.
+    connect_return_url: str | None = None
     var_dir: Path = Path("./var")
     log_format: str = "auto"
 
@@ -118,6 +129,9 @@ class Settings:
         log_format = env.get("WOOCONNECT_LOG_FORMAT") or "auto"
         if log_format not in {"auto", "json", "text"}:
             raise SettingsError("WOOCONNECT_LOG_FORMAT must be auto, json or text")
+        return_url = env.get("WOOCONNECT_CONNECT_RETURN_URL") or None
+        if return_url is not None and not return_url.startswith(("https://", "http://")):
+            raise SettingsError("WOOCONNECT_CONNECT_RETURN_URL must be an http(s) URL")
         return cls(
             database_url=_database_url(env),
             redis_url=env.get("WOOCONNECT_REDIS_URL") or None,
@@ -133,6 +147,13 @@ class Settings:
             reconcile_interval_s=_positive_int(
                 env.get("WOOCONNECT_RECONCILE_INTERVAL_S"), "WOOCONNECT_RECONCILE_INTERVAL_S", 900
             ),
+            authorization_ttl_s=_positive_int(
+                env.get("WOOCONNECT_AUTHORIZATION_TTL_S"), "WOOCONNECT_AUTHORIZATION_TTL_S", 3600
+            ),
+            allow_http_key_grant=_flag(
+                env.get("WOOCONNECT_ALLOW_HTTP_KEY_GRANT"), "WOOCONNECT_ALLOW_HTTP_KEY_GRANT"
+            ),
+            connect_return_url=return_url,
             var_dir=Path(env.get("WOOCONNECT_VAR_DIR") or "./var"),
             log_format=log_format,
         )

@@ -85,14 +85,13 @@ class Applied:
 class OrderApplying:
     """What applying an order stores besides the order: its contact (registered or guest,
     per the rules, when `contacts_on`), its charge and, with `refund_lines`, the refunds its
-    record lists (`transactions`). `deleted` marks it trashed; `log_mapping` records the
-    status mapping as a decision."""
+    record lists (`transactions`). `deleted` marks it trashed. The status mapping is recorded
+    as a decision."""
 
     contacts_on: bool
     transactions: bool
     refund_lines: bool = True
     deleted: bool = False
-    log_mapping: bool = True
 
 
 def _customer_contact(customer: StoreCustomer) -> ContactDraft:
@@ -104,6 +103,7 @@ def _customer_contact(customer: StoreCustomer) -> ContactDraft:
         last_name=customer.last_name or customer.billing.last_name,
         is_guest=False,
         source_modified_at=customer.date_modified_gmt,
+        registered_at=customer.date_created_gmt,
     )
 
 
@@ -375,8 +375,7 @@ class Applier:
         else:
             applied.contact = Stored(resolved, created=False, changed=False, previous=resolved)
         mapping = self._policy.order_status(order, connection.agency_id)
-        if how.log_mapping:
-            self._log(applied, mapping, connection, "order", order.id)
+        self._log(applied, mapping, connection, "order", order.id)
         contact = applied.contact.value if applied.contact is not None else None
         draft = OrderDraft.of(
             order,
@@ -387,24 +386,14 @@ class Applier:
         applied.order = await self._put_order(uow, known, location, draft)
         if how.transactions:
             stored = applied.order.value
-            method = order.payment_method_title or order.payment_method
             drafts: list[TransactionDraft] = []
             if stored.paid_at is not None:
-                drafts.append(
-                    TransactionDraft.charge(
-                        stored, order.total, currency=order.currency, payment_method=method
-                    )
-                )
+                drafts.append(TransactionDraft.charge(stored, order.total))
             for line in order.refunds if how.refund_lines else ():
                 # The order's refund list carries no dates; the update that listed it does.
                 drafts.append(
                     TransactionDraft.refund(
-                        stored,
-                        line.id,
-                        line.amount,
-                        currency=order.currency,
-                        payment_method=method,
-                        occurred_at=order.date_modified_gmt,
+                        stored, line.id, line.amount, occurred_at=order.date_modified_gmt
                     )
                 )
             for txn in drafts:
@@ -476,12 +465,7 @@ class Applier:
             if order is None:
                 continue
             draft = TransactionDraft.refund(
-                order,
-                refund.id,
-                refund.amount,
-                currency=order.currency,
-                payment_method="",
-                occurred_at=refund.date_created_gmt,
+                order, refund.id, refund.amount, occurred_at=refund.date_created_gmt
             )
             await self._put_transaction(uow, known, location, draft)
         return results

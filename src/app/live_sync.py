@@ -19,7 +19,7 @@ from typing import Protocol, TypeVar
 from wooconnect.app.applying import Applier, Known, OrderApplying
 from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from wooconnect.app.log_context import bind_log_context, log_context
-from wooconnect.app.policy import Policy, Ruled
+from wooconnect.app.policy import Policy
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient, WebhookCodec
@@ -29,7 +29,7 @@ from wooconnect.domain.crm import Contact, Order
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 from wooconnect.domain.store import StoreOrder
-from wooconnect.domain.triggers import TriggerEvent, TriggerType
+from wooconnect.domain.triggers import TriggerEvent, TriggerOutcome, TriggerType
 
 log = logging.getLogger(__name__)
 
@@ -258,12 +258,12 @@ class LiveSync:
             contacts_on=settings.contacts,
             transactions=settings.transactions,
             deleted=order.status == "trash",
-            log_mapping=False,
         )
         applied = await self._applier.apply_order(uow, connection, order, how, known)
         result = applied.order
         if result is None or not result.changed:
             return Outcome(DeliveryStatus.IGNORED, "not newer than the stored order")
+        await uow.decisions.add_many(applied.decisions)  # the status mapping
         fired = await self._triggers(
             uow,
             connection,
@@ -289,15 +289,12 @@ class LiveSync:
         source: str,
         first_seen: bool,
     ) -> list[str]:
-        fired: list[str] = []
+        """Decide both triggers for an order live sync applied; each decision is logged with
+        what came of it (fired, already fired, suppressed, not eligible). The fired ones."""
         settings = connection.sync_settings
         submitted = self._policy.order_submitted(
             order, settings, source=source, first_seen=first_seen, agency_id=connection.agency_id
         )
-        if submitted is not None and await self._record(
-            uow, connection, stored, TriggerType.ORDER_SUBMITTED, submitted
-        ):
-            fired.append(TriggerType.ORDER_SUBMITTED.value)
         was_paid = previous is not None and (
             previous.paid_at is not None
             or self._policy.is_paid_status(previous.store_status, connection.agency_id)
@@ -310,20 +307,33 @@ class LiveSync:
             previous_status=None if previous is None else previous.store_status,
             agency_id=connection.agency_id,
         )
-        if paid is not None and await self._record(
-            uow, connection, stored, TriggerType.PAYMENT_RECEIVED, paid
+        fired: list[str] = []
+        for kind, ruling in (
+            (TriggerType.ORDER_SUBMITTED, submitted),
+            (TriggerType.PAYMENT_RECEIVED, paid),
         ):
-            fired.append(TriggerType.PAYMENT_RECEIVED.value)
+            recorded = ruling.fires and await self._record(uow, connection, stored, kind)
+            outcome = TriggerOutcome.of(
+                fires=ruling.fires, switched_on=ruling.switched_on, recorded=recorded
+            )
+            await uow.decisions.add(
+                ruling.record(
+                    connection_id=connection.id,
+                    record_type="order",
+                    record_id=str(stored.woocommerce_order_id),
+                    now=self._clock.now(),
+                    outcome=outcome.value,
+                )
+            )
+            if recorded:
+                fired.append(kind.value)
         return fired
 
     async def _record(
-        self,
-        uow: UnitOfWork,
-        connection: Connection,
-        order: Order,
-        kind: TriggerType,
-        ruled: Ruled,
+        self, uow: UnitOfWork, connection: Connection, order: Order, kind: TriggerType
     ) -> bool:
+        """Record the trigger and hand it to the workflow subscribers; False when the order
+        had it already."""
         event = TriggerEvent(
             id=new_id(),
             location_id=connection.location_id,
@@ -335,14 +345,6 @@ class LiveSync:
         )
         if not await uow.triggers.add_if_new(event):
             return False
-        await uow.decisions.add(
-            ruled.record(
-                connection_id=connection.id,
-                record_type="order",
-                record_id=str(order.woocommerce_order_id),
-                now=self._clock.now(),
-            )
-        )
         await self._fanout(uow, event)
         return True
 

@@ -29,8 +29,16 @@ class Ruled:
     evaluation: Evaluation
 
     def record(
-        self, *, connection_id: str, record_type: str, record_id: str, now: datetime
+        self,
+        *,
+        connection_id: str,
+        record_type: str,
+        record_id: str,
+        now: datetime,
+        outcome: str | None = None,
     ) -> DecisionRecord:
+        """The decision about one record; `outcome` says what came of it when that is more
+        than the evaluation's own outcome."""
         return DecisionRecord(
             id=new_id(),
             connection_id=connection_id,
@@ -38,7 +46,7 @@ class Ruled:
             record_id=record_id,
             rule_set=self.evaluation.rule_set,
             rule_set_version=self.evaluation.version,
-            outcome=self.evaluation.outcome,
+            outcome=outcome or self.evaluation.outcome,
             decision=self.evaluation.decision,
             created_at=now,
             trace=self.evaluation.trace.to_dict(),
@@ -54,6 +62,14 @@ class Eligibility(Ruled):
 @dataclass(frozen=True, slots=True)
 class StatusMapping(Ruled):
     status: CrmOrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerRuling(Ruled):
+    """Whether the trigger rules fire, and whether the connection has the trigger on."""
+
+    fires: bool
+    switched_on: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +177,7 @@ class Policy:
         source: str,
         first_seen: bool,
         agency_id: str,
-    ) -> Ruled | None:
-        """The rule's evaluation when it fires, else None."""
+    ) -> TriggerRuling:
         evaluation = self._evaluate(
             RuleSetId.ORDER_SUBMITTED_TRIGGER,
             {
@@ -173,7 +188,9 @@ class Policy:
             },
             agency_id,
         )
-        return Ruled(evaluation) if evaluation.decision is True else None
+        return TriggerRuling(
+            evaluation, evaluation.decision is True, settings.order_submitted_trigger
+        )
 
     def payment_received(
         self,
@@ -184,8 +201,7 @@ class Policy:
         was_paid: bool,
         previous_status: str | None,
         agency_id: str,
-    ) -> Ruled | None:
-        """The rule's evaluation when it fires, else None."""
+    ) -> TriggerRuling:
         paid = order.date_paid_gmt
         evaluation = self._evaluate(
             RuleSetId.PAYMENT_RECEIVED_TRIGGER,
@@ -199,4 +215,6 @@ class Policy:
             },
             agency_id,
         )
-        return Ruled(evaluation) if evaluation.decision is True else None
+        return TriggerRuling(
+            evaluation, evaluation.decision is True, settings.payment_received_trigger
+        )

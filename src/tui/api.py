@@ -166,11 +166,15 @@ class ApiClient:
         outcome: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        woocommerce_order_id: int | None = None,
     ) -> DecisionPage:
-        """One page of the decisions log; `outcome="skipped"` keeps only skipped records."""
+        """One page of the decisions log; `outcome="skipped"` keeps only skipped records,
+        `woocommerce_order_id` those about that store order."""
         params: dict[str, str | int] = {"limit": limit}
         if outcome:
             params["outcome"] = outcome
+        if woocommerce_order_id is not None:
+            params["woocommerce_order_id"] = woocommerce_order_id
         if cursor:
             params["cursor"] = cursor
         response = await self._request(

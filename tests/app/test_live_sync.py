@@ -562,3 +562,75 @@ async def test_deliveries_processed_together_decode_each_order_once(rules: FileR
     codec.orders_decoded = 0
     await world.services.live_sync.process_many(ids)
     assert codec.orders_decoded == 5
+
+
+async def decisions_about(world: World, connection: Connection, kind: str, woo_id: int) -> Any:
+    page = await world.services.queries.decisions(
+        ADMIN, connection.id, None, None, 100, (kind, str(woo_id))
+    )
+    return {(d.rule_set, d.outcome) for d in page.items}
+
+
+async def test_every_live_sync_outcome_is_a_decision_found_by_the_store_s_id(
+    world: World,
+) -> None:
+    _location, connection = await live(world)
+    connecting = world.services.connecting
+    await connecting.set_sync_settings(ADMIN, connection.id, {"order_submitted_trigger": False})
+    await deliver(world, connection, "order.created", order_body(500))
+    await drain(world)
+    assert await decisions_about(world, connection, "order", 500) == {
+        ("order_status", "mapped"),
+        ("order_submitted_trigger", "suppressed"),
+        ("payment_received_trigger", "not_eligible"),
+    }
+
+    await connecting.set_sync_settings(ADMIN, connection.id, {"order_submitted_trigger": True})
+    placed = world.uow.clock.now() + timedelta(minutes=1)
+    await deliver(
+        world, connection, "order.created", order_body(501, created=placed, modified=placed)
+    )
+    await drain(world)
+    paid = placed + timedelta(minutes=1)
+    await deliver(
+        world,
+        connection,
+        "order.updated",
+        order_body(501, status="processing", paid=paid, modified=paid, created=placed),
+    )
+    await drain(world)
+    assert await decisions_about(world, connection, "order", 501) == {
+        ("order_status", "mapped"),
+        ("order_submitted_trigger", "fired"),
+        ("order_submitted_trigger", "already_fired"),
+        ("payment_received_trigger", "not_eligible"),
+        ("payment_received_trigger", "fired"),
+    }
+
+    staff = {"id": 77, "email": "admin@example.com", "role": "administrator"}
+    await deliver(world, connection, "customer.created", json.dumps(staff).encode())
+    await drain(world)
+    assert await decisions_about(world, connection, "customer", 77) == {
+        ("customer_eligibility", "skipped")
+    }
+    suppressed = await world.services.queries.decisions(
+        ADMIN, connection.id, "suppressed", None, 100
+    )
+    assert [(d.record_type, d.record_id) for d in suppressed.items] == [("order", "500")]
+
+
+async def test_a_stale_delivery_that_changes_nothing_adds_no_decision(world: World) -> None:
+    _location, connection = await live(world)
+    newer = T0 + timedelta(minutes=1)
+    await deliver(world, connection, "order.created", order_body(502, modified=newer))
+    await drain(world)
+    before = await world.services.queries.decisions(ADMIN, connection.id, None, None, 100)
+
+    await deliver(world, connection, "order.updated", order_body(502, status="on-hold"))
+    await drain(world)
+    async with world.uow() as uow:
+        [stale] = await uow.inbox.list_for_connection(connection.id, limit=1)
+    assert stale.outcome == "not newer than the stored order"
+
+    after = await world.services.queries.decisions(ADMIN, connection.id, None, None, 100)
+    assert len(after.items) == len(before.items)

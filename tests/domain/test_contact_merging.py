@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from wooconnect.domain.crm import Contact, ContactDraft
@@ -135,3 +136,15 @@ def test_a_contact_first_made_from_an_order_takes_the_customer_record_later() ->
     merged = from_order.merge(customer_record(T0), NOW)
     assert (merged.first_name, merged.last_name) == ("Alice", "Smith")
     assert merged.source_modified_at == T0
+
+
+def test_a_contact_keeps_when_its_customer_registered_and_an_order_never_changes_it() -> None:
+    signed_up = T0 - timedelta(days=30)
+    contact = Contact.create("loc", replace(customer_record(T0), registered_at=signed_up), T0)
+    assert contact.registered_at == signed_up
+
+    newer = contact.merge(customer_record(LATER), NOW)  # a record without the date keeps it
+    filled = newer.fill(order_billing("Alice", "Smith", phone="555"), NOW)
+
+    assert newer.registered_at == signed_up
+    assert filled.registered_at == signed_up

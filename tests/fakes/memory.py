@@ -404,12 +404,20 @@ class InMemoryDecisionRepository(_Repo):
             self.s.decisions[record.id] = record
 
     async def list(
-        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
+        self,
+        connection_id: str,
+        *,
+        outcome: str | None,
+        cursor: str | None,
+        limit: int,
+        record: tuple[str, str] | None = None,
     ) -> Page[DecisionRecord]:
         mine = (
             d
             for d in self.s.decisions.values()
-            if d.connection_id == connection_id and (outcome is None or d.outcome == outcome)
+            if d.connection_id == connection_id
+            and (outcome is None or d.outcome == outcome)
+            and (record is None or (d.record_type, d.record_id) == record)
         )
         return _page(mine, lambda d: d.id, cursor, limit, newest_first=True)
 
@@ -424,6 +432,18 @@ class InMemoryGrantStateRepository(_Repo):
             return None
         self.s.grants[state] = (found[0], found[1], now)
         return found[0]
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        usable = [
+            (expires, state)
+            for state, (owner, expires, used) in self.s.grants.items()
+            if owner == connection_id and used is None and expires > now
+        ]
+        return max(usable)[1] if usable else None
+
+    async def connection_of(self, state: str) -> str | None:
+        found = self.s.grants.get(state)
+        return None if found is None else found[0]
 
 
 class InMemoryUnitOfWork(UnitOfWork):

@@ -19,13 +19,15 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 
+from tests.app.conftest import FakeDirectory
 from tests.fakes.memory import InMemoryUnitOfWorkFactory
 from wooconnect.adapters.http.crm import CrmController
 from wooconnect.adapters.http.deps import PRINCIPAL
 from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
 from wooconnect.adapters.http.tenancy import TenancyController
 from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
-from wooconnect.app.queries import Queries
+from wooconnect.app.key_grant import KeyGrantLinks
+from wooconnect.app.queries import ConnectionViews, Queries
 from wooconnect.app.tenancy import Tenancy
 from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
 from wooconnect.domain.crm import CrmOrderStatus, Order, OrderDraft
@@ -38,6 +40,7 @@ from wooconnect.domain.triggers import TriggerEvent, TriggerType
 ADMIN_TOKEN = "admin-token-for-tests"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+HOME = "https://crm.example.com"
 
 
 @dataclass
@@ -51,7 +54,15 @@ async def api() -> AsyncIterator[Api]:
     uow = InMemoryUnitOfWorkFactory()
     container = SimpleNamespace(
         services=SimpleNamespace(
-            tenancy=Tenancy(uow, uow.clock), queries=Queries(uow, WooCommerceWebhookCodec())
+            tenancy=Tenancy(uow, uow.clock),
+            queries=Queries(
+                uow,
+                ConnectionViews(
+                    uow.clock,
+                    KeyGrantLinks(FakeDirectory(), "https://crm.example.com", allow_http=False),
+                ),
+                WooCommerceWebhookCodec(),
+            ),
         ),
         uow=uow,
         secrets=SimpleNamespace(admin_token=ADMIN_TOKEN),

@@ -449,6 +449,50 @@ async def test_a_grant_state_is_single_use_and_expires(storage: StorageUnderTest
         assert await uow.grants.consume("unknown", T0) is None
 
 
+async def test_a_connection_s_current_grant_state_is_its_newest_usable_one(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    async with storage() as uow:
+        await uow.grants.add("older", connection.id, T0 + timedelta(minutes=10))
+        await uow.grants.add("newer", connection.id, T0 + timedelta(minutes=20))
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.grants.current(connection.id, T0) == "newer"
+        assert await uow.grants.consume("newer", T0) == connection.id
+        assert await uow.grants.current(connection.id, T0) == "older"
+        assert await uow.grants.current(connection.id, T0 + timedelta(minutes=10)) is None
+        assert await uow.grants.current("no-such-connection", T0) is None
+        # Used or expired, a state still names the connection it was issued for.
+        assert await uow.grants.connection_of("newer") == connection.id
+        assert await uow.grants.connection_of("older") == connection.id
+        assert await uow.grants.connection_of("unknown") is None
+
+
+async def test_a_connection_keeps_until_when_it_waits_for_authorization(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    async with storage() as uow:
+        loc = await uow.locations.get(location)
+        assert loc is not None
+        waiting = Connection(
+            id=new_id(),
+            location_id=location,
+            agency_id=loc.agency_id,
+            store_url=StoreUrl.parse("https://shop.example.com"),
+            status=ConnectionStatus.AWAITING_AUTHORIZATION,
+            created_at=T0,
+            updated_at=T0,
+            authorization_expires_at=T0 + timedelta(hours=1),
+        )
+        await uow.connections.add(waiting)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.connections.get(waiting.id) == waiting
+
+
 async def test_inbox_and_triggers_are_deduplicated(storage: StorageUnderTest) -> None:
     location = await seed_location(storage)
     connection = await seed_connection(storage, location)
@@ -645,6 +689,46 @@ async def test_decisions_are_added_many_at_once(storage: StorageUnderTest) -> No
         page = await uow.decisions.list(connection.id, outcome="mapped", cursor=None, limit=10)
     assert sorted(r.record_id for r in page.items) == ["0", "1", "2"]
     assert {r.record_id: r.trace for r in page.items}["2"] == {"matched": 2}
+
+
+async def test_decisions_are_listed_by_the_record_they_are_about(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+
+    def decision(record_type: str, record_id: str, outcome: str) -> DecisionRecord:
+        return DecisionRecord(
+            id=new_id(),
+            connection_id=connection.id,
+            record_type=record_type,
+            record_id=record_id,
+            rule_set="order_submitted_trigger",
+            rule_set_version="1",
+            outcome=outcome,
+            decision=False,
+            created_at=T0,
+        )
+
+    async with storage() as uow:
+        await uow.decisions.add_many(
+            [
+                decision("order", "7", "suppressed"),
+                decision("order", "7", "mapped"),
+                decision("order", "8", "suppressed"),
+                decision("customer", "7", "skipped"),
+            ]
+        )
+        await uow.commit()
+    async with storage() as uow:
+        about_order = await uow.decisions.list(
+            connection.id, outcome=None, cursor=None, limit=10, record=("order", "7")
+        )
+        suppressed = await uow.decisions.list(
+            connection.id, outcome="suppressed", cursor=None, limit=10, record=("order", "7")
+        )
+    assert sorted(d.outcome for d in about_order.items) == ["mapped", "suppressed"]
+    assert [(d.record_id, d.outcome) for d in suppressed.items] == [("7", "suppressed")]
 
 
 async def test_decisions_list_newest_first_across_pages(storage: StorageUnderTest) -> None:

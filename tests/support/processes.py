@@ -122,11 +122,20 @@ class RedisServer:
 
 class ApiServer:
     """An ASGI app (the service's Litestar app) under uvicorn on `sock`, in a background thread
-    with its own event loop, lifespan included."""
+    with its own event loop, lifespan included; https when given a certificate and its key."""
 
-    def __init__(self, app: Any, sock: socket.socket) -> None:
+    def __init__(
+        self,
+        app: Any,
+        sock: socket.socket,
+        tls: tuple[Path | None, Path | None] = (None, None),
+    ) -> None:
+        cert, key = tls
+        ssl: dict[str, Any] = {}
+        if cert is not None and key is not None:
+            ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         config = uvicorn.Config(
-            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5, **ssl
         )
         self.server = uvicorn.Server(config)
         self.sock = sock

@@ -278,6 +278,9 @@ class FakeApi:
         if self._find(connection_id) is None:
             return _error(404, "not_found", "connection not found")
         items = fake_data.decisions(connection_id)
+        if query.get("woocommerce_order_id"):
+            order_id = int(query["woocommerce_order_id"])
+            items = fake_data.order_decisions(connection_id, order_id)
         if query.get("outcome"):
             items = [item for item in items if item["outcome"] == query["outcome"]]
         return 200, _page(items, query)

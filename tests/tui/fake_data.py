@@ -407,3 +407,38 @@ def decisions(connection_id: str) -> list[JsonDict]:
             }
         )
     return items
+
+
+# A store order live sync applied with the order submitted trigger switched off.
+QUIET_ORDER = 10490
+
+
+def order_decisions(connection_id: str, order_id: int) -> list[JsonDict]:
+    """What live sync logged about one store order, newest first: none but for `QUIET_ORDER`."""
+    if order_id != QUIET_ORDER:
+        return []
+    rows = [
+        ("payment_received_trigger", False, "not_eligible", ["not_paid"]),
+        ("order_submitted_trigger", False, "suppressed", ["trigger_switched_off"]),
+        ("order_status", "pending", "mapped", ["any_other_status"]),
+    ]
+    return [
+        {
+            "id": uid(700 + i),
+            "record_type": "order",
+            "record_id": str(order_id),
+            "rule_set": rule_set,
+            "rule_set_version": "e12bd3ce70ff",
+            "decision": decision,
+            "outcome": outcome,
+            "trace": {
+                "rule_set": rule_set,
+                "version": "e12bd3ce70ff",
+                "hit_policy": "first",
+                "matched": matched,
+                "conditions": [],
+            },
+            "created_at": "2025-03-04T09:06:00Z",
+        }
+        for i, (rule_set, decision, outcome, matched) in enumerate(rows)
+    ]

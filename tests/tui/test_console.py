@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent, Tree
 
 from tests.support.waiting import PATIENCE_S
+from tests.tui import fake_data
 from tests.tui.conftest import SIZE
 from tests.tui.fake_api import FakeApi
 from tests.tui.fake_data import CONN_OUTLET, CONN_PINE, LOC_EVENTS, LOC_PINE
@@ -24,6 +25,7 @@ from wooconnect.tui.screens.decisions import DecisionsScreen
 from wooconnect.tui.screens.explain import ExplainScreen
 from wooconnect.tui.screens.help import HelpScreen
 from wooconnect.tui.screens.location import LocationScreen
+from wooconnect.tui.screens.order_triggers import OrderTriggersScreen
 from wooconnect.tui.screens.rules import RulesScreen
 from wooconnect.tui.screens.tenants import LocationEntry, TenantsScreen
 from wooconnect.tui.widgets.error_panel import ErrorPanel
@@ -176,6 +178,31 @@ async def test_the_decisions_log_shows_a_readable_rule_trace(make_console: MakeC
         await pilot.press("s")
         await wait_for(pilot, lambda: all(d.outcome == "skipped" for d in screen.decisions))
         assert len(screen.decisions) == 2
+
+
+async def test_the_console_says_why_an_order_fired_no_trigger(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecisionsScreen))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OrderTriggersScreen))
+        why = app.screen.query_one("#why", Static)
+
+        await pilot.press(*f"#{fake_data.QUIET_ORDER}", "enter")
+
+        await wait_for(pilot, lambda: "Order submitted" in text_of(why))
+        lines = text_of(why).splitlines()
+        assert lines == [
+            "Status mapped to pending",
+            "Order submitted: not fired: the trigger is switched off (rule trigger_switched_off)",
+            "Payment received: not fired: the rules do not fire it (rule not_paid)",
+        ]
+
+        app.screen.query_one(Input).value = "12"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "No live-sync decision about order #12" in text_of(why))
 
 
 async def test_a_recorded_decision_can_be_explained_again(make_console: MakeConsole) -> None:

@@ -442,6 +442,7 @@ def _settings(args: argparse.Namespace, base: Settings) -> Settings:
         public_url=f"http://{args.host}:{args.port}",
         rules_dir=base.rules_dir,
         allow_private_stores=True,
+        allow_http_key_grant=True,
         reconcile_interval_s=base.reconcile_interval_s,
         var_dir=var_dir,
         log_format=base.log_format,
@@ -498,7 +499,9 @@ async def _main(
     if args.duration is not None:
         loop.call_later(args.duration, stop.set)
 
-    store = SimulatedStore(StoreSettings(), seed=args.seed)
+    # The demo serves the API over plain http on loopback: its store takes an http key-grant
+    # callback, which a real store refuses.
+    store = SimulatedStore(StoreSettings(require_https_callback=False), seed=args.seed)
     seed_store(store, customers=args.customers, orders=args.orders, seed=args.seed)
     api_url = settings.public_url
     out.line("wooconnect demo")

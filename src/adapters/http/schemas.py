@@ -6,10 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import msgspec
 
+from wooconnect.app.key_grant import GrantOffer
 from wooconnect.app.ports.persistence import Page
 from wooconnect.app.queries import DeliveryView, TriggerView
 from wooconnect.domain.connection import Connection
@@ -48,11 +49,19 @@ def page_of(
 
 
 class Projection(msgspec.Struct):
-    """A response shape whose every field is the same-named attribute of a domain record."""
+    """A response shape whose every field is the same-named attribute of a domain record, or
+    the attribute `sources` names for it."""
+
+    sources: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def of(cls, record: object) -> Self:
-        return cls(**{name: plain(getattr(record, name)) for name in cls.__struct_fields__})
+        return cls(
+            **{
+                name: plain(getattr(record, cls.sources.get(name, name)))
+                for name in cls.__struct_fields__
+            }
+        )
 
 
 class NameIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -149,6 +158,13 @@ class ImportOut(Projection):
     last_error: str | None
 
 
+class KeyGrantOut(msgspec.Struct):
+    """Whether the WooCommerce key grant can authorize the connection, and why not."""
+
+    available: bool
+    reason: str | None
+
+
 class WebhooksOut(msgspec.Struct):
     registered: bool
     healthy: bool
@@ -168,7 +184,11 @@ class ConnectionOut(msgspec.Struct):
     last_error: str | None
     created_at: str | None
     updated_at: str | None
+    # While awaiting authorization: the store page that approves the connection (null when the
+    # key grant cannot work; `key_grant` says why), and until when the connection waits.
     authorize_url: str | None = None
+    key_grant: KeyGrantOut | None = None
+    authorization_expires_at: str | None = None
 
     @classmethod
     def of(
@@ -176,7 +196,7 @@ class ConnectionOut(msgspec.Struct):
         connection: Connection,
         jobs: list[ImportJob],
         webhooks: WebhooksOut,
-        authorize_url: str | None = None,
+        grant: GrantOffer | None = None,
     ) -> ConnectionOut:
         return cls(
             id=connection.id,
@@ -191,11 +211,22 @@ class ConnectionOut(msgspec.Struct):
             last_error=connection.last_error,
             created_at=iso(connection.created_at),
             updated_at=iso(connection.updated_at),
-            authorize_url=authorize_url,
+            authorize_url=None if grant is None else grant.authorize_url,
+            key_grant=None
+            if grant is None
+            else KeyGrantOut(available=grant.unavailable is None, reason=grant.unavailable),
+            authorization_expires_at=iso(connection.authorization_expires_at)
+            if connection.is_awaiting_authorization
+            else None,
         )
 
 
 class ContactOut(Projection):
+    """`registered_at` and `store_modified_at` are the store's dates of the customer (null
+    for a guest); `created_at` and `updated_at` are when the CRM record was written."""
+
+    sources: ClassVar[dict[str, str]] = {"store_modified_at": "source_modified_at"}
+
     id: str
     email: str | None
     phone: str | None
@@ -203,11 +234,18 @@ class ContactOut(Projection):
     last_name: str
     woocommerce_customer_id: int | None
     is_guest: bool
+    registered_at: str | None
+    store_modified_at: str | None
     created_at: str | None
     updated_at: str | None
 
 
 class OrderOut(Projection):
+    """`placed_at`, `paid_at`, `completed_at` and `store_modified_at` are the store's dates of
+    the order; `created_at` and `updated_at` are when the CRM record was written."""
+
+    sources: ClassVar[dict[str, str]] = {"store_modified_at": "source_modified_at"}
+
     id: str
     woocommerce_order_id: int
     number: str
@@ -217,7 +255,11 @@ class OrderOut(Projection):
     source_subtype: str
     currency: str
     total: str
+    payment_method: str
+    placed_at: str | None
     paid_at: str | None
+    completed_at: str | None
+    store_modified_at: str | None
     deleted: bool
     created_at: str | None
     updated_at: str | None

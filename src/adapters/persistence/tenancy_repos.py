@@ -84,6 +84,7 @@ _SAME_NAMED = (
     "webhooks_healthy",
     "webhooks_checked_at",
     "reconciliation_repairs",
+    "authorization_expires_at",
     "created_at",
     "updated_at",
 )
@@ -259,3 +260,20 @@ class SqlGrantStateRepository:
             .returning(GrantStateRow.connection_id)
         )
         return result.scalar_one_or_none()
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        return await self._s.scalar(
+            select(GrantStateRow.state)
+            .where(
+                GrantStateRow.connection_id == connection_id,
+                GrantStateRow.used_at.is_(None),
+                GrantStateRow.expires_at > now,
+            )
+            .order_by(GrantStateRow.expires_at.desc())
+            .limit(1)
+        )
+
+    async def connection_of(self, state: str) -> str | None:
+        return await self._s.scalar(
+            select(GrantStateRow.connection_id).where(GrantStateRow.state == state)
+        )

@@ -65,8 +65,9 @@ class ConnectionRepository(Protocol):
 
 
 class StoreBindingRepository(Protocol):
-    """Agency ↔ store domain. Unique by agency and by domain: the database refuses a second
-    binding of either, so two concurrent connects cannot both win (raises `Conflict`)."""
+    """Agency ↔ store domain, added once the store proved a connection. Unique by agency and
+    by domain: the database refuses a second binding of either, so two concurrent proofs
+    cannot both win (raises `Conflict`)."""
 
     async def add(self, binding: StoreBinding) -> None: ...
     async def for_agency(self, agency_id: str) -> StoreBinding | None: ...
@@ -234,8 +235,17 @@ class DecisionRepository(Protocol):
     async def add_many(self, records: Sequence[DecisionRecord]) -> None: ...
 
     async def list(
-        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
-    ) -> Page[DecisionRecord]: ...
+        self,
+        connection_id: str,
+        *,
+        outcome: str | None,
+        cursor: str | None,
+        limit: int,
+        record: tuple[str, str] | None = None,
+    ) -> Page[DecisionRecord]:
+        """Newest first; only those with `outcome`, and about `record` (its type and id, as
+        `("order", "15")`), when given."""
+        ...
 
 
 class GrantStateRepository(Protocol):
@@ -245,6 +255,14 @@ class GrantStateRepository(Protocol):
 
     async def consume(self, state: str, now: datetime) -> str | None:
         """The connection id of an unexpired, unused state, which is used up; else None."""
+        ...
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        """The connection's newest state that is neither used nor expired; else None."""
+        ...
+
+    async def connection_of(self, state: str) -> str | None:
+        """The connection a state was issued for, used or not, expired or not; else None."""
         ...
 
 

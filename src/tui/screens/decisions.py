@@ -13,6 +13,7 @@ from wooconnect.tui import formatting
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import Decision
 from wooconnect.tui.screens.explain import ExplainScreen
+from wooconnect.tui.screens.order_triggers import OrderTriggersScreen
 from wooconnect.tui.screens.polling import fetch
 from wooconnect.tui.trace import facts_from_trace, parse_trace
 from wooconnect.tui.widgets.error_panel import ErrorPanel
@@ -26,6 +27,10 @@ _OUTCOME_STYLES = {
     "allowed": "green",
     "fire": "bold magenta",
     "no_fire": "dim",
+    "fired": "bold magenta",
+    "already_fired": "dim",
+    "suppressed": "yellow",
+    "not_eligible": "dim",
 }
 
 
@@ -37,8 +42,9 @@ class DecisionsScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("s", "toggle_skipped", "Skipped only"),
         Binding("n", "more", "More"),
-        Binding("e", "explain", "Explain again"),
-        Binding("f5", "reload", "Refresh"),
+        Binding("e", "explain", "Explain"),
+        Binding("o", "order_triggers", "Why no trigger"),
+        Binding("f5", "reload", "Refresh", show=False),
     ]
 
     def __init__(self, context: Context, connection_id: str, store: str) -> None:
@@ -122,6 +128,10 @@ class DecisionsScreen(Screen[None]):
         if decision.rule_set_version:
             title += f" {decision.rule_set_version}"
         self.query_one(TraceView).show(decision.trace, decision.decision, title=title)
+
+    def action_order_triggers(self) -> None:
+        """Ask for a store order and say why it fired each trigger, or did not."""
+        self.app.push_screen(OrderTriggersScreen(self.context, self.connection_id))
 
     def action_explain(self) -> None:
         """Open the explain screen with this record's facts, against the rules loaded now."""

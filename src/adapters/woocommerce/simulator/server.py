@@ -49,6 +49,11 @@ class RunningSimulator:
                 return found
             await asyncio.sleep(0.01)
 
+    def trust(self, ca_file: Path) -> None:
+        """Let the store's webhook deliveries and key-grant callbacks reach a receiver whose
+        certificate `ca_file` signed (a real store trusts the public certificate authorities)."""
+        self.app.dispatcher.trust(str(ca_file))
+
     async def approve_key_grant(self, grant_id: int | None = None) -> GrantOutcome:
         """Approve a pending key grant (the newest when `grant_id` is None), from any loop:
         the callback POST runs on the simulator's own loop."""
