@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from wooconnect.app.auth import Principal, hash_api_key, new_api_key, visible_location
 from wooconnect.app.errors import NotFound, ValidationFailed
 from wooconnect.app.ports.basics import Clock
-from wooconnect.app.ports.persistence import UnitOfWorkFactory
+from wooconnect.app.ports.persistence import Page, UnitOfWorkFactory
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.tenancy import Agency, ApiKey, Location
 
@@ -66,6 +66,16 @@ class Tenancy:
             await uow.api_keys.add(record)
             await uow.commit()
         return IssuedApiKey(record.id, key)
+
+    async def list_api_keys(
+        self, principal: Principal, agency_id: str, cursor: str | None, limit: int
+    ) -> Page[ApiKey]:
+        """The agency's API keys, newest first: ids and display prefixes, never the keys."""
+        principal.require_admin()
+        async with self._uow() as uow:
+            if await uow.agencies.get(agency_id) is None:
+                raise NotFound("agency not found")
+            return await uow.api_keys.list_for_agency(agency_id, cursor=cursor, limit=limit)
 
     async def create_location(self, principal: Principal, agency_id: str, name: str) -> Location:
         principal.require_agency(agency_id)

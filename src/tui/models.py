@@ -101,8 +101,17 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str | None = None
     updated_at: str | None = None
     authorize_url: str | None = None
-    # The most requests in flight to the store; None: the deployment's default.
+    # The most requests in flight to the store, and whether it is the connection's own choice
+    # ("connection") or the deployment's default ("default").
     store_concurrency: int | None = None
+    store_concurrency_source: str | None = None
+
+    @property
+    def own_store_concurrency(self) -> int | None:
+        """The connection's own store concurrency; None when it follows the default."""
+        if self.store_concurrency_source == "default":
+            return None
+        return self.store_concurrency
 
     @property
     def store_domain(self) -> str:
@@ -114,12 +123,14 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     """One webhook delivery the store sent, as kept in the inbox. `status` is pending, applied,
     ignored, invalid (signed but unreadable) or failed; `outcome` says in a sentence what
-    processing did."""
+    processing did. `resource_id` is the store's internal id; `order_number` the number the
+    store shows people, for orders."""
 
     id: str | int
     topic: str | None = None
     resource: str | None = None
     resource_id: str | int | None = None
+    order_number: str | None = None
     status: str | None = None
     outcome: str | None = None
     received_at: str | None = None
@@ -127,14 +138,45 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TriggerEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A workflow trigger fired for an order; `delivery_state` tells whether subscribers got it."""
+    """A workflow trigger fired for an order; `delivery_state` tells whether subscribers got it.
+    `order_id` is the CRM order's id; `order_number` the number the store shows people."""
 
     id: str
     type: str
     order_id: str | None = None
+    order_number: str | None = None
     contact_id: str | None = None
     created_at: str | None = None
     delivery_state: str | None = None
+
+
+class ApiKey(msgspec.Struct, frozen=True, kw_only=True):
+    """An agency API key as lists show it: its first characters, never the key."""
+
+    id: str
+    prefix: str = ""
+    created_at: str | None = None
+
+
+class SubscriptionDeliveries(msgspec.Struct, frozen=True, kw_only=True):
+    """How a subscription's deliveries of trigger events went, counted by state."""
+
+    pending: int = 0
+    delivered: int = 0
+    failed: int = 0
+    last_attempt_at: str | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+
+
+class TriggerSubscription(msgspec.Struct, frozen=True, kw_only=True):
+    """A workflow subscriber: the URL a location's trigger events are POSTed to."""
+
+    id: str
+    url: str
+    events: list[str] = msgspec.field(default_factory=list)
+    created_at: str | None = None
+    deliveries: SubscriptionDeliveries = msgspec.field(default_factory=SubscriptionDeliveries)
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):

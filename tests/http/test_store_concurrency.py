@@ -1,4 +1,5 @@
-"""A connection's store concurrency over HTTP: shown on the connection, changed with
+"""A connection's store concurrency over HTTP: shown on the connection (the number in force and
+whether it is the connection's own or the deployment's default), changed with
 `PATCH /api/v1/connections/{id}` (1 to 16, or null for the deployment's default), described in
 the OpenAPI document.
 
@@ -33,6 +34,8 @@ from wooconnect.domain.tenancy import ApiKey
 
 ADMIN_TOKEN = "admin-token-for-tests"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+# The deployment's default in these tests: not the built-in 4, so that showing it is a choice.
+DEPLOYMENT_DEFAULT = 6
 
 
 @dataclass
@@ -77,7 +80,7 @@ def rules() -> FileRuleSource:
 
 @pytest.fixture
 async def api(rules: FileRuleSource) -> AsyncIterator[Api]:
-    world = make_world(rules)
+    world = make_world(rules, store_concurrency=DEPLOYMENT_DEFAULT)
     container = FakeContainer(world.services, world.uow, Secrets("unused", ADMIN_TOKEN))
     app = Litestar(
         route_handlers=[ConnectionController],
@@ -89,25 +92,33 @@ async def api(rules: FileRuleSource) -> AsyncIterator[Api]:
         yield Api(client, world)
 
 
+def in_force(connection: Any) -> tuple[int, str]:
+    return connection["store_concurrency"], connection["store_concurrency_source"]
+
+
 async def test_a_connection_follows_the_deployment_s_default_until_it_sets_its_own(
     api: Api,
 ) -> None:
     cid = await api.connection_id()
     shown = await api.client.get(f"/api/v1/connections/{cid}", headers=ADMIN)
-    assert shown.json()["store_concurrency"] is None
+    assert in_force(shown.json()) == (DEPLOYMENT_DEFAULT, "default")
 
     changed = await api.patch(cid, {"store_concurrency": 8})
     assert changed.status_code == 200, changed.text
-    assert changed.json()["store_concurrency"] == 8
+    assert in_force(changed.json()) == (8, "connection")
     shown = await api.client.get(f"/api/v1/connections/{cid}", headers=ADMIN)
-    assert shown.json()["store_concurrency"] == 8
+    assert in_force(shown.json()) == (8, "connection")
     async with api.world.uow() as uow:
         stored = await uow.connections.get(cid)
     assert stored is not None
     assert StoreAccess.of(stored).concurrency == 8
 
     reset = await api.patch(cid, {"store_concurrency": None})
-    assert reset.json()["store_concurrency"] is None
+    assert in_force(reset.json()) == (DEPLOYMENT_DEFAULT, "default")
+    async with api.world.uow() as uow:
+        stored = await uow.connections.get(cid)
+    assert stored is not None
+    assert StoreAccess.of(stored).concurrency is None
 
 
 async def test_an_empty_change_changes_nothing(api: Api) -> None:
@@ -115,7 +126,7 @@ async def test_an_empty_change_changes_nothing(api: Api) -> None:
     await api.patch(cid, {"store_concurrency": 2})
     unchanged = await api.patch(cid, {})
     assert unchanged.status_code == 200
-    assert unchanged.json()["store_concurrency"] == 2
+    assert in_force(unchanged.json()) == (2, "connection")
 
 
 @pytest.mark.parametrize("wrong", [0, 17, -3, "eight", 2.5])
@@ -129,7 +140,7 @@ async def test_a_store_concurrency_outside_1_to_16_is_refused_with_the_field(
     assert body["error"] == "validation_failed"
     assert "store_concurrency" in body["fields"]
     shown = await api.client.get(f"/api/v1/connections/{cid}", headers=ADMIN)
-    assert shown.json()["store_concurrency"] is None
+    assert in_force(shown.json()) == (DEPLOYMENT_DEFAULT, "default")
 
 
 async def test_an_unknown_setting_is_refused(api: Api) -> None:
@@ -151,9 +162,13 @@ async def test_the_setting_and_its_bounds_are_in_the_openapi_document(api: Api) 
     operation = schema["paths"]["/api/v1/connections/{connection_id}"]["patch"]
     assert operation["operationId"] == "updateConnection"
 
-    for shape in ("ConnectionPatch", "ConnectionOut"):
-        field = schema["components"]["schemas"][shape]["properties"]["store_concurrency"]
-        types = {variant.get("type") for variant in field.get("oneOf", [field])}
-        assert types == {"integer", "null"}, field
+    shapes = schema["components"]["schemas"]
+    change = shapes["ConnectionPatch"]["properties"]["store_concurrency"]
+    types = {variant.get("type") for variant in change.get("oneOf", [change])}
+    assert types == {"integer", "null"}, change
+    shown = shapes["ConnectionOut"]["properties"]
+    assert shown["store_concurrency"]["type"] == "integer"
+    assert shown["store_concurrency_source"]["enum"] == ["connection", "default"]
+    for field in (change, shown["store_concurrency"]):
         assert (field["minimum"], field["maximum"]) == (1, 16)
         assert "default" in field["description"]

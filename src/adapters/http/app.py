@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from wooconnect.adapters.bootstrap import Container, bootstrap
 from wooconnect.adapters.http.callback import KeyGrantController
 from wooconnect.adapters.http.connections import ConnectionController
 from wooconnect.adapters.http.crm import CrmController
 from wooconnect.adapters.http.deps import PRINCIPAL
+from wooconnect.adapters.http.docs import docs_assets, openapi_config
 from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
 from wooconnect.adapters.http.health import HealthController
 from wooconnect.adapters.http.logging_context import log_context_middleware
@@ -70,6 +69,7 @@ def create_app(
             WebhookReceiverController,
             MetricsController,
             SubscriptionController,
+            docs_assets(),
         ],
         dependencies=PRINCIPAL,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -79,16 +79,7 @@ def create_app(
         logging_config=None,
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
-        openapi_config=OpenAPIConfig(
-            title="wooconnect",
-            version="0.1.0",
-            description="Connect WooCommerce stores to CRM locations.",
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer"),
-                }
-            ),
-        ),
+        openapi_config=openapi_config(version="0.1.0"),
     )
     document_responses(app)
     return app

@@ -23,8 +23,19 @@ from wooconnect.adapters.http.schemas import (
 )
 from wooconnect.app.errors import ValidationFailed
 from wooconnect.app.queries import Queries
+from wooconnect.domain.triggers import TriggerOutcome
 
-OUTCOMES = {"skipped", "imported", "mapped", "refused", "allowed", "fire", "no_fire"}
+# The evaluations' own outcomes, and what came of a trigger in live sync.
+OUTCOMES = {
+    "skipped",
+    "imported",
+    "mapped",
+    "refused",
+    "allowed",
+    "fire",
+    "no_fire",
+    *(outcome.value for outcome in TriggerOutcome),
+}
 
 
 class CrmController(Controller):
@@ -94,12 +105,18 @@ class CrmController(Controller):
     ) -> DeliveryPage:
         limit, cursor = paging
         page = await queries.deliveries(principal, connection_id, cursor, limit)
-        return page_of(DeliveryPage, DeliveryOut.of, page)
+        return page_of(DeliveryPage, DeliveryOut.of_view, page)
 
     @get(
         "/connections/{connection_id:str}/decisions",
         operation_id="listDecisions",
         summary="Why records were skipped or how they were mapped, with rule traces",
+        description=(
+            "Newest first. `outcome` keeps one outcome (`skipped`, `mapped`, and for live "
+            "sync's triggers `fired`, `already_fired`, `suppressed`, `not_eligible`); "
+            "`woocommerce_order_id` or `woocommerce_customer_id` keeps the decisions about "
+            "that store record."
+        ),
     )
     async def decisions(
         self,
@@ -108,11 +125,21 @@ class CrmController(Controller):
         connection_id: FromPath[str],
         paging: Paging,
         outcome: FromQuery[str | None] = None,
+        woocommerce_order_id: FromQuery[int | None] = None,
+        woocommerce_customer_id: FromQuery[int | None] = None,
     ) -> DecisionPage:
         if outcome is not None and outcome not in OUTCOMES:
             raise ValidationFailed(
                 f"unknown outcome {outcome!r}", {"outcome": "one of " + ", ".join(sorted(OUTCOMES))}
             )
+        record = None
+        if woocommerce_order_id is not None and woocommerce_customer_id is not None:
+            both = "give the store's order id or its customer id, not both"
+            raise ValidationFailed(both, {"woocommerce_customer_id": both})
+        if woocommerce_order_id is not None:
+            record = ("order", str(woocommerce_order_id))
+        if woocommerce_customer_id is not None:
+            record = ("customer", str(woocommerce_customer_id))
         limit, cursor = paging
-        page = await queries.decisions(principal, connection_id, outcome, cursor, limit)
+        page = await queries.decisions(principal, connection_id, outcome, cursor, limit, record)
         return page_of(DecisionPage, DecisionOut.of, page)

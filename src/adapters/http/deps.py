@@ -19,6 +19,8 @@ from litestar.params import QueryParameter, SkipValidation
 from wooconnect.adapters.bootstrap import Container
 from wooconnect.adapters.http.counters import ReceiverCounters
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.adapters.store_errors import StoreErrorCounts
+from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 from wooconnect.app.auth import Principal, authenticate
 from wooconnect.app.connecting import Connecting
 from wooconnect.app.errors import ValidationFailed
@@ -111,6 +113,14 @@ def provide_operations_metrics(state: State) -> OperationsMetrics:
     return provide_container(state).metrics
 
 
+def provide_job_queue(state: State) -> DramatiqJobQueue:
+    return provide_container(state).job_queue
+
+
+def provide_store_errors(state: State) -> StoreErrorCounts:
+    return provide_container(state).store_errors
+
+
 def provide_clock(state: State) -> Clock:
     return provide_container(state).clock
 
@@ -136,5 +146,9 @@ RECEIVER_COUNTERS = {"counters": _sync(provide_receiver_counters)}
 OPERATIONS_METRICS = {
     "operations": _sync(provide_operations_metrics),
     "clock": _sync(provide_clock),
+}
+ADAPTER_METRICS = {
+    "queue": _sync(provide_job_queue),
+    "store_errors": _sync(provide_store_errors),
 }
 RULES = {"rules": _sync(provide_rules)}

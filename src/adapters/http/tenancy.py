@@ -5,8 +5,16 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from wooconnect.adapters.http.deps import TENANCY, Caller, Injected
-from wooconnect.adapters.http.schemas import AgencyOut, ApiKeyOut, LocationOut, NameIn
+from wooconnect.adapters.http.deps import PAGING, TENANCY, Caller, Injected, Paging
+from wooconnect.adapters.http.schemas import (
+    AgencyOut,
+    ApiKeyListedOut,
+    ApiKeyOut,
+    ApiKeyPage,
+    LocationOut,
+    NameIn,
+    page_of,
+)
 from wooconnect.app.tenancy import Tenancy
 
 
@@ -41,6 +49,23 @@ class TenancyController(Controller):
     ) -> ApiKeyOut:
         issued = await tenancy.issue_api_key(principal, agency_id)
         return ApiKeyOut(issued.id, issued.key)
+
+    @get(
+        "/agencies/{agency_id:str}/api-keys",
+        operation_id="listApiKeys",
+        summary="An agency's API keys (admin): ids and prefixes, never the keys",
+        dependencies=PAGING,
+    )
+    async def list_api_keys(
+        self,
+        tenancy: Injected[Tenancy],
+        principal: Caller,
+        agency_id: FromPath[str],
+        paging: Paging,
+    ) -> ApiKeyPage:
+        limit, cursor = paging
+        page = await tenancy.list_api_keys(principal, agency_id, cursor, limit)
+        return page_of(ApiKeyPage, ApiKeyListedOut.of, page)
 
     @post(
         "/agencies/{agency_id:str}/locations",

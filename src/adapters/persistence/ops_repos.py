@@ -208,12 +208,23 @@ class SqlDecisionRepository:
         )
 
     async def list(
-        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
+        self,
+        connection_id: str,
+        *,
+        outcome: str | None,
+        cursor: str | None,
+        limit: int,
+        record: tuple[str, str] | None = None,
     ) -> Page[DecisionRecord]:
         await self.flush()
         query = select(DecisionRow).where(DecisionRow.connection_id == connection_id)
         if outcome is not None:
             query = query.where(DecisionRow.outcome == outcome)
+        if record is not None:
+            record_type, record_id = record
+            query = query.where(
+                DecisionRow.record_type == record_type, DecisionRow.record_id == record_id
+            )
         rows, next_cursor = await _page(
             self._s, query, DecisionRow.id, cursor, limit, newest_first=True
         )

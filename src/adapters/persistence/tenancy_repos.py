@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wooconnect.adapters.persistence.crm_repos import _page
 from wooconnect.adapters.persistence.models import (
     AgencyRow,
     ApiKeyRow,
@@ -20,6 +21,7 @@ from wooconnect.adapters.persistence.models import (
 from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
 from wooconnect.app.errors import Conflict
 from wooconnect.app.ports.basics import Cipher
+from wooconnect.app.ports.persistence import Page
 from wooconnect.domain.connection import (
     Connection,
     ConnectionStatus,
@@ -59,6 +61,15 @@ class SqlApiKeyRepository(RowRepository[ApiKey]):
         row = await self._s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
         return None if row is None else record_of(ApiKey, row)
 
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int
+    ) -> Page[ApiKey]:
+        query = select(ApiKeyRow).where(ApiKeyRow.agency_id == agency_id)
+        rows, next_cursor = await _page(
+            self._s, query, ApiKeyRow.id, cursor, limit, newest_first=True
+        )
+        return Page([record_of(ApiKey, row) for row in rows], next_cursor)
+
 
 # The connection's fields that its row stores as they are, under the same names; the others
 # are encrypted, flattened (the selection, the settings) or stored by their value.
@@ -76,6 +87,7 @@ _SAME_NAMED = (
     "webhooks_checked_at",
     "reconciliation_repairs",
     "store_concurrency",
+    "authorization_expires_at",
     "created_at",
     "updated_at",
 )
@@ -251,3 +263,20 @@ class SqlGrantStateRepository:
             .returning(GrantStateRow.connection_id)
         )
         return result.scalar_one_or_none()
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        return await self._s.scalar(
+            select(GrantStateRow.state)
+            .where(
+                GrantStateRow.connection_id == connection_id,
+                GrantStateRow.used_at.is_(None),
+                GrantStateRow.expires_at > now,
+            )
+            .order_by(GrantStateRow.expires_at.desc())
+            .limit(1)
+        )
+
+    async def connection_of(self, state: str) -> str | None:
+        return await self._s.scalar(
+            select(GrantStateRow.connection_id).where(GrantStateRow.state == state)
+        )

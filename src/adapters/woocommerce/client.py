@@ -22,7 +22,7 @@ from wooconnect.adapters.woocommerce.ssrf import StoreAddressRefused, guard_stor
 from wooconnect.adapters.woocommerce.transport import StoreTransport, raise_for_store_error
 from wooconnect.adapters.woocommerce.webhooks import WebhookManager
 from wooconnect.adapters.woocommerce.window import StoreWindow, StoreWindows
-from wooconnect.app.errors import UpstreamRejected, UpstreamUndecodable
+from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from wooconnect.app.ports.store import CredentialCheck, StoreAccess, StoreClient
 from wooconnect.domain.connection import DEFAULT_STORE_CONCURRENCY
 from wooconnect.domain.store import (
@@ -69,6 +69,8 @@ class WooCommerceClient(WebhookManager):
     `retry`, `sleep`, `clock` (monotonic seconds) and `rng` are injectable so tests run fast
     and deterministically.
     `allow_private_stores` disables the SSRF guard (development and tests only).
+    `on_error(connection_id, code)` hears of every request that failed (after the retries),
+    except a 404: a missing record or route is an answer its caller expects.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class WooCommerceClient(WebhookManager):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        on_error: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
@@ -95,6 +98,7 @@ class WooCommerceClient(WebhookManager):
         self._page_size = page_size
         self._allow_private = allow_private_stores
         self._windows = StoreWindows(clock=clock)
+        self._on_error = on_error
         self._guarded: dict[str, float] = {}
         # Connections whose server strips the Authorization header (learnt, then remembered).
         self._query_string_connections: set[str] = set()
@@ -334,6 +338,24 @@ class WooCommerceClient(WebhookManager):
         once more with the keys in the query string, and if that works the connection keeps
         using it.
         """
+        try:
+            return await self._send(access, method, path, params, json=json, idempotent=idempotent)
+        except UpstreamError as exc:
+            not_found = isinstance(exc, UpstreamRejected) and exc.status == 404
+            if self._on_error is not None and not not_found:
+                await self._on_error(access.connection_id, exc.code)
+            raise
+
+    async def _send(
+        self,
+        access: StoreAccess,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        json: Any,
+        idempotent: bool,
+    ) -> httpx.Response:
         await self._guard(access)
         mode = self._mode(access)
         window = self.window(access)

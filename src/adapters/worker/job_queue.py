@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import dq_name
 
 from wooconnect.app.errors import JobQueueUnavailable
 
@@ -128,6 +129,34 @@ class DramatiqJobQueue:
         except redis.RedisError as exc:
             raise JobQueueUnavailable(f"the job queue (Redis) did not answer: {exc}") from exc
         return bool(created)
+
+    async def depths(self) -> dict[str, int]:
+        """Per queue (its delayed messages included), the messages sent and not yet finished:
+        waiting, delayed, prefetched by a worker, or running. Raises `JobQueueUnavailable`.
+
+        On Redis this is Dramatiq's own count (the one `broker.join` waits on), in which a
+        message a worker holds counts twice; a backlog reads true, zero means nothing is left.
+        """
+        broker = self._broker
+        names = sorted(broker.get_declared_queues())
+        if self._redis is None:
+            queues = getattr(broker, "queues", {})
+            return {
+                name: sum(
+                    int(queues[q].unfinished_tasks) for q in (name, dq_name(name)) if q in queues
+                )
+                for name in names
+            }
+        redis_broker = self._redis
+
+        def count() -> list[int]:
+            return [int(redis_broker.do_qsize(name)) for name in names]
+
+        try:
+            counts = await asyncio.to_thread(count)
+        except redis.RedisError as exc:
+            raise JobQueueUnavailable(f"the job queue (Redis) did not answer: {exc}") from exc
+        return dict(zip(names, counts, strict=True))
 
     async def ping(self) -> bool:
         """True when the broker answers (the in-memory one always does)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -46,6 +46,12 @@ class ApiKeyRepository(Protocol):
     async def add(self, key: ApiKey) -> None: ...
     async def find_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int
+    ) -> Page[ApiKey]:
+        """The agency's keys, newest first."""
+        ...
+
 
 class ConnectionRepository(Protocol):
     """Connections; credentials and webhook secrets are encrypted by the implementation."""
@@ -59,8 +65,9 @@ class ConnectionRepository(Protocol):
 
 
 class StoreBindingRepository(Protocol):
-    """Agency ↔ store domain. Unique by agency and by domain: the database refuses a second
-    binding of either, so two concurrent connects cannot both win (raises `Conflict`)."""
+    """Agency ↔ store domain, added once the store proved a connection. Unique by agency and
+    by domain: the database refuses a second binding of either, so two concurrent proofs
+    cannot both win (raises `Conflict`)."""
 
     async def add(self, binding: StoreBinding) -> None: ...
     async def for_agency(self, agency_id: str) -> StoreBinding | None: ...
@@ -119,6 +126,12 @@ class OrderRepository(Protocol):
 
     async def save(self, order: Order) -> None: ...
     async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]: ...
+
+    async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
+        """The store's order numbers of these orders, by order id (unknown ids are left out).
+        A read for people: it takes no lock of the location."""
+        ...
+
     async def count(self, location_id: str) -> int: ...
 
 
@@ -222,8 +235,17 @@ class DecisionRepository(Protocol):
     async def add_many(self, records: Sequence[DecisionRecord]) -> None: ...
 
     async def list(
-        self, connection_id: str, *, outcome: str | None, cursor: str | None, limit: int
-    ) -> Page[DecisionRecord]: ...
+        self,
+        connection_id: str,
+        *,
+        outcome: str | None,
+        cursor: str | None,
+        limit: int,
+        record: tuple[str, str] | None = None,
+    ) -> Page[DecisionRecord]:
+        """Newest first; only those with `outcome`, and about `record` (its type and id, as
+        `("order", "15")`), when given."""
+        ...
 
 
 class GrantStateRepository(Protocol):
@@ -233,6 +255,14 @@ class GrantStateRepository(Protocol):
 
     async def consume(self, state: str, now: datetime) -> str | None:
         """The connection id of an unexpired, unused state, which is used up; else None."""
+        ...
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        """The connection's newest state that is neither used nor expired; else None."""
+        ...
+
+    async def connection_of(self, state: str) -> str | None:
+        """The connection a state was issued for, used or not, expired or not; else None."""
         ...
 
 

@@ -2,9 +2,7 @@
 
 NULL leaves it to the deployment's default (WOOCONNECT_STORE_CONCURRENCY).
 
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-14
+Create Date: 2026-12-07
 """
 
 from __future__ import annotations
@@ -12,10 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
-branch_labels = None
-depends_on = None
+revision = "0010"
+down_revision = "0009"
 
 
 def upgrade() -> None:

@@ -1,11 +1,9 @@
-"""when reconciliation last read every customer, and the newest registration it has seen
+"""when reconciliation last read every customer and the newest registration seen
 
 Between sweeps of every customer (about daily), reconciliation reads only the customers
 registered since the newest one it has seen.
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-14
+Create Date: 2026-12-07
 """
 
 from __future__ import annotations
@@ -15,10 +13,8 @@ from alembic import op
 
 import wooconnect.adapters.persistence.types
 
-revision = "0008"
-down_revision = "0007"
-branch_labels = None
-depends_on = None
+revision = "0011"
+down_revision = "0010"
 
 
 def upgrade() -> None:
