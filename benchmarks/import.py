@@ -1,7 +1,8 @@
 """Historical import throughput: the default concurrent pager against a sequential one.
 
     python benchmarks/import.py [--customers N] [--orders N] [--latency-ms MS]
-                                [--sequential-fraction F] [--processing-orders N]
+                                [--concurrency N] [--sequential-fraction F]
+                                [--processing-fraction F]
 
 Each run imports a simulated store (`wooconnect simulate-store`, in a subprocess of its own so
 that the peak RSS measured here is the service's alone) over loopback HTTP through the real
@@ -17,9 +18,10 @@ the wall time of the jobs (first start to last finish).
 Three runs, in this order:
 
 1. `concurrent`: the full store (default 20,000 orders, 5,000 customers) at `--latency-ms`
-   (300) per store request, with the client's default concurrency.
-2. `sequential`: the same latency with a pager that keeps one request in flight, and a worker
-   running one task at a time (so the jobs run one after another). A full
+   (300) per store request, with the connection's store concurrency at `--concurrency`
+   (default: none of its own, so the deployment's default, 4).
+2. `sequential`: the same latency with a store concurrency of 1 (one request in flight), and
+   a worker running one task at a time (so the jobs run one after another). A full
    sequential run takes minutes; by default it imports a store of the same shape scaled by
    `--sequential-fraction` (0.25). Its rate does not depend on the store's size (every page
    costs one round trip), and the JSON says what was measured.
@@ -157,7 +159,8 @@ async def import_store(
     concurrency: int | None,
     threads: int = EMBEDDED_THREADS,
 ) -> RunResult:
-    """Connect a fresh service to the store at `url` and let its worker (`threads` tasks at
+    """Connect a fresh service to the store at `url`, with the connection's store concurrency
+    at `concurrency` (None: the deployment's default), and let its worker (`threads` tasks at
     once) run every import job it schedules."""
     with tempfile.TemporaryDirectory(prefix="wooconnect-bench-") as tmp:
         settings = Settings.from_env(
@@ -170,7 +173,6 @@ async def import_store(
             }
         )
         container = await bootstrap(settings, watch_rules=False)
-        container.import_concurrency = concurrency
         worker = await EmbeddedWorker.start(container, threads=threads)
         try:
             services = container.services
@@ -183,6 +185,7 @@ async def import_store(
             await services.connecting.set_import_selection(
                 ADMIN, connection_id, ImportSelection(contacts=True, orders=True, transactions=True)
             )
+            await services.connecting.set_store_concurrency(ADMIN, connection_id, concurrency)
             await services.connecting.activate(ADMIN, connection_id)
             deadline = time.monotonic() + IMPORT_TIMEOUT_S
             while True:
@@ -247,6 +250,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=20_000, help="store orders (20000)")
     parser.add_argument("--latency-ms", type=float, default=300, help="per store request (300)")
     parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="the connection's store concurrency in the concurrent run, 1 to 16 "
+        "(default: the deployment's, 4)",
+    )
+    parser.add_argument(
         "--sequential-fraction",
         type=float,
         default=0.25,
@@ -260,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    concurrent = run("concurrent", args.customers, args.orders, args.latency_ms, None)
+    concurrent = run("concurrent", args.customers, args.orders, args.latency_ms, args.concurrency)
     # One request at a time in all: one task at a time, each with a pager of one.
     sequential = run(
         "sequential",

@@ -22,10 +22,19 @@ def test_defaults_are_the_embedded_default() -> None:
     assert settings.redis_url is None
     assert settings.is_embedded
     assert settings.reconcile_interval_s == 900
+    assert settings.store_concurrency == 4
     assert not settings.allow_private_stores
     assert settings.authorization_ttl_s == 3600
     assert not settings.allow_http_key_grant
     assert settings.connect_return_url is None
+
+
+def test_the_deployment_s_store_concurrency_is_between_1_and_16() -> None:
+    assert Settings.from_env({"WOOCONNECT_STORE_CONCURRENCY": "16"}).store_concurrency == 16
+    assert Settings.from_env({"WOOCONNECT_STORE_CONCURRENCY": "1"}).store_concurrency == 1
+    for wrong in ("0", "17", "four"):
+        with pytest.raises(SettingsError, match="WOOCONNECT_STORE_CONCURRENCY"):
+            Settings.from_env({"WOOCONNECT_STORE_CONCURRENCY": wrong})
 
 
 def test_malformed_values_name_their_variable() -> None:

@@ -56,7 +56,6 @@ class Container:
     which `serve` works itself (see `adapters.worker.embedded`)."""
     store_errors: StoreErrorCounts
     """Failed store requests per connection, counted by the store client, for `/metrics`."""
-    import_concurrency: int | None = field(default=None)
     receiver_counters: ReceiverCounters = field(default_factory=ReceiverCounters)
     """This process's webhook receiver counts, for `/metrics`."""
 
@@ -84,7 +83,7 @@ class Container:
             allow_private_stores=self.settings.allow_private_stores,
             allow_http_key_grant=self.settings.allow_http_key_grant,
             authorization_ttl_s=self.settings.authorization_ttl_s,
-            import_concurrency=self.import_concurrency,
+            store_concurrency=self.settings.store_concurrency,
             trigger_sender=HttpxWebhookSender(
                 self.http, allow_private=self.settings.allow_private_stores
             ),
@@ -194,6 +193,7 @@ async def bootstrap(
         http=http,
         store=WooCommerceClient(
             http,
+            concurrency=settings.store_concurrency,
             allow_private_stores=settings.allow_private_stores,
             on_error=store_errors.record,
         ),

@@ -30,6 +30,7 @@ from wooconnect.app.subscriptions import Subscriptions
 from wooconnect.app.tenancy import Tenancy
 from wooconnect.app.webhook_health import WebhookHealthCheck
 from wooconnect.app.webhooks_registry import WebhookRegistrar
+from wooconnect.domain.connection import DEFAULT_STORE_CONCURRENCY
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +67,16 @@ def build_services(
     allow_private_stores: bool,
     allow_http_key_grant: bool = False,
     authorization_ttl_s: int = 3600,
-    import_concurrency: int | None = None,
+    store_concurrency: int = DEFAULT_STORE_CONCURRENCY,
     trigger_sender: WebhookSender | None = None,
     inbox_writer: InboxWriter | None = None,
 ) -> Services:
     """Wire the use cases. Without `trigger_sender`, deliveries to workflow subscribers go out
     through a webhook sender with a client of its own per delivery. `allow_http_key_grant`
     offers the key grant over a plain-http public URL (a development store that takes http
-    callbacks); a connection waits `authorization_ttl_s` for the store's proof."""
+    callbacks); a connection waits `authorization_ttl_s` for the store's proof.
+    `store_concurrency` is the deployment's default, shown on connections without their own
+    (the store client is given the same)."""
     policy = Policy(rules)
     subscriptions = Subscriptions(
         uow,
@@ -89,7 +92,7 @@ def build_services(
     receiving = Receiving(uow, clock, codec, intake, handover)
     webhook_health = WebhookHealthCheck(uow, clock, webhooks)
     grant = KeyGrantLinks(directory, public_url, allow_http=allow_http_key_grant)
-    views = ConnectionViews(clock, grant)
+    views = ConnectionViews(clock, grant, default_store_concurrency=store_concurrency)
     return Services(
         tenancy=Tenancy(uow, clock),
         connecting=Connecting(
@@ -111,7 +114,7 @@ def build_services(
         webhook_health=webhook_health,
         reconciliation_schedule=ReconciliationSchedule(uow, clock),
         queries=Queries(uow, views, codec),
-        importer=ImportRunner(uow, clock, store, applier, queue, concurrency=import_concurrency),
+        importer=ImportRunner(uow, clock, store, applier, queue),
         webhooks=webhooks,
         policy=policy,
         applier=applier,

@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from wooconnect.domain.connection import (
+    DEFAULT_STORE_CONCURRENCY,
+    MAX_STORE_CONCURRENCY,
+    MIN_STORE_CONCURRENCY,
+)
+
 DEFAULT_DATABASE_URL = "sqlite:///./var/wooconnect.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
@@ -26,6 +32,7 @@ KNOWN_VARIABLES = (
     "WOOCONNECT_AUTHORIZATION_TTL_S",
     "WOOCONNECT_ALLOW_HTTP_KEY_GRANT",
     "WOOCONNECT_CONNECT_RETURN_URL",
+    "WOOCONNECT_STORE_CONCURRENCY",
     "WOOCONNECT_VAR_DIR",
     "WOOCONNECT_LOG_FORMAT",
 )
@@ -100,6 +107,18 @@ def _positive_int(value: str | None, name: str, default: int) -> int:
     return number
 
 
+def _int_between(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {number}")
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -110,6 +129,8 @@ class Settings:
     rules_dir: Path = field(default_factory=default_rules_dir)
     allow_private_stores: bool = False
     reconcile_interval_s: int = 900
+    # Requests in flight to one store for connections that do not set their own.
+    store_concurrency: int = DEFAULT_STORE_CONCURRENCY
     # How long a connection waits for the store to authorize it after step 1.
     authorization_ttl_s: int = 3600
     # Offer the key grant over a plain-http public URL: only a development store that takes
@@ -146,6 +167,13 @@ class Settings:
             ),
             reconcile_interval_s=_positive_int(
                 env.get("WOOCONNECT_RECONCILE_INTERVAL_S"), "WOOCONNECT_RECONCILE_INTERVAL_S", 900
+            ),
+            store_concurrency=_int_between(
+                env.get("WOOCONNECT_STORE_CONCURRENCY"),
+                "WOOCONNECT_STORE_CONCURRENCY",
+                DEFAULT_STORE_CONCURRENCY,
+                MIN_STORE_CONCURRENCY,
+                MAX_STORE_CONCURRENCY,
             ),
             authorization_ttl_s=_positive_int(
                 env.get("WOOCONNECT_AUTHORIZATION_TTL_S"), "WOOCONNECT_AUTHORIZATION_TTL_S", 3600

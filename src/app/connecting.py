@@ -34,7 +34,12 @@ from wooconnect.domain.connection import (
     ImportSelection,
     StoreCredentials,
 )
-from wooconnect.domain.errors import IllegalTransition, InsecureStoreUrl, InvalidStoreUrl
+from wooconnect.domain.errors import (
+    IllegalTransition,
+    InsecureStoreUrl,
+    InvalidSetting,
+    InvalidStoreUrl,
+)
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.store import KeyGrant
 from wooconnect.domain.store_url import StoreUrl
@@ -332,6 +337,22 @@ class Connecting:
             await self._health.heal(updated.id)
         return view
 
+    async def set_store_concurrency(
+        self, principal: Principal, connection_id: str, concurrency: int | None
+    ) -> ConnectionView:
+        """The most requests in flight to the store (None: the deployment's default); the
+        store's next request follows it."""
+        async with self._uow() as uow:
+            connection = await self._live_connection(uow, principal, connection_id)
+            try:
+                updated = connection.with_store_concurrency(concurrency, self._clock.now())
+            except InvalidSetting as exc:
+                raise ValidationFailed(str(exc), {exc.name: exc.why}) from None
+            await uow.connections.save(updated)
+            view = await self._views.read(uow, updated)
+            await uow.commit()
+        return view
+
     async def activate(self, principal: Principal, connection_id: str) -> ConnectionView:
         """Save: register the store's webhooks, then start the import and the sync."""
         async with self._uow() as uow:
@@ -371,10 +392,14 @@ class Connecting:
         self, principal: Principal, connection_id: str
     ) -> ConnectionView:
         """Reconcile with the store and check its webhooks now, in the background (the same
-        task the schedule runs)."""
+        task the schedule runs). Asked for by a person, it reads every customer again, not
+        only those registered since the last one."""
         async with self._uow() as uow:
             connection = await self._active_connection(uow, principal, connection_id, "reconcile")
+            connection = connection.sweep_customers_next()
+            await uow.connections.save(connection)
             view = await self._views.read(uow, connection)
+            await uow.commit()
         await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
         return view
 

@@ -116,15 +116,12 @@ class ImportRunner:
         store: StoreClient,
         applier: Applier,
         queue: JobQueue,
-        *,
-        concurrency: int | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._store = store
         self._applier = applier
         self._queue = queue
-        self._concurrency = concurrency
 
     async def run(self, job_id: str) -> None:
         """The `imports.run` task: run or resume the job. Transient store errors propagate (the
@@ -216,12 +213,13 @@ class ImportRunner:
             await self._queue.enqueue(IMPORT_RUN, dependent.id)
 
     def _source(self, job: ImportJob, access: StoreAccess) -> AsyncIterator[StorePage[Any]]:
+        # As many pages at once as the connection's store concurrency allows (`access`).
         start = job.cursor + 1
         if job.entity is ImportEntity.CONTACTS:
-            return self._store.customers(access, start_page=start, concurrency=self._concurrency)
+            return self._store.customers(access, start_page=start)
         if job.entity is ImportEntity.ORDERS:
-            return self._store.orders(access, start_page=start, concurrency=self._concurrency)
-        return self._store.refunds(access, start_page=start, concurrency=self._concurrency)
+            return self._store.orders(access, start_page=start)
+        return self._store.refunds(access, start_page=start)
 
     async def _pages(self, job: ImportJob, connection: Connection) -> None:
         access = StoreAccess.of(connection)

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from wooconnect.app.applying import Applier, Known, OrderApplying
-from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
+from wooconnect.app.errors import UpstreamError, UpstreamUndecodable
 from wooconnect.app.log_context import bind_log_context, log_context
 from wooconnect.app.policy import Policy
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient, WebhookCodec
-from wooconnect.app.reconnect import require_reconnect
+from wooconnect.app.reconciliation import SWEEP_EVERY, Reconciliation
 from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.crm import Contact, Order
 from wooconnect.domain.ids import new_id
@@ -32,10 +32,6 @@ from wooconnect.domain.store import StoreOrder
 from wooconnect.domain.triggers import TriggerEvent, TriggerOutcome, TriggerType
 
 log = logging.getLogger(__name__)
-
-# Reconciliation re-reads this much before its high-water mark: `modified_after` is exclusive
-# and clocks and commits are not perfectly ordered.
-OVERLAP = timedelta(minutes=10)
 
 
 class _StoreRecord(Protocol):
@@ -78,6 +74,8 @@ class LiveSync:
         policy: Policy,
         applier: Applier,
         fanout: TriggerFanout = no_fanout,
+        *,
+        sweep_every: timedelta = SWEEP_EVERY,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -86,6 +84,9 @@ class LiveSync:
         self._policy = policy
         self._applier = applier
         self._fanout = fanout
+        self._reconciliation = Reconciliation(
+            uow, clock, store, applier, self._repair_order, sweep_every=sweep_every
+        )
 
     # -- deliveries --------------------------------------------------------------------------
 
@@ -351,82 +352,12 @@ class LiveSync:
     # -- reconciliation ----------------------------------------------------------------------
 
     async def reconcile(self, connection_id: str) -> int:
-        """Apply whatever the webhooks missed: orders modified since the high-water mark (with
-        an overlap) and, when contacts are synced, every customer. Returns the repairs made.
+        """Apply whatever the webhooks missed (see `app.reconciliation`); returns the repairs
+        made. Nothing is done while the connection's import runs."""
+        return await self._reconciliation.run(connection_id)
 
-        Progress commits with each page: the orders come by modification time ascending, so
-        the high-water mark moves with each page of them; the customers come by id, so the
-        next customer page is kept. A reconciliation interrupted (the store failing for good,
-        the worker killed) resumes there on its next run instead of starting over.
-        """
-        async with self._uow() as uow:
-            connection = await uow.connections.get(connection_id)
-        bind_log_context(
-            connection_id=connection_id,
-            location_id=connection.location_id if connection else None,
-        )
-        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
-            return 0
-        started = self._clock.now()
-        access = StoreAccess.of(connection)
-        repairs = 0
-        try:
-            if connection.sync_settings.orders:
-                since = (connection.reconciled_through or connection.created_at) - OVERLAP
-                async for page in self._store.orders(access, modified_after=since):
-                    async with self._uow() as uow:
-                        live = await uow.connections.get(connection_id)
-                        if live is None or live.status is not ConnectionStatus.ACTIVE:
-                            return repairs
-                        high_water = live.reconciled_through
-                        known = Known(live.location_id)
-                        await self._applier.read_orders(uow, known, page.items)
-                        for order in page.items:
-                            outcome = await self.apply_order(
-                                uow, live, order, source="reconcile", known=known
-                            )
-                            repairs += outcome.status is DeliveryStatus.APPLIED
-                            modified = order.date_modified_gmt
-                            if modified is not None and (
-                                high_water is None or modified > high_water
-                            ):
-                                high_water = modified
-                        if high_water != live.reconciled_through:
-                            await uow.connections.save(replace(live, reconciled_through=high_water))
-                        await uow.commit()
-            if connection.sync_settings.contacts:
-                first_page = connection.reconcile_customers_page or 1
-                async for customers in self._store.customers(access, start_page=first_page):
-                    async with self._uow() as uow:
-                        live = await uow.connections.get(connection_id)
-                        if live is None or live.status is not ConnectionStatus.ACTIVE:
-                            return repairs
-                        applied_page = await self._applier.apply_customers(
-                            uow, live, customers.items
-                        )
-                        repairs += sum(bool(a.contact and a.contact.changed) for a in applied_page)
-                        await uow.connections.save(
-                            replace(live, reconcile_customers_page=customers.page + 1)
-                        )
-                        await uow.commit()
-        except UpstreamRejected as exc:
-            await self.needs_reconnect(connection_id, exc)
-            return repairs
-        async with self._uow() as uow:
-            live = await uow.connections.get(connection_id)
-            if live is not None and live.status is ConnectionStatus.ACTIVE:
-                finished = replace(
-                    live,
-                    reconciled_through=live.reconciled_through or started,
-                    reconcile_customers_page=None,
-                )
-                await uow.connections.save(finished)
-                await uow.commit()
-        if repairs:
-            log.info("reconciliation repaired %d records", repairs)
-        return repairs
-
-    async def needs_reconnect(self, connection_id: str, exc: UpstreamRejected) -> None:
-        """The store refused our keys: stop syncing until the merchant reconnects."""
-        await require_reconnect(self._uow, self._clock, connection_id, exc)
-        log.warning("the store refused the keys; the connection needs a reconnect: %s", exc)
+    async def _repair_order(
+        self, uow: UnitOfWork, connection: Connection, order: StoreOrder, known: Known
+    ) -> bool:
+        outcome = await self.apply_order(uow, connection, order, source="reconcile", known=known)
+        return outcome.status is DeliveryStatus.APPLIED

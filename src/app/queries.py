@@ -12,7 +12,11 @@ from wooconnect.app.key_grant import GrantOffer, KeyGrantLinks
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import WebhookCodec
-from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.connection import (
+    DEFAULT_STORE_CONCURRENCY,
+    Connection,
+    ConnectionStatus,
+)
 from wooconnect.domain.crm import Contact, Order, Transaction
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import InboxDelivery
@@ -29,6 +33,9 @@ class ConnectionView:
     last_delivery_at: datetime | None
     # While awaiting authorization: the store page that approves it (or why there is none).
     grant: GrantOffer | None = None
+    # The most requests in flight to the store: the connection's own choice, or else the
+    # deployment's default (`connection.store_concurrency` is None then).
+    store_concurrency: int = DEFAULT_STORE_CONCURRENCY
 
 
 class GrantOutcome(StrEnum):
@@ -73,9 +80,17 @@ def latest_per_entity(jobs: list[ImportJob]) -> list[ImportJob]:
 class ConnectionViews:
     """Reads what a person sees of a connection, as it stands now."""
 
-    def __init__(self, clock: Clock, grant: KeyGrantLinks) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        grant: KeyGrantLinks,
+        *,
+        default_store_concurrency: int = DEFAULT_STORE_CONCURRENCY,
+    ) -> None:
+        """`default_store_concurrency` is the deployment's, for connections without their own."""
         self._clock = clock
         self._grant = grant
+        self._default_store_concurrency = default_store_concurrency
 
     async def read(self, uow: UnitOfWork, connection: Connection) -> ConnectionView:
         """What a person sees of `connection`, read in `uow`: the transaction that changed it
@@ -99,6 +114,7 @@ class ConnectionViews:
             registered,
             last[0].received_at if last else None,
             grant,
+            connection.store_concurrency_in_force(self._default_store_concurrency),
         )
 
 

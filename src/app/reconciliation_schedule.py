@@ -21,12 +21,19 @@ class ReconciliationSchedule:
     async def due(self, interval_s: int) -> list[str]:
         """Active connections whose reconciliation is due. Each connection's slot is offset by
         a share of the interval derived from its id, so a thousand connections activated
-        together do not all reconcile in the same second."""
+        together do not all reconcile in the same second.
+
+        A connection whose import has not finished is never due: the import reads the whole
+        store anyway, and both would share the store's requests. Its reconciliation is due as
+        soon as the import ends, if its slot passed meanwhile."""
         now = self._clock.now()
         async with self._uow() as uow:
             active = await uow.connections.list_by_status(ConnectionStatus.ACTIVE)
+            importing = {job.connection_id for job in await uow.import_jobs.list_unfinished()}
         due = []
         for connection in active:
+            if connection.id in importing:
+                continue
             last = connection.webhooks_checked_at or connection.created_at
             offset = (int(connection.id.replace("-", "")[-8:], 16) % 1000) / 1000 * interval_s
             if connection.webhooks_checked_at is None:

@@ -4,10 +4,11 @@ disconnect."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wooconnect.app.errors import UpstreamError
-from wooconnect.app.ports.store import StoreAccess, StoreClient
+from wooconnect.app.ports.store import NewWebhook, StoreAccess, StoreClient
 from wooconnect.domain.connection import Connection, SyncSettings
 from wooconnect.domain.store import StoreWebhook
 
@@ -54,40 +55,44 @@ class WebhookRegistrar:
         hooks = await self._store.list_webhooks(StoreAccess.of(connection))
         return [hook for hook in hooks if hook.delivery_url == url]
 
-    async def _create(self, connection: Connection, topic: str) -> None:
+    def _new(self, connection: Connection, topics: Sequence[str]) -> list[NewWebhook]:
         assert connection.webhook_secret is not None
-        await self._store.create_webhook(
-            StoreAccess.of(connection),
-            topic=topic,
-            delivery_url=self.delivery_url(connection.id),
-            secret=connection.webhook_secret,
-            name=f"{self._app_name} {topic}",
-        )
+        url = self.delivery_url(connection.id)
+        secret = connection.webhook_secret
+        return [NewWebhook(topic, url, secret, f"{self._app_name} {topic}") for topic in topics]
 
     async def register(self, connection: Connection) -> None:
         """Create one webhook per needed topic, replacing any left from an earlier activation
-        (their secret is not ours any more)."""
-        for hook in await self._ours(connection):
-            await self._store.delete_webhook(StoreAccess.of(connection), hook.id)
-        for topic in topics_for(connection.sync_settings):
-            await self._create(connection, topic)
+        (their secret is not ours any more): one request to list them, one batch to make the
+        changes."""
+        stale = [hook.id for hook in await self._ours(connection)]
+        await self._store.change_webhooks(
+            StoreAccess.of(connection),
+            create=self._new(connection, topics_for(connection.sync_settings)),
+            delete=stale,
+        )
 
     async def ensure(self, connection: Connection) -> WebhookHealth:
         """Create missing webhooks and recreate disabled ones (re-enabling a disabled webhook
-        keeps its failure count, so its next failure would disable it again)."""
+        keeps its failure count, so its next failure would disable it again), in one batch."""
         ours = await self._ours(connection)
         by_topic = {hook.topic: hook for hook in ours}
         created: list[str] = []
         recreated: list[str] = []
+        stale: list[int] = []
         for topic in topics_for(connection.sync_settings):
             hook = by_topic.get(topic)
             if hook is None:
-                await self._create(connection, topic)
                 created.append(topic)
             elif hook.status != "active":
-                await self._store.delete_webhook(StoreAccess.of(connection), hook.id)
-                await self._create(connection, topic)
+                stale.append(hook.id)
                 recreated.append(topic)
+        if created or recreated:
+            await self._store.change_webhooks(
+                StoreAccess.of(connection),
+                create=self._new(connection, created + recreated),
+                delete=stale,
+            )
         return WebhookHealth(
             registered=len(topics_for(connection.sync_settings)),
             healthy=not created and not recreated,
@@ -101,7 +106,8 @@ class WebhookRegistrar:
         if connection.credentials is None:
             return
         try:
-            for hook in await self._ours(connection):
-                await self._store.delete_webhook(StoreAccess.of(connection), hook.id)
+            ours = [hook.id for hook in await self._ours(connection)]
+            if ours:
+                await self._store.change_webhooks(StoreAccess.of(connection), delete=ours)
         except UpstreamError as exc:
             log.warning("could not remove the store's webhooks: %s", exc)

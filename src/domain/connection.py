@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from wooconnect.domain.errors import IllegalTransition
+from wooconnect.domain.errors import IllegalTransition, InvalidSetting
 from wooconnect.domain.store_url import StoreUrl
 
 
@@ -16,6 +16,13 @@ class ConnectionStatus(StrEnum):
     ACTIVE = "active"
     NEEDS_RECONNECT = "needs_reconnect"
     DISCONNECTED = "disconnected"
+
+
+# How many requests one store may get at once: the deployment's default, and the range a
+# connection may choose from (1 for a fragile store, up to 16 for a strong one).
+DEFAULT_STORE_CONCURRENCY = 4
+MIN_STORE_CONCURRENCY = 1
+MAX_STORE_CONCURRENCY = 16
 
 
 _S = ConnectionStatus
@@ -83,13 +90,20 @@ class Connection:
     query_string_auth: bool = False
     # Reconciliation has seen every order modified up to this instant (the high-water mark).
     reconciled_through: datetime | None = None
-    # The customer page an interrupted reconciliation resumes at; None when none is underway.
+    # The customer page an interrupted sweep of every customer resumes at; None when no sweep
+    # is underway.
     reconcile_customers_page: int | None = None
+    # When reconciliation last started a sweep of every customer that completed.
+    customers_swept_at: datetime | None = None
+    # Reconciliation has seen every customer registered up to this instant.
+    customers_seen_through: datetime | None = None
     # The last webhook health check: None before the first one.
     webhooks_healthy: bool | None = None
     webhooks_checked_at: datetime | None = None
     # Records reconciliation found missing or stale and repaired, over the connection's life.
     reconciliation_repairs: int = 0
+    # The most requests in flight to the store (None: the deployment's default).
+    store_concurrency: int | None = None
     # Until when a connection awaiting authorization waits for the store's proof; None once
     # proven (or for a connection that never waits).
     authorization_expires_at: datetime | None = None
@@ -181,3 +195,25 @@ class Connection:
 
     def with_sync_settings(self, settings: SyncSettings, now: datetime) -> Connection:
         return replace(self, sync_settings=settings, updated_at=now)
+
+    def sweep_customers_next(self) -> Connection:
+        """Have the next reconciliation read every customer, not only the newly registered
+        (a person asked for a reconciliation); a sweep underway carries on where it is."""
+        return replace(self, reconcile_customers_page=self.reconcile_customers_page or 1)
+
+    def store_concurrency_in_force(self, default: int) -> int:
+        """The most requests in flight to the store: its own choice, else `default` (the
+        deployment's)."""
+        return default if self.store_concurrency is None else self.store_concurrency
+
+    def with_store_concurrency(self, concurrency: int | None, now: datetime) -> Connection:
+        """At most `concurrency` requests in flight to the store (fewer for a fragile store,
+        more for a strong one); None gives the choice back to the deployment's default."""
+        if concurrency is not None and not (
+            MIN_STORE_CONCURRENCY <= concurrency <= MAX_STORE_CONCURRENCY
+        ):
+            raise InvalidSetting(
+                "store_concurrency",
+                f"must be between {MIN_STORE_CONCURRENCY} and {MAX_STORE_CONCURRENCY}",
+            )
+        return replace(self, store_concurrency=concurrency, updated_at=now)

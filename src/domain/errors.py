@@ -23,3 +23,12 @@ class IllegalTransition(DomainError):
         self.entity = entity
         self.current = current
         self.target = target
+
+
+class InvalidSetting(DomainError):
+    """A setting outside what the domain allows; `name` is the setting, the message why."""
+
+    def __init__(self, name: str, why: str) -> None:
+        super().__init__(f"{name} {why}")
+        self.name = name
+        self.why = why

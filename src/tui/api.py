@@ -137,6 +137,13 @@ class ApiClient:
         )
         return _decode(response, Connection)
 
+    async def set_store_concurrency(self, connection_id: str, value: int | None) -> Connection:
+        """At most `value` requests in flight to the store (None: the deployment's default)."""
+        response = await self._request(
+            "PATCH", f"/api/v1/connections/{connection_id}", json={"store_concurrency": value}
+        )
+        return _decode(response, Connection)
+
     async def rerun_import(self, connection_id: str) -> None:
         """Start the import of the selected entities again (the service answers 202)."""
         await self._request("POST", f"/api/v1/connections/{connection_id}/imports")

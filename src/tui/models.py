@@ -101,6 +101,17 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str | None = None
     updated_at: str | None = None
     authorize_url: str | None = None
+    # The most requests in flight to the store, and whether it is the connection's own choice
+    # ("connection") or the deployment's default ("default").
+    store_concurrency: int | None = None
+    store_concurrency_source: str | None = None
+
+    @property
+    def own_store_concurrency(self) -> int | None:
+        """The connection's own store concurrency; None when it follows the default."""
+        if self.store_concurrency_source == "default":
+            return None
+        return self.store_concurrency
 
     @property
     def store_domain(self) -> str:

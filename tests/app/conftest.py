@@ -18,7 +18,7 @@ from wooconnect.app.auth import ADMIN
 from wooconnect.app.errors import ValidationFailed
 from wooconnect.app.ports.rules import RULE_SET_IDS
 from wooconnect.app.ports.subscriptions import WebhookSender
-from wooconnect.domain.connection import Connection
+from wooconnect.domain.connection import DEFAULT_STORE_CONCURRENCY, Connection
 from wooconnect.domain.store import (
     StoreAddress,
     StoreCustomer,
@@ -89,8 +89,10 @@ def make_world(
     trigger_sender: WebhookSender | None = None,
     codec: WooCommerceWebhookCodec | None = None,
     public_url: str = "https://crm.example.com",
+    store_concurrency: int = DEFAULT_STORE_CONCURRENCY,
 ) -> World:
-    """The use cases over fresh fakes; `trigger_sender` answers for workflow subscribers."""
+    """The use cases over fresh fakes; `trigger_sender` answers for workflow subscribers;
+    `store_concurrency` is the deployment's default."""
     uow = InMemoryUnitOfWorkFactory()
     store = FakeStoreClient(page_size=3)
     queue = FakeJobQueue()
@@ -104,6 +106,7 @@ def make_world(
         queue=queue,
         public_url=public_url,
         allow_private_stores=False,
+        store_concurrency=store_concurrency,
         trigger_sender=trigger_sender,
     )
     return World(services, uow, store, queue)

@@ -22,9 +22,14 @@ from wooconnect.app.errors import (
     StoreRejectedCredentials,
     ValidationFailed,
 )
+from wooconnect.app.ports.store import StoreAccess
 from wooconnect.app.queries import GrantOutcome
 from wooconnect.app.tasks import IMPORT_RUN, RECONCILE_CONNECTION
-from wooconnect.domain.connection import ConnectionStatus, ImportSelection
+from wooconnect.domain.connection import (
+    DEFAULT_STORE_CONCURRENCY,
+    ConnectionStatus,
+    ImportSelection,
+)
 from wooconnect.domain.jobs import ImportEntity, JobStatus
 from wooconnect.domain.store import KeyGrant
 
@@ -41,6 +46,7 @@ async def test_the_wizard_ends_active_with_webhooks_and_queued_imports(world: Wo
     active = await c.activate(ADMIN, started.connection.id)
     assert active.connection.status is ConnectionStatus.ACTIVE
     assert {h.topic for h in world.store.webhooks} >= {"order.created", "customer.updated"}
+    assert world.store.batches == 1  # every webhook registered in one request
     assert [task for task, _ in world.queue.sent] == [IMPORT_RUN, IMPORT_RUN]
 
 
@@ -355,6 +361,25 @@ async def test_only_an_active_connection_reconciles_and_only_for_its_agency(
     with pytest.raises(Conflict) as refused:
         await world.services.connecting.request_reconciliation(ADMIN, connection.id)
     assert refused.value.code == "not_active"
+
+
+async def test_a_connection_s_store_concurrency_travels_with_its_store_access(
+    world: World,
+) -> None:
+    _agency, location = await world.agency_with_location()
+    connection = await world.connected(location)
+    assert StoreAccess.of(connection).concurrency is None
+    view = await world.services.connecting.set_store_concurrency(ADMIN, connection.id, 2)
+    assert StoreAccess.of(view.connection).concurrency == 2
+    assert view.store_concurrency == 2
+    view = await world.services.connecting.set_store_concurrency(ADMIN, connection.id, None)
+    assert view.store_concurrency == DEFAULT_STORE_CONCURRENCY
+    with pytest.raises(ValidationFailed) as refused:
+        await world.services.connecting.set_store_concurrency(ADMIN, connection.id, 17)
+    assert set(refused.value.fields) == {"store_concurrency"}
+    await world.services.connecting.disconnect(ADMIN, connection.id)
+    with pytest.raises(Conflict):
+        await world.services.connecting.set_store_concurrency(ADMIN, connection.id, 3)
 
 
 class CountingUnitsOfWork(InMemoryUnitOfWorkFactory):

@@ -19,7 +19,7 @@ from wooconnect.app.auth import ADMIN
 from wooconnect.app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUnavailable
 from wooconnect.app.ports.store import StoreAccess
 from wooconnect.app.receiving import Incoming
-from wooconnect.domain.connection import Connection
+from wooconnect.domain.connection import Connection, ImportSelection
 from wooconnect.domain.crm import CrmOrderStatus
 from wooconnect.domain.inbox import DeliveryStatus
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage
@@ -264,6 +264,28 @@ async def test_reconciliation_applies_what_webhooks_missed(world: World) -> None
     assert await world.services.live_sync.reconcile(connection.id) == 0
 
 
+async def test_reconciliation_never_runs_while_the_connection_s_import_runs(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer, order
+
+    _agency, location = await world.agency_with_location()
+    connection = await world.connected(location)  # the import is queued, not run yet
+    world.uow.clock.advance(hours=1)
+    world.store.orders_ = [order(1400, modified=world.uow.clock.now())]
+    world.store.customers_ = [customer(7)]
+    world.store.pages_fetched.clear()
+
+    assert await world.services.live_sync.reconcile(connection.id) == 0
+    # Not one request: the store's requests are the import's.
+    assert world.store.pages_fetched == []
+
+    await world.run_queued()
+    world.store.pages_fetched.clear()
+    await world.services.live_sync.reconcile(connection.id)
+    assert ("orders", 1) in world.store.pages_fetched
+
+
 async def store_order_ids(world: World, location: str) -> list[int]:
     async with world.uow() as uow:
         page = await uow.orders.list(location, cursor=None, limit=100)
@@ -317,42 +339,121 @@ async def test_a_reconciliation_interrupted_on_an_orders_page_resumes_at_that_pa
     assert await store_order_ids(world, location) == list(range(2001, 2013))
 
 
-async def test_a_reconciliation_interrupted_on_a_customers_page_resumes_at_that_page(
-    world: World,
-) -> None:
+def registered(cid: int, at: datetime) -> StoreCustomer:
     from tests.app.conftest import customer
 
+    return replace(customer(cid), date_created_gmt=at, date_modified_gmt=at)
+
+
+def customer_pages(world: World) -> list[tuple[str, int]]:
+    return [p for p in world.store.pages_fetched if "customers" in p[0]]
+
+
+async def contact_ids(world: World, location: str) -> list[int]:
+    async with world.uow() as uow:
+        contacts = await uow.contacts.list(location, cursor=None, limit=100)
+    return sorted(c.woocommerce_customer_id or 0 for c in contacts.items)
+
+
+async def test_after_the_import_a_reconciliation_reads_only_the_customers_registered_since(
+    world: World,
+) -> None:
+    location, connection = await live(world)  # the contacts import read every customer
+    before = T0 - timedelta(days=30)
+    world.store.customers_ = [registered(cid, before) for cid in range(1, 8)]
+    world.uow.clock.advance(hours=1)
+    world.store.customers_ += [
+        registered(8, world.uow.clock.now()),
+        registered(9, world.uow.clock.now()),
+    ]
+    world.store.pages_fetched.clear()
+
+    await world.services.live_sync.reconcile(connection.id)
+
+    # Newest first, and one page reached back to the import: no customer list read again.
+    assert customer_pages(world) == [("new_customers", 1)]
+    assert await contact_ids(world, location) == [8, 9]
+
+
+async def test_when_nobody_registered_the_customers_cost_one_request_per_reconciliation(
+    world: World,
+) -> None:
+    _location, connection = await live(world)
+    world.store.customers_ = [registered(cid, T0 - timedelta(days=1)) for cid in range(1, 31)]
+    for _ in range(3):
+        world.uow.clock.advance(minutes=15)
+        world.store.pages_fetched.clear()
+        await world.services.live_sync.reconcile(connection.id)
+        assert customer_pages(world) == [("new_customers", 1)]
+
+
+async def test_every_customer_is_read_again_once_a_day(world: World) -> None:
     location, connection = await live(world)
-    world.store.customers_ = [customer(cid) for cid in range(1, 13)]  # four pages of three
+    world.store.customers_ = [registered(cid, T0 - timedelta(days=30)) for cid in range(1, 8)]
+    world.uow.clock.advance(hours=23)
+    world.store.pages_fetched.clear()
+    await world.services.live_sync.reconcile(connection.id)
+    assert customer_pages(world) == [("new_customers", 1)]
+    assert await contact_ids(world, location) == []
+
+    world.uow.clock.advance(hours=1)  # a day after the import
+    world.store.pages_fetched.clear()
+    await world.services.live_sync.reconcile(connection.id)
+    assert customer_pages(world) == [("customers", page) for page in (1, 2, 3)]
+    assert await contact_ids(world, location) == list(range(1, 8))
+
+    world.uow.clock.advance(minutes=15)
+    world.store.pages_fetched.clear()
+    await world.services.live_sync.reconcile(connection.id)
+    assert customer_pages(world) == [("new_customers", 1)]
+
+
+async def test_an_interrupted_sweep_of_the_customers_resumes_at_the_page_it_stopped(
+    world: World,
+) -> None:
+    location, connection = await live(world)
+    world.store.customers_ = [registered(cid, T0) for cid in range(1, 13)]  # four pages of three
+    world.uow.clock.advance(days=1)  # the sweep is due
     world.store.unavailable_on_page = 3
     world.store.pages_fetched.clear()
 
     with pytest.raises(UpstreamUnavailable):
         await world.services.live_sync.reconcile(connection.id)
 
-    assert [p for p in world.store.pages_fetched if p[0] == "customers"] == [
-        ("customers", 1),
-        ("customers", 2),
-    ]
+    assert customer_pages(world) == [("customers", 1), ("customers", 2)]
     world.store.pages_fetched.clear()
 
     await world.services.live_sync.reconcile(connection.id)
 
-    assert [p for p in world.store.pages_fetched if p[0] == "customers"] == [
-        ("customers", 3),
-        ("customers", 4),
-    ]
-    async with world.uow() as uow:
-        contacts = await uow.contacts.list(location, cursor=None, limit=100)
-    assert sorted(c.woocommerce_customer_id or 0 for c in contacts.items) == list(range(1, 13))
+    assert customer_pages(world) == [("customers", 3), ("customers", 4)]
+    assert await contact_ids(world, location) == list(range(1, 13))
     world.store.pages_fetched.clear()
 
     await world.services.live_sync.reconcile(connection.id)
 
-    # The pass completed: the next reconciliation reads every customer again.
-    assert [p for p in world.store.pages_fetched if p[0] == "customers"] == [
-        ("customers", page) for page in range(1, 5)
-    ]
+    # The sweep completed: the next reconciliation reads only who registered since.
+    assert customer_pages(world) == [("new_customers", 1)]
+
+
+async def test_a_connection_that_imported_no_contacts_sweeps_at_its_first_reconciliation(
+    world: World,
+) -> None:
+    _agency, location = await world.agency_with_location()
+    started = await world.services.connecting.start(ADMIN, location, "https://shop.example.com")
+    cid = started.connection.id
+    await world.services.connecting.submit_credentials(ADMIN, cid, "ck_good", "cs_good")
+    await world.services.connecting.set_import_selection(
+        ADMIN, cid, ImportSelection(contacts=False, orders=True, transactions=True)
+    )
+    await world.services.connecting.activate(ADMIN, cid)
+    await drain(world)
+    world.store.customers_ = [registered(n, T0 - timedelta(days=3)) for n in range(1, 5)]
+    world.store.pages_fetched.clear()
+
+    await world.services.live_sync.reconcile(cid)
+
+    assert customer_pages(world) == [("customers", 1), ("customers", 2)]
+    assert await contact_ids(world, location) == [1, 2, 3, 4]
 
 
 async def test_a_payment_within_the_same_second_as_the_order_is_applied_and_fires_once(
@@ -562,6 +663,18 @@ async def test_deliveries_processed_together_decode_each_order_once(rules: FileR
     codec.orders_decoded = 0
     await world.services.live_sync.process_many(ids)
     assert codec.orders_decoded == 5
+
+
+async def test_a_reconciliation_a_person_asks_for_reads_every_customer(world: World) -> None:
+    location, connection = await live(world)
+    world.store.customers_ = [registered(cid, T0 - timedelta(days=30)) for cid in range(1, 5)]
+    world.store.pages_fetched.clear()
+
+    await world.services.connecting.request_reconciliation(ADMIN, connection.id)
+    await world.services.live_sync.reconcile(connection.id)
+
+    assert customer_pages(world) == [("customers", 1), ("customers", 2)]
+    assert await contact_ids(world, location) == [1, 2, 3, 4]
 
 
 async def decisions_about(world: World, connection: Connection, kind: str, woo_id: int) -> Any:

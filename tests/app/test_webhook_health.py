@@ -26,8 +26,10 @@ async def test_missing_webhooks_are_created_again(world: World) -> None:
     connection = await world.connected(location)
     topics = sorted(h.topic for h in world.store.webhooks)
     world.store.webhooks.clear()
+    world.store.batches = 0
     await world.services.webhook_health.heal(connection.id)
     assert sorted(h.topic for h in world.store.webhooks) == topics
+    assert world.store.batches == 1
 
 
 async def test_revoked_keys_found_by_the_health_check_ask_for_a_reconnect(world: World) -> None:

@@ -3,12 +3,13 @@ disconnected; anything else is refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
-from wooconnect.domain.errors import IllegalTransition
+from wooconnect.domain.errors import IllegalTransition, InvalidSetting
 from wooconnect.domain.store_url import StoreUrl
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -115,3 +116,30 @@ def test_credentials_never_show_their_secret() -> None:
     connection = new_connection().authorize(KEYS, NOW).activate("whsec_x", NOW)
     assert "cs_1" not in repr(connection)
     assert "whsec_x" not in repr(connection)
+
+
+def test_a_connection_chooses_its_store_concurrency_from_1_to_16_or_the_default() -> None:
+    connection = new_connection()
+    assert connection.store_concurrency is None
+    assert connection.with_store_concurrency(1, NOW).store_concurrency == 1
+    assert connection.with_store_concurrency(16, NOW).store_concurrency == 16
+    assert connection.with_store_concurrency(16, NOW).with_store_concurrency(None, NOW) == (
+        connection
+    )
+    for wrong in (0, 17):
+        with pytest.raises(InvalidSetting, match="between 1 and 16") as refused:
+            connection.with_store_concurrency(wrong, NOW)
+        assert refused.value.name == "store_concurrency"
+
+
+def test_the_store_concurrency_in_force_is_the_connection_s_own_else_the_default() -> None:
+    connection = new_connection()
+    assert connection.store_concurrency_in_force(6) == 6
+    assert connection.with_store_concurrency(2, NOW).store_concurrency_in_force(6) == 2
+
+
+def test_a_sweep_of_every_customer_asked_for_starts_at_the_first_page_or_carries_on() -> None:
+    connection = new_connection()
+    assert connection.sweep_customers_next().reconcile_customers_page == 1
+    underway = replace(connection, reconcile_customers_page=7)
+    assert underway.sweep_customers_next().reconcile_customers_page == 7

@@ -29,6 +29,14 @@ def connect_and_import(service: Service, sim: RunningSimulator, *, key_grant: bo
     data = api.location_data(tenant.location_id)
     assert_location_matches_store(data, expected)
     assert data.triggers == [], "a historical import fires no trigger"
+    # Saving registered the store's seven webhooks in one batch request.
+    with sim.store.lock:
+        calls = [(m, p.rsplit("/wc/v3/", 1)[-1]) for m, p, _ in sim.store.request_log]
+    assert [c for c in calls if c[1].startswith("webhooks")] == [
+        ("GET", "webhooks"),
+        ("POST", "webhooks/batch"),
+    ]
+    assert len(sim.store.webhooks) == 7
 
 
 def test_the_wizard_connects_the_store_through_the_key_grant_over_https_and_imports_it(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from wooconnect.app.errors import UpstreamRejected, UpstreamUnavailable
-from wooconnect.app.ports.store import CredentialCheck, StoreAccess
+from wooconnect.app.ports.store import CredentialCheck, NewWebhook, StoreAccess
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage, StoreRefund, StoreWebhook
 
 T = TypeVar("T")
@@ -27,6 +27,8 @@ class FakeStoreClient:
     # Fail with a transient error when this page number is requested, once.
     unavailable_on_page: int | None = None
     webhooks: list[StoreWebhook] = field(default_factory=list)
+    # Webhook batch requests (`change_webhooks`) made.
+    batches: int = 0
     pages_fetched: list[tuple[str, int]] = field(default_factory=list)
 
     def _check(self, access: StoreAccess) -> None:
@@ -61,6 +63,23 @@ class FakeStoreClient:
         return self._pages(
             "customers", access, sorted(self.customers_, key=lambda c: c.id), start_page
         )
+
+    async def customers_registered_since(
+        self, access: StoreAccess, since: datetime
+    ) -> AsyncIterator[StorePage[StoreCustomer]]:
+        newest_first = sorted(
+            self.customers_,
+            key=lambda c: (c.date_created_gmt or datetime.max.replace(tzinfo=UTC), c.id),
+            reverse=True,
+        )
+        async for page in self._pages("new_customers", access, newest_first, 1):
+            fresh = tuple(
+                c for c in page.items if c.date_created_gmt is None or c.date_created_gmt > since
+            )
+            if fresh:
+                yield StorePage(fresh, page.page, page.total, page.total_pages)
+            if len(fresh) < len(page.items):
+                return
 
     def orders(
         self,
@@ -103,10 +122,30 @@ class FakeStoreClient:
         self, access: StoreAccess, *, topic: str, delivery_url: str, secret: str, name: str
     ) -> StoreWebhook:
         self._check(access)
-        hook = StoreWebhook(len(self.webhooks) + 1000, topic, delivery_url, "active")
+        next_id = max((h.id for h in self.webhooks), default=999) + 1
+        hook = StoreWebhook(next_id, topic, delivery_url, "active")
         self.webhooks.append(hook)
         return hook
 
     async def delete_webhook(self, access: StoreAccess, webhook_id: int) -> None:
         self._check(access)
         self.webhooks = [h for h in self.webhooks if h.id != webhook_id]
+
+    async def change_webhooks(
+        self,
+        access: StoreAccess,
+        *,
+        create: Sequence[NewWebhook] = (),
+        delete: Sequence[int] = (),
+    ) -> list[StoreWebhook]:
+        self._check(access)
+        self.batches += 1
+        made = [
+            await self.create_webhook(
+                access, topic=h.topic, delivery_url=h.delivery_url, secret=h.secret, name=h.name
+            )
+            for h in create
+        ]
+        for webhook_id in delete:
+            await self.delete_webhook(access, webhook_id)
+        return made

@@ -385,6 +385,25 @@ async def test_connections_round_trip_with_their_secrets(storage: StorageUnderTe
     assert loaded == connection
 
 
+async def test_a_connection_s_settings_and_reconciliation_marks_are_kept(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    changed = replace(
+        connection.with_store_concurrency(6, T0),
+        customers_swept_at=T0 + timedelta(hours=1),
+        customers_seen_through=T0 + timedelta(hours=2),
+        reconcile_customers_page=3,
+    )
+    async with storage() as uow:
+        await uow.connections.save(changed)
+        await uow.commit()
+    async with storage() as uow:
+        loaded = await uow.connections.get(connection.id)
+    assert loaded == changed
+
+
 async def test_secrets_are_not_stored_in_plain_text(storage: StorageUnderTest) -> None:
     if storage.url is None:
         pytest.skip("the in-memory fake has no bytes at rest to inspect")

@@ -150,10 +150,12 @@ class Api:
         imports: Mapping[str, bool] = ALL_IMPORTS,
         sync: Mapping[str, bool] = ALL_SYNC,
         headers: Mapping[str, str] | None = None,
+        store_concurrency: int | None = None,
     ) -> dict[str, Any]:
         """The whole wizard: the store URL, access (the WooCommerce key grant, or keys typed
-        in: `keys`, or a new key pair of the store), what to import, what to sync, then save.
-        Returns the activated connection."""
+        in: `keys`, or a new key pair of the store), what to import, what to sync, the
+        connection's store concurrency when given, then save. Returns the activated
+        connection."""
         extra = dict(headers or {})
         started = self.call(
             "POST",
@@ -192,6 +194,14 @@ class Api:
         assert chosen["import"] == dict(imports)
         synced = self.call("PUT", f"/api/v1/connections/{cid}/sync", json=dict(sync), headers=extra)
         assert synced["sync"] == dict(sync)
+        if store_concurrency is not None:
+            changed = self.call(
+                "PATCH",
+                f"/api/v1/connections/{cid}",
+                json={"store_concurrency": store_concurrency},
+                headers=extra,
+            )
+            assert changed["store_concurrency"] == store_concurrency
         active = self.call("POST", f"/api/v1/connections/{cid}/activate", 202, headers=extra)
         assert active["status"] == "active"
         assert active["webhooks"]["registered"] is True

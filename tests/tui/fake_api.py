@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from tests.tui import fake_data, fake_rules
-from tests.tui.fake_data import JsonDict
+from tests.tui.fake_data import DEFAULT_STORE_CONCURRENCY, JsonDict
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -76,6 +76,7 @@ class FakeApi:
             ("GET", re.compile(r"/api/v1/locations/([^/]+)/triggers"), self._triggers),
             ("GET", re.compile(r"/api/v1/connections/([^/]+)"), self._connection),
             ("PATCH", re.compile(r"/api/v1/connections/([^/]+)/sync"), self._patch_sync),
+            ("PATCH", re.compile(r"/api/v1/connections/([^/]+)"), self._patch_connection),
             ("POST", re.compile(r"/api/v1/connections/([^/]+)/imports"), self._rerun),
             ("DELETE", re.compile(r"/api/v1/connections/([^/]+)"), self._disconnect),
             ("GET", re.compile(r"/api/v1/connections/([^/]+)/deliveries"), self._deliveries),
@@ -229,6 +230,18 @@ class FakeApi:
             message = "some sync settings are invalid"
             return 422, {"error": "validation_failed", "message": message, "fields": bad}
         connection["sync"].update(body)
+        return 200, connection
+
+    def _patch_connection(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:
+        connection = self._find(connection_id)
+        if connection is None:
+            return _error(404, "not_found", "connection not found")
+        value = body.get("store_concurrency") if isinstance(body, dict) else 0
+        if value is not None and not (isinstance(value, int) and 1 <= value <= 16):
+            return _invalid("store_concurrency must be between 1 and 16", "store_concurrency")
+        own = value is not None
+        connection["store_concurrency"] = value if own else DEFAULT_STORE_CONCURRENCY
+        connection["store_concurrency_source"] = "connection" if own else "default"
         return 200, connection
 
     def _rerun(self, connection_id: str, *, query: dict[str, str], body: Any) -> Reply:

@@ -34,6 +34,8 @@ def _sync(**on: bool) -> JsonDict:
 
 
 _JOB_IDS = {"contacts": 1, "orders": 2, "transactions": 3}
+# The deployment's store concurrency, shown on connections that set none of their own.
+DEFAULT_STORE_CONCURRENCY = 4
 
 
 def _job(
@@ -191,6 +193,8 @@ def tenants() -> tuple[list[JsonDict], list[JsonDict], dict[str, JsonDict]]:
     for connection in connections.values():
         connection["updated_at"] = connection["created_at"]
         connection["authorize_url"] = None
+        connection["store_concurrency"] = DEFAULT_STORE_CONCURRENCY
+        connection["store_concurrency_source"] = "default"
     connections[CONN_CERAMICS]["authorize_url"] = (
         "https://fjordceramics.example/wc-auth/v1/authorize?app_name=wooconnect"
         "&scope=read_write&user_id=" + CONN_CERAMICS

@@ -27,6 +27,7 @@ from wooconnect.tui.screens.help import HelpScreen
 from wooconnect.tui.screens.location import LocationScreen
 from wooconnect.tui.screens.order_triggers import OrderTriggersScreen
 from wooconnect.tui.screens.rules import RulesScreen
+from wooconnect.tui.screens.store_concurrency import StoreConcurrencyScreen
 from wooconnect.tui.screens.tenants import LocationEntry, TenantsScreen
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.import_job import ImportJobView
@@ -129,6 +130,42 @@ async def test_a_sync_item_changes_only_after_confirmation(
             pilot, lambda: toggles.settings is not None and toggles.settings.transactions
         )
         assert fake.connections[CONN_PINE]["sync"]["transactions"] is True
+
+
+async def test_the_store_concurrency_is_shown_and_changed_from_the_connection_page(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        summary = screen.query_one("#summary", Static)
+        await wait_for(pilot, lambda: "up to 4 at once (the default)" in text_of(summary))
+
+        await pilot.press("c")
+        assert isinstance(app.screen, StoreConcurrencyScreen)
+        assert app.screen.query_one(Input).value == ""  # the default is not the connection's own
+        await pilot.press(*"40", "enter")  # out of range: explained, nothing sent
+        assert isinstance(app.screen, StoreConcurrencyScreen)
+        assert "1 to 16" in text_of(app.screen.query_one("#problem", Static))
+        assert fake.sent("PATCH", CONN_PINE) == []
+
+        await pilot.press("backspace", "backspace", "8", "enter")
+        await wait_for(pilot, lambda: fake.sent("PATCH", CONN_PINE) == [{"store_concurrency": 8}])
+        await wait_for(pilot, lambda: "up to 8 at once" in text_of(summary))
+        assert "(the default)" not in text_of(summary)
+
+        await pilot.press("c")
+        assert isinstance(app.screen, StoreConcurrencyScreen)
+        assert app.screen.query_one(Input).value == "8"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConnectionScreen)
+        assert len(fake.sent("PATCH", CONN_PINE)) == 1
+
+        await pilot.press("c", "backspace", "enter")  # empty: back to the default
+        await wait_for(
+            pilot, lambda: fake.sent("PATCH", CONN_PINE)[-1] == {"store_concurrency": None}
+        )
+        await wait_for(pilot, lambda: "up to 4 at once (the default)" in text_of(summary))
 
 
 async def test_rerunning_an_import_shows_its_progress_moving(

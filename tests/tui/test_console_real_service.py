@@ -271,6 +271,21 @@ async def test_a_sync_item_toggled_in_the_console_is_saved_by_the_service(
     assert saved["payment_received_trigger"] is False
 
 
+async def test_a_store_concurrency_set_in_the_console_is_saved_by_the_service(
+    service: Service,
+) -> None:
+    app = service.console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_connection(pilot)
+        summary = screen.query_one("#summary", Static)
+        assert "up to 4 at once (the default)" in text_of(summary)
+        await pilot.press("c", *"3", "enter")
+        await wait_for(pilot, lambda: "up to 3 at once" in text_of(summary))
+        assert "(the default)" not in text_of(summary)
+    saved = await service.connection()
+    assert (saved["store_concurrency"], saved["store_concurrency_source"]) == (3, "connection")
+
+
 async def test_a_rerun_import_moves_its_progress_bar_until_it_completes(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -41,11 +41,18 @@ ORDER = {
 
 
 class Sleeps:
+    """The client's time: its sleeps are recorded and pass at once."""
+
     def __init__(self) -> None:
         self.delays: list[float] = []
+        self.now = 1000.0
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def mocked(
@@ -56,6 +63,7 @@ def mocked(
     settings: dict[str, object] = {
         "retry": RetryPolicy(max_attempts=4, base_delay=0.1, max_delay=5.0),
         "sleep": sleeps,
+        "clock": sleeps.clock,
         "allow_private_stores": True,
     }
     settings.update(options)

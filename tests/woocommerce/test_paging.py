@@ -150,6 +150,27 @@ async def test_customers_of_every_role_are_listed_not_only_the_default_role(
     assert {"customer", "subscriber", "administrator", "shop_manager"} <= roles
 
 
+async def test_customers_registered_since_come_newest_first_and_the_paging_stops_there(
+    sim_store: SimulatedStore,
+) -> None:
+    since = sim_store.now() - timedelta(seconds=1)
+    newcomers = [
+        sim_store.create_customer(email=f"new{n}@example.test", role=role).id
+        for n, role in enumerate(["customer", "subscriber", "customer"])
+    ]
+    with running_simulator(sim_store) as sim:
+        async with http_client_for(sim) as http:
+            client = woo_client(http, page_size=2)
+            before = len(sim_store.request_log)
+            pages = [p async for p in client.customers_registered_since(access_for(sim), since)]
+            requests = sim_store.request_log[before:]
+    assert [c.id for p in pages for c in p.items] == sorted(newcomers, reverse=True)
+    # Two pages: the second reaches back past `since`; the thirty older customers are not read.
+    assert len(requests) == 2
+    assert all("orderby=registered_date" in query for _, _, query in requests)
+    assert all("role=all" in query for _, _, query in requests)
+
+
 async def test_orders_added_during_a_run_are_picked_up_when_the_store_grows(
     sim_store: SimulatedStore,
 ) -> None:

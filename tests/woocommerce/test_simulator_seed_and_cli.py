@@ -89,6 +89,8 @@ def test_the_command_parses_its_switches() -> None:
             "15",
             "--rate-limit-rate",
             "0.1",
+            "--overload-above",
+            "3",
             "--no-refunds-route",
         ]
     )
@@ -96,6 +98,7 @@ def test_the_command_parses_its_switches() -> None:
     assert args.handler is simulate.handler
     assert (len(store.customers), len(store.orders) >= 9) == (5, True)
     assert store.faults.rate_limit_rate == 0.1
+    assert store.faults.overload_above == 3
     assert store.faults.no_refunds_route
     assert next(iter(store.api_keys)) == derived_keys(2)[0]
 

@@ -19,6 +19,8 @@ from wooconnect.adapters.woocommerce import (
 )
 from wooconnect.adapters.woocommerce.keygrant import KeyGrantInvalid
 from wooconnect.adapters.woocommerce.simulator import RunningSimulator
+from wooconnect.app.errors import UpstreamRequestInvalid
+from wooconnect.app.ports.store import NewWebhook
 from wooconnect.domain.store_url import StoreUrl
 
 
@@ -107,6 +109,77 @@ async def test_re_enabling_keeps_the_failure_count_so_the_client_recreates_inste
     assert first[0].id not in store.webhooks
     assert store.webhooks[second[0].id].failure_count == 0
     assert len(listed) == len(WebhookTopics)
+
+
+def webhook_requests(simulator: RunningSimulator) -> list[tuple[str, str]]:
+    with simulator.store.lock:
+        log = list(simulator.store.request_log)
+    return [(m, path.rsplit("/wc/v3/", 1)[-1]) for m, path, _ in log if "webhooks" in path]
+
+
+async def test_webhooks_are_created_and_deleted_in_one_batch_request_each_pinged(
+    simulator: RunningSimulator, receiver: Receiver
+) -> None:
+    store = simulator.store
+    old = [
+        store.add_webhook(name="old", topic=t, delivery_url=receiver.url, secret="old1")
+        for t in ("order.created", "order.updated")
+    ]
+    secret = generate_webhook_secret()
+    wanted = [NewWebhook(t, receiver.url, secret, f"wooconnect {t}") for t in WebhookTopics]
+    async with http_client_for(simulator) as http:
+        created = await woo_client(http).change_webhooks(
+            access_for(simulator), create=wanted, delete=[w.id for w in old]
+        )
+    assert webhook_requests(simulator) == [("POST", "webhooks/batch")]
+    assert [w.topic for w in created] == list(WebhookTopics)
+    assert sorted(store.webhooks) == sorted(w.id for w in created)
+    assert all(store.webhooks[w.id].secret == secret for w in created)
+    pings = receiver.of_kind(ping=True)
+    assert sorted(p.body for p in pings) == sorted(f"webhook_id={w.id}".encode() for w in created)
+
+
+async def test_a_batch_over_the_store_s_limit_is_sent_in_parts_and_gone_webhooks_count_as_deleted(
+    simulator: RunningSimulator,
+) -> None:
+    async with http_client_for(simulator) as http:
+        created = await woo_client(http).change_webhooks(
+            access_for(simulator), delete=list(range(5_000, 5_150))
+        )
+    assert created == []
+    assert webhook_requests(simulator) == [("POST", "webhooks/batch")] * 2
+
+
+async def test_a_webhook_the_store_refuses_in_a_batch_is_raised_after_the_others_were_made(
+    simulator: RunningSimulator, receiver: Receiver
+) -> None:
+    wanted = [
+        NewWebhook("order.created", receiver.url, "abc123", "good"),
+        NewWebhook("order.shipped", receiver.url, "abc123", "bad topic"),
+        NewWebhook("order.updated", receiver.url, "abc123", "good too"),
+    ]
+    async with http_client_for(simulator) as http:
+        with pytest.raises(UpstreamRequestInvalid, match="invalid_topic"):
+            await woo_client(http).change_webhooks(access_for(simulator), create=wanted)
+    topics = sorted(w.topic for w in simulator.store.webhooks.values())
+    assert topics == ["order.created", "order.updated"]
+
+
+async def test_the_simulated_batch_refuses_more_than_100_items_as_a_store_does(
+    simulator: RunningSimulator,
+) -> None:
+    async with http_client_for(simulator) as http:
+        client = woo_client(http)
+        with pytest.raises(UpstreamRequestInvalid, match="413 woocommerce_rest_request_entity"):
+            # One request past the client's own splitting.
+            await client._request(
+                access_for(simulator),
+                "POST",
+                "webhooks/batch",
+                {},
+                json={"delete": list(range(1, 102))},
+                idempotent=False,
+            )
 
 
 async def test_deleting_webhooks_is_forced_and_idempotent(

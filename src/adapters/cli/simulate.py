@@ -64,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--server-error-rate", type=float, default=0, help="share of API 503s")
     parser.add_argument("--retry-after", type=int, default=1, help="Retry-After on 429s")
     parser.add_argument(
+        "--overload-above",
+        type=int,
+        default=0,
+        help="answer 503 to API requests beyond this many at once (0: never)",
+    )
+    parser.add_argument(
         "--strip-authorization",
         action="store_true",
         help="drop the Authorization header, like a misconfigured server",
@@ -100,6 +106,7 @@ def build_store(args: argparse.Namespace, home_url: str) -> SimulatedStore:
             "rate_limit_rate": args.rate_limit_rate,
             "server_error_rate": args.server_error_rate,
             "retry_after": args.retry_after,
+            "overload_above": args.overload_above,
             "strip_authorization": args.strip_authorization,
             "no_refunds_route": args.no_refunds_route,
             "reorder_deliveries": args.reorder_deliveries,

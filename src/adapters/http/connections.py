@@ -6,6 +6,7 @@ Each use case answers the connection as it read it in the transaction that chang
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
@@ -19,6 +20,7 @@ from litestar.status_codes import (
 from wooconnect.adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
 from wooconnect.adapters.http.schemas import (
     ConnectionOut,
+    ConnectionPatch,
     CredentialsIn,
     ImportSelectionIn,
     StoreUrlIn,
@@ -39,7 +41,9 @@ def connection_out(view: ConnectionView) -> ConnectionOut:
         healthy=view.webhooks_registered and connection.last_error is None,
         last_delivery_at=iso(view.last_delivery_at),
     )
-    return ConnectionOut.of(connection, view.imports, webhooks, view.grant)
+    return ConnectionOut.of(
+        connection, view.imports, webhooks, view.grant, store_concurrency=view.store_concurrency
+    )
 
 
 class ConnectionController(Controller):
@@ -134,6 +138,26 @@ class ConnectionController(Controller):
     ) -> ConnectionOut:
         return connection_out(
             await connecting.set_sync_settings(principal, connection_id, data.changes())
+        )
+
+    @patch(
+        "/connections/{connection_id:str}",
+        operation_id="updateConnection",
+        summary="Change the connection's own settings (store_concurrency: 1 to 16, or null "
+        "for the deployment's default)",
+    )
+    async def update(
+        self,
+        connecting: Injected[Connecting],
+        queries: Injected[Queries],
+        principal: Caller,
+        connection_id: FromPath[str],
+        data: JSONBody[ConnectionPatch],
+    ) -> ConnectionOut:
+        if isinstance(data.store_concurrency, msgspec.UnsetType):
+            return connection_out(await queries.connection(principal, connection_id))
+        return connection_out(
+            await connecting.set_store_concurrency(principal, connection_id, data.store_concurrency)
         )
 
     @post(

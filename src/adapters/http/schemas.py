@@ -6,14 +6,19 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import msgspec
 
 from wooconnect.app.key_grant import GrantOffer
 from wooconnect.app.ports.persistence import Page
 from wooconnect.app.queries import DeliveryView, TriggerView
-from wooconnect.domain.connection import Connection
+from wooconnect.domain.connection import (
+    DEFAULT_STORE_CONCURRENCY,
+    MAX_STORE_CONCURRENCY,
+    MIN_STORE_CONCURRENCY,
+    Connection,
+)
 from wooconnect.domain.jobs import ImportJob
 
 
@@ -134,6 +139,48 @@ class SyncSettingsPatch(msgspec.Struct, forbid_unknown_fields=True):
         }
 
 
+StoreConcurrency = Annotated[
+    int,
+    msgspec.Meta(
+        ge=MIN_STORE_CONCURRENCY,
+        le=MAX_STORE_CONCURRENCY,
+        description=(
+            "the most requests in flight to the store at once (fewer while it struggles: "
+            "429, 503, timeouts); null: the deployment's default, WOOCONNECT_STORE_CONCURRENCY"
+        ),
+    ),
+]
+
+
+StoreConcurrencyInForce = Annotated[
+    int,
+    msgspec.Meta(
+        ge=MIN_STORE_CONCURRENCY,
+        le=MAX_STORE_CONCURRENCY,
+        description=(
+            "the most requests in flight to the store at once (fewer while it struggles): the "
+            "connection's own, or the deployment's default, WOOCONNECT_STORE_CONCURRENCY "
+            "(store_concurrency_source says which)"
+        ),
+    ),
+]
+StoreConcurrencySource = Annotated[
+    Literal["connection", "default"],
+    msgspec.Meta(
+        description=(
+            "connection: the connection set its store concurrency; default: it follows the "
+            "deployment's"
+        )
+    ),
+]
+
+
+class ConnectionPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """The connection's own settings; a field left out is left as it is."""
+
+    store_concurrency: StoreConcurrency | msgspec.UnsetType | None = msgspec.UNSET
+
+
 class ImportSelectionOut(Projection):
     contacts: bool
     orders: bool
@@ -189,6 +236,8 @@ class ConnectionOut(msgspec.Struct):
     authorize_url: str | None = None
     key_grant: KeyGrantOut | None = None
     authorization_expires_at: str | None = None
+    store_concurrency: StoreConcurrencyInForce = DEFAULT_STORE_CONCURRENCY
+    store_concurrency_source: StoreConcurrencySource = "default"
 
     @classmethod
     def of(
@@ -197,7 +246,10 @@ class ConnectionOut(msgspec.Struct):
         jobs: list[ImportJob],
         webhooks: WebhooksOut,
         grant: GrantOffer | None = None,
+        *,
+        store_concurrency: int = DEFAULT_STORE_CONCURRENCY,
     ) -> ConnectionOut:
+        """`store_concurrency` is the one in force (the connection's own, or the default)."""
         return cls(
             id=connection.id,
             location_id=connection.location_id,
@@ -218,6 +270,10 @@ class ConnectionOut(msgspec.Struct):
             authorization_expires_at=iso(connection.authorization_expires_at)
             if connection.is_awaiting_authorization
             else None,
+            store_concurrency=store_concurrency,
+            store_concurrency_source="default"
+            if connection.store_concurrency is None
+            else "connection",
         )
 
 

@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -21,8 +21,10 @@ from wooconnect.adapters.woocommerce.retry import RetryPolicy
 from wooconnect.adapters.woocommerce.ssrf import StoreAddressRefused, guard_store_url
 from wooconnect.adapters.woocommerce.transport import StoreTransport, raise_for_store_error
 from wooconnect.adapters.woocommerce.webhooks import WebhookManager
+from wooconnect.adapters.woocommerce.window import StoreWindow, StoreWindows
 from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from wooconnect.app.ports.store import CredentialCheck, StoreAccess, StoreClient
+from wooconnect.domain.connection import DEFAULT_STORE_CONCURRENCY
 from wooconnect.domain.store import (
     StoreCustomer,
     StoreOrder,
@@ -60,24 +62,28 @@ class WooCommerceClient(WebhookManager):
     """Implements `app.ports.store.StoreClient`.
 
     `http` is the process's shared client, owned (opened and closed) by the composition root.
-    `concurrency` bounds the requests in flight to one store across all callers; a paging call
-    may ask for fewer (`concurrency=1` pages sequentially). `retry`, `sleep` and `rng` are
-    injectable so tests run fast and deterministically. `allow_private_stores` disables the
-    SSRF guard (development and tests only). `on_error(connection_id, code)` hears of every
-    request that failed (after the retries), except a 404: a missing record or route is an
-    answer its caller expects.
+    The requests in flight to one store, across all callers, are at most the connection's
+    store concurrency (`StoreAccess.concurrency`), or `concurrency` (the deployment's default)
+    when the connection has none; within that the store's window adapts to how the store copes
+    (see `window`). A paging call may ask for fewer (`concurrency=1` pages sequentially).
+    `retry`, `sleep`, `clock` (monotonic seconds) and `rng` are injectable so tests run fast
+    and deterministically.
+    `allow_private_stores` disables the SSRF guard (development and tests only).
+    `on_error(connection_id, code)` hears of every request that failed (after the retries),
+    except a 404: a missing record or route is an answer its caller expects.
     """
 
     def __init__(
         self,
         http: httpx.AsyncClient,
         *,
-        concurrency: int = 4,
+        concurrency: int = DEFAULT_STORE_CONCURRENCY,
         page_size: int = MAX_PAGE_SIZE,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         allow_private_stores: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         on_error: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
@@ -91,8 +97,8 @@ class WooCommerceClient(WebhookManager):
         self._concurrency = concurrency
         self._page_size = page_size
         self._allow_private = allow_private_stores
+        self._windows = StoreWindows(clock=clock)
         self._on_error = on_error
-        self._store_slots: dict[str, asyncio.Semaphore] = {}
         self._guarded: dict[str, float] = {}
         # Connections whose server strips the Authorization header (learnt, then remembered).
         self._query_string_connections: set[str] = set()
@@ -101,8 +107,12 @@ class WooCommerceClient(WebhookManager):
 
     @property
     def concurrency(self) -> int:
-        """The most requests in flight to one store (the paging default)."""
+        """The most requests in flight to a store whose connection sets no store concurrency."""
         return self._concurrency
+
+    def window(self, access: StoreAccess) -> StoreWindow:
+        """The window of requests in flight to `access`'s store, its ceiling the connection's."""
+        return self._windows.get(access.store_url.domain, access.concurrency or self._concurrency)
 
     # -- credentials -------------------------------------------------------------------------
 
@@ -123,6 +133,29 @@ class WooCommerceClient(WebhookManager):
         params = {"role": "all", "orderby": "id", "order": "asc"}
         customers = _Listing("customers", params, decode.CUSTOMER_STRUCT, decode.to_customer)
         return self._collection(access, customers, start_page, concurrency)
+
+    async def customers_registered_since(
+        self, access: StoreAccess, since: datetime
+    ) -> AsyncIterator[StorePage[StoreCustomer]]:
+        """Customers of every role registered after `since` (aware), newest first
+        (`orderby=registered_date`, the user's registration time), one page at a time until a
+        page reaches back to `since`. The store breaks no ties within a second, so callers
+        read from a little before the newest registration they have seen."""
+        if since.tzinfo is None:
+            raise ValueError("customers_registered_since needs an aware datetime")
+        params = {"role": "all", "orderby": "registered_date", "order": "desc"}
+        listing = _Listing("customers", params, decode.CUSTOMER_STRUCT, decode.to_customer)
+        number = 1
+        while True:
+            page = await self._fetch_page(access, listing, number)
+            fresh = tuple(
+                c for c in page.items if c.date_created_gmt is None or c.date_created_gmt > since
+            )
+            if fresh or page.errors:
+                yield replace(page, items=fresh)
+            if len(fresh) < len(page.items) or number >= page.total_pages:
+                return
+            number += 1
 
     def orders(
         self,
@@ -256,7 +289,8 @@ class WooCommerceClient(WebhookManager):
         start_page: int,
         concurrency: int | None,
     ) -> AsyncIterator[StorePage[T]]:
-        window = min(concurrency or self._concurrency, self._concurrency)
+        ceiling = self.window(access).ceiling
+        window = min(concurrency or ceiling, ceiling)
 
         def fetch(page: int) -> Awaitable[StorePage[T]]:
             return self._fetch_page(access, listing, page)
@@ -324,23 +358,31 @@ class WooCommerceClient(WebhookManager):
     ) -> httpx.Response:
         await self._guard(access)
         mode = self._mode(access)
-        async with self._slot(access):
-            response = await self._transport.send(
-                access, mode, method, path, params=params, json=json, idempotent=idempotent
+        window = self.window(access)
+        response = await self._transport.send(
+            access,
+            mode,
+            method,
+            path,
+            window=window,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+        )
+        if mode is AuthMode.BASIC and _credentials_ignored(response):
+            retry = await self._transport.send(
+                access,
+                AuthMode.QUERY_STRING,
+                method,
+                path,
+                window=window,
+                params=params,
+                json=json,
+                idempotent=idempotent,
             )
-            if mode is AuthMode.BASIC and _credentials_ignored(response):
-                retry = await self._transport.send(
-                    access,
-                    AuthMode.QUERY_STRING,
-                    method,
-                    path,
-                    params=params,
-                    json=json,
-                    idempotent=idempotent,
-                )
-                if retry.is_success:
-                    self._query_string_connections.add(access.connection_id)
-                response = retry
+            if retry.is_success:
+                self._query_string_connections.add(access.connection_id)
+            response = retry
         raise_for_store_error(response)
         return response
 
@@ -349,13 +391,6 @@ class WooCommerceClient(WebhookManager):
         return choose_auth_mode(
             access.store_url, query_string_auth=access.query_string_auth or remembered
         )
-
-    def _slot(self, access: StoreAccess) -> asyncio.Semaphore:
-        key = access.store_url.domain
-        slot = self._store_slots.get(key)
-        if slot is None:
-            slot = self._store_slots[key] = asyncio.Semaphore(self._concurrency)
-        return slot
 
     async def _guard(self, access: StoreAccess) -> None:
         # Re-resolved every few minutes: a host may be re-pointed at a private address later.

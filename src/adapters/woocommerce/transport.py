@@ -1,9 +1,10 @@
 """One authenticated request to a store: signing, timeouts, retries and error mapping.
 
-Every attempt is authenticated afresh (an OAuth nonce is single-use). Transient failures (429,
-5xx, timeouts, connection errors) are retried with backoff; what is left is mapped to the app's
-errors: 401/403/404 → `UpstreamRejected`, other 4xx → `UpstreamRequestInvalid`, exhausted
-retries → `UpstreamUnavailable`.
+Every attempt is authenticated afresh (an OAuth nonce is single-use) and takes its place in the
+store's window (`window.StoreWindow`), which it tells how the store answered. Transient
+failures (429, 5xx, timeouts, connection errors) are retried with backoff; what is left is
+mapped to the app's errors: 401/403/404 → `UpstreamRejected`, other 4xx →
+`UpstreamRequestInvalid`, exhausted retries → `UpstreamUnavailable`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from wooconnect.adapters.woocommerce.auth import (
     query_string_credentials,
 )
 from wooconnect.adapters.woocommerce.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from wooconnect.adapters.woocommerce.window import OVERLOAD_STATUSES, StoreWindow
 from wooconnect.app.errors import UpstreamRejected, UpstreamRequestInvalid, UpstreamUnavailable
 from wooconnect.app.ports.store import StoreAccess
 
@@ -98,11 +100,18 @@ class StoreTransport:
         method: str,
         path: str,
         *,
+        window: StoreWindow,
         params: Mapping[str, str] | None = None,
         json: Any = None,
         idempotent: bool = True,
     ) -> httpx.Response:
         """Send one API request (`path` below `/wp-json/wc/v3/`), retrying transient failures.
+
+        Each attempt takes a place in the store's `window` and tells it how the store answered;
+        backing off happens outside it, so a waiting retry holds no place. A `Retry-After`
+        pauses the whole window (every request to the store waits it out); one longer than the
+        policy's `max_delay` is not waited for here: `UpstreamUnavailable` carries it to the
+        caller, whose job is rescheduled.
 
         Returns any response that is not transient, error or not: callers map it. A
         non-idempotent request (creating a webhook) is retried only where the store cannot
@@ -112,33 +121,65 @@ class StoreTransport:
         attempt = 0
         while True:
             attempt += 1
+            await self._wait_out_pause(window)
             request = self._build(access, mode, method, url, params or {}, json)
+            permit = await window.acquire()
+            paused = False
             try:
                 response = await self._http.send(request)
             except httpx.TimeoutException as exc:
+                window.overloaded(permit)
                 failure = UpstreamUnavailable(f"the store did not answer in time ({exc!r})")
                 retry_after = None
                 retryable = idempotent or isinstance(exc, httpx.ConnectTimeout)
             except httpx.TransportError as exc:
+                window.failed(permit)
                 failure = UpstreamUnavailable(f"the store could not be reached ({exc!r})")
                 retry_after = None
                 retryable = idempotent or isinstance(exc, httpx.ConnectError)
+            except BaseException:
+                window.failed(permit)
+                raise
             else:
-                if response.status_code not in RETRYABLE_STATUSES:
+                status = response.status_code
+                retry_after = (
+                    parse_retry_after(response.headers.get("Retry-After"))
+                    if status in RETRYABLE_STATUSES
+                    else None
+                )
+                if status in OVERLOAD_STATUSES:
+                    window.overloaded(permit, retry_after)
+                    paused = retry_after is not None
+                elif status in RETRYABLE_STATUSES:
+                    window.failed(permit)
+                else:
+                    window.answered(permit)
+                if status not in RETRYABLE_STATUSES:
                     return response
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 code, message, _ = store_error(response)
                 failure = UpstreamUnavailable(
-                    f"the store is unavailable ({response.status_code} {code}): {message}",
+                    f"the store is unavailable ({status} {code}): {message}",
                     retry_after=retry_after,
                 )
-                retryable = idempotent or response.status_code == 429
+                retryable = idempotent or status == 429
             if not retryable or attempt >= self._retry.max_attempts:
                 raise failure
-            if retry_after is not None and retry_after > self._retry.max_delay:
-                raise failure
-            delay = self._retry.backoff(attempt, self._rng)
-            await self._sleep(retry_after if retry_after is not None else delay)
+            if retry_after is not None:
+                if retry_after > self._retry.max_delay:
+                    raise failure
+                if not paused:  # else the window's pause is the wait
+                    await self._sleep(retry_after)
+            else:
+                await self._sleep(self._retry.backoff(attempt, self._rng))
+
+    async def _wait_out_pause(self, window: StoreWindow) -> None:
+        pause = window.paused_for()
+        if pause > self._retry.max_delay:
+            raise UpstreamUnavailable(
+                f"the store asked for a pause of {pause:.0f} s", retry_after=pause
+            )
+        if pause > 0:
+            await self._sleep(pause)
 
     def _build(
         self,

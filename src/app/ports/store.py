@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Protocol
@@ -32,12 +32,15 @@ WEBHOOK_TOPICS: Final[tuple[str, ...]] = (
 @dataclass(frozen=True, slots=True)
 class StoreAccess:
     """How to reach one connection's store. `query_string_auth` is remembered once detected
-    (servers that strip the Authorization header need the keys in the query string)."""
+    (servers that strip the Authorization header need the keys in the query string).
+    `concurrency` is the most requests in flight the connection allows its store (None: the
+    deployment's default)."""
 
     connection_id: str
     store_url: StoreUrl
     credentials: StoreCredentials = field(repr=False)
     query_string_auth: bool = False
+    concurrency: int | None = None
 
     @classmethod
     def of(cls, connection: Connection) -> StoreAccess:
@@ -49,7 +52,18 @@ class StoreAccess:
             connection.store_url,
             connection.credentials,
             connection.query_string_auth,
+            connection.store_concurrency,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class NewWebhook:
+    """A webhook to register: signed with our own (alphanumeric) secret."""
+
+    topic: str
+    delivery_url: str
+    secret: str = field(repr=False)
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +89,16 @@ class StoreClient(Protocol):
     ) -> AsyncIterator[StorePage[StoreCustomer]]:
         """Every customer of every role (`role=all`), page by page in order, from `start_page`;
         pages are fetched concurrently up to `concurrency` but yielded in order."""
+        ...
+
+    def customers_registered_since(
+        self, access: StoreAccess, since: datetime
+    ) -> AsyncIterator[StorePage[StoreCustomer]]:
+        """The customers of every role registered after `since` (aware), newest first, page by
+        page until a page reaches back to `since`: one request when nobody registered. (A
+        store lists customers by no modification date; changes to older customers come by
+        webhook, or by reading them all.) A customer without a readable registration date
+        counts as new."""
         ...
 
     def orders(
@@ -123,6 +147,18 @@ class StoreClient(Protocol):
 
     async def delete_webhook(self, access: StoreAccess, webhook_id: int) -> None:
         """Delete for good; an already deleted webhook is not an error."""
+        ...
+
+    async def change_webhooks(
+        self,
+        access: StoreAccess,
+        *,
+        create: Sequence[NewWebhook] = (),
+        delete: Sequence[int] = (),
+    ) -> list[StoreWebhook]:
+        """Create and delete webhooks in one request (`/webhooks/batch`) rather than one each;
+        returns the webhooks created. An already deleted webhook is not an error; a webhook
+        the store refuses to create raises, after the others were made."""
         ...
 
     async def ensure_webhooks(

@@ -26,6 +26,10 @@ from wooconnect.tui.screens.confirm import ConfirmScreen
 from wooconnect.tui.screens.decisions import DecisionsScreen
 from wooconnect.tui.screens.location import LocationScreen
 from wooconnect.tui.screens.polling import PollingScreen, fetch, still_open
+from wooconnect.tui.screens.store_concurrency import (
+    StoreConcurrencyChoice,
+    StoreConcurrencyScreen,
+)
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.import_job import ImportJobView
 from wooconnect.tui.widgets.sync_toggles import SyncToggles
@@ -41,6 +45,8 @@ class ConnectionScreen(PollingScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("i", "rerun_import", "Re-import"),
+        # Out of the footer, which has no room left at 80 columns; the help names it.
+        Binding("c", "store_concurrency", "Store concurrency", show=False),
         Binding("x", "disconnect", "Disconnect"),
         Binding("l", "decisions", "Decisions"),
         Binding("k", "location", "Location"),
@@ -247,6 +253,33 @@ class ConnectionScreen(PollingScreen):
         if still_open(self):
             self.action_refresh()
 
+    def action_store_concurrency(self) -> None:
+        """Ask how many requests the store may get at once, then save it."""
+        if self.connection is None:
+            return
+
+        def chosen(choice: StoreConcurrencyChoice | None) -> None:
+            if choice is not None:
+                self._set_store_concurrency(choice.value)
+
+        dialog = StoreConcurrencyScreen(
+            self.connection.store_domain, self.connection.own_store_concurrency
+        )
+        self.app.push_screen(dialog, chosen)
+
+    @work(group="actions")
+    async def _set_store_concurrency(self, value: int | None) -> None:
+        try:
+            connection = await self.context.client.set_store_concurrency(self.connection_id, value)
+        except ApiError as exc:
+            title = "Could not change the store concurrency"
+            self.notify(exc.message, title=title, severity="error")
+            return
+        if still_open(self):
+            self._show_connection(connection)
+        now = "the deployment's default" if value is None else f"up to {value} at once"
+        self.notify(f"{connection.store_domain} now gets {now}.", title="Store concurrency")
+
     def action_disconnect(self) -> None:
         """Ask (naming the store), then disconnect it."""
         if self.connection is None:
@@ -377,6 +410,16 @@ def _webhooks(connection: Connection) -> Text:
     return health
 
 
+def _store_requests(connection: Connection) -> Text:
+    """How many requests the store may get at once (fewer while it struggles)."""
+    if connection.store_concurrency is None:
+        return Text("the deployment's default", style="dim")
+    text = Text(f"up to {connection.store_concurrency} at once")
+    if connection.own_store_concurrency is None:
+        text.append(" (the default)", style="dim")
+    return text
+
+
 def _summary(connection: Connection) -> Table:
     """The connection in the order support reads it: what and how it is first, ids last (the
     panel scrolls when the terminal is short)."""
@@ -396,6 +439,7 @@ def _summary(connection: Connection) -> Table:
     table.add_row("last delivery", formatting.timestamp(connection.webhooks.last_delivery_at))
     selection = [e for e in _ENTITIES if getattr(connection.import_, e)]
     table.add_row("import", ", ".join(selection) or Text("nothing selected", style="dim"))
+    table.add_row("store requests", _store_requests(connection))
     # Ids are copied whole: they fold onto a second line rather than lose their tail.
     table.add_row("connection", Text(connection.id, overflow="fold"))
     table.add_row("location", Text(connection.location_id, overflow="fold"))

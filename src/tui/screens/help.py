@@ -20,7 +20,8 @@ _GUIDE = (
         "Connection",
         "status (and why it needs a reconnect), sync switches, import progress with "
         "rate and ETA, webhook health; recent deliveries (d) and trigger events (t), orders "
-        "named by the store's number (#81).",
+        "named by the store's number (#81); how many requests the store gets at once (c "
+        "changes it).",
     ),
     (
         "Location",

@@ -20,7 +20,8 @@ from wooconnect.adapters.woocommerce.simulator.authn import (
     check_permissions,
 )
 from wooconnect.adapters.woocommerce.simulator.control import Control
-from wooconnect.adapters.woocommerce.simulator.rest import InvalidParam, RestApi
+from wooconnect.adapters.woocommerce.simulator.rest import RestApi
+from wooconnect.adapters.woocommerce.simulator.rest_params import InvalidParam
 from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore, StoreError
 from wooconnect.adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
 
@@ -80,22 +81,31 @@ class SimulatorApp:
         """Answer one request as the store would, `latency` after it arrived: the time the
         simulator itself takes is part of that latency, as a store's own work is part of its
         response time (unless it takes longer)."""
+        if not request.path.startswith("/wp-json/"):
+            return await self._answer_in_time(request, 0)
+        in_flight = self.store.request_started()
+        try:
+            return await self._answer_in_time(request, in_flight)
+        finally:
+            self.store.request_finished()
+
+    async def _answer_in_time(self, request: Request, in_flight: int) -> Response:
         if not self.latency:
-            return await self._answer(request)
+            return await self._answer(request, in_flight)
         loop = asyncio.get_running_loop()
         arrived = loop.time()
-        response = await self._answer(request)
+        response = await self._answer(request, in_flight)
         await asyncio.sleep(max(0.0, self.latency - (loop.time() - arrived)))
         return response
 
-    async def _answer(self, request: Request) -> Response:
+    async def _answer(self, request: Request, in_flight: int) -> Response:
         try:
             control = self.control.route(request)
             if control is not None:
                 handler, args = control
                 return await handler(request, *args)
             if request.path.startswith("/wp-json/"):
-                return await self._api(request)
+                return await self._api(request, in_flight)
             return wp_error(
                 404, "rest_no_route", "No route was found matching the URL and request method."
             )
@@ -106,10 +116,10 @@ class SimulatorApp:
         except (ValueError, KeyError, TypeError) as exc:
             return plain_json(400, {"code": "bad_request", "message": str(exc)})
 
-    async def _api(self, request: Request) -> Response:
+    async def _api(self, request: Request, in_flight: int) -> Response:
         with self.store.lock:
             self.store.request_log.append((request.method, request.path, request.query_string))
-        fault = await self._fault()
+        fault = await self._fault(in_flight)
         if fault is not None:
             return fault
         try:
@@ -141,7 +151,7 @@ class SimulatorApp:
         result: Response | Awaitable[Response] = handler(request, *args)
         return await result if isinstance(result, Awaitable) else result
 
-    async def _fault(self) -> Response | None:
+    async def _fault(self, in_flight: int) -> Response | None:
         store = self.store
         if store.take_fault("timeout_next"):
             await asyncio.sleep(store.faults.hang_seconds)
@@ -156,7 +166,8 @@ class SimulatorApp:
                 b"<html><body>Too Many Requests</body></html>",
                 {"Content-Type": "text/html", **headers},
             )
-        if store.take_fault("server_error_next", "server_error_rate"):
+        busy = store.overloaded(in_flight)
+        if busy or store.take_fault("server_error_next", "server_error_rate"):
             status = store.faults.server_error_status
             return Response(
                 status,

@@ -193,7 +193,9 @@ class DeliveryRecord:
 @dataclass
 class FaultConfig:
     """Misbehaviour to inject. Counters (`*_next`, `drop_deliveries`, `duplicate_deliveries`)
-    count down as they fire; rates draw from the store's seeded generator."""
+    count down as they fire; rates draw from the store's seeded generator. `overload_above`
+    (0: off) is a store with that many PHP workers: a REST request arriving while that many
+    are being answered gets `server_error_status` (503), as from a saturated server."""
 
     rate_limit_next: int = 0
     rate_limit_rate: float = 0.0
@@ -201,6 +203,7 @@ class FaultConfig:
     server_error_next: int = 0
     server_error_rate: float = 0.0
     server_error_status: int = 503
+    overload_above: int = 0
     timeout_next: int = 0
     hang_seconds: float = 10.0
     strip_authorization: bool = False

@@ -95,6 +95,9 @@ class SimulatedStore:
         self.grants: dict[int, GrantRequest] = {}
         self.deliveries: list[DeliveryRecord] = []
         self.request_log: list[tuple[str, str, str]] = []
+        # REST API requests being answered now, and the most there ever were at once.
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self.faults = FaultConfig()
         self.listeners: list[Listener] = []
         self._next_user_id = 1
@@ -418,7 +421,24 @@ class SimulatedStore:
         with self.lock:
             self.deliveries.append(delivery)
 
-    # -- faults ------------------------------------------------------------------------------
+    # -- load and faults ----------------------------------------------------------------------
+
+    def request_started(self) -> int:
+        """Count a REST API request in; how many are in flight with it."""
+        with self.lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            return self.in_flight
+
+    def request_finished(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+    def overloaded(self, in_flight: int) -> bool:
+        """Whether a request arriving with `in_flight` requests in flight finds every worker
+        busy (the `overload_above` fault)."""
+        limit = self.faults.overload_above
+        return 0 < limit < in_flight
 
     def take_fault(self, counter: str, rate: str | None = None) -> bool:
         """Whether a fault fires now: a pending count is used up first, then the rate."""
