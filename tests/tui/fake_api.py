@@ -263,7 +263,7 @@ class FakeApi:
         if not isinstance(body, dict) or body.get("rule_set") not in fake_rules.RULE_BOOK:
             name = body.get("rule_set") if isinstance(body, dict) else None
             known = ", ".join(fake_rules.RULE_BOOK)
-            message = f"unknown rule set {name!r} (known: {known})"
+            message = f"unknown rule set `{name}` (known: {known})"
             return _invalid(message, "rule_set")
         if not isinstance(body.get("facts"), dict):
             return _invalid("facts must be a JSON object", "facts")

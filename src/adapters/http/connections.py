@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from wooconnect.adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
+from wooconnect.adapters.http.guards import API_GUARDS
 from wooconnect.adapters.http.schemas import (
     ConnectionOut,
     CredentialsIn,
@@ -39,6 +40,7 @@ def connection_out(view: ConnectionView, authorize_url: str | None = None) -> Co
 class ConnectionController(Controller):
     path = "/api/v1"
     tags = ["connections"]
+    guards = API_GUARDS
     dependencies = {**CONNECTING, **QUERIES}
 
     @post(

@@ -6,6 +6,7 @@ from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 
 from wooconnect.adapters.http.deps import PAGING, QUERIES, Caller, Injected, Paging
+from wooconnect.adapters.http.guards import API_GUARDS
 from wooconnect.adapters.http.schemas import (
     ContactOut,
     ContactPage,
@@ -30,6 +31,7 @@ OUTCOMES = {"skipped", "imported", "mapped", "refused", "allowed", "fire", "no_f
 class CrmController(Controller):
     path = "/api/v1"
     tags = ["crm"]
+    guards = API_GUARDS
     dependencies = {**PAGING, **QUERIES}
 
     @get("/locations/{location_id:str}/contacts", operation_id="listContacts")
@@ -111,7 +113,7 @@ class CrmController(Controller):
     ) -> DecisionPage:
         if outcome is not None and outcome not in OUTCOMES:
             raise ValidationFailed(
-                f"unknown outcome {outcome!r}", {"outcome": "one of " + ", ".join(sorted(OUTCOMES))}
+                f"unknown outcome `{outcome}`", {"outcome": "one of " + ", ".join(sorted(OUTCOMES))}
             )
         limit, cursor = paging
         page = await queries.decisions(principal, connection_id, outcome, cursor, limit)

@@ -19,7 +19,7 @@ from litestar.params import QueryParameter, SkipValidation
 from wooconnect.adapters.bootstrap import Container
 from wooconnect.adapters.http.counters import ReceiverCounters
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
-from wooconnect.app.auth import Principal, authenticate
+from wooconnect.app.auth import Principal
 from wooconnect.app.connecting import Connecting
 from wooconnect.app.errors import ValidationFailed
 from wooconnect.app.ports.basics import Clock
@@ -37,7 +37,8 @@ T = TypeVar("T")
 # Injected[Connecting]`). The providers return the container's own objects, so Litestar does
 # not validate them (it would check each one against its annotation on every request).
 Injected: TypeAlias = NamedDependency[SkipValidation[T]]
-# The authenticated caller, provided by `provide_principal` to every handler that names it.
+# The authenticated caller, provided by `provide_principal` to every handler that names it
+# (its controller runs `guards.API_GUARDS`).
 Caller = Injected[Principal]
 # A page's size and the cursor it starts after, from `page_params`.
 Paging = NamedDependency[tuple[int, str | None]]
@@ -48,17 +49,11 @@ def provide_container(state: State) -> Container:
     return container
 
 
-async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    """The caller from `Authorization: Bearer <token>`; 401 without a valid token."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    container = provide_container(state)
-    async with container.uow() as uow:
-        return await authenticate(
-            token.strip() if scheme.lower() == "bearer" else None,
-            container.secrets.admin_token,
-            uow,
-        )
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller, as `guards.authenticated` found it before anything else of the request
+    was read."""
+    principal: Principal = request.state.principal
+    return principal
 
 
 def page_params(
@@ -124,7 +119,7 @@ def _sync(provider: Any) -> Provide:
     return Provide(provider, sync_to_thread=False)
 
 
-PRINCIPAL = {"principal": Provide(provide_principal)}
+PRINCIPAL = {"principal": _sync(provide_principal)}
 PAGING = {"paging": _sync(page_params)}
 CONTAINER = {"container": _sync(provide_container)}
 TENANCY = {"tenancy": _sync(provide_tenancy)}

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from wooconnect.adapters.http.schemas import ErrorOut
+from wooconnect.adapters.http.validation import invalid_field
 from wooconnect.app.errors import (
     AppError,
     Conflict,
@@ -92,19 +93,19 @@ def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response
 
 
 def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorOut]:
+    """Litestar's validation of a body or a parameter, with `fields` keyed by the field it
+    names (`fields.name`, `fields.facts.order`, `fields.limit`; `fields.body` for the body as
+    a whole)."""
     fields: dict[str, str] = {}
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            key = str(item.get("key") or item.get("source") or "body")
-            fields[key] = str(item.get("message", "invalid"))
-    message = "the request is not valid"
-    if exc.detail and exc.detail != "Validation failed":
-        message = f"the request is not valid: {exc.detail}"
+            field, why = invalid_field(item)
+            fields[field] = why
+    if not fields:
+        return error_response(400, "bad_request", "the request is not valid")
+    listed = "; ".join(f"{field}: {why}" for field, why in fields.items())
     return error_response(
-        422 if fields or "body" in exc.detail.lower() else 400,
-        "validation_failed",
-        message,
-        fields=fields or None,
+        422, "validation_failed", f"the request is not valid ({listed})", fields=fields
     )
 
 

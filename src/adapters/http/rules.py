@@ -10,6 +10,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from wooconnect.adapters.http.deps import RULES, Caller, Injected
+from wooconnect.adapters.http.guards import API_GUARDS
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
 from wooconnect.app.errors import ValidationFailed
 from wooconnect.domain.rules.errors import FactsError, UnknownRuleSet
@@ -25,6 +26,7 @@ class EvaluateIn(msgspec.Struct, forbid_unknown_fields=True):
 class RulesController(Controller):
     path = "/api/v1/rules"
     tags = ["rules"]
+    guards = API_GUARDS
     dependencies = RULES
 
     @get("/", operation_id="listRules", summary="The loaded rule sets, their version and state")

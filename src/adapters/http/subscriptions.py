@@ -8,6 +8,7 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from wooconnect.adapters.http.deps import PAGING, SUBSCRIPTIONS, Caller, Injected, Paging
+from wooconnect.adapters.http.guards import API_GUARDS
 from wooconnect.adapters.http.schemas import iso, page_of
 from wooconnect.app.subscriptions import Subscriptions, SubscriptionView
 from wooconnect.domain.subscriptions import TriggerSubscription
@@ -75,6 +76,7 @@ class SubscriptionPage(msgspec.Struct):
 class SubscriptionController(Controller):
     path = "/api/v1/locations/{location_id:str}/trigger-subscriptions"
     tags = ["triggers"]
+    guards = API_GUARDS
     dependencies = SUBSCRIPTIONS
 
     @post(

@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from wooconnect.adapters.http.deps import TENANCY, Caller, Injected
+from wooconnect.adapters.http.guards import API_GUARDS
 from wooconnect.adapters.http.schemas import AgencyOut, ApiKeyOut, LocationOut, NameIn
 from wooconnect.app.tenancy import Tenancy
 
@@ -13,6 +14,7 @@ from wooconnect.app.tenancy import Tenancy
 class TenancyController(Controller):
     path = "/api/v1"
     tags = ["tenancy"]
+    guards = API_GUARDS
     dependencies = TENANCY
 
     @post("/agencies", operation_id="createAgency", summary="Create an agency (admin)")
