@@ -7,7 +7,13 @@ from datetime import datetime
 
 from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import NotFound
-from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.persistence import (
+    NO_FILTERS,
+    Filters,
+    Page,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.crm import Contact, Order, Transaction
 from wooconnect.domain.decisions import DecisionRecord
@@ -44,7 +50,7 @@ async def read_connection_view(uow: UnitOfWork, connection: Connection) -> Conne
     """What a person sees of `connection`, read in `uow`: the transaction that changed it (or
     read it), so that the answer shows exactly what was committed."""
     jobs = list(await uow.import_jobs.list_for_connection(connection.id))
-    last = await uow.inbox.list_for_connection(connection.id, limit=1)
+    last = (await uow.inbox.list(connection.id, cursor=None, limit=1)).items
     registered = connection.status in (ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT)
     return ConnectionView(
         connection, latest_per_entity(jobs), registered, last[0].received_at if last else None
@@ -70,32 +76,54 @@ class Queries:
             return await read_connection_view(uow, connection)
 
     async def contacts(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[Contact]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.contacts.list(location_id, cursor=cursor, limit=limit)
+            return await uow.contacts.list(location_id, cursor=cursor, limit=limit, filters=filters)
 
     async def orders(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[Order]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.orders.list(location_id, cursor=cursor, limit=limit)
+            return await uow.orders.list(location_id, cursor=cursor, limit=limit, filters=filters)
 
     async def transactions(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[Transaction]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.transactions.list(location_id, cursor=cursor, limit=limit)
+            return await uow.transactions.list(
+                location_id, cursor=cursor, limit=limit, filters=filters
+            )
 
     async def triggers(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[TriggerView]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            page = await uow.triggers.list(location_id, cursor=cursor, limit=limit)
+            page = await uow.triggers.list(location_id, cursor=cursor, limit=limit, filters=filters)
             states = await uow.trigger_deliveries.states_for_events([t.id for t in page.items])
         views = [TriggerView(t, summarise(states.get(t.id, ()))) for t in page.items]
         return Page(views, page.next_cursor)
@@ -104,24 +132,25 @@ class Queries:
         self,
         principal: Principal,
         connection_id: str,
-        outcome: str | None,
         cursor: str | None,
         limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[DecisionRecord]:
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
             return await uow.decisions.list(
-                connection_id, outcome=outcome, cursor=cursor, limit=limit
+                connection_id, cursor=cursor, limit=limit, filters=filters
             )
 
     async def deliveries(
-        self, principal: Principal, connection_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        connection_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[InboxDelivery]:
-        """The connection's webhook deliveries, newest first."""
+        """The connection's webhook deliveries."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
-            items = list(
-                await uow.inbox.list_for_connection(connection_id, limit=limit + 1, before=cursor)
-            )
-        more = len(items) > limit
-        return Page(items[:limit], items[limit - 1].id if more else None)
+            return await uow.inbox.list(connection_id, cursor=cursor, limit=limit, filters=filters)

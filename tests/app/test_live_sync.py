@@ -224,7 +224,7 @@ async def test_the_receiver_refuses_bad_deliveries_and_keeps_unreadable_ones(
     with pytest.raises(BadPayload):
         await deliver(world, connection, "order.created", junk)
     async with world.uow() as uow:
-        kept = await uow.inbox.list_for_connection(connection.id, limit=10)
+        kept = (await uow.inbox.list(connection.id, cursor=None, limit=10)).items
         assert await uow.orders.count(location) == 0
     assert [d.status for d in kept] == [DeliveryStatus.INVALID]
     assert kept[0].body == junk

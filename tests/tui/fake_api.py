@@ -144,15 +144,13 @@ class FakeApi:
 
     # Handlers
 
-    # The service lists agencies and locations as bare arrays (the console accepts pages too).
-
     def _agencies(self, *, query: dict[str, str], body: Any) -> Reply:
-        return 200, list(self.agencies)
+        return 200, _page(list(self.agencies), query)
 
     def _locations(self, agency_id: str, *, query: dict[str, str], body: Any) -> Reply:
         if not any(a["id"] == agency_id for a in self.agencies):
             return _error(404, "not_found", "agency not found")
-        return 200, [loc for loc in self.locations if loc["agency_id"] == agency_id]
+        return 200, _page([loc for loc in self.locations if loc["agency_id"] == agency_id], query)
 
     def _live_connection(self, location_id: str, *, query: dict[str, str], body: Any) -> Reply:
         for connection in self.connections.values():

@@ -18,6 +18,8 @@ BODY_FIELD = "body"
 _MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 _EXPECTED = re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`")
+_BOUNDED = re.compile(r"Expected `(?P<expected>[^`]+)` (?P<op>>=|<=|>|<) (?P<bound>\S+)$")
+_BOUNDS = {">=": "at least", "<=": "at most", ">": "more than", "<": "less than"}
 # What Litestar says of a body parameter it got nothing for (the request had no body).
 _NO_BODY = {f"'{BODY_PARAMETER}'", f"Object missing required field `{BODY_PARAMETER}`"}
 
@@ -51,6 +53,9 @@ def _in_words(message: str) -> str:
     """msgspec's `Expected `str`, got `int`` as `expected a string, got an integer`."""
     if expected := _EXPECTED.match(message):
         return f"expected {_type(expected['expected'])}, got {_type(expected['got'])}"
+    if bounded := _BOUNDED.match(message):
+        bound = f"{_BOUNDS[bounded['op']]} {bounded['bound']}"
+        return f"expected {_type(bounded['expected'])} of {bound}"
     return message[:1].lower() + message[1:]
 
 
