@@ -1,0 +1,162 @@
+"""Every list over real HTTP: one shape (`{items, next_cursor}`), one order (newest first,
+across pages), the filters people reach for honoured, and a query the list does not know, or a
+cursor it did not give, refused with 422."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.http.conftest import Shop
+
+LISTS = [
+    "agencies",
+    "locations",
+    "contacts",
+    "orders",
+    "transactions",
+    "triggers",
+    "trigger-subscriptions",
+    "deliveries",
+    "decisions",
+]
+
+
+def get(shop: Shop, path: str, **params: Any) -> dict[str, Any]:
+    answer = shop.service.http.get(path, params=params)
+    assert answer.status_code == 200, (path, params, answer.text)
+    page: dict[str, Any] = answer.json()
+    return page
+
+
+def refused(shop: Shop, path: str, **params: Any) -> dict[str, str]:
+    answer = shop.service.http.get(path, params=params)
+    assert answer.status_code == 422, (path, params, answer.status_code, answer.text)
+    body: dict[str, Any] = answer.json()
+    assert body["error"] == "validation_failed"
+    fields: dict[str, str] = body["fields"]
+    return fields
+
+
+def every_item(shop: Shop, path: str, limit: int, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = get(shop, path, limit=limit, **params, **({"cursor": cursor} if cursor else {}))
+        assert set(page) == {"items", "next_cursor"}
+        assert len(page["items"]) <= limit
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_list_is_paged_newest_first_in_one_shape(shop: Shop, name: str) -> None:
+    path = shop.lists()[name]
+    whole = get(shop, path, limit=500)
+    assert set(whole) == {"items", "next_cursor"}
+    assert whole["next_cursor"] is None
+    assert len(whole["items"]) >= 2, f"{name}: the fixture should fill every list"
+    ids = [item["id"] for item in whole["items"]]
+    # Ids are time-ordered: newest first is descending id order.
+    assert ids == sorted(ids, reverse=True), name
+    assert [item["id"] for item in every_item(shop, path, limit=2)] == ids
+
+
+def test_orders_are_filtered_by_status_contact_and_dates(shop: Shop) -> None:
+    path = shop.lists()["orders"]
+    orders = get(shop, path, limit=500)["items"]
+    for status in ("pending", "completed", "cancelled"):
+        wanted = [o["id"] for o in orders if o["status"] == status]
+        assert [o["id"] for o in get(shop, path, limit=500, status=status)["items"]] == wanted
+    assert any(o["status"] == "completed" for o in orders)
+    assert any(o["status"] != "completed" for o in orders)
+
+    someone = next(o["contact_id"] for o in orders if o["contact_id"])
+    theirs = [o["id"] for o in orders if o["contact_id"] == someone]
+    assert [o["id"] for o in get(shop, path, limit=500, contact_id=someone)["items"]] == theirs
+
+    middle = sorted(moment(o["created_at"]) for o in orders)[len(orders) // 2]
+    since = get(shop, path, limit=500, created_since=middle.isoformat())["items"]
+    before = get(shop, path, limit=500, created_before=middle.isoformat())["items"]
+    assert since
+    assert before
+    assert all(moment(o["created_at"]) >= middle for o in since)
+    assert all(moment(o["created_at"]) < middle for o in before)
+    assert len(since) + len(before) == len(orders)
+
+
+def test_contacts_are_filtered_by_email_as_typed_in_any_case(shop: Shop) -> None:
+    path = shop.lists()["contacts"]
+    [found] = get(shop, path, email="  LIVE.BUYER1@example.COM ")["items"]
+    assert found["email"].lower() == "live.buyer1@example.com"
+    assert get(shop, path, email="nobody@example.com")["items"] == []
+
+
+def test_transactions_triggers_deliveries_and_decisions_take_their_filters(shop: Shop) -> None:
+    lists = shop.lists()
+    for name, field, value in [
+        ("transactions", "kind", "charge"),
+        ("triggers", "type", "order_submitted"),
+        ("deliveries", "status", "applied"),
+        ("decisions", "outcome", "skipped"),
+    ]:
+        every = get(shop, lists[name], limit=500)["items"]
+        kept = get(shop, lists[name], limit=500, **{field: value})["items"]
+        assert kept, (name, value)
+        assert kept == [item for item in every if item[field] == value], name
+    a_date = get(shop, lists["transactions"], limit=1)["items"][0]["occurred_at"]
+    kept = get(shop, lists["transactions"], limit=500, occurred_since=a_date)["items"]
+    assert kept
+    assert all(moment(t["occurred_at"]) >= moment(a_date) for t in kept)
+
+
+def test_a_date_alone_means_midnight_utc(shop: Shop) -> None:
+    path = shop.lists()["agencies"]
+    everything = get(shop, path, limit=500)["items"]
+    assert get(shop, path, created_since="2000-01-01")["items"] == everything
+    assert get(shop, path, created_before="2000-01-01")["items"] == []
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_query_parameter_the_list_does_not_know_is_refused(shop: Shop, name: str) -> None:
+    fields = refused(shop, shop.lists()[name], statuss="completed", page="2")
+    assert set(fields) == {"statuss", "page"}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_cursor_the_api_did_not_give_is_refused(shop: Shop, name: str) -> None:
+    path = shop.lists()[name]
+    real = get(shop, path, limit=1)
+    assert real["next_cursor"]
+    some_id = real["items"][0]["id"]
+    for cursor in ("garbage", "", some_id, real["next_cursor"][:-1], real["next_cursor"] + "A"):
+        assert set(refused(shop, path, cursor=cursor)) == {"cursor"}, cursor
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("orders", {"status": "done"}),
+        ("orders", {"placed_since": "yesterday"}),
+        ("orders", {"created_before": "2024-13-01"}),
+        ("contacts", {"email": " "}),
+        ("transactions", {"kind": "payment"}),
+        ("triggers", {"type": "order_paid"}),
+        ("deliveries", {"status": "lost"}),
+        ("decisions", {"outcome": "maybe"}),
+        ("agencies", {"limit": "0"}),
+        ("agencies", {"limit": "501"}),
+    ],
+)
+def test_a_filter_value_the_list_cannot_use_is_refused_naming_it(
+    shop: Shop, name: str, params: dict[str, str]
+) -> None:
+    assert set(refused(shop, shop.lists()[name], **params)) == set(params)
