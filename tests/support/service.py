@@ -128,6 +128,7 @@ def running_service(
     start_worker: bool = True,
     customise: ContainerHook | None = None,
     allow_private_stores: bool = True,
+    route_database: Callable[[str], str] | None = None,
 ) -> Iterator[Service]:
     """The service in `shape`, reachable over real HTTP on a free loopback port.
 
@@ -136,6 +137,8 @@ def running_service(
     process beside it (unless `start_worker` is false). The rule files are a copy the test
     may edit. `customise` may adjust the API's container before its services are built.
     Private and plain-http stores are allowed (the simulator is one) unless told otherwise.
+    `route_database` (production only) gives the URL the service reaches its database at,
+    from the database's own: through a `tests.support.proxy.TcpProxy`, say.
     """
     rules_dir = directory / "rules"
     shutil.copytree(ROOT / "rules", rules_dir)
@@ -156,12 +159,16 @@ def running_service(
         if shape == PRODUCTION:
             require_postgres()
             require_redis_server()
-            variables["WOOCONNECT_DATABASE_URL"] = stack.enter_context(postgres_database())
+            database_url = stack.enter_context(postgres_database())
+            if route_database is not None:
+                database_url = route_database(database_url)
+            variables["WOOCONNECT_DATABASE_URL"] = database_url
             redis = RedisServer(directory / "redis")
             stack.callback(redis.stop)
             redis.start()
             variables["WOOCONNECT_REDIS_URL"] = redis.url
         else:
+            assert route_database is None, "the embedded default's database is a file"
             # The embedded default migrates its own SQLite file on start.
             sqlite = directory / "var" / "wooconnect.db"
             variables["WOOCONNECT_DATABASE_URL"] = f"sqlite:///{sqlite}"
