@@ -137,7 +137,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         return error_response(
             HTTP_503_SERVICE_UNAVAILABLE,
             "database_unavailable",
-            "the database cannot be reached for now; nothing was changed, try again later",
+            "the database cannot be reached for now; try again later",
         )
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_response(
