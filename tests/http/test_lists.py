@@ -160,3 +160,39 @@ def test_a_filter_value_the_list_cannot_use_is_refused_naming_it(
     shop: Shop, name: str, params: dict[str, str]
 ) -> None:
     assert set(refused(shop, shop.lists()[name], **params)) == set(params)
+
+
+def _dates(*names: str) -> set[str]:
+    return {f"{name}_{end}" for name in names for end in ("since", "before")}
+
+
+PAGING = {"limit", "cursor"}
+DOCUMENTED = {
+    "listAgencies": PAGING | _dates("created"),
+    "listLocations": PAGING | _dates("created"),
+    "listContacts": PAGING | _dates("created", "updated") | {"email"},
+    "listOrders": PAGING | _dates("created", "updated", "placed") | {"status", "contact_id"},
+    "listTransactions": PAGING | _dates("occurred") | {"kind", "order_id", "contact_id"},
+    "listTriggers": PAGING | _dates("created") | {"type", "order_id"},
+    "listTriggerSubscriptions": PAGING | _dates("created"),
+    "listDeliveries": PAGING | _dates("received") | {"status"},
+    "listDecisions": PAGING | _dates("created") | {"outcome"},
+}
+
+
+def test_the_openapi_document_lists_each_lists_paging_and_filters(shop: Shop) -> None:
+    document = shop.service.http.get("/schema/openapi.json").json()
+    operations = {
+        operation["operationId"]: operation
+        for path in document["paths"].values()
+        for operation in path.values()
+    }
+    for operation_id, names in DOCUMENTED.items():
+        parameters = {
+            p["name"]: p for p in operations[operation_id]["parameters"] if p["in"] == "query"
+        }
+        assert set(parameters) == names, operation_id
+        assert parameters["limit"]["schema"]["maximum"] == 500
+        assert all(parameters[name].get("description") for name in names), operation_id
+    orders = {p["name"]: p for p in operations["listOrders"]["parameters"]}
+    assert set(orders["status"]["schema"]["enum"]) == {"pending", "completed", "cancelled"}
