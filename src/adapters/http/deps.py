@@ -19,7 +19,6 @@ from litestar.params import SkipValidation
 from wooconnect.adapters.bootstrap import Container
 from wooconnect.adapters.http import paging
 from wooconnect.adapters.http.counters import ReceiverCounters
-from wooconnect.adapters.http.paging import page_params
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
 from wooconnect.app.auth import Principal
 from wooconnect.app.connecting import Connecting
@@ -111,7 +110,7 @@ def _sync(provider: Any) -> Provide:
 
 
 PRINCIPAL = {"principal": _sync(provide_principal)}
-PAGING = {"paging": _sync(page_params)}
+PAGING = {"paging": _sync(paging.page_params)}
 CREATED = {"created": _sync(paging.created)}
 UPDATED = {"updated": _sync(paging.updated)}
 PLACED = {"placed": _sync(paging.placed)}

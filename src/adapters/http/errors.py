@@ -127,7 +127,7 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
     if (why := database_unavailable(exc)) is not None:
-        # The request did nothing wrong and nothing of it was kept: it may be sent again.
+        # The request did nothing wrong: the client sends it again later (no traceback).
         log.warning(
             "the database cannot be reached (%s): %s %s answered 503",
             why,

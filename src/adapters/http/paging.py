@@ -61,9 +61,10 @@ def decode_cursor(cursor: str) -> str:
         raw = base64.urlsafe_b64decode(cursor + "==") if len(cursor) == 22 else b""
     except (binascii.Error, ValueError):
         raw = b""
-    if len(raw) != 16 or encode_cursor(str(uuid.UUID(bytes=raw))) != cursor:
+    record_id = str(uuid.UUID(bytes=raw)) if len(raw) == 16 else None
+    if record_id is None or encode_cursor(record_id) != cursor:
         raise ValidationFailed("the cursor is " + _UNKNOWN_CURSOR, {"cursor": _UNKNOWN_CURSOR})
-    return str(uuid.UUID(bytes=raw))
+    return record_id
 
 
 def page_params(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> tuple[int, str | None]:
