@@ -14,12 +14,13 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY src ./src
+# rules/ is built into the package too (the defaults where no rules directory is given);
+# /app/rules is the copy WOOCONNECT_RULES_DIR names, which an operator may mount over.
+COPY rules ./rules
 RUN pip install . \
     && useradd --system --create-home --home-dir /home/wooconnect --uid 10001 wooconnect \
     && mkdir -p /app/var \
     && chown wooconnect /app/var
-
-COPY rules ./rules
 
 USER wooconnect
 EXPOSE 8000

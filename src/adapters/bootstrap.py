@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import httpx
 from sqlalchemy import text
@@ -19,10 +21,12 @@ from wooconnect.adapters.persistence.metrics import SqlOperationsMetrics
 from wooconnect.adapters.persistence.migrate import upgrade_async
 from wooconnect.adapters.persistence.sqlite_inbox import SqliteInboxWriter
 from wooconnect.adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from wooconnect.adapters.rules_yaml.loader import RuleLoadError
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
 from wooconnect.adapters.services import Services, build_services
-from wooconnect.adapters.settings import Secrets, Settings, resolve_secrets
+from wooconnect.adapters.settings import Secrets, Settings, SettingsError, resolve_secrets
 from wooconnect.adapters.store_directory import WooCommerceDirectory
+from wooconnect.adapters.store_errors import StoreErrorCounts
 from wooconnect.adapters.triggers import HttpxWebhookSender
 from wooconnect.adapters.woocommerce import WooCommerceClient
 from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
@@ -31,6 +35,8 @@ from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 from wooconnect.app.ports.basics import Cipher, Clock
 from wooconnect.app.ports.metrics import OperationsMetrics
 from wooconnect.app.ports.rules import RULE_SET_IDS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,6 +54,8 @@ class Container:
     job_queue: DramatiqJobQueue
     """Dramatiq on Redis when WOOCONNECT_REDIS_URL is set, else on Dramatiq's in-memory broker,
     which `serve` works itself (see `adapters.worker.embedded`)."""
+    store_errors: StoreErrorCounts
+    """Failed store requests per connection, counted by the store client, for `/metrics`."""
     import_concurrency: int | None = field(default=None)
     receiver_counters: ReceiverCounters = field(default_factory=ReceiverCounters)
     """This process's webhook receiver counts, for `/metrics`."""
@@ -74,6 +82,8 @@ class Container:
             queue=self.job_queue,
             public_url=self.settings.public_url,
             allow_private_stores=self.settings.allow_private_stores,
+            allow_http_key_grant=self.settings.allow_http_key_grant,
+            authorization_ttl_s=self.settings.authorization_ttl_s,
             import_concurrency=self.import_concurrency,
             trigger_sender=HttpxWebhookSender(
                 self.http, allow_private=self.settings.allow_private_stores
@@ -116,6 +126,25 @@ def inbox_writer_for(database_url: str) -> InboxWriter | None:
     return SqliteInboxWriter(url.database)
 
 
+def check_rules(directory: Path) -> None:
+    """Raise `SettingsError`, one line saying what is wrong, when the rule files in `directory`
+    cannot be used, so that a process refuses to start before it serves anything."""
+    if not directory.is_dir():
+        raise SettingsError(
+            f"the rules directory {directory} does not exist; point WOOCONNECT_RULES_DIR at "
+            "one, or unset it to use ./rules or the rules shipped with wooconnect"
+        )
+    try:
+        FileRuleSource(directory, required=RULE_SET_IDS).load()
+    except RuleLoadError as exc:
+        first, more = exc.errors[0].splitlines()[0], len(exc.errors) - 1
+        others = f" (and {more} more)" if more else ""
+        raise SettingsError(
+            f"the rules in {directory} do not validate: {first}{others}; "
+            f"`wooconnect rules check {directory}` lists every error"
+        ) from None
+
+
 def load_rules(settings: Settings) -> FileRuleSource:
     """The rule files, compiled now (a broken set at start-up is an error: there is no good
     book to fall back on) and then watched for changes."""
@@ -140,7 +169,13 @@ async def bootstrap(
     settings = settings or Settings.from_env()
     secrets = resolve_secrets(settings)
     if migrate if migrate is not None else settings.database_url.startswith("sqlite"):
-        await upgrade_async(settings.database_url)
+        applied = await upgrade_async(settings.database_url)
+        if applied:
+            log.info(
+                "database migrated to %s: revisions applied: %d",
+                applied[-1].revision,
+                len(applied),
+            )
     rules = load_rules(settings)
     if watch_rules:
         rules.start()
@@ -148,6 +183,8 @@ async def bootstrap(
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         follow_redirects=False,
     )
+    queue = job_queue or _job_queue(settings)
+    store_errors = StoreErrorCounts.beside(queue)
     return Container(
         settings=settings,
         secrets=secrets,
@@ -155,9 +192,14 @@ async def bootstrap(
         clock=SystemClock(),
         cipher=FernetCipher(secrets.secret_key),
         http=http,
-        store=WooCommerceClient(http, allow_private_stores=settings.allow_private_stores),
+        store=WooCommerceClient(
+            http,
+            allow_private_stores=settings.allow_private_stores,
+            on_error=store_errors.record,
+        ),
         rules=rules,
-        job_queue=job_queue or _job_queue(settings),
+        job_queue=queue,
+        store_errors=store_errors,
     )
 
 

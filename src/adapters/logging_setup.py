@@ -165,6 +165,15 @@ def resolve_format(log_format: str, stream: TextIO) -> str:
 _HANDLER_NAME = "wooconnect"
 
 
+def service_secrets(admin_token: str | None, secret_key: str | None) -> tuple[str, ...]:
+    """What the logs must never show: the admin token and the secret key, each of its keys
+    alone too when it holds several (while a key is being replaced)."""
+    from wooconnect.adapters.crypto import secret_keys
+
+    keys = secret_keys(secret_key) if secret_key else ()
+    return tuple(value for value in (admin_token, secret_key, *keys) if value)
+
+
 def configure_logging(
     log_format: str = "auto",
     *,
@@ -196,6 +205,10 @@ def configure_logging(
         library = logging.getLogger(name)
         library.handlers.clear()
         library.propagate = True
+    # Alembic's info lines (plugins registered on import, the DDL mode it assumes, each step)
+    # tell an operator nothing to act on; what a migration applied is reported by
+    # `persistence.migrate`'s callers.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler
 
 

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/wooconnect.db"
@@ -14,6 +15,7 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 # Every variable the service reads; the compose-file test checks it sets no other.
 KNOWN_VARIABLES = (
     "WOOCONNECT_DATABASE_URL",
+    "WOOCONNECT_DATABASE_PASSWORD",
     "WOOCONNECT_REDIS_URL",
     "WOOCONNECT_ADMIN_TOKEN",
     "WOOCONNECT_SECRET_KEY",
@@ -21,13 +23,58 @@ KNOWN_VARIABLES = (
     "WOOCONNECT_RULES_DIR",
     "WOOCONNECT_ALLOW_PRIVATE_STORES",
     "WOOCONNECT_RECONCILE_INTERVAL_S",
+    "WOOCONNECT_AUTHORIZATION_TTL_S",
+    "WOOCONNECT_ALLOW_HTTP_KEY_GRANT",
+    "WOOCONNECT_CONNECT_RETURN_URL",
     "WOOCONNECT_VAR_DIR",
     "WOOCONNECT_LOG_FORMAT",
 )
 
 
+# Where a person meets a refused http or private store address, what lets them through.
+ALLOW_PRIVATE_STORES_HINT = (
+    "in development, WOOCONNECT_ALLOW_PRIVATE_STORES=true allows http and private addresses"
+)
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    """`WOOCONNECT_DATABASE_URL`, with `WOOCONNECT_DATABASE_PASSWORD` put in when given: a
+    password kept apart needs no escaping by hand (`@`, `/`, `:` would break a URL)."""
+    url = env.get("WOOCONNECT_DATABASE_URL") or DEFAULT_DATABASE_URL
+    password = env.get("WOOCONNECT_DATABASE_PASSWORD")
+    if not password:
+        return url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError("WOOCONNECT_DATABASE_URL is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        raise SettingsError("WOOCONNECT_DATABASE_PASSWORD is for a PostgreSQL URL, not SQLite")
+    if parsed.password is not None:
+        raise SettingsError(
+            "give the database password either in WOOCONNECT_DATABASE_URL or in "
+            "WOOCONNECT_DATABASE_PASSWORD, not both"
+        )
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def shipped_rules_dir() -> Path:
+    """The default rule files that come with the package: `wooconnect/rules`, which in the
+    repository is `src/rules`, a link to its `rules/`."""
+    return (Path(str(resources.files("wooconnect"))) / "rules").resolve()
+
+
+def default_rules_dir() -> Path:
+    """`./rules` when there is one (an operator's own copy), else the shipped rules."""
+    local = Path("./rules")
+    return local if local.is_dir() else shipped_rules_dir()
 
 
 def _flag(value: str | None, name: str) -> bool:
@@ -60,9 +107,17 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     public_url: str = DEFAULT_PUBLIC_URL
-    rules_dir: Path = Path("./rules")
+    rules_dir: Path = field(default_factory=default_rules_dir)
     allow_private_stores: bool = False
     reconcile_interval_s: int = 900
+    # How long a connection waits for the store to authorize it after step 1.
+    authorization_ttl_s: int = 3600
+    # Offer the key grant over a plain-http public URL: only a development store that takes
+    # http callbacks (the simulator with --allow-http-callback) completes it.
+    allow_http_key_grant: bool = False
+    # Where the merchant's browser goes after the store's approval page, instead of the
+    # service's own page; None: the service's page.
+    connect_return_url: str | None = None
     var_dir: Path = Path("./var")
     log_format: str = "auto"
 
@@ -74,19 +129,31 @@ class Settings:
         log_format = env.get("WOOCONNECT_LOG_FORMAT") or "auto"
         if log_format not in {"auto", "json", "text"}:
             raise SettingsError("WOOCONNECT_LOG_FORMAT must be auto, json or text")
+        return_url = env.get("WOOCONNECT_CONNECT_RETURN_URL") or None
+        if return_url is not None and not return_url.startswith(("https://", "http://")):
+            raise SettingsError("WOOCONNECT_CONNECT_RETURN_URL must be an http(s) URL")
         return cls(
-            database_url=env.get("WOOCONNECT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=_database_url(env),
             redis_url=env.get("WOOCONNECT_REDIS_URL") or None,
             admin_token=env.get("WOOCONNECT_ADMIN_TOKEN") or None,
             secret_key=env.get("WOOCONNECT_SECRET_KEY") or None,
             public_url=public_url.rstrip("/"),
-            rules_dir=Path(env.get("WOOCONNECT_RULES_DIR") or "./rules"),
+            rules_dir=Path(rules)
+            if (rules := env.get("WOOCONNECT_RULES_DIR"))
+            else default_rules_dir(),
             allow_private_stores=_flag(
                 env.get("WOOCONNECT_ALLOW_PRIVATE_STORES"), "WOOCONNECT_ALLOW_PRIVATE_STORES"
             ),
             reconcile_interval_s=_positive_int(
                 env.get("WOOCONNECT_RECONCILE_INTERVAL_S"), "WOOCONNECT_RECONCILE_INTERVAL_S", 900
             ),
+            authorization_ttl_s=_positive_int(
+                env.get("WOOCONNECT_AUTHORIZATION_TTL_S"), "WOOCONNECT_AUTHORIZATION_TTL_S", 3600
+            ),
+            allow_http_key_grant=_flag(
+                env.get("WOOCONNECT_ALLOW_HTTP_KEY_GRANT"), "WOOCONNECT_ALLOW_HTTP_KEY_GRANT"
+            ),
+            connect_return_url=return_url,
             var_dir=Path(env.get("WOOCONNECT_VAR_DIR") or "./var"),
             log_format=log_format,
         )

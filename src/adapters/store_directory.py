@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wooconnect.adapters.settings import ALLOW_PRIVATE_STORES_HINT
 from wooconnect.adapters.woocommerce.keygrant import build_authorize_url
 from wooconnect.adapters.woocommerce.ssrf import guard_store_url
 from wooconnect.app.errors import ValidationFailed
@@ -18,7 +19,8 @@ class WooCommerceDirectory:
         try:
             await guard_store_url(url, allow_private=self._allow_private)
         except InvalidStoreUrl as exc:
-            raise ValidationFailed(str(exc), {"store_url": str(exc)}) from None
+            reason = f"{exc} ({ALLOW_PRIVATE_STORES_HINT})"
+            raise ValidationFailed(reason, {"store_url": reason}) from None
 
     def authorize_url(
         self, url: StoreUrl, *, state: str, return_url: str, callback_url: str

@@ -9,8 +9,9 @@ of a location as read until it ends (see `UnitOfWork`), so deciding from it is s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Generic, Protocol, TypeVar
 
 from wooconnect.app.policy import Policy, Ruled
@@ -84,14 +85,13 @@ class Applied:
 class OrderApplying:
     """What applying an order stores besides the order: its contact (registered or guest,
     per the rules, when `contacts_on`), its charge and, with `refund_lines`, the refunds its
-    record lists (`transactions`). `deleted` marks it trashed; `log_mapping` records the
-    status mapping as a decision."""
+    record lists (`transactions`). `deleted` marks it trashed. The status mapping is recorded
+    as a decision."""
 
     contacts_on: bool
     transactions: bool
     refund_lines: bool = True
     deleted: bool = False
-    log_mapping: bool = True
 
 
 def _customer_contact(customer: StoreCustomer) -> ContactDraft:
@@ -103,6 +103,7 @@ def _customer_contact(customer: StoreCustomer) -> ContactDraft:
         last_name=customer.last_name or customer.billing.last_name,
         is_guest=False,
         source_modified_at=customer.date_modified_gmt,
+        registered_at=customer.date_created_gmt,
     )
 
 
@@ -120,6 +121,29 @@ def _order_contact(order: StoreOrder) -> ContactDraft:
     )
 
 
+K = TypeVar("K")
+
+
+class _ReadOnce(dict[K, T]):
+    """Records by their key, as read and as changed since. A key is read at most once: a
+    record read before may have been changed by the batch since, and is kept."""
+
+    def __init__(self, key: Callable[[T], K]) -> None:
+        super().__init__()
+        self._key = key
+        self._read: set[K] = set()
+
+    async def read(
+        self, keys: Iterable[K], find: Callable[[set[K]], Awaitable[Iterable[T]]]
+    ) -> None:
+        """Read (through `find`) the records of the keys not read yet."""
+        wanted = set(keys) - self._read
+        if wanted:
+            for record in await find(wanted):
+                self.setdefault(self._key(record), record)
+            self._read |= wanted
+
+
 class Known:
     """What a batch of store records touches of one location's CRM: read by its keys, many at
     once, and kept up to date with what the batch adds or changes, so that each record is
@@ -129,13 +153,11 @@ class Known:
     def __init__(self, location_id: str) -> None:
         self.location_id = location_id
         self.contacts = ContactBook()
-        self.orders: dict[int, Order] = {}
-        self.transactions: dict[str, Transaction] = {}
+        self.orders = _ReadOnce[int, Order](lambda order: order.woocommerce_order_id)
+        self.transactions = _ReadOnce[str, Transaction](lambda txn: txn.woocommerce_ref)
         self._customer_ids: set[int] = set()
         self._emails: set[str] = set()
         self._phones: set[str] = set()
-        self._order_ids: set[int] = set()
-        self._refs: set[str] = set()
 
     async def read_people(self, uow: UnitOfWork, people: Iterable[ContactDraft]) -> None:
         """Read the contacts these people may resolve to, unless read already."""
@@ -158,23 +180,21 @@ class Known:
 
     async def read_orders(self, uow: UnitOfWork, woocommerce_ids: Iterable[int]) -> None:
         """Read the orders with these store ids, unless read already."""
-        wanted = set(woocommerce_ids) - self._order_ids
-        if wanted:
-            for order in await uow.orders.find(self.location_id, wanted):
-                self.orders.setdefault(order.woocommerce_order_id, order)
-            self._order_ids |= wanted
+        await self.orders.read(woocommerce_ids, partial(uow.orders.find, self.location_id))
 
     async def read_transactions(self, uow: UnitOfWork, refs: Iterable[str]) -> None:
         """Read the transactions with these store refs, unless read already."""
-        wanted = set(refs) - self._refs
-        if wanted:
-            for transaction in await uow.transactions.find(self.location_id, wanted):
-                self.transactions.setdefault(transaction.woocommerce_ref, transaction)
-            self._refs |= wanted
+        await self.transactions.read(refs, partial(uow.transactions.find, self.location_id))
 
     async def order(self, uow: UnitOfWork, woocommerce_id: int) -> Order | None:
         await self.read_orders(uow, (woocommerce_id,))
         return self.orders.get(woocommerce_id)
+
+    async def customer_contact(self, uow: UnitOfWork, customer: StoreCustomer) -> Contact | None:
+        """The contact a store customer's record resolves to, if one is stored."""
+        person = _customer_contact(customer)
+        await self.read_people(uow, (person,))
+        return self.contacts.resolve(person.woocommerce_customer_id, person.email, person.phone)
 
 
 class Applier:
@@ -355,8 +375,7 @@ class Applier:
         else:
             applied.contact = Stored(resolved, created=False, changed=False, previous=resolved)
         mapping = self._policy.order_status(order, connection.agency_id)
-        if how.log_mapping:
-            self._log(applied, mapping, connection, "order", order.id)
+        self._log(applied, mapping, connection, "order", order.id)
         contact = applied.contact.value if applied.contact is not None else None
         draft = OrderDraft.of(
             order,
@@ -367,24 +386,14 @@ class Applier:
         applied.order = await self._put_order(uow, known, location, draft)
         if how.transactions:
             stored = applied.order.value
-            method = order.payment_method_title or order.payment_method
             drafts: list[TransactionDraft] = []
             if stored.paid_at is not None:
-                drafts.append(
-                    TransactionDraft.charge(
-                        stored, order.total, currency=order.currency, payment_method=method
-                    )
-                )
+                drafts.append(TransactionDraft.charge(stored, order.total))
             for line in order.refunds if how.refund_lines else ():
                 # The order's refund list carries no dates; the update that listed it does.
                 drafts.append(
                     TransactionDraft.refund(
-                        stored,
-                        line.id,
-                        line.amount,
-                        currency=order.currency,
-                        payment_method=method,
-                        occurred_at=order.date_modified_gmt,
+                        stored, line.id, line.amount, occurred_at=order.date_modified_gmt
                     )
                 )
             for txn in drafts:
@@ -456,12 +465,7 @@ class Applier:
             if order is None:
                 continue
             draft = TransactionDraft.refund(
-                order,
-                refund.id,
-                refund.amount,
-                currency=order.currency,
-                payment_method="",
-                occurred_at=refund.date_created_gmt,
+                order, refund.id, refund.amount, occurred_at=refund.date_created_gmt
             )
             await self._put_transaction(uow, known, location, draft)
         return results

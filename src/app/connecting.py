@@ -18,27 +18,29 @@ from wooconnect.app.errors import (
     ValidationFailed,
 )
 from wooconnect.app.importing import schedule_imports
+from wooconnect.app.key_grant import KeyGrantLinks
 from wooconnect.app.policy import Policy
 from wooconnect.app.ports.basics import Clock, JobQueue
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient, StoreDirectory
-from wooconnect.app.queries import ConnectionView, read_connection_view
+from wooconnect.app.queries import ConnectionView, ConnectionViews
 from wooconnect.app.tasks import RECONCILE_CONNECTION
 from wooconnect.app.webhook_health import WebhookHealthCheck
 from wooconnect.app.webhooks_registry import WebhookRegistrar
 from wooconnect.domain.connection import (
+    AUTHORIZATION_EXPIRED,
     Connection,
     ConnectionStatus,
     ImportSelection,
     StoreCredentials,
 )
-from wooconnect.domain.errors import IllegalTransition, InvalidStoreUrl
+from wooconnect.domain.errors import IllegalTransition, InsecureStoreUrl, InvalidStoreUrl
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.store import KeyGrant
 from wooconnect.domain.store_url import StoreUrl
 from wooconnect.domain.tenancy import StoreBinding
 
-GRANT_TTL = timedelta(minutes=30)
+AUTHORIZATION_TTL = timedelta(hours=1)
 _ALPHANUMERIC = string.ascii_letters + string.digits
 
 
@@ -49,12 +51,19 @@ def new_webhook_secret() -> str:
 
 @dataclass(frozen=True, slots=True)
 class StartedConnection:
+    """Step 1's answer: the connection awaiting authorization; `created` is False when step 1
+    was repeated for the store the location was already waiting for."""
+
     view: ConnectionView
-    authorize_url: str
+    created: bool
 
     @property
     def connection(self) -> Connection:
         return self.view.connection
+
+    @property
+    def authorize_url(self) -> str | None:
+        return None if self.view.grant is None else self.view.grant.authorize_url
 
 
 class Connecting:
@@ -68,13 +77,18 @@ class Connecting:
         queue: JobQueue,
         webhooks: WebhookRegistrar,
         health: WebhookHealthCheck,
+        views: ConnectionViews,
+        grant: KeyGrantLinks,
         *,
-        public_url: str,
         allow_insecure_stores: bool,
+        insecure_hint: str = "",
+        authorization_ttl: timedelta = AUTHORIZATION_TTL,
         on_disconnect: Callable[[str], None] = lambda _connection_id: None,
     ) -> None:
-        """`on_disconnect(connection_id)` runs once a disconnection is committed (the webhook
-        receiver forgets the connection it remembers)."""
+        """`insecure_hint` follows the refusal of a plain-http store URL: how the operator
+        allows them (development stores). A connection waits `authorization_ttl` for the
+        store's proof after step 1. `on_disconnect(connection_id)` runs once a disconnection
+        is committed (the webhook receiver forgets the connection it remembers)."""
         self._uow = uow
         self._clock = clock
         self._store = store
@@ -83,16 +97,18 @@ class Connecting:
         self._queue = queue
         self._webhooks = webhooks
         self._health = health
-        self._public_url = public_url.rstrip("/")
+        self._views = views
+        self._grant = grant
         self._allow_insecure = allow_insecure_stores
+        self._insecure_hint = insecure_hint
+        self._authorization_ttl = authorization_ttl
         self._on_disconnect = on_disconnect
 
     async def _live_connection(
         self, uow: UnitOfWork, principal: Principal, connection_id: str
     ) -> Connection:
         connection = await visible_connection(uow, principal, connection_id)
-        if not connection.is_live:
-            raise Conflict("disconnected", "this connection was disconnected")
+        self._require_live(connection)
         return connection
 
     async def _active_connection(
@@ -109,61 +125,97 @@ class Connecting:
     async def start(
         self, principal: Principal, location_id: str, raw_url: str
     ) -> StartedConnection:
-        """Step 1: validate the store URL, apply the connection criteria, bind the store to the
-        agency and create the connection; all in one transaction."""
+        """Step 1: validate the store URL, apply the connection criteria to what stores have
+        proven so far, and create the connection awaiting authorization, with a fresh grant
+        state. Nothing is bound yet: the store binds itself to the agency by proving the
+        connection (`submit_credentials`, `accept_key_grant`).
+
+        Repeated for the store the location already waits for, it answers that connection
+        with a fresh authorize URL (and a new time to wait); a connection waiting for another
+        store, or past its time, gives way to the new one."""
         try:
             url = StoreUrl.parse(raw_url, allow_insecure=self._allow_insecure)
         except InvalidStoreUrl as exc:
-            raise ValidationFailed(str(exc), {"store_url": str(exc)}) from None
+            reason = str(exc)
+            if isinstance(exc, InsecureStoreUrl) and self._insecure_hint:
+                reason = f"{reason} ({self._insecure_hint})"
+            raise ValidationFailed(reason, {"store_url": reason}) from None
         await self._directory.check_address(url)
+        try:
+            return await self._start(principal, location_id, url)
+        except Conflict as exc:
+            if exc.code != "already_connected":
+                raise
+            # A concurrent step 1 of this location created its connection first: answer
+            # that one if it waits for this store, or refuse as it would have.
+            return await self._start(principal, location_id, url)
+
+    async def _start(
+        self, principal: Principal, location_id: str, url: StoreUrl
+    ) -> StartedConnection:
         now = self._clock.now()
+        until = now + self._authorization_ttl
         state = secrets.token_urlsafe(24)
         async with self._uow() as uow:
             location = await visible_location(uow, principal, location_id)
-            if await uow.connections.live_for_location(location_id) is not None:
+            waiting = await uow.connections.live_for_location(location_id)
+            if waiting is not None and waiting.is_proven:
                 raise Conflict("already_connected", "this location already has a live connection")
-            await self._bind(uow, location.agency_id, url.domain)
-            connection = Connection(
-                id=new_id(),
-                location_id=location_id,
-                agency_id=location.agency_id,
-                store_url=url,
-                status=ConnectionStatus.AWAITING_AUTHORIZATION,
-                created_at=now,
-                updated_at=now,
-            )
-            await uow.connections.add(connection)
-            await uow.grants.add(state, connection.id, now + GRANT_TTL)
-            view = await read_connection_view(uow, connection)
+            await self._check_criteria(uow, location.agency_id, url.domain)
+            if waiting is not None and waiting.store_url == url and not waiting.is_expired(now):
+                connection = waiting.await_authorization_until(until, now)
+                await uow.connections.save(connection)
+                created = False
+            else:
+                if waiting is not None:
+                    expired = waiting.is_expired(now)
+                    await uow.connections.save(
+                        waiting.expire(now) if expired else waiting.disconnect(now)
+                    )
+                connection = Connection(
+                    id=new_id(),
+                    location_id=location_id,
+                    agency_id=location.agency_id,
+                    store_url=url,
+                    status=ConnectionStatus.AWAITING_AUTHORIZATION,
+                    created_at=now,
+                    updated_at=now,
+                    authorization_expires_at=until,
+                )
+                await uow.connections.add(connection)
+                created = True
+            if self._grant.unavailable is None:
+                await uow.grants.add(state, connection.id, until)
+            view = await self._views.read(uow, connection)
             await uow.commit()
-        authorize_url = self._directory.authorize_url(
-            url,
-            state=state,
-            return_url=f"{self._public_url}/api/v1/connections/{connection.id}",
-            callback_url=f"{self._public_url}/api/v1/woocommerce/callback/{state}",
+        return StartedConnection(view, created)
+
+    async def _check_criteria(self, uow: UnitOfWork, agency_id: str, domain: str) -> bool:
+        """Apply the connection criteria to the proven bindings: raise `CriteriaRefused` when
+        they refuse; True when the agency is bound to this store already."""
+        agency_binding = await uow.bindings.for_agency(agency_id)
+        domain_binding = await uow.bindings.for_domain(domain)
+        refusals = self._policy.connection_refusals(
+            agency_id=agency_id,
+            store_domain=domain,
+            agency_domains=[agency_binding.store_domain] if agency_binding else [],
+            domain_agencies=[domain_binding.agency_id] if domain_binding else [],
         )
-        return StartedConnection(view, authorize_url)
+        if refusals:
+            raise CriteriaRefused(refusals)
+        return agency_binding is not None
 
     async def _bind(self, uow: UnitOfWork, agency_id: str, domain: str) -> None:
-        """Apply the connection criteria and bind the store to the agency.
+        """The store proved a connection: apply the connection criteria and bind the store to
+        the agency, in the unit of work that records the proof.
 
-        Two connects may read the bindings before either commits; the unique binding makes
+        Two proofs may read the bindings before either commits; the unique binding makes
         one of them fail to add. That one judges again with what is bound now: refused when
         another agency won the store (or its agency bound another one), allowed when its own
-        agency bound this very store in the meantime (another location connecting it).
+        agency bound this very store in the meantime (another location proving it).
         """
         for _attempt in range(3):
-            agency_binding = await uow.bindings.for_agency(agency_id)
-            domain_binding = await uow.bindings.for_domain(domain)
-            refusals = self._policy.connection_refusals(
-                agency_id=agency_id,
-                store_domain=domain,
-                agency_domains=[agency_binding.store_domain] if agency_binding else [],
-                domain_agencies=[domain_binding.agency_id] if domain_binding else [],
-            )
-            if refusals:
-                raise CriteriaRefused(refusals)
-            if agency_binding is not None:
+            if await self._check_criteria(uow, agency_id, domain):
                 return
             try:
                 await uow.bindings.add(StoreBinding(agency_id, domain, self._clock.now()))
@@ -208,8 +260,11 @@ class Connecting:
     async def _authorize(
         self, connection: Connection, credentials: StoreCredentials
     ) -> ConnectionView:
-        if not connection.is_live:
-            raise Conflict("disconnected", "this connection was disconnected")
+        """The store proves the connection by accepting the keys. Then, in one transaction,
+        the connection criteria judge the bindings proven so far, and the store is bound to
+        the agency as the connection is authorized. Refused, nothing is bound and no key is
+        kept; the waiting connection says why."""
+        self._require_live(connection)
         probe = StoreAccess(connection.id, connection.store_url, credentials)
         try:
             check = await self._store.check_credentials(probe)
@@ -217,18 +272,38 @@ class Connecting:
             raise StoreRejectedCredentials(
                 f"the store refused these keys: {exc.store_message}"
             ) from None
-        async with self._uow() as uow:
-            current = await uow.connections.get(connection.id)
-            assert current is not None
-            try:
-                updated = current.authorize(credentials, self._clock.now())
-            except IllegalTransition as exc:
-                raise Conflict("illegal_state", str(exc)) from None
-            updated = replace(updated, query_string_auth=check.query_string_auth)
-            await uow.connections.save(updated)
-            view = await read_connection_view(uow, updated)
-            await uow.commit()
+        try:
+            async with self._uow() as uow:
+                current = await uow.connections.get(connection.id)
+                assert current is not None
+                self._require_live(current)
+                try:
+                    updated = current.authorize(credentials, self._clock.now())
+                except IllegalTransition as exc:
+                    raise Conflict("illegal_state", str(exc)) from None
+                await self._bind(uow, current.agency_id, current.store_url.domain)
+                updated = replace(updated, query_string_auth=check.query_string_auth)
+                await uow.connections.save(updated)
+                view = await self._views.read(uow, updated)
+                await uow.commit()
+        except CriteriaRefused as refused:
+            await self._note_refusal(connection.id, refused.message)
+            raise
         return view
+
+    async def _note_refusal(self, connection_id: str, reason: str) -> None:
+        async with self._uow() as uow:
+            current = await uow.connections.get(connection_id)
+            if current is not None and current.is_awaiting_authorization:
+                await uow.connections.save(current.refused_authorization(reason, self._clock.now()))
+                await uow.commit()
+
+    def _require_live(self, connection: Connection) -> None:
+        """Refuse a connection that was disconnected, or waited for authorization too long."""
+        if connection.is_expired(self._clock.now()):
+            raise Conflict("authorization_expired", AUTHORIZATION_EXPIRED)
+        if not connection.is_live:
+            raise Conflict("disconnected", "this connection was disconnected")
 
     async def set_import_selection(
         self, principal: Principal, connection_id: str, selection: ImportSelection
@@ -237,7 +312,7 @@ class Connecting:
             connection = await self._live_connection(uow, principal, connection_id)
             updated = connection.with_import_selection(selection, self._clock.now())
             await uow.connections.save(updated)
-            view = await read_connection_view(uow, updated)
+            view = await self._views.read(uow, updated)
             await uow.commit()
         return view
 
@@ -250,7 +325,7 @@ class Connecting:
             settings = replace(connection.sync_settings, **changes)
             updated = connection.with_sync_settings(settings, self._clock.now())
             await uow.connections.save(updated)
-            view = await read_connection_view(uow, updated)
+            view = await self._views.read(uow, updated)
             await uow.commit()
         if updated.status is ConnectionStatus.ACTIVE:
             # Best effort: the health check on the reconciliation schedule finishes the job.
@@ -277,7 +352,7 @@ class Connecting:
                 raise Conflict("illegal_state", "the connection changed while it was activated")
             await uow.connections.save(activated)
             await schedule_imports(uow, self._queue, activated, self._clock.now())
-            view = await read_connection_view(uow, activated)
+            view = await self._views.read(uow, activated)
             await uow.commit()
         return view
 
@@ -288,7 +363,7 @@ class Connecting:
             if any(not job.is_finished for job in jobs):
                 raise Conflict("import_running", "an import is still running for this connection")
             await schedule_imports(uow, self._queue, connection, self._clock.now())
-            view = await read_connection_view(uow, connection)
+            view = await self._views.read(uow, connection)
             await uow.commit()
         return view
 
@@ -299,7 +374,7 @@ class Connecting:
         task the schedule runs)."""
         async with self._uow() as uow:
             connection = await self._active_connection(uow, principal, connection_id, "reconcile")
-            view = await read_connection_view(uow, connection)
+            view = await self._views.read(uow, connection)
         await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
         return view
 
@@ -311,12 +386,15 @@ class Connecting:
                 return
             gone = connection.disconnect(self._clock.now())
             await uow.connections.save(gone)
+            # The binding stays while another location's proven connection holds it.
             others = [
                 c
                 for c in await uow.connections.list_live_for_agency(connection.agency_id)
-                if c.id != connection.id and c.store_url.domain == connection.store_url.domain
+                if c.id != connection.id
+                and c.is_proven
+                and c.store_url.domain == connection.store_url.domain
             ]
-            if not others:
+            if connection.is_proven and not others:
                 await uow.bindings.remove(connection.agency_id)
             await uow.commit()
         self._on_disconnect(connection.id)

@@ -3,8 +3,9 @@ recording the workflow triggers exactly once.
 
 A delivery is processed by id from the inbox. Its effect and its new status are committed in
 one transaction, so a crash repeats the whole delivery or none of it; a repeated or stale
-delivery changes nothing because the domain refuses order and contact versions that are not
-newer, and a trigger is unique per (location, type, order).
+delivery changes nothing because the domain refuses older order and contact versions (and a
+payload of the version already stored yields to the store's current copy), and a trigger is
+unique per (location, type, order).
 """
 
 from __future__ import annotations
@@ -12,28 +13,40 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from wooconnect.app.applying import Applier, Known, OrderApplying
 from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from wooconnect.app.log_context import bind_log_context, log_context
-from wooconnect.app.policy import Policy, Ruled
+from wooconnect.app.policy import Policy
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient, WebhookCodec
 from wooconnect.app.reconnect import require_reconnect
 from wooconnect.domain.connection import Connection, ConnectionStatus
-from wooconnect.domain.crm import Order
+from wooconnect.domain.crm import Contact, Order
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 from wooconnect.domain.store import StoreOrder
-from wooconnect.domain.triggers import TriggerEvent, TriggerType
+from wooconnect.domain.triggers import TriggerEvent, TriggerOutcome, TriggerType
 
 log = logging.getLogger(__name__)
 
 # Reconciliation re-reads this much before its high-water mark: `modified_after` is exclusive
 # and clocks and commits are not perfectly ordered.
 OVERLAP = timedelta(minutes=10)
+
+
+class _StoreRecord(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def date_modified_gmt(self) -> datetime | None: ...
+
+
+_Versioned = TypeVar("_Versioned", bound=_StoreRecord)
 
 TriggerFanout = Callable[[UnitOfWork, TriggerEvent], Awaitable[None]]
 
@@ -178,7 +191,8 @@ class LiveSync:
                 note = "order marked deleted" if marked else "deleted order was never synced"
                 return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
             order = decoded if decoded is not None else self._codec.order(delivery.body)
-            order = await self._settle_tie(uow, connection, order, known)
+            stored = await known.order(uow, order.id)
+            order = await self._settle_tie(connection, order, stored, self._store.get_order)
             return await self.apply_order(uow, connection, order, source="live", known=known)
         if resource == "customer":
             if not settings.contacts:
@@ -186,6 +200,10 @@ class LiveSync:
             if event == "deleted":
                 return Outcome(DeliveryStatus.IGNORED, "customer deleted in the store; kept")
             customer = self._codec.customer(delivery.body)
+            contact = await known.customer_contact(uow, customer)
+            customer = await self._settle_tie(
+                connection, customer, contact, self._store.get_customer
+            )
             applied = await self._applier.apply_customer(uow, connection, customer, known)
             for decision in applied.decisions:
                 await uow.decisions.add(decision)
@@ -199,22 +217,29 @@ class LiveSync:
         return Outcome(DeliveryStatus.IGNORED, f"topic {delivery.topic!r} is not synced")
 
     async def _settle_tie(
-        self, uow: UnitOfWork, connection: Connection, order: StoreOrder, known: Known
-    ) -> StoreOrder:
+        self,
+        connection: Connection,
+        record: _Versioned,
+        stored: Order | Contact | None,
+        fetch: Callable[[StoreAccess, int], Awaitable[_Versioned | None]],
+    ) -> _Versioned:
         """The store's dates have whole seconds, so a payload of the version already stored
         may hold the state before or after the stored one (two changes within a second). Only
-        the store can say which is current: then its own copy is applied instead."""
-        if order.date_modified_gmt is None:
-            return order
-        stored = await known.order(uow, order.id)
-        if stored is None or stored.source_modified_at != order.date_modified_gmt:
-            return order
+        the store can say which is current: then its own copy (`fetch`) is applied instead."""
+        version = record.date_modified_gmt
+        if version is None or stored is None or stored.source_modified_at != version:
+            return record
         try:
-            current = await self._store.get_order(StoreAccess.of(connection), order.id)
+            current = await fetch(StoreAccess.of(connection), record.id)
         except UpstreamError as exc:
-            log.warning("order %s: the store could not settle a same-second tie: %s", order.id, exc)
-            return order
-        return current or order
+            log.warning(
+                "%s %s: the store could not settle a same-second tie: %s",
+                type(record).__name__,
+                record.id,
+                exc,
+            )
+            return record
+        return current or record
 
     async def apply_order(
         self,
@@ -233,12 +258,12 @@ class LiveSync:
             contacts_on=settings.contacts,
             transactions=settings.transactions,
             deleted=order.status == "trash",
-            log_mapping=False,
         )
         applied = await self._applier.apply_order(uow, connection, order, how, known)
         result = applied.order
         if result is None or not result.changed:
             return Outcome(DeliveryStatus.IGNORED, "not newer than the stored order")
+        await uow.decisions.add_many(applied.decisions)  # the status mapping
         fired = await self._triggers(
             uow,
             connection,
@@ -264,15 +289,12 @@ class LiveSync:
         source: str,
         first_seen: bool,
     ) -> list[str]:
-        fired: list[str] = []
+        """Decide both triggers for an order live sync applied; each decision is logged with
+        what came of it (fired, already fired, suppressed, not eligible). The fired ones."""
         settings = connection.sync_settings
         submitted = self._policy.order_submitted(
             order, settings, source=source, first_seen=first_seen, agency_id=connection.agency_id
         )
-        if submitted is not None and await self._record(
-            uow, connection, stored, TriggerType.ORDER_SUBMITTED, submitted
-        ):
-            fired.append(TriggerType.ORDER_SUBMITTED.value)
         was_paid = previous is not None and (
             previous.paid_at is not None
             or self._policy.is_paid_status(previous.store_status, connection.agency_id)
@@ -285,20 +307,33 @@ class LiveSync:
             previous_status=None if previous is None else previous.store_status,
             agency_id=connection.agency_id,
         )
-        if paid is not None and await self._record(
-            uow, connection, stored, TriggerType.PAYMENT_RECEIVED, paid
+        fired: list[str] = []
+        for kind, ruling in (
+            (TriggerType.ORDER_SUBMITTED, submitted),
+            (TriggerType.PAYMENT_RECEIVED, paid),
         ):
-            fired.append(TriggerType.PAYMENT_RECEIVED.value)
+            recorded = ruling.fires and await self._record(uow, connection, stored, kind)
+            outcome = TriggerOutcome.of(
+                fires=ruling.fires, switched_on=ruling.switched_on, recorded=recorded
+            )
+            await uow.decisions.add(
+                ruling.record(
+                    connection_id=connection.id,
+                    record_type="order",
+                    record_id=str(stored.woocommerce_order_id),
+                    now=self._clock.now(),
+                    outcome=outcome.value,
+                )
+            )
+            if recorded:
+                fired.append(kind.value)
         return fired
 
     async def _record(
-        self,
-        uow: UnitOfWork,
-        connection: Connection,
-        order: Order,
-        kind: TriggerType,
-        ruled: Ruled,
+        self, uow: UnitOfWork, connection: Connection, order: Order, kind: TriggerType
     ) -> bool:
+        """Record the trigger and hand it to the workflow subscribers; False when the order
+        had it already."""
         event = TriggerEvent(
             id=new_id(),
             location_id=connection.location_id,
@@ -310,14 +345,6 @@ class LiveSync:
         )
         if not await uow.triggers.add_if_new(event):
             return False
-        await uow.decisions.add(
-            ruled.record(
-                connection_id=connection.id,
-                record_type="order",
-                record_id=str(order.woocommerce_order_id),
-                now=self._clock.now(),
-            )
-        )
         await self._fanout(uow, event)
         return True
 

@@ -13,8 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from wooconnect.app.errors import RefusingRule
-from wooconnect.app.ports import rules as rule_sets
-from wooconnect.app.ports.rules import RuleSource
+from wooconnect.app.ports.rules import RuleSetId, RuleSource
 from wooconnect.domain.connection import SyncSettings
 from wooconnect.domain.crm import CrmOrderStatus
 from wooconnect.domain.decisions import DecisionRecord
@@ -31,8 +30,16 @@ class Ruled:
     evaluation: Evaluation
 
     def record(
-        self, *, connection_id: str, record_type: str, record_id: str, now: datetime
+        self,
+        *,
+        connection_id: str,
+        record_type: str,
+        record_id: str,
+        now: datetime,
+        outcome: str | None = None,
     ) -> DecisionRecord:
+        """The decision about one record; `outcome` says what came of it when that is more
+        than the evaluation's own outcome."""
         return DecisionRecord(
             id=new_id(),
             connection_id=connection_id,
@@ -40,7 +47,7 @@ class Ruled:
             record_id=record_id,
             rule_set=self.evaluation.rule_set,
             rule_set_version=self.evaluation.version,
-            outcome=self.evaluation.outcome,
+            outcome=outcome or self.evaluation.outcome,
             decision=self.evaluation.decision,
             created_at=now,
             trace=self.evaluation.trace.to_dict(),
@@ -56,6 +63,14 @@ class Eligibility(Ruled):
 @dataclass(frozen=True, slots=True)
 class StatusMapping(Ruled):
     status: CrmOrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerRuling(Ruled):
+    """Whether the trigger rules fire, and whether the connection has the trigger on."""
+
+    fires: bool
+    switched_on: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +97,7 @@ class Policy:
         domain_agencies: Iterable[str],
     ) -> list[RefusingRule]:
         evaluation = self._evaluate(
-            rule_sets.CONNECTION_CRITERIA,
+            RuleSetId.CONNECTION_CRITERIA,
             {
                 "agency.id": agency_id,
                 "agency.linked_domains": sorted(set(agency_domains)),
@@ -96,7 +111,7 @@ class Policy:
 
     def eligibility(self, customer: StoreCustomer, agency_id: str) -> Eligibility:
         evaluation = self._evaluate(
-            rule_sets.CUSTOMER_ELIGIBILITY,
+            RuleSetId.CUSTOMER_ELIGIBILITY,
             {"customer.role": customer.role, "customer.email": customer.email},
             agency_id,
         )
@@ -105,7 +120,7 @@ class Policy:
 
     def order_status(self, order: StoreOrder, agency_id: str) -> StatusMapping:
         evaluation = self._evaluate(
-            rule_sets.ORDER_STATUS, {"order.status": order.status}, agency_id
+            RuleSetId.ORDER_STATUS, {"order.status": order.status}, agency_id
         )
         return StatusMapping(evaluation, CrmOrderStatus(evaluation.decision))
 
@@ -119,7 +134,7 @@ class Policy:
 
     def _stage(self, status: str, agency_id: str) -> str:
         return str(
-            self._evaluate(rule_sets.ORDER_STAGE, {"order.status": status}, agency_id).decision
+            self._evaluate(RuleSetId.ORDER_STAGE, {"order.status": status}, agency_id).decision
         )
 
     def order_contact(
@@ -135,12 +150,12 @@ class Policy:
         (a guest contact is never updated) and the order-contact rules (with contact sync off
         the order's contact is still created) must both allow it."""
         guest = self._evaluate(
-            rule_sets.GUEST_HANDLING,
+            RuleSetId.GUEST_HANDLING,
             {"order.customer_id": order.customer_id, "contact.is_guest": resolved_is_guest},
             agency_id,
         )
         contact = self._evaluate(
-            rule_sets.ORDER_CONTACT,
+            RuleSetId.ORDER_CONTACT,
             {
                 "order.is_guest": order.is_guest,
                 "sync.contacts": contacts_on,
@@ -163,10 +178,9 @@ class Policy:
         source: str,
         first_seen: bool,
         agency_id: str,
-    ) -> Ruled | None:
-        """The rule's evaluation when it fires, else None."""
+    ) -> TriggerRuling:
         evaluation = self._evaluate(
-            rule_sets.ORDER_SUBMITTED_TRIGGER,
+            RuleSetId.ORDER_SUBMITTED_TRIGGER,
             {
                 "event.source": source,
                 "order.first_seen": first_seen,
@@ -175,7 +189,9 @@ class Policy:
             },
             agency_id,
         )
-        return Ruled(evaluation) if evaluation.decision is True else None
+        return TriggerRuling(
+            evaluation, evaluation.decision is True, settings.order_submitted_trigger
+        )
 
     def payment_received(
         self,
@@ -186,11 +202,10 @@ class Policy:
         was_paid: bool,
         previous_status: str | None,
         agency_id: str,
-    ) -> Ruled | None:
-        """The rule's evaluation when it fires, else None."""
+    ) -> TriggerRuling:
         paid = order.date_paid_gmt
         evaluation = self._evaluate(
-            rule_sets.PAYMENT_RECEIVED_TRIGGER,
+            RuleSetId.PAYMENT_RECEIVED_TRIGGER,
             {
                 "event.source": source,
                 "order.was_paid": was_paid,
@@ -202,4 +217,6 @@ class Policy:
             },
             agency_id,
         )
-        return Ruled(evaluation) if evaluation.decision is True else None
+        return TriggerRuling(
+            evaluation, evaluation.decision is True, settings.payment_received_trigger
+        )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import NotFound
+from wooconnect.app.key_grant import GrantOffer, KeyGrantLinks
+from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import (
     NO_FILTERS,
     Filters,
@@ -14,6 +17,7 @@ from wooconnect.app.ports.persistence import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from wooconnect.app.ports.store import WebhookCodec
 from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.crm import Contact, Order, Transaction
 from wooconnect.domain.decisions import DecisionRecord
@@ -29,12 +33,38 @@ class ConnectionView:
     imports: list[ImportJob]
     webhooks_registered: bool
     last_delivery_at: datetime | None
+    # While awaiting authorization: the store page that approves it (or why there is none).
+    grant: GrantOffer | None = None
+
+
+class GrantOutcome(StrEnum):
+    """How the merchant's visit to the store's approval page ended."""
+
+    CONNECTED = "connected"  # approved, and the store's keys proved the connection
+    DECLINED = "declined"  # the merchant declined (or cancelled the store's login)
+    NOT_CONNECTED = "not_connected"  # approved, but the connection was not proven
+
+
+@dataclass(frozen=True, slots=True)
+class GrantReturn:
+    """What the page the merchant returns to may say: the outcome, and where."""
+
+    connection_id: str
+    location_name: str
+    outcome: GrantOutcome
 
 
 @dataclass(frozen=True, slots=True)
 class TriggerView:
     event: TriggerEvent
     delivery_state: EventDeliveryState  # its deliveries to workflow subscribers, in a word
+    order_number: str | None  # the order's number in the store, the one people know it by
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    delivery: InboxDelivery
+    order_number: str | None  # what an order delivery's body numbers it; None for the rest
 
 
 def latest_per_entity(jobs: list[ImportJob]) -> list[ImportJob]:
@@ -46,34 +76,78 @@ def latest_per_entity(jobs: list[ImportJob]) -> list[ImportJob]:
     return sorted(newest.values(), key=lambda j: order.index(j.entity))
 
 
-async def read_connection_view(uow: UnitOfWork, connection: Connection) -> ConnectionView:
-    """What a person sees of `connection`, read in `uow`: the transaction that changed it (or
-    read it), so that the answer shows exactly what was committed."""
-    jobs = list(await uow.import_jobs.list_for_connection(connection.id))
-    last = (await uow.inbox.list(connection.id, cursor=None, limit=1)).items
-    registered = connection.status in (ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT)
-    return ConnectionView(
-        connection, latest_per_entity(jobs), registered, last[0].received_at if last else None
-    )
+class ConnectionViews:
+    """Reads what a person sees of a connection, as it stands now."""
+
+    def __init__(self, clock: Clock, grant: KeyGrantLinks) -> None:
+        self._clock = clock
+        self._grant = grant
+
+    async def read(self, uow: UnitOfWork, connection: Connection) -> ConnectionView:
+        """What a person sees of `connection`, read in `uow`: the transaction that changed it
+        (or read it), so that the answer shows exactly what was committed. A connection that
+        waited for authorization past its time shows as expired."""
+        now = self._clock.now()
+        connection = connection.as_of(now)
+        jobs = list(await uow.import_jobs.list_for_connection(connection.id))
+        last = (await uow.inbox.list(connection.id, cursor=None, limit=1)).items
+        registered = connection.status in (
+            ConnectionStatus.ACTIVE,
+            ConnectionStatus.NEEDS_RECONNECT,
+        )
+        grant = None
+        if connection.is_awaiting_authorization:
+            state = await uow.grants.current(connection.id, now)
+            grant = self._grant.offer(connection, state)
+        return ConnectionView(
+            connection,
+            latest_per_entity(jobs),
+            registered,
+            last[0].received_at if last else None,
+            grant,
+        )
 
 
 class Queries:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, views: ConnectionViews, codec: WebhookCodec) -> None:
         self._uow = uow
+        self._views = views
+        self._codec = codec
 
     async def connection(self, principal: Principal, connection_id: str) -> ConnectionView:
         async with self._uow() as uow:
             connection = await visible_connection(uow, principal, connection_id)
-            return await read_connection_view(uow, connection)
+            return await self._views.read(uow, connection)
 
     async def live_connection(self, principal: Principal, location_id: str) -> ConnectionView:
-        """The location's connection that is not disconnected."""
+        """The location's connection that is not disconnected (nor expired)."""
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
             connection = await uow.connections.live_for_location(location_id)
-            if connection is None:
-                raise NotFound("this location has no live connection")
-            return await read_connection_view(uow, connection)
+            view = None if connection is None else await self._views.read(uow, connection)
+        if view is None or not view.connection.is_live:
+            raise NotFound("this location has no live connection")
+        return view
+
+    async def grant_return(self, state: str, approved: bool) -> GrantReturn:
+        """The merchant's browser is back from the store's approval page, carrying the grant
+        `state` (no bearer token: the state is what shows it was handed this connection);
+        NotFound for a state that was never issued."""
+        async with self._uow() as uow:
+            connection_id = await uow.grants.connection_of(state)
+            connection = None if connection_id is None else await uow.connections.get(connection_id)
+            location = (
+                None if connection is None else await uow.locations.get(connection.location_id)
+            )
+        if connection is None or location is None:
+            raise NotFound("unknown authorization")
+        if not approved:
+            outcome = GrantOutcome.DECLINED
+        elif connection.is_proven:
+            outcome = GrantOutcome.CONNECTED
+        else:
+            outcome = GrantOutcome.NOT_CONNECTED
+        return GrantReturn(connection.id, location.name, outcome)
 
     async def contacts(
         self,
@@ -125,7 +199,11 @@ class Queries:
             await visible_location(uow, principal, location_id)
             page = await uow.triggers.list(location_id, cursor=cursor, limit=limit, filters=filters)
             states = await uow.trigger_deliveries.states_for_events([t.id for t in page.items])
-        views = [TriggerView(t, summarise(states.get(t.id, ()))) for t in page.items]
+            numbers = await uow.orders.numbers({t.order_id for t in page.items})
+        views = [
+            TriggerView(t, summarise(states.get(t.id, ())), numbers.get(t.order_id))
+            for t in page.items
+        ]
         return Page(views, page.next_cursor)
 
     async def decisions(
@@ -136,6 +214,8 @@ class Queries:
         limit: int,
         filters: Filters = NO_FILTERS,
     ) -> Page[DecisionRecord]:
+        """The connection's decisions; those about one record filter on its `record_type` and
+        store id `record_id` (`("order", "15")`, `("customer", "7")`)."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
             return await uow.decisions.list(
@@ -149,8 +229,15 @@ class Queries:
         cursor: str | None,
         limit: int,
         filters: Filters = NO_FILTERS,
-    ) -> Page[InboxDelivery]:
+    ) -> Page[DeliveryView]:
         """The connection's webhook deliveries."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
-            return await uow.inbox.list(connection_id, cursor=cursor, limit=limit, filters=filters)
+            page = await uow.inbox.list(connection_id, cursor=cursor, limit=limit, filters=filters)
+        views = [DeliveryView(d, self._order_number(d)) for d in page.items]
+        return Page(views, page.next_cursor)
+
+    def _order_number(self, delivery: InboxDelivery) -> str | None:
+        if delivery.resource != "order":
+            return None
+        return self._codec.order_number(delivery.body)

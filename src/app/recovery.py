@@ -31,11 +31,18 @@ class Recovery:
             lost = await self._losses.lost_messages()
         except JobQueueUnavailable:
             lost = False  # nothing can be sent now; the next sweep asks again
-        if lost:
-            log.info("the job queue lost its messages; sending unfinished work again")
         if starting or lost:
-            await self._importer.resume_unfinished()
+            await self._importer.resume_unfinished()  # says how many, when there were any
         sent = await self._receiving.sweep(resend_sent=lost)
-        if sent:
-            log.info("sent %d stored deliveries to the workers", sent)
+        # A queue that holds no earlier messages is also what a first start looks like (a new
+        # Redis, or the in-memory queue of a process that just started): only work that was
+        # actually sent again is worth a line.
+        if sent and lost:
+            log.info(
+                "the job queue holds none of the messages sent before; "
+                "webhook deliveries re-sent: %d",
+                sent,
+            )
+        elif sent:
+            log.info("webhook deliveries sent to the workers: %d", sent)
         return sent

@@ -78,6 +78,23 @@ class Tenancy:
             await uow.commit()
         return IssuedApiKey(record.id, key)
 
+    async def list_api_keys(
+        self,
+        principal: Principal,
+        agency_id: str,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE,
+        filters: Filters = NO_FILTERS,
+    ) -> Page[ApiKey]:
+        """The agency's API keys: ids and display prefixes, never the keys."""
+        principal.require_admin()
+        async with self._uow() as uow:
+            if await uow.agencies.get(agency_id) is None:
+                raise NotFound("agency not found")
+            return await uow.api_keys.list_for_agency(
+                agency_id, cursor=cursor, limit=limit, filters=filters
+            )
+
     async def create_location(self, principal: Principal, agency_id: str, name: str) -> Location:
         principal.require_agency(agency_id)
         location = Location(new_id(), agency_id, _clean_name(name), self._clock.now())

@@ -28,6 +28,10 @@ ALLOWED_TRANSITIONS: dict[ConnectionStatus, frozenset[ConnectionStatus]] = {
     _S.NEEDS_RECONNECT: frozenset({_S.ACTIVE, _S.DISCONNECTED}),
     _S.DISCONNECTED: frozenset(),
 }
+# The states in which the store has proven the connection: it accepted the keys we hold (a key
+# grant completed, or keys typed in that the store took). Only these bind a store to an agency.
+PROVEN: frozenset[ConnectionStatus] = frozenset({_S.AUTHORIZED, _S.ACTIVE, _S.NEEDS_RECONNECT})
+AUTHORIZATION_EXPIRED = "the store did not authorize the connection in time; start again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +90,51 @@ class Connection:
     webhooks_checked_at: datetime | None = None
     # Records reconciliation found missing or stale and repaired, over the connection's life.
     reconciliation_repairs: int = 0
+    # Until when a connection awaiting authorization waits for the store's proof; None once
+    # proven (or for a connection that never waits).
+    authorization_expires_at: datetime | None = None
 
     @property
     def is_live(self) -> bool:
         """A live connection occupies its location: anything but disconnected."""
         return self.status is not ConnectionStatus.DISCONNECTED
+
+    @property
+    def is_proven(self) -> bool:
+        """The store accepted keys for this connection: it binds the store to the agency."""
+        return self.status in PROVEN
+
+    @property
+    def is_awaiting_authorization(self) -> bool:
+        return self.status is ConnectionStatus.AWAITING_AUTHORIZATION
+
+    def is_expired(self, now: datetime) -> bool:
+        """Whether it waited for authorization past its time (it is disconnected then)."""
+        until = self.authorization_expires_at
+        return self.is_awaiting_authorization and until is not None and now >= until
+
+    def as_of(self, now: datetime) -> Connection:
+        """The connection as it stands at `now`: one that waited for authorization past its
+        time has expired, whether or not that was written down yet."""
+        if not self.is_expired(now):
+            return self
+        assert self.authorization_expires_at is not None
+        return self.expire(self.authorization_expires_at)
+
+    def expire(self, now: datetime) -> Connection:
+        """Give up waiting for authorization: the location is free to connect again."""
+        return self._to(ConnectionStatus.DISCONNECTED, now, last_error=AUTHORIZATION_EXPIRED)
+
+    def await_authorization_until(self, until: datetime, now: datetime) -> Connection:
+        """Wait for the store's proof until `until` (a fresh authorize URL was handed out)."""
+        if not self.is_awaiting_authorization:
+            raise IllegalTransition("connection", self.status.value, "awaiting_authorization")
+        return replace(self, authorization_expires_at=until, updated_at=now)
+
+    def refused_authorization(self, reason: str, now: datetime) -> Connection:
+        """The store accepted the keys but the connection may not be proven (the connection
+        criteria refused it): it keeps waiting, and says why."""
+        return replace(self, last_error=reason, updated_at=now)
 
     def _to(self, target: ConnectionStatus, now: datetime, **changes: object) -> Connection:
         if target not in ALLOWED_TRANSITIONS[self.status]:
@@ -98,10 +142,19 @@ class Connection:
         return replace(self, status=target, updated_at=now, **changes)  # type: ignore[arg-type]
 
     def authorize(self, credentials: StoreCredentials, now: datetime) -> Connection:
-        """The store's keys were granted (key grant or checked manual entry)."""
+        """The store's keys were granted (key grant or checked manual entry); too late for a
+        connection that waited for them past its time."""
+        if self.is_expired(now):
+            raise IllegalTransition("connection", "expired", ConnectionStatus.AUTHORIZED.value)
         if self.status is ConnectionStatus.NEEDS_RECONNECT:
             return self.reconnect(credentials, now)
-        return self._to(ConnectionStatus.AUTHORIZED, now, credentials=credentials, last_error=None)
+        return self._to(
+            ConnectionStatus.AUTHORIZED,
+            now,
+            credentials=credentials,
+            last_error=None,
+            authorization_expires_at=None,
+        )
 
     def activate(self, webhook_secret: str, now: datetime) -> Connection:
         """Save the wizard: sync starts; the webhook secret signs the store's deliveries."""

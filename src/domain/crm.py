@@ -67,10 +67,13 @@ def refund_ref(refund_id: int) -> str:
     return f"refund:{refund_id}"
 
 
-def is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
-    """A record changes a stored one unless both carry versions (the store's
-    `date_modified_gmt`) and the incoming one is not later."""
-    return incoming is None or stored is None or incoming > stored
+def is_not_older(incoming: datetime | None, stored: datetime | None) -> bool:
+    """Whether a record may change a stored one: unless both carry versions (the store's
+    `date_modified_gmt`) and the incoming one is earlier. The same version may: the store's
+    dates have whole seconds, so it can hold a later change within that second. Where a
+    payload of that version may be stale (a webhook delivered late), only the store can say
+    which state is current; the caller applies the store's own copy instead."""
+    return incoming is None or stored is None or incoming >= stored
 
 
 def _content(record: object, draft: type[Any]) -> dict[str, Any]:
@@ -94,7 +97,10 @@ class ContactDraft:
     first_name: str
     last_name: str
     is_guest: bool
+    # The store's own dates of the customer record: its last change (the version an incoming
+    # record is compared with) and when the customer registered. None for a guest.
     source_modified_at: datetime | None = None
+    registered_at: datetime | None = None
 
     @property
     def email_key(self) -> str | None:
@@ -125,12 +131,13 @@ class Contact(ContactDraft):
         return cls(id=new_id(), location_id=location_id, created_at=now, updated_at=now, **content)
 
     def merge(self, incoming: ContactDraft, now: datetime, *, email_free: bool = True) -> Contact:
-        """The contact after a newer version of its customer record (or of its guest's
-        details): names, phone and e-mail are taken where the record has them, and a store
-        customer id makes the contact that customer's. A record that is not newer (both carry
-        versions, the stored one is not older) changes nothing. An e-mail another contact
-        holds stays theirs (`email_free` False): this contact keeps its own."""
-        if not is_newer(incoming.source_modified_at, self.source_modified_at):
+        """The contact after a version of its customer record (or of its guest's details):
+        names, phone and e-mail are taken where the record has them, and a store customer id
+        makes the contact that customer's. An older version changes nothing; the same version
+        changes it only when it holds other data (a later change within the same second, see
+        `is_not_older`). An e-mail another contact holds stays theirs (`email_free` False):
+        this contact keeps its own."""
+        if not is_not_older(incoming.source_modified_at, self.source_modified_at):
             return self
         merged = replace(
             self,
@@ -143,6 +150,8 @@ class Contact(ContactDraft):
             )
         if incoming.source_modified_at is not None:
             merged = replace(merged, source_modified_at=incoming.source_modified_at)
+        if incoming.registered_at is not None:
+            merged = replace(merged, registered_at=incoming.registered_at)
         if incoming.phone_key is not None:
             merged = replace(merged, phone=_text(incoming.phone))
         key = incoming.email_key
@@ -247,7 +256,8 @@ class ContactBook:
 
 @dataclass(frozen=True, slots=True)
 class OrderDraft:
-    """An order as the store shows it, mapped for the CRM but not yet stored."""
+    """An order as the store shows it, mapped for the CRM but not yet stored. The dates are
+    the store's own: when the order was placed, paid, completed and last changed."""
 
     woocommerce_order_id: int
     number: str
@@ -260,6 +270,10 @@ class OrderDraft:
     placed_at: datetime | None
     source_modified_at: datetime | None
     deleted: bool = False
+    completed_at: datetime | None = None
+    # How the order is paid, as the store names the gateway to people (its title, else its id);
+    # the order's charge and refunds go through it.
+    payment_method: str = ""
 
     @classmethod
     def of(
@@ -278,6 +292,8 @@ class OrderDraft:
             placed_at=order.date_created_gmt,
             source_modified_at=order.date_modified_gmt,
             deleted=deleted,
+            completed_at=order.date_completed_gmt,
+            payment_method=order.payment_method_title or order.payment_method,
         )
 
 
@@ -307,8 +323,7 @@ class Order(OrderDraft):
         whole seconds: that is a later change within the same second). The contact stays
         when the version names none, and the payment date is the first one seen (the store
         sets it once and never clears it)."""
-        newer = is_newer(incoming.source_modified_at, self.source_modified_at)
-        if not newer and incoming.source_modified_at != self.source_modified_at:
+        if not is_not_older(incoming.source_modified_at, self.source_modified_at):
             return self
         content = _content(incoming, OrderDraft)
         content.update(
@@ -337,41 +352,25 @@ class TransactionDraft:
     occurred_at: datetime | None
 
     @classmethod
-    def charge(
-        cls, order: Order, amount: Decimal, *, currency: str, payment_method: str
-    ) -> TransactionDraft:
-        """A paid order's charge, paid when the order was."""
+    def charge(cls, order: Order, amount: Decimal) -> TransactionDraft:
+        """A paid order's charge, paid when the order was, through its payment method."""
         return cls._of(
             order,
             charge_ref(order.woocommerce_order_id),
             TransactionKind.CHARGE,
             amount,
-            currency,
-            payment_method,
             order.paid_at,
         )
 
     @classmethod
     def refund(
-        cls,
-        order: Order,
-        refund_id: int,
-        amount: Decimal,
-        *,
-        currency: str,
-        payment_method: str,
-        occurred_at: datetime | None,
+        cls, order: Order, refund_id: int, amount: Decimal, *, occurred_at: datetime | None
     ) -> TransactionDraft:
-        """A refund of `order`; the store may sign its amount either way, the CRM holds it
-        positive."""
+        """A refund of `order`, however it arrived (an import of the store's refunds or the
+        order's refund list in a webhook): paid back through the order's payment method. The
+        store may sign its amount either way; the CRM holds it positive."""
         return cls._of(
-            order,
-            refund_ref(refund_id),
-            TransactionKind.REFUND,
-            abs(amount),
-            currency,
-            payment_method,
-            occurred_at,
+            order, refund_ref(refund_id), TransactionKind.REFUND, abs(amount), occurred_at
         )
 
     @classmethod
@@ -381,12 +380,17 @@ class TransactionDraft:
         ref: str,
         kind: TransactionKind,
         amount: Decimal,
-        currency: str,
-        payment_method: str,
         occurred_at: datetime | None,
     ) -> TransactionDraft:
         return cls(
-            ref, order.id, order.contact_id, kind, amount, currency, payment_method, occurred_at
+            ref,
+            order.id,
+            order.contact_id,
+            kind,
+            amount,
+            order.currency,
+            order.payment_method,
+            occurred_at,
         )
 
 

@@ -11,6 +11,10 @@ class InvalidStoreUrl(DomainError):
     """A store URL that cannot be connected, with the reason in the message."""
 
 
+class InsecureStoreUrl(InvalidStoreUrl):
+    """A plain-http store URL where only https is allowed."""
+
+
 class IllegalTransition(DomainError):
     """A lifecycle change that the entity's state machine does not allow."""
 

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from wooconnect.domain.errors import InvalidStoreUrl
+from wooconnect.domain.errors import InsecureStoreUrl, InvalidStoreUrl
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
@@ -44,7 +44,7 @@ class StoreUrl:
         if scheme not in _DEFAULT_PORTS or "//" not in text:
             raise InvalidStoreUrl("not a URL: the store URL must start with https://")
         if scheme == "http" and not allow_insecure:
-            raise InvalidStoreUrl("the store URL must use https")
+            raise InsecureStoreUrl("the store URL must use https")
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             raise InvalidStoreUrl("the store URL must not contain credentials")
         if not parts.hostname:

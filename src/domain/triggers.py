@@ -12,6 +12,23 @@ class TriggerType(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
 
 
+class TriggerOutcome(StrEnum):
+    """What became of a trigger when live sync applied an order, as the decisions log says."""
+
+    FIRED = "fired"
+    ALREADY_FIRED = "already_fired"  # the rules would fire it, but it fired for the order before
+    SUPPRESSED = "suppressed"  # the trigger is switched off for the connection
+    NOT_ELIGIBLE = "not_eligible"  # the rules do not fire it for this order (version)
+
+    @classmethod
+    def of(cls, *, fires: bool, switched_on: bool, recorded: bool) -> TriggerOutcome:
+        """`fires`: the trigger rules fire it; `switched_on`: the connection's toggle;
+        `recorded`: it was new for the order (a trigger fires once per order and type)."""
+        if fires:
+            return cls.FIRED if recorded else cls.ALREADY_FIRED
+        return cls.NOT_ELIGIBLE if switched_on else cls.SUPPRESSED
+
+
 @dataclass(frozen=True, slots=True)
 class TriggerEvent:
     """`(location, type, order)` is unique: a trigger fires once per order and type."""

@@ -13,6 +13,7 @@ import msgspec
 
 from wooconnect.tui.models import (
     Agency,
+    ApiKey,
     Connection,
     DecisionPage,
     Delivery,
@@ -21,6 +22,7 @@ from wooconnect.tui.models import (
     Page,
     RulesState,
     TriggerEvent,
+    TriggerSubscription,
 )
 
 T = TypeVar("T")
@@ -95,6 +97,24 @@ class ApiClient:
         """An agency's locations."""
         return await self._list(f"/api/v1/agencies/{agency_id}/locations", Location)
 
+    async def get_agency(self, agency_id: str) -> Agency:
+        """One agency."""
+        return await self._get(f"/api/v1/agencies/{agency_id}", Agency)
+
+    async def get_location(self, location_id: str) -> Location:
+        """One location."""
+        return await self._get(f"/api/v1/locations/{location_id}", Location)
+
+    async def list_api_keys(self, agency_id: str) -> list[ApiKey]:
+        """The agency's API keys (prefixes, never the keys); they reach all its locations."""
+        return await self._list(f"/api/v1/agencies/{agency_id}/api-keys", ApiKey)
+
+    async def list_subscriptions(self, location_id: str) -> list[TriggerSubscription]:
+        """The location's workflow subscribers with the state of their deliveries."""
+        return await self._list(
+            f"/api/v1/locations/{location_id}/trigger-subscriptions", TriggerSubscription
+        )
+
     async def location_connection(self, location_id: str) -> Connection | None:
         """The location's live connection, or None when it has none (the API answers 404)."""
         try:
@@ -146,11 +166,15 @@ class ApiClient:
         outcome: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        woocommerce_order_id: int | None = None,
     ) -> DecisionPage:
-        """One page of the decisions log; `outcome="skipped"` keeps only skipped records."""
+        """One page of the decisions log; `outcome="skipped"` keeps only skipped records,
+        `woocommerce_order_id` those about that store order."""
         params: dict[str, str | int] = {"limit": limit}
         if outcome:
             params["outcome"] = outcome
+        if woocommerce_order_id is not None:
+            params["woocommerce_order_id"] = woocommerce_order_id
         if cursor:
             params["cursor"] = cursor
         response = await self._request(

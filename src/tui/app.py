@@ -13,6 +13,7 @@ from wooconnect.tui.api import ApiClient
 from wooconnect.tui.context import Context
 from wooconnect.tui.screens.explain import ExplainScreen
 from wooconnect.tui.screens.help import HelpScreen
+from wooconnect.tui.screens.polling import PollingScreen
 from wooconnect.tui.screens.rules import RulesScreen
 from wooconnect.tui.screens.tenants import TenantsScreen
 
@@ -23,11 +24,16 @@ class ConsoleApp(App[None]):
     TITLE = "wooconnect console"
     CSS_PATH = "console.tcss"
     # The palette already lists the app's screens and actions; keep Textual's own there too.
+    # F2 and F3 work everywhere; the footer leaves them to the help and the palette, so that at
+    # 80 columns it has room for the keys of the page itself.
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("f2", "tenants", "Tenants"),
-        Binding("f3", "rules", "Rules"),
+        Binding("f2", "tenants", "Tenants", show=False),
+        Binding("f3", "rules", "Rules", show=False),
     ]
+    # Screens are laid out for 80x24 first; these classes let them use more room when there is.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     def __init__(self, client: ApiClient, *, poll_interval: float = 2.0) -> None:
         super().__init__()
@@ -88,7 +94,9 @@ class ConsoleApp(App[None]):
             "Explain", "Run a rule set on facts, with the trace", self.action_explain
         )
         yield SystemCommand("Help", "Keys and screens", self.action_help)
-        seen = {"help", "tenants", "rules"}
+        if isinstance(screen, PollingScreen):
+            yield SystemCommand("Refresh", "Load this page again now (F5)", screen.action_refresh)
+        seen = {"help", "tenants", "rules", "refresh"}
         for active in screen.active_bindings.values():
             binding = active.binding
             if active.node is self or not binding.show or binding.action in seen:

@@ -27,6 +27,11 @@ def timestamp(value: str | None, *, short: bool = False) -> str:
     return f"{date} {time}{suffix}"
 
 
+def order_number(number: str) -> str:
+    """A store's order number as the store writes it for people: `#81`."""
+    return number if number.startswith("#") else f"#{number}"
+
+
 def value(data: Any, limit: int = 48) -> str:
     """A JSON value in one line, strings quoted, cut to `limit` characters."""
     if data is None:

@@ -112,12 +112,14 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     """One webhook delivery the store sent, as kept in the inbox. `status` is pending, applied,
     ignored, invalid (signed but unreadable) or failed; `outcome` says in a sentence what
-    processing did."""
+    processing did. `resource_id` is the store's internal id; `order_number` the number the
+    store shows people, for orders."""
 
     id: str | int
     topic: str | None = None
     resource: str | None = None
     resource_id: str | int | None = None
+    order_number: str | None = None
     status: str | None = None
     outcome: str | None = None
     received_at: str | None = None
@@ -125,14 +127,45 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TriggerEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A workflow trigger fired for an order; `delivery_state` tells whether subscribers got it."""
+    """A workflow trigger fired for an order; `delivery_state` tells whether subscribers got it.
+    `order_id` is the CRM order's id; `order_number` the number the store shows people."""
 
     id: str
     type: str
     order_id: str | None = None
+    order_number: str | None = None
     contact_id: str | None = None
     created_at: str | None = None
     delivery_state: str | None = None
+
+
+class ApiKey(msgspec.Struct, frozen=True, kw_only=True):
+    """An agency API key as lists show it: its first characters, never the key."""
+
+    id: str
+    prefix: str = ""
+    created_at: str | None = None
+
+
+class SubscriptionDeliveries(msgspec.Struct, frozen=True, kw_only=True):
+    """How a subscription's deliveries of trigger events went, counted by state."""
+
+    pending: int = 0
+    delivered: int = 0
+    failed: int = 0
+    last_attempt_at: str | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+
+
+class TriggerSubscription(msgspec.Struct, frozen=True, kw_only=True):
+    """A workflow subscriber: the URL a location's trigger events are POSTed to."""
+
+    id: str
+    url: str
+    events: list[str] = msgspec.field(default_factory=list)
+    created_at: str | None = None
+    deliveries: SubscriptionDeliveries = msgspec.field(default_factory=SubscriptionDeliveries)
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):

@@ -88,6 +88,7 @@ def make_world(
     rules: FileRuleSource,
     trigger_sender: WebhookSender | None = None,
     codec: WooCommerceWebhookCodec | None = None,
+    public_url: str = "https://crm.example.com",
 ) -> World:
     """The use cases over fresh fakes; `trigger_sender` answers for workflow subscribers."""
     uow = InMemoryUnitOfWorkFactory()
@@ -101,7 +102,7 @@ def make_world(
         codec=codec or WooCommerceWebhookCodec(),
         rules=rules,
         queue=queue,
-        public_url="https://crm.example.com",
+        public_url=public_url,
         allow_private_stores=False,
         trigger_sender=trigger_sender,
     )

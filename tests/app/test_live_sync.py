@@ -17,12 +17,13 @@ from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
 from wooconnect.adapters.woocommerce.signatures import sign_webhook_body
 from wooconnect.app.auth import ADMIN
 from wooconnect.app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUnavailable
+from wooconnect.app.ports.persistence import Filters
 from wooconnect.app.ports.store import StoreAccess
 from wooconnect.app.receiving import Incoming
 from wooconnect.domain.connection import Connection
 from wooconnect.domain.crm import CrmOrderStatus
 from wooconnect.domain.inbox import DeliveryStatus
-from wooconnect.domain.store import StoreOrder, StorePage
+from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -390,6 +391,74 @@ async def test_a_stale_payload_of_the_same_second_yields_to_the_store_s_current_
     assert await triggers(world, location) == ["order_submitted", "payment_received"]
 
 
+def customer_body(record: StoreCustomer) -> bytes:
+    billing = record.billing
+    payload = {
+        "id": record.id,
+        "email": record.email,
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "role": record.role,
+        "username": record.username,
+        "billing": {"first_name": billing.first_name, "email": billing.email, "phone": ""},
+        "date_modified_gmt": T0.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    return json.dumps(payload).encode()
+
+
+async def contact_names(world: World, location: str) -> list[str]:
+    async with world.uow() as uow:
+        page = await uow.contacts.list(location, cursor=None, limit=100)
+    return [c.first_name for c in page.items]
+
+
+async def test_a_customer_edited_twice_in_one_second_is_repaired_by_reconciliation(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer
+
+    location, connection = await live(world)
+    first_edit = replace(customer(50), first_name="Ann")
+    await deliver(world, connection, "customer.updated", customer_body(first_edit))
+    await drain(world)
+    # The second edit, within the same second, is in the store; its webhook was dropped.
+    world.store.customers_ = [replace(customer(50), first_name="Anna")]
+    assert await world.services.live_sync.reconcile(connection.id) == 1
+    assert await contact_names(world, location) == ["Anna"]
+    assert await world.services.live_sync.reconcile(connection.id) == 0
+
+
+async def test_a_customer_change_within_the_same_second_is_applied_from_its_webhook(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer
+
+    location, connection = await live(world)
+    first_edit = replace(customer(51), first_name="Ben")
+    second_edit = replace(customer(51), first_name="Benjamin")
+    world.store.customers_ = [second_edit]
+    for edit in (first_edit, second_edit):
+        await deliver(world, connection, "customer.updated", customer_body(edit))
+        await drain(world)
+    assert await contact_names(world, location) == ["Benjamin"]
+
+
+async def test_a_stale_customer_payload_of_the_same_second_yields_to_the_store_s_record(
+    world: World,
+) -> None:
+    from tests.app.conftest import customer
+
+    location, connection = await live(world)
+    current = replace(customer(52), first_name="Carla")
+    world.store.customers_ = [current]
+    await deliver(world, connection, "customer.updated", customer_body(current))
+    await drain(world)
+    stale = replace(customer(52), first_name="Carl")  # delivered late, same second
+    await deliver(world, connection, "customer.updated", customer_body(stale))
+    await drain(world)
+    assert await contact_names(world, location) == ["Carla"]
+
+
 async def test_after_the_broker_lost_its_messages_the_sweeper_sends_every_pending_delivery(
     world: World,
 ) -> None:
@@ -494,3 +563,74 @@ async def test_deliveries_processed_together_decode_each_order_once(rules: FileR
     codec.orders_decoded = 0
     await world.services.live_sync.process_many(ids)
     assert codec.orders_decoded == 5
+
+
+async def decisions_about(world: World, connection: Connection, kind: str, woo_id: int) -> Any:
+    about = Filters({"record_type": kind, "record_id": str(woo_id)})
+    page = await world.services.queries.decisions(ADMIN, connection.id, None, 100, about)
+    return {(d.rule_set, d.outcome) for d in page.items}
+
+
+async def test_every_live_sync_outcome_is_a_decision_found_by_the_store_s_id(
+    world: World,
+) -> None:
+    _location, connection = await live(world)
+    connecting = world.services.connecting
+    await connecting.set_sync_settings(ADMIN, connection.id, {"order_submitted_trigger": False})
+    await deliver(world, connection, "order.created", order_body(500))
+    await drain(world)
+    assert await decisions_about(world, connection, "order", 500) == {
+        ("order_status", "mapped"),
+        ("order_submitted_trigger", "suppressed"),
+        ("payment_received_trigger", "not_eligible"),
+    }
+
+    await connecting.set_sync_settings(ADMIN, connection.id, {"order_submitted_trigger": True})
+    placed = world.uow.clock.now() + timedelta(minutes=1)
+    await deliver(
+        world, connection, "order.created", order_body(501, created=placed, modified=placed)
+    )
+    await drain(world)
+    paid = placed + timedelta(minutes=1)
+    await deliver(
+        world,
+        connection,
+        "order.updated",
+        order_body(501, status="processing", paid=paid, modified=paid, created=placed),
+    )
+    await drain(world)
+    assert await decisions_about(world, connection, "order", 501) == {
+        ("order_status", "mapped"),
+        ("order_submitted_trigger", "fired"),
+        ("order_submitted_trigger", "already_fired"),
+        ("payment_received_trigger", "not_eligible"),
+        ("payment_received_trigger", "fired"),
+    }
+
+    staff = {"id": 77, "email": "admin@example.com", "role": "administrator"}
+    await deliver(world, connection, "customer.created", json.dumps(staff).encode())
+    await drain(world)
+    assert await decisions_about(world, connection, "customer", 77) == {
+        ("customer_eligibility", "skipped")
+    }
+    suppressed = await world.services.queries.decisions(
+        ADMIN, connection.id, None, 100, Filters({"outcome": "suppressed"})
+    )
+    assert [(d.record_type, d.record_id) for d in suppressed.items] == [("order", "500")]
+
+
+async def test_a_stale_delivery_that_changes_nothing_adds_no_decision(world: World) -> None:
+    _location, connection = await live(world)
+    newer = T0 + timedelta(minutes=1)
+    await deliver(world, connection, "order.created", order_body(502, modified=newer))
+    await drain(world)
+    before = await world.services.queries.decisions(ADMIN, connection.id, None, 100)
+
+    await deliver(world, connection, "order.updated", order_body(502, status="on-hold"))
+    await drain(world)
+    async with world.uow() as uow:
+        [stale] = (await uow.inbox.list(connection.id, cursor=None, limit=1)).items
+    assert stale.outcome == "not newer than the stored order"
+
+    after = await world.services.queries.decisions(ADMIN, connection.id, None, 100)
+    assert len(after.items) == len(before.items)

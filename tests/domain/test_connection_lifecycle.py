@@ -3,7 +3,7 @@ disconnected; anything else is refused."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -74,6 +74,40 @@ def test_an_active_connection_cannot_be_activated_twice() -> None:
     active = new_connection().authorize(KEYS, NOW).activate("s", NOW)
     with pytest.raises(IllegalTransition):
         active.activate("s", NOW)
+
+
+def test_only_a_connection_whose_keys_the_store_accepted_is_proven() -> None:
+    waiting = new_connection()
+    authorized = waiting.authorize(KEYS, NOW)
+    active = authorized.activate("s", NOW)
+    assert not waiting.is_proven
+    assert authorized.is_proven
+    assert active.is_proven
+    assert active.require_reconnect("401", NOW).is_proven
+    assert not active.disconnect(NOW).is_proven
+
+
+def test_a_connection_waiting_past_its_time_has_expired_and_cannot_be_authorized() -> None:
+    until = NOW + timedelta(hours=1)
+    waiting = new_connection().await_authorization_until(until, NOW)
+    assert waiting.as_of(until - timedelta(seconds=1)) is waiting
+
+    expired = waiting.as_of(until)
+
+    assert expired.status is ConnectionStatus.DISCONNECTED
+    assert expired.updated_at == until
+    assert expired.last_error is not None
+    with pytest.raises(IllegalTransition):
+        waiting.authorize(KEYS, until)
+    authorized = waiting.authorize(KEYS, until - timedelta(seconds=1))
+    assert authorized.authorization_expires_at is None
+    assert authorized.as_of(until + timedelta(days=1)) is authorized
+
+
+def test_only_a_waiting_connection_can_wait_for_authorization_again() -> None:
+    active = new_connection().authorize(KEYS, NOW).activate("s", NOW)
+    with pytest.raises(IllegalTransition):
+        active.await_authorization_until(NOW + timedelta(hours=1), NOW)
 
 
 def test_credentials_never_show_their_secret() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from wooconnect.domain.crm import Contact, ContactDraft
@@ -64,9 +65,23 @@ def test_an_older_contact_version_never_overwrites_a_newer_one() -> None:
     assert stored.merge(customer_record(T0, first="Old", email="old@example.com"), NOW) is stored
 
 
-def test_the_same_version_again_changes_nothing() -> None:
+def test_the_same_version_with_the_same_data_changes_nothing() -> None:
     stored = registered(T0)
-    assert stored.merge(customer_record(T0, first="Other"), NOW) is stored
+    assert stored.merge(customer_record(T0), NOW) is stored
+
+
+def test_the_same_version_with_other_data_is_a_change_within_that_second() -> None:
+    stored = registered(T0)
+    merged = stored.merge(customer_record(T0, first="Alicia", phone="555 0100"), NOW)
+    assert (merged.first_name, merged.phone) == ("Alicia", "555 0100")
+    assert merged.source_modified_at == T0
+    assert merged.updated_at == NOW
+
+
+def test_the_same_version_in_another_spelling_changes_nothing() -> None:
+    stored = registered(T0, phone="555 0100")
+    same = customer_record(T0, first="", email="ALICE@example.com ", phone=" 555 0100 ")
+    assert stored.merge(same, NOW) is stored
 
 
 def test_a_record_with_nothing_new_changes_nothing() -> None:
@@ -121,3 +136,15 @@ def test_a_contact_first_made_from_an_order_takes_the_customer_record_later() ->
     merged = from_order.merge(customer_record(T0), NOW)
     assert (merged.first_name, merged.last_name) == ("Alice", "Smith")
     assert merged.source_modified_at == T0
+
+
+def test_a_contact_keeps_when_its_customer_registered_and_an_order_never_changes_it() -> None:
+    signed_up = T0 - timedelta(days=30)
+    contact = Contact.create("loc", replace(customer_record(T0), registered_at=signed_up), T0)
+    assert contact.registered_at == signed_up
+
+    newer = contact.merge(customer_record(LATER), NOW)  # a record without the date keeps it
+    filled = newer.fill(order_billing("Alice", "Smith", phone="555"), NOW)
+
+    assert newer.registered_at == signed_up
+    assert filled.registered_at == signed_up

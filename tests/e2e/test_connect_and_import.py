@@ -4,17 +4,12 @@ runtime shapes."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.support.expectations import assert_location_matches_store, expected_import
 from tests.support.service import Service
 from wooconnect.adapters.woocommerce.simulator import RunningSimulator
 
 
-@pytest.mark.parametrize("key_grant", [True, False], ids=["key-grant", "manual-keys"])
-def test_the_wizard_connects_the_store_and_imports_exactly_its_eligible_records(
-    service: Service, sim: RunningSimulator, key_grant: bool
-) -> None:
+def connect_and_import(service: Service, sim: RunningSimulator, *, key_grant: bool) -> None:
     api = service.api
     tenant = api.new_tenant("Acme")
     connection = api.connect(sim, tenant.location_id, key_grant=key_grant)
@@ -34,3 +29,15 @@ def test_the_wizard_connects_the_store_and_imports_exactly_its_eligible_records(
     data = api.location_data(tenant.location_id)
     assert_location_matches_store(data, expected)
     assert data.triggers == [], "a historical import fires no trigger"
+
+
+def test_the_wizard_connects_the_store_through_the_key_grant_over_https_and_imports_it(
+    https_service: Service, https_sim: RunningSimulator
+) -> None:
+    connect_and_import(https_service, https_sim, key_grant=True)
+
+
+def test_the_wizard_connects_the_store_with_keys_typed_in_and_imports_it(
+    service: Service, sim: RunningSimulator
+) -> None:
+    connect_and_import(service, sim, key_grant=False)

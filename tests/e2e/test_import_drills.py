@@ -85,13 +85,21 @@ def assert_drill_left_no_trace(
 
     made = [d for d in sim.store.deliveries if d.kind == "delivery" and d.status_code == 200]
 
+    stored: list[dict[str, Any]] = []
+
     def all_processed() -> bool:
+        nonlocal stored
         stored = api.list_all(f"/api/v1/connections/{connection_id}/deliveries")
         return len(stored) >= len(made) and all(
             d["status"] in {"applied", "ignored"} for d in stored
         )
 
-    eventually(all_processed, what="every delivery is processed", every=0.2)
+    eventually(
+        all_processed,
+        what="every delivery is processed",
+        every=0.2,
+        progress=lambda: tuple(sorted(Counter(d["status"] for d in stored).items())),
+    )
     data = api.location_data(location_id)
     assert_location_matches_store(data, expected)
     fired = Counter((t["type"], t["order_id"]) for t in data.triggers)

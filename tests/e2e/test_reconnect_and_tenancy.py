@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx
-
 from tests.support.api import at_once, ok
 from tests.support.expectations import assert_location_matches_store, expected_import
 from tests.support.service import Service
@@ -43,7 +41,7 @@ def test_disconnect_then_reconnect_imports_again_fills_gaps_and_duplicates_nothi
     assert data.triggers == []
 
 
-def test_two_agencies_connecting_the_same_store_at_once_exactly_one_wins(
+def test_two_agencies_starting_on_one_store_at_once_both_wait_for_its_proof(
     api_only: Service, sim: RunningSimulator
 ) -> None:
     api, http = api_only.api, api_only.http
@@ -60,15 +58,8 @@ def test_two_agencies_connecting_the_same_store_at_once_exactly_one_wins(
         )
     )
 
-    assert sorted(r.status_code for r in answers) == [201, 409]
-    refused = next(r for r in answers if r.status_code == 409).json()
-    assert refused["error"] == "criteria_refused"
-    assert [rule["id"] for rule in refused["rules"]] == ["store_has_another_agency"]
-    winner = next(t for t, r in zip((a, b), answers, strict=True) if r.status_code == 201)
-    loser = b if winner is a else a
-    live = http.get(f"/api/v1/locations/{loser.location_id}/connection")
-    assert live.status_code == 404
-    assert http.get(f"/api/v1/locations/{winner.location_id}/connection").status_code == 200
+    assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]
+    assert [r.json()["status"] for r in answers] == ["awaiting_authorization"] * 2
 
 
 def test_two_locations_of_one_agency_connecting_the_same_store_at_once_both_succeed(
@@ -86,26 +77,20 @@ def test_two_locations_of_one_agency_connecting_the_same_store_at_once_both_succ
             for location in (tenant.location_id, second_location)
         )
     )
-
     assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]
+    keys = [sim.store.create_api_key() for _ in answers]
 
-
-def test_one_location_connecting_twice_at_once_gets_one_live_connection(
-    api_only: Service, sim: RunningSimulator
-) -> None:
-    http = api_only.http
-    tenant = api_only.api.new_tenant("Acme")
-
-    def start() -> httpx.Response:
-        return http.post(
-            f"/api/v1/locations/{tenant.location_id}/woocommerce",
-            json={"store_url": sim.base_url},
+    proofs = at_once(
+        *(
+            lambda started=started, key=key: http.post(
+                f"/api/v1/connections/{started.json()['id']}/credentials",
+                json={"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret},
+            )
+            for started, key in zip(answers, keys, strict=True)
         )
+    )
 
-    answers = at_once(start, start)
-
-    assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
-    assert next(r for r in answers if r.status_code == 409).json()["error"] == "already_connected"
+    assert [r.status_code for r in proofs] == [200, 200], [r.text for r in proofs]
 
 
 def test_an_agency_key_sees_nothing_of_another_agency(

@@ -11,11 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api import Tenant, bearer, ok
+from tests.support.api import Tenant, bearer, client_tls, ok
 from tests.support.service import EMBEDDED, Service, ShiftedClock, running_service
 from tests.support.store import approve_key_grant
 from wooconnect.adapters.bootstrap import Container
-from wooconnect.adapters.woocommerce.simulator import RunningSimulator
+from wooconnect.adapters.woocommerce.simulator import (
+    RunningSimulator,
+    SimulatedStore,
+    running_simulator,
+)
 
 
 def refused(answer: httpx.Response, status: int, error: str) -> dict[str, Any]:
@@ -30,24 +34,35 @@ def refused(answer: httpx.Response, status: int, error: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def clock() -> ShiftedClock:
-    return ShiftedClock()
-
-
-@pytest.fixture
 def service(tmp_path: Path, clock: ShiftedClock) -> Iterator[Service]:
-    """The embedded default on a clock the test can move forward."""
+    """The embedded default over https, on a clock the test can move forward."""
 
     def use_clock(container: Container) -> None:
         container.clock = clock
 
-    with running_service(EMBEDDED, tmp_path, customise=use_clock) as running:
+    with running_service(
+        EMBEDDED, tmp_path, customise=use_clock, tls=True, http_key_grant=False
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def sim(store: SimulatedStore, service: Service) -> Iterator[RunningSimulator]:
+    """The store trusting the service's certificate (see `https_sim`)."""
+    with running_simulator(store) as running:
+        assert service.ca_file is not None
+        running.trust(service.ca_file)
         yield running
 
 
 @pytest.fixture
 def tenant(service: Service) -> Tenant:
     return service.api.new_tenant("Acme")
+
+
+def as_the_store(service: Service) -> httpx.Client:
+    """A client without a bearer token, as the store (or a browser) calls the service."""
+    return httpx.Client(base_url=service.base_url, verify=client_tls(service.ca_file))
 
 
 def start(http: httpx.Client, location_id: str, url: Any) -> httpx.Response:
@@ -85,14 +100,26 @@ def test_plain_http_and_private_addresses_are_refused_unless_the_operator_allows
         for url, reason in cases.items():
             body = refused(start(strict.http, tenant.location_id, url), 422, "validation_failed")
             assert reason in body["fields"]["store_url"].lower(), (url, body)
+            # a developer trying a local store learns what lets it through
+            assert "WOOCONNECT_ALLOW_PRIVATE_STORES=true" in body["fields"]["store_url"]
+            assert "WOOCONNECT_ALLOW_PRIVATE_STORES=true" in body["message"]
+
+
+def prove(http: httpx.Client, connection_id: str, sim: RunningSimulator) -> httpx.Response:
+    """Keys of the store typed in: the store accepting them proves the connection."""
+    key = sim.store.create_api_key()
+    return http.post(
+        f"/api/v1/connections/{connection_id}/credentials",
+        json={"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret},
+    )
 
 
 def test_the_connection_criteria_refuse_with_every_refusing_rule(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
     http = service.http
-    # Step 1 binds the store to the agency.
-    ok(start(http, tenant.location_id, sim.base_url), 201)
+    started = ok(start(http, tenant.location_id, sim.base_url), 201)
+    ok(prove(http, started["id"], sim))  # the store is bound to the agency now
     other = service.api.new_tenant("Other agency")
     body = refused(start(http, other.location_id, sim.base_url), 409, "criteria_refused")
     assert [rule["id"] for rule in body["rules"]] == ["store_has_another_agency"]
@@ -104,10 +131,11 @@ def test_the_connection_criteria_refuse_with_every_refusing_rule(
     assert [rule["id"] for rule in body["rules"]] == ["agency_has_another_store"]
 
 
-def test_a_location_with_a_live_connection_is_already_connected(
+def test_a_location_with_an_authorized_connection_is_already_connected(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
-    ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    ok(prove(service.http, started["id"], sim))
     refused(start(service.http, tenant.location_id, sim.base_url), 409, "already_connected")
 
 
@@ -139,7 +167,7 @@ def state_of(authorize_url: str) -> str:
 
 
 def test_a_key_grant_callback_with_an_unknown_state_is_not_found(service: Service) -> None:
-    with httpx.Client(base_url=service.base_url) as store:
+    with as_the_store(service) as store:
         answer = store.post(
             "/api/v1/woocommerce/callback/no-such-state", json=grant_body("no-such-state")
         )
@@ -155,7 +183,7 @@ def test_a_key_grant_state_is_single_use(
     body = {**grant_body(state, key.consumer_key), "consumer_secret": key.consumer_secret}
     path = f"/api/v1/woocommerce/callback/{state}"
     # The store calls back without a bearer token.
-    with httpx.Client(base_url=service.base_url) as store:
+    with as_the_store(service) as store:
         ok(store.post(path, json=body))
 
     again = service.http.post(path, json=body)
@@ -163,7 +191,7 @@ def test_a_key_grant_state_is_single_use(
     refused(again, 404, "not_found")
 
 
-def test_a_key_grant_state_expires(
+def test_a_key_grant_state_expires_with_its_connection(
     service: Service, tenant: Tenant, sim: RunningSimulator, clock: ShiftedClock
 ) -> None:
     started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
@@ -174,7 +202,9 @@ def test_a_key_grant_state_expires(
 
     refused(answer, 404, "not_found")
     current = ok(service.http.get(f"/api/v1/connections/{started['id']}"))
-    assert current["status"] == "awaiting_authorization"
+    assert current["status"] == "disconnected"
+    assert "in time" in current["last_error"]
+    assert current["authorize_url"] is None
 
 
 def test_a_key_grant_the_merchant_approves_after_expiry_is_refused_by_the_store(
@@ -299,7 +329,7 @@ def test_the_wizard_needs_a_valid_token(
         ("GET", f"/api/v1/connections/{cid}", None),
         ("DELETE", f"/api/v1/connections/{cid}", None),
     ]
-    with httpx.Client(base_url=service.base_url) as anonymous:
+    with as_the_store(service) as anonymous:
         for method, path, body in calls:
             for headers in ({}, bearer("wrong-token"), {"Authorization": "Basic abc"}):
                 answer = anonymous.request(method, path, json=body, headers=headers)

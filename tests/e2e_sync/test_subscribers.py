@@ -67,3 +67,8 @@ def test_a_subscriber_receives_each_trigger_event_once_signed(service: Service) 
         }
         states = {t["type"]: t["delivery_state"] for t in api.all(linked, "triggers")}
         assert states == {"order_submitted": "delivered", "payment_received": "delivered"}
+        # Support reads the order by the number the store shows people, on both lists.
+        numbers = {e["order"]["number"] for e in events}
+        assert {t["order_number"] for t in api.all(linked, "triggers")} == numbers
+        order_deliveries = [d for d in api.deliveries(linked) if d["resource"] == "order"]
+        assert {d["order_number"] for d in order_deliveries} == numbers

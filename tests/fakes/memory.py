@@ -8,7 +8,7 @@ rollback. They decide nothing the domain decides.
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -138,6 +138,12 @@ class InMemoryApiKeyRepository(_Repo):
 
     async def find_by_hash(self, key_hash: str) -> ApiKey | None:
         return next((k for k in self.s.api_keys.values() if k.key_hash == key_hash), None)
+
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[ApiKey]:
+        mine = (k for k in self.s.api_keys.values() if k.agency_id == agency_id)
+        return _page(mine, cursor, limit, filters)
 
 
 class InMemoryConnectionRepository(_Repo):
@@ -274,6 +280,9 @@ class InMemoryOrderRepository(_Repo):
     ) -> Page[Order]:
         mine = (o for o in self.s.orders.values() if o.location_id == location_id)
         return _page(mine, cursor, limit, filters)
+
+    async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
+        return {i: self.s.orders[i].number for i in order_ids if i in self.s.orders}
 
     async def count(self, location_id: str) -> int:
         return sum(1 for o in self.s.orders.values() if o.location_id == location_id)
@@ -413,6 +422,18 @@ class InMemoryGrantStateRepository(_Repo):
             return None
         self.s.grants[state] = (found[0], found[1], now)
         return found[0]
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        usable = [
+            (expires, state)
+            for state, (owner, expires, used) in self.s.grants.items()
+            if owner == connection_id and used is None and expires > now
+        ]
+        return max(usable)[1] if usable else None
+
+    async def connection_of(self, state: str) -> str | None:
+        found = self.s.grants.get(state)
+        return None if found is None else found[0]
 
 
 class InMemoryUnitOfWork(UnitOfWork):

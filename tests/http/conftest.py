@@ -1,10 +1,12 @@
 """A service with something in every list: a store connected and imported, live orders with
-their triggers and webhook deliveries, subscriptions; built once per test module."""
+their triggers and webhook deliveries, subscriptions, API keys; and a connection of another
+agency awaiting authorization. Built once per test module."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,8 @@ class Shop:
     service: Service
     store: StoreUnderTest
     linked: Linked
+    # A connection of the second agency's location, awaiting authorization.
+    waiting: dict[str, Any]
 
     def lists(self) -> dict[str, str]:
         """Every list endpoint of the API, by name, on this shop's records."""
@@ -26,6 +30,7 @@ class Shop:
         connection = self.linked.connection_id
         return {
             "agencies": "/api/v1/agencies",
+            "api-keys": f"/api/v1/agencies/{agency}/api-keys",
             "locations": f"/api/v1/agencies/{agency}/locations",
             "contacts": f"/api/v1/locations/{location}/contacts",
             "orders": f"/api/v1/locations/{location}/orders",
@@ -46,8 +51,16 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     ):
         api = service.api
         for name in ("First agency", "Second agency"):
-            api.call("POST", "/api/v1/agencies", 201, json={"name": name})
+            other = api.call("POST", "/api/v1/agencies", 201, json={"name": name})
         linked = api.link(store.sim, store.keys, imports=ALL_IMPORTS)
+        for _ in range(2):
+            api.call("POST", f"/api/v1/agencies/{linked.agency_id}/api-keys", 201)
+        waiting = api.call(
+            "POST",
+            f"/api/v1/locations/{api.new_location(other['id'], 'Elsewhere')}/woocommerce",
+            201,
+            json={"store_url": "http://localhost:9"},
+        )
         for n in range(2):
             api.new_location(linked.agency_id, f"Branch {n}")
         for n in range(3):
@@ -66,4 +79,4 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
             ),
             what="the live orders' deliveries processed",
         )
-        yield Shop(service, store, linked)
+        yield Shop(service, store, linked, waiting)

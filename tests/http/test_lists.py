@@ -13,6 +13,7 @@ from tests.http.conftest import Shop
 
 LISTS = [
     "agencies",
+    "api-keys",
     "locations",
     "contacts",
     "orders",
@@ -83,7 +84,10 @@ def test_orders_are_filtered_by_status_contact_and_dates(shop: Shop) -> None:
     theirs = [o["id"] for o in orders if o["contact_id"] == someone]
     assert [o["id"] for o in get(shop, path, limit=500, contact_id=someone)["items"]] == theirs
 
-    middle = sorted(moment(o["created_at"]) for o in orders)[len(orders) // 2]
+    # An import writes a page of orders at one moment: split between distinct moments (the
+    # live orders came after the import).
+    moments = sorted({moment(o["created_at"]) for o in orders})
+    middle = moments[len(moments) // 2]
     since = get(shop, path, limit=500, created_since=middle.isoformat())["items"]
     before = get(shop, path, limit=500, created_before=middle.isoformat())["items"]
     assert since
@@ -116,6 +120,24 @@ def test_transactions_triggers_deliveries_and_decisions_take_their_filters(shop:
     kept = get(shop, lists["transactions"], limit=500, occurred_since=a_date)["items"]
     assert kept
     assert all(moment(t["occurred_at"]) >= moment(a_date) for t in kept)
+
+
+def test_decisions_are_found_by_the_store_record_they_are_about(shop: Shop) -> None:
+    path = shop.lists()["decisions"]
+    every = get(shop, path, limit=500)["items"]
+    for record_type, parameter in (
+        ("order", "woocommerce_order_id"),
+        ("customer", "woocommerce_customer_id"),
+    ):
+        record_id = next(d["record_id"] for d in every if d["record_type"] == record_type)
+        about = [d for d in every if (d["record_type"], d["record_id"]) == (record_type, record_id)]
+        assert get(shop, path, limit=500, **{parameter: record_id})["items"] == about
+    order_id = next(d["record_id"] for d in every if d["record_type"] == "order")
+    mapped = get(shop, path, limit=500, woocommerce_order_id=order_id, outcome="mapped")["items"]
+    assert mapped
+    assert all(d["outcome"] == "mapped" and d["record_id"] == order_id for d in mapped)
+    both = refused(shop, path, woocommerce_order_id=order_id, woocommerce_customer_id=order_id)
+    assert set(both) == {"woocommerce_customer_id"}
 
 
 def test_a_date_alone_means_midnight_utc(shop: Shop) -> None:
@@ -152,6 +174,8 @@ def test_a_cursor_the_api_did_not_give_is_refused(shop: Shop, name: str) -> None
         ("triggers", {"type": "order_paid"}),
         ("deliveries", {"status": "lost"}),
         ("decisions", {"outcome": "maybe"}),
+        ("decisions", {"woocommerce_order_id": "#81"}),
+        ("decisions", {"woocommerce_customer_id": "seven"}),
         ("agencies", {"limit": "0"}),
         ("agencies", {"limit": "501"}),
     ],
@@ -170,13 +194,16 @@ PAGING = {"limit", "cursor"}
 DOCUMENTED = {
     "listAgencies": PAGING | _dates("created"),
     "listLocations": PAGING | _dates("created"),
+    "listApiKeys": PAGING | _dates("created"),
     "listContacts": PAGING | _dates("created", "updated") | {"email"},
     "listOrders": PAGING | _dates("created", "updated", "placed") | {"status", "contact_id"},
     "listTransactions": PAGING | _dates("occurred") | {"kind", "order_id", "contact_id"},
     "listTriggers": PAGING | _dates("created") | {"type", "order_id"},
     "listTriggerSubscriptions": PAGING | _dates("created"),
     "listDeliveries": PAGING | _dates("received") | {"status"},
-    "listDecisions": PAGING | _dates("created") | {"outcome"},
+    "listDecisions": PAGING
+    | _dates("created")
+    | {"outcome", "woocommerce_order_id", "woocommerce_customer_id"},
 }
 
 
@@ -196,3 +223,6 @@ def test_the_openapi_document_lists_each_lists_paging_and_filters(shop: Shop) ->
         assert all(parameters[name].get("description") for name in names), operation_id
     orders = {p["name"]: p for p in operations["listOrders"]["parameters"]}
     assert set(orders["status"]["schema"]["enum"]) == {"pending", "completed", "cancelled"}
+    decisions = {p["name"]: p for p in operations["listDecisions"]["parameters"]}
+    outcomes = set(decisions["outcome"]["schema"]["enum"])
+    assert {"skipped", "mapped", "fired", "already_fired", "suppressed"} <= outcomes

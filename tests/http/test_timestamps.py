@@ -1,5 +1,6 @@
 """Every timestamp the API writes, over real HTTP, in one format: UTC in ISO 8601 to the
-millisecond with `Z` (`2024-05-01T12:00:00.000Z`), in lists, records, rules and traces alike."""
+millisecond with `Z` (`2024-05-01T12:00:00.000Z`), in lists, records, rules and traces alike,
+the store's own dates and a waiting connection's deadline included."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def test_every_timestamp_is_utc_with_milliseconds_and_z(shop: Shop) -> None:
         f"/api/v1/locations/{linked.location_id}",
         f"/api/v1/locations/{linked.location_id}/connection",
         f"/api/v1/connections/{linked.connection_id}",
+        f"/api/v1/connections/{shop.waiting['id']}",
         "/api/v1/rules",
     ]
     moments = 0
@@ -46,5 +48,15 @@ def test_every_timestamp_is_utc_with_milliseconds_and_z(shop: Shop) -> None:
                 moments += 1
                 assert ONE_FORMAT.fullmatch(text), (path, where, text)
     assert moments > 100
+    waiting = http.get(f"/api/v1/connections/{shop.waiting['id']}").json()
+    assert ONE_FORMAT.fullmatch(waiting["authorization_expires_at"])
+    order = http.get(shop.lists()["orders"], params={"limit": 1}).json()["items"][0]
+    contact = next(
+        c
+        for c in http.get(shop.lists()["contacts"], params={"limit": 500}).json()["items"]
+        if c["registered_at"]
+    )
+    for when in (order["placed_at"], order["store_modified_at"], contact["registered_at"]):
+        assert ONE_FORMAT.fullmatch(when)
     rules = http.get("/api/v1/rules").json()
     assert ONE_FORMAT.fullmatch(rules["loaded_at"])

@@ -11,7 +11,9 @@ from sqlalchemy import Connection
 
 from tests.support.databases import fresh_postgres_database, fresh_sqlite_database
 from tests.support.services import require_postgres
+from wooconnect.adapters.cli.main import main
 from wooconnect.adapters.persistence.database import create_engine
+from wooconnect.adapters.persistence.migrate import MIGRATIONS
 from wooconnect.adapters.persistence.models import Base
 
 
@@ -39,3 +41,23 @@ async def test_the_postgres_schema_matches_the_models() -> None:
     require_postgres()
     async with fresh_postgres_database() as url:
         assert await _diff(url) == []
+
+
+def test_db_upgrade_names_each_revision_it_applies_then_says_there_is_none_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WOOCONNECT_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    migrations = sorted(MIGRATIONS.glob("versions/[0-9]*.py"))
+    head = migrations[-1].name.split("_", 1)[0]
+
+    assert main(["db", "upgrade"]) == 0
+    first = capsys.readouterr().err.splitlines()
+    assert main(["db", "upgrade"]) == 0
+    second = capsys.readouterr().err.splitlines()
+
+    assert first[0] == "applied 0001: initial schema"
+    assert [line.split(":")[0] for line in first[:-1]] == [
+        f"applied {path.name.split('_', 1)[0]}" for path in migrations
+    ]
+    assert first[-1] == f"database migrated to {head}: {len(migrations)} revisions applied"
+    assert second == ["database is up to date: no revision to apply"]

@@ -30,7 +30,7 @@ from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 from wooconnect.domain.store_url import StoreUrl
-from wooconnect.domain.tenancy import Agency, Location, StoreBinding
+from wooconnect.domain.tenancy import Agency, ApiKey, Location, StoreBinding
 from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -348,6 +348,46 @@ async def test_agencies_and_locations_are_paged_newest_first(storage: StorageUnd
     assert [x.name for x in locations.items] == ["L2", "L1", "L0"]
 
 
+async def test_order_numbers_are_read_by_order_id_including_unflushed_ones(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    stored = await add_order(storage, location, replace(order(15, T0), number="81"))
+    async with storage() as uow:
+        fresh = Order.create(location, replace(order(16, T0), number="82"), T0)
+        await uow.orders.add(fresh)
+        numbers = await uow.orders.numbers([stored.id, fresh.id, new_id()])
+        assert numbers == {stored.id: "81", fresh.id: "82"}
+        assert await uow.orders.numbers([]) == {}
+
+
+async def test_an_agencys_api_keys_list_newest_first_across_pages(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    async with storage() as uow:
+        found = await uow.locations.get(location)
+        assert found is not None
+        other = Agency(new_id(), "Other", T0)
+        await uow.agencies.add(other)
+        keys = [
+            ApiKey(new_id(), found.agency_id, f"{n:064d}", f"wck_{n:06d}", T0) for n in range(3)
+        ]
+        for key in [*keys, ApiKey(new_id(), other.id, "f" * 64, "wck_other0", T0)]:
+            await uow.api_keys.add(key)
+        await uow.commit()
+    listed: list[ApiKey] = []
+    cursor: str | None = None
+    async with storage() as uow:
+        while True:
+            page = await uow.api_keys.list_for_agency(found.agency_id, cursor=cursor, limit=2)
+            listed += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert listed == keys[::-1]
+
+
 async def test_leaving_without_commit_rolls_back(storage: StorageUnderTest) -> None:
     location = await seed_location(storage)
     async with storage() as uow:
@@ -472,6 +512,50 @@ async def test_a_grant_state_is_single_use_and_expires(storage: StorageUnderTest
         assert await uow.grants.consume("state-1", T0) is None
         assert await uow.grants.consume("state-2", T0 + timedelta(minutes=11)) is None
         assert await uow.grants.consume("unknown", T0) is None
+
+
+async def test_a_connection_s_current_grant_state_is_its_newest_usable_one(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+    async with storage() as uow:
+        await uow.grants.add("older", connection.id, T0 + timedelta(minutes=10))
+        await uow.grants.add("newer", connection.id, T0 + timedelta(minutes=20))
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.grants.current(connection.id, T0) == "newer"
+        assert await uow.grants.consume("newer", T0) == connection.id
+        assert await uow.grants.current(connection.id, T0) == "older"
+        assert await uow.grants.current(connection.id, T0 + timedelta(minutes=10)) is None
+        assert await uow.grants.current("no-such-connection", T0) is None
+        # Used or expired, a state still names the connection it was issued for.
+        assert await uow.grants.connection_of("newer") == connection.id
+        assert await uow.grants.connection_of("older") == connection.id
+        assert await uow.grants.connection_of("unknown") is None
+
+
+async def test_a_connection_keeps_until_when_it_waits_for_authorization(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    async with storage() as uow:
+        loc = await uow.locations.get(location)
+        assert loc is not None
+        waiting = Connection(
+            id=new_id(),
+            location_id=location,
+            agency_id=loc.agency_id,
+            store_url=StoreUrl.parse("https://shop.example.com"),
+            status=ConnectionStatus.AWAITING_AUTHORIZATION,
+            created_at=T0,
+            updated_at=T0,
+            authorization_expires_at=T0 + timedelta(hours=1),
+        )
+        await uow.connections.add(waiting)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.connections.get(waiting.id) == waiting
 
 
 async def test_inbox_and_triggers_are_deduplicated(storage: StorageUnderTest) -> None:
@@ -672,6 +756,50 @@ async def test_decisions_are_added_many_at_once(storage: StorageUnderTest) -> No
         )
     assert sorted(r.record_id for r in page.items) == ["0", "1", "2"]
     assert {r.record_id: r.trace for r in page.items}["2"] == {"matched": 2}
+
+
+async def test_decisions_are_listed_by_the_record_they_are_about(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    connection = await seed_connection(storage, location)
+
+    def decision(record_type: str, record_id: str, outcome: str) -> DecisionRecord:
+        return DecisionRecord(
+            id=new_id(),
+            connection_id=connection.id,
+            record_type=record_type,
+            record_id=record_id,
+            rule_set="order_submitted_trigger",
+            rule_set_version="1",
+            outcome=outcome,
+            decision=False,
+            created_at=T0,
+        )
+
+    async with storage() as uow:
+        await uow.decisions.add_many(
+            [
+                decision("order", "7", "suppressed"),
+                decision("order", "7", "mapped"),
+                decision("order", "8", "suppressed"),
+                decision("customer", "7", "skipped"),
+            ]
+        )
+        await uow.commit()
+    async with storage() as uow:
+        order_7 = {"record_type": "order", "record_id": "7"}
+        about_order = await uow.decisions.list(
+            connection.id, cursor=None, limit=10, filters=Filters(order_7)
+        )
+        suppressed = await uow.decisions.list(
+            connection.id,
+            cursor=None,
+            limit=10,
+            filters=Filters({**order_7, "outcome": "suppressed"}),
+        )
+    assert sorted(d.outcome for d in about_order.items) == ["mapped", "suppressed"]
+    assert [(d.record_id, d.outcome) for d in suppressed.items] == [("7", "suppressed")]
 
 
 async def test_decisions_list_newest_first_across_pages(storage: StorageUnderTest) -> None:

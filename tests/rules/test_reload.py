@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.rules.conftest import STATUS_RULES
+from tests.support.waiting import eventually
 from wooconnect.adapters.rules_yaml import FileRuleSource, RuleLoadError
 
 WriteRules = Callable[[str, str], Path]
@@ -137,10 +137,7 @@ def test_the_background_poller_swaps_in_a_changed_file(write_rules: WriteRules) 
             "order_status.yaml", STATUS_RULES.replace("refunded: completed", "shipped: completed")
         )
         _touch_later(path)
-        deadline = time.monotonic() + 5
-        while source.current().version == first and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert source.current().version != first
+        eventually(lambda: source.current().version != first, what="the poller swapped the file in")
         assert source.loaded_at is not None
     finally:
         source.stop()

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from wooconnect.adapters.cli.main import build_parser
 from wooconnect.adapters.persistence.database import async_url
@@ -32,10 +33,25 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
-def _interpolate(value: str) -> str:
-    """What compose makes of `${NAME:-default}` / `${NAME:?message}` with NAME set to x."""
-    value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
-    return re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "x", value)
+_VARIABLE = re.compile(r"\$\{([A-Z_]+)(?::([-?])([^}]*))?\}")
+
+
+def _interpolate(value: str, given: dict[str, str] | None = None) -> str:
+    """What compose makes of `${NAME:-default}` / `${NAME:?message}`: NAME's value when
+    `given` has it, else the default, or x for a required one."""
+    given = given or {}
+
+    def value_of(match: re.Match[str]) -> str:
+        name, kind, rest = match.groups()
+        if name in given:
+            return given[name]
+        return rest if kind == "-" else "x"
+
+    return _VARIABLE.sub(value_of, value)
+
+
+def _compose_variables() -> set[str]:
+    return {match.group(1) for match in _VARIABLE.finditer(COMPOSE.read_text())}
 
 
 def _dockerfile_instruction(name: str) -> list[str]:
@@ -53,6 +69,9 @@ def test_every_service_of_ours_runs_a_command_the_cli_knows(compose: dict[str, A
         assert isinstance(command, list), name
         parsed = parser.parse_args(command)
         assert callable(parsed.handler), name
+        check = compose["services"][name].get("healthcheck", {}).get("test", [])
+        if check[1:2] == ["wooconnect"]:
+            assert callable(parser.parse_args(check[2:]).handler), (name, check)
     assert compose["services"]["migrate"]["command"] == ["db", "upgrade"]
     assert compose["services"]["api"]["command"][0] == "serve"
     assert "0.0.0.0" in compose["services"]["api"]["command"]  # noqa: S104
@@ -67,15 +86,24 @@ def test_services_set_only_variables_the_settings_read(compose: dict[str, Any]) 
         assert {"WOOCONNECT_DATABASE_URL", "WOOCONNECT_REDIS_URL", *REQUIRED} <= names
 
 
-def test_the_settings_accept_the_composed_environment(compose: dict[str, Any]) -> None:
+@pytest.mark.parametrize("password", [None, "wooconnect", "p@ss/w:rd%#?"])
+def test_the_settings_accept_the_composed_environment(
+    compose: dict[str, Any], password: str | None
+) -> None:
+    given = {} if password is None else {"POSTGRES_PASSWORD": password}
     environment = {
-        key: _interpolate(str(value))
+        key: _interpolate(str(value), given)
         for key, value in compose["services"]["api"]["environment"].items()
     }
     settings = Settings.from_env(environment)
 
-    assert settings.database_url.startswith("postgresql://")
-    assert async_url(settings.database_url).startswith("postgresql+asyncpg://")
+    url = make_url(settings.database_url)
+    assert url.drivername == "postgresql"
+    assert (url.username, url.host, url.database) == ("wooconnect", "postgres", "wooconnect")
+    assert url.password == (password or "wooconnect")
+    assert make_url(async_url(settings.database_url)).password == (password or "wooconnect")
+    postgres = compose["services"]["postgres"]["environment"]
+    assert _interpolate(postgres["POSTGRES_PASSWORD"], given) == url.password
     assert settings.redis_url == "redis://redis:6379/0"
     assert str(settings.rules_dir) == "/app/rules"
     assert not settings.is_embedded
@@ -107,6 +135,24 @@ def test_the_migration_runs_once_postgres_is_healthy_and_before_the_service(
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert depends["redis"]["condition"] == "service_healthy", name
+
+
+def test_every_long_running_service_has_a_health_check(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        if name != "migrate":
+            assert service["healthcheck"]["test"], name
+    assert compose["services"]["worker"]["healthcheck"]["test"] == [
+        "CMD",
+        "wooconnect",
+        "health",
+        "worker",
+    ]
+
+
+def test_the_env_example_lists_every_variable_the_compose_file_reads() -> None:
+    example = (ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z_]+)=", example, re.M))
+    assert listed == _compose_variables()
 
 
 def test_workers_scale_out_with_no_fixed_name_or_host_port(compose: dict[str, Any]) -> None:

@@ -36,10 +36,15 @@ def _demo(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
         "PYTHONPATH": str(ROOT / ".ci" / "pythonpath")
         + os.pathsep
         + os.environ.get("PYTHONPATH", ""),
-        "WOOCONNECT_RULES_DIR": str(ROOT / "rules"),
         "PYTHONUNBUFFERED": "1",
     }
-    for name in ("WOOCONNECT_DATABASE_URL", "WOOCONNECT_REDIS_URL", "WOOCONNECT_ADMIN_TOKEN"):
+    # Run where a user would, outside the repository: the rules shipped with the package.
+    for name in (
+        "WOOCONNECT_DATABASE_URL",
+        "WOOCONNECT_REDIS_URL",
+        "WOOCONNECT_ADMIN_TOKEN",
+        "WOOCONNECT_RULES_DIR",
+    ):
         env.pop(name, None)
     command = [
         sys.executable,

@@ -16,7 +16,13 @@ import pytest
 from cryptography.fernet import Fernet
 
 from wooconnect.adapters.cli.demo import running_service
-from wooconnect.adapters.logging_setup import MASK, configure_logging, redact, resolve_format
+from wooconnect.adapters.logging_setup import (
+    MASK,
+    configure_logging,
+    redact,
+    resolve_format,
+    service_secrets,
+)
 from wooconnect.adapters.settings import Settings
 from wooconnect.adapters.woocommerce.simulator import (
     SimulatedStore,
@@ -60,7 +66,10 @@ async def _wizard_and_import(tmp_path: Path, secret_key: str) -> dict[str, Any]:
     """Serve the API on a port, connect a seeded store with manual keys, import it, subscribe
     to triggers, sell and refund; connect a second location through the key grant. Returns the
     secrets that went by and the ids involved."""
-    store = SimulatedStore(StoreSettings(coalesce_seconds=0.01), seed=5)
+    # The service is served over plain http: the store takes its http key-grant callback.
+    store = SimulatedStore(
+        StoreSettings(coalesce_seconds=0.01, require_https_callback=False), seed=5
+    )
     seed_store(store, customers=20, orders=60, seed=5)
     store.create_api_key(consumer_key=CONSUMER_KEY, consumer_secret=CONSUMER_SECRET)
     seen: dict[str, Any] = {"secrets": [ADMIN_TOKEN, secret_key, CONSUMER_KEY, CONSUMER_SECRET]}
@@ -74,6 +83,7 @@ async def _wizard_and_import(tmp_path: Path, secret_key: str) -> dict[str, Any]:
             "WOOCONNECT_VAR_DIR": str(tmp_path / "var"),
             "WOOCONNECT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
             "WOOCONNECT_ALLOW_PRIVATE_STORES": "true",
+            "WOOCONNECT_ALLOW_HTTP_KEY_GRANT": "true",
             "WOOCONNECT_ADMIN_TOKEN": ADMIN_TOKEN,
             "WOOCONNECT_SECRET_KEY": secret_key,
             "WOOCONNECT_RULES_DIR": str(ROOT / "rules"),
@@ -255,3 +265,13 @@ def test_text_lines_show_the_ids_after_the_message() -> None:
 
     assert "WARNING" in stream.getvalue()
     assert "webhooks unhealthy  [connection_id=c9]" in stream.getvalue()
+
+
+def test_while_a_key_is_replaced_each_of_the_keys_is_masked() -> None:
+    new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    masked = service_secrets("wc_admin_token", f"{new},{old}")
+    line = redact(f"tried {old} then {new}; admin wc_admin_token", masked)
+    assert new not in line
+    assert old not in line
+    assert "wc_admin_token" not in line
+    assert service_secrets(None, None) == ()

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from tests.app.conftest import FakeDirectory
 from tests.subscriptions.conftest import SECURE_URL, SubscriberWorld, unreachable
+from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
 from wooconnect.app.auth import ADMIN
-from wooconnect.app.queries import Queries
+from wooconnect.app.key_grant import KeyGrantLinks
+from wooconnect.app.queries import ConnectionViews, Queries
 from wooconnect.app.tasks import TRIGGER_DELIVER
 from wooconnect.domain.subscriptions import (
     MAX_WAIT,
@@ -18,6 +21,8 @@ from wooconnect.domain.subscriptions import (
 )
 from wooconnect.domain.triggers import TriggerType
 from wooconnect.domain.webhook_signing import verify
+
+HOME = "https://crm.example.com"
 
 
 async def test_fanout_creates_deliveries_only_for_live_subscriptions_wanting_the_type(
@@ -255,7 +260,9 @@ async def test_the_trigger_list_summarises_each_event_by_its_deliveries(
     pending = await world.fire(location, woo_id=3)
     await world.run_queue()
 
-    page = await Queries(world.uow).triggers(ADMIN, location, None, 50)
+    views = ConnectionViews(world.clock, KeyGrantLinks(FakeDirectory(), HOME, allow_http=False))
+    queries = Queries(world.uow, views, WooCommerceWebhookCodec())
+    page = await queries.triggers(ADMIN, location, None, 50)
     states = {view.event.id: view.delivery_state for view in page.items}
     assert states == {
         unwatched.id: EventDeliveryState.NO_SUBSCRIBERS,

@@ -3,9 +3,11 @@ paged lists, and waiting for imports. Nothing here calls the service's use cases
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -78,12 +80,25 @@ class LocationData:
     triggers: list[dict[str, Any]]
 
 
-class Api:
-    """The public API at `base_url`, called with the admin token unless told otherwise."""
+def client_tls(ca_file: Path | None) -> ssl.SSLContext | bool:
+    """What a client verifies the service's certificate with: `ca_file` when the service
+    serves https with a certificate of its own."""
+    return True if ca_file is None else ssl.create_default_context(cafile=str(ca_file))
 
-    def __init__(self, base_url: str) -> None:
+
+class Api:
+    """The public API at `base_url` (https signed by `ca_file`, when given), called with the
+    admin token unless told otherwise."""
+
+    def __init__(self, base_url: str, ca_file: Path | None = None) -> None:
         self.base_url = base_url
-        self.http = httpx.Client(base_url=base_url, headers=bearer(ADMIN_TOKEN), timeout=30)
+        self.ca_file = ca_file
+        self.http = httpx.Client(
+            base_url=base_url,
+            headers=bearer(ADMIN_TOKEN),
+            timeout=30,
+            verify=client_tls(ca_file),
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -151,6 +166,8 @@ class Api:
         assert started["authorize_url"].startswith(f"{sim.base_url}/wc-auth/v1/authorize?")
         cid = started["id"]
         if key_grant:
+            if self.ca_file is not None:
+                sim.trust(self.ca_file)  # as a real store trusts the service's certificate
             # The merchant follows authorize_url and approves; the store POSTs the keys back.
             with httpx.Client() as browser:
                 screen = browser.get(started["authorize_url"])
@@ -204,15 +221,20 @@ class Api:
     def wait_for_imports(self, connection_id: str) -> dict[str, Any]:
         """Poll the connection until every import job it asked for has finished; returns the
         connection."""
+        jobs: list[dict[str, Any]] = []
 
         def finished() -> dict[str, Any] | None:
+            nonlocal jobs
             latest = self.connection(connection_id)
             jobs = latest["imports"]
             asked = any(latest["import"].values())
             done = all(j["status"] in FINISHED_JOB for j in jobs) and (bool(jobs) or not asked)
             return latest if done else None
 
-        return eventually(finished, what="the import has finished", every=0.2)
+        # Any change of the jobs (a page done, an attempt failed, a job started) is progress.
+        return eventually(
+            finished, what="the import has finished", every=0.2, progress=lambda: repr(jobs)
+        )
 
     # -- what a location holds -----------------------------------------------------------------
 

@@ -207,15 +207,22 @@ def store_differences(api: Api, linked: Linked, store: SimulatedStore) -> str:
 
 
 def assert_location_equals_store(api: Api, linked: Linked, store: SimulatedStore) -> None:
-    """Wait until the location equals the store; on timeout, show the difference."""
+    """Wait until the location equals the store, for as long as the connection's deliveries
+    are still being processed; on timeout, show the difference."""
     try:
         eventually(
             lambda: location_matches_store(api, linked, store),
             what="the location equals the store",
             every=0.1,
+            progress=lambda: delivery_states(api, linked),
         )
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{store_differences(api, linked, store)}") from None
+
+
+def delivery_states(api: Api, linked: Linked) -> tuple[tuple[str, int], ...]:
+    """How many of the connection's deliveries are in each state."""
+    return tuple(sorted(Counter(d["status"] for d in api.deliveries(linked)).items()))
 
 
 def trigger_counts(api: Api, linked: Linked) -> Counter[tuple[str, int]]:

@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER_ENTRY = "tests.support.worker_app:broker"
 # What the worker logs once its container is built and its start hooks have run.
 WORKER_READY = "worker ready"
+# How long a stopping worker may take to finish its tasks (its own shutdown timeout is 5 s;
+# the rest is a loaded machine's slowness) before it is killed.
+STOP_PATIENCE_S = 60
 
 
 def free_socket() -> socket.socket:
@@ -119,11 +122,20 @@ class RedisServer:
 
 class ApiServer:
     """An ASGI app (the service's Litestar app) under uvicorn on `sock`, in a background thread
-    with its own event loop, lifespan included."""
+    with its own event loop, lifespan included; https when given a certificate and its key."""
 
-    def __init__(self, app: Any, sock: socket.socket) -> None:
+    def __init__(
+        self,
+        app: Any,
+        sock: socket.socket,
+        tls: tuple[Path | None, Path | None] = (None, None),
+    ) -> None:
+        cert, key = tls
+        ssl: dict[str, Any] = {}
+        if cert is not None and key is not None:
+            ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         config = uvicorn.Config(
-            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5, **ssl
         )
         self.server = uvicorn.Server(config)
         self.sock = sock
@@ -235,16 +247,16 @@ class WorkerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
-    def stop(self) -> None:
-        """SIGTERM (finish or requeue the running tasks), SIGKILL if that takes too long.
+    def stop(self) -> int:
+        """SIGTERM (finish or requeue the running tasks), SIGKILL if that takes too long;
+        returns the exit status (negative: the signal that ended it).
 
         Only the main process is signalled: it forwards the signal to its worker processes,
         and a second SIGTERM makes Dramatiq kill them without a clean shutdown."""
-        if not self.alive:
-            return
-        self.process.send_signal(signal.SIGTERM)
+        if self.alive:
+            self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout=20)
+            return self.process.wait(timeout=STOP_PATIENCE_S)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+            return self.process.wait(timeout=10)

@@ -36,6 +36,7 @@ from tests.support.services import in_ci, require_postgres
 from wooconnect.adapters.bootstrap import Container, bootstrap
 from wooconnect.adapters.http.app import create_app
 from wooconnect.adapters.settings import Settings
+from wooconnect.adapters.woocommerce.simulator.tls import make_self_signed
 
 EMBEDDED = "embedded"
 PRODUCTION = "production"
@@ -73,11 +74,13 @@ class Service:
     env: dict[str, str]
     api_log: LogFile
     redis_server: RedisServer | None = None
+    # The certificate it serves https with (None over plain http): clients trust it.
+    ca_file: Path | None = None
     workers: list[WorkerProcess] = field(default_factory=list)
     api: Api = field(init=False)
 
     def __post_init__(self) -> None:
-        self.api = Api(self.base_url)
+        self.api = Api(self.base_url, self.ca_file)
 
     @property
     def http(self) -> httpx.Client:
@@ -129,6 +132,8 @@ def running_service(
     customise: ContainerHook | None = None,
     allow_private_stores: bool = True,
     route_database: Callable[[str], str] | None = None,
+    tls: bool = False,
+    http_key_grant: bool = True,
 ) -> Iterator[Service]:
     """The service in `shape`, reachable over real HTTP on a free loopback port.
 
@@ -139,17 +144,26 @@ def running_service(
     Private and plain-http stores are allowed (the simulator is one) unless told otherwise.
     `route_database` (production only) gives the URL the service reaches its database at,
     from the database's own: through a `tests.support.proxy.TcpProxy`, say.
+
+    With `tls` the API serves https with a certificate of its own (`Service.ca_file`), its
+    public URL is https, and the key grant works as with a real store (which needs a store
+    that trusts the certificate: `RunningSimulator.trust`). Over plain http the key grant is
+    offered anyway unless `http_key_grant` is false; only a store that takes http callbacks
+    completes it.
     """
     rules_dir = directory / "rules"
     shutil.copytree(ROOT / "rules", rules_dir)
     sock = free_socket()
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    scheme = "https" if tls else "http"
+    base_url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
+    ca_file, key_file = make_self_signed(directory / "tls") if tls else (None, None)
     variables = {
         "WOOCONNECT_ADMIN_TOKEN": ADMIN_TOKEN,
         "WOOCONNECT_SECRET_KEY": TEST_FERNET_KEY,
         "WOOCONNECT_PUBLIC_URL": base_url,
         "WOOCONNECT_RULES_DIR": str(rules_dir),
         "WOOCONNECT_ALLOW_PRIVATE_STORES": str(allow_private_stores).lower(),
+        "WOOCONNECT_ALLOW_HTTP_KEY_GRANT": str(http_key_grant).lower(),
         "WOOCONNECT_RECONCILE_INTERVAL_S": str(RECONCILE_INTERVAL_S),
         "WOOCONNECT_VAR_DIR": str(directory / "var"),
         "WOOCONNECT_LOG_FORMAT": "text",
@@ -185,7 +199,9 @@ def running_service(
         root.addHandler(api_log)
         stack.callback(api_log.close)
         stack.callback(root.removeHandler, api_log)
-        server = ApiServer(create_app(settings, container_factory=container), sock)
+        server = ApiServer(
+            create_app(settings, container_factory=container), sock, tls=(ca_file, key_file)
+        )
         server.start()
         stack.callback(server.stop)
         service = Service(
@@ -197,6 +213,7 @@ def running_service(
             worker_env(variables),
             api_log,
             redis,
+            ca_file,
         )
         stack.callback(service.api.close)
         stack.callback(service.stop_workers)

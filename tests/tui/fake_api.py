@@ -63,7 +63,15 @@ class FakeApi:
         self._runs = 0
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             ("GET", re.compile(r"/api/v1/agencies"), self._agencies),
+            ("GET", re.compile(r"/api/v1/agencies/([^/]+)"), self._agency),
             ("GET", re.compile(r"/api/v1/agencies/([^/]+)/locations"), self._locations),
+            ("GET", re.compile(r"/api/v1/agencies/([^/]+)/api-keys"), self._api_keys),
+            ("GET", re.compile(r"/api/v1/locations/([^/]+)"), self._location),
+            (
+                "GET",
+                re.compile(r"/api/v1/locations/([^/]+)/trigger-subscriptions"),
+                self._subscriptions,
+            ),
             ("GET", re.compile(r"/api/v1/locations/([^/]+)/connection"), self._live_connection),
             ("GET", re.compile(r"/api/v1/locations/([^/]+)/triggers"), self._triggers),
             ("GET", re.compile(r"/api/v1/connections/([^/]+)"), self._connection),
@@ -146,6 +154,24 @@ class FakeApi:
 
     def _agencies(self, *, query: dict[str, str], body: Any) -> Reply:
         return 200, _page(list(self.agencies), query)
+
+    def _agency(self, agency_id: str, *, query: dict[str, str], body: Any) -> Reply:
+        found = next((a for a in self.agencies if a["id"] == agency_id), None)
+        return (200, found) if found else _error(404, "not_found", "agency not found")
+
+    def _location(self, location_id: str, *, query: dict[str, str], body: Any) -> Reply:
+        found = next((loc for loc in self.locations if loc["id"] == location_id), None)
+        return (200, found) if found else _error(404, "not_found", "location not found")
+
+    def _api_keys(self, agency_id: str, *, query: dict[str, str], body: Any) -> Reply:
+        if not any(a["id"] == agency_id for a in self.agencies):
+            return _error(404, "not_found", "agency not found")
+        return 200, _page(fake_data.api_keys(agency_id), query)
+
+    def _subscriptions(self, location_id: str, *, query: dict[str, str], body: Any) -> Reply:
+        if not any(loc["id"] == location_id for loc in self.locations):
+            return _error(404, "not_found", "location not found")
+        return 200, _page(fake_data.subscriptions(location_id), query)
 
     def _locations(self, agency_id: str, *, query: dict[str, str], body: Any) -> Reply:
         if not any(a["id"] == agency_id for a in self.agencies):
@@ -250,6 +276,9 @@ class FakeApi:
         if self._find(connection_id) is None:
             return _error(404, "not_found", "connection not found")
         items = fake_data.decisions(connection_id)
+        if query.get("woocommerce_order_id"):
+            order_id = int(query["woocommerce_order_id"])
+            items = fake_data.order_decisions(connection_id, order_id)
         if query.get("outcome"):
             items = [item for item in items if item["outcome"] == query["outcome"]]
         return 200, _page(items, query)

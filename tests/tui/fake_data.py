@@ -200,11 +200,12 @@ def tenants() -> tuple[list[JsonDict], list[JsonDict], dict[str, JsonDict]]:
 
 def deliveries(connection_id: str) -> list[JsonDict]:
     """Recent webhook deliveries from the inbox, newest first, in every status."""
-    rows: list[tuple[str, int | None, str, str | None, str]] = [
-        ("order.updated", 10483, "pending", None, "2025-03-04T11:59:40.120Z"),
+    rows: list[tuple[str, int | None, str | None, str, str | None, str]] = [
+        ("order.updated", 10483, "82", "pending", None, "2025-03-04T11:59:40.120Z"),
         (
             "order.updated",
             10482,
+            "81",
             "applied",
             "order updated; fired payment_received",
             "2025-03-04T11:59:02.004Z",
@@ -212,6 +213,7 @@ def deliveries(connection_id: str) -> list[JsonDict]:
         (
             "order.created",
             10482,
+            "81",
             "applied",
             "order created; fired order_submitted",
             "2025-03-04T11:58:47.310Z",
@@ -219,6 +221,7 @@ def deliveries(connection_id: str) -> list[JsonDict]:
         (
             "customer.updated",
             2291,
+            None,
             "ignored",
             "customer skipped: only customers and subscribers are imported",
             "2025-03-04T11:52:13.800Z",
@@ -226,6 +229,7 @@ def deliveries(connection_id: str) -> list[JsonDict]:
         (
             "order.updated",
             10477,
+            "78",
             "ignored",
             "not newer than the stored order",
             "2025-03-04T11:40:09.000Z",
@@ -233,6 +237,7 @@ def deliveries(connection_id: str) -> list[JsonDict]:
         (
             "order.updated",
             10471,
+            "76",
             "failed",
             "the store answered 503 reading order 10471",
             "2025-03-04T11:31:55.500Z",
@@ -240,11 +245,12 @@ def deliveries(connection_id: str) -> list[JsonDict]:
         (
             "order.updated",
             None,
+            None,
             "invalid",
             "unreadable payload: expected an object",
             "2025-03-04T11:25:00.000Z",
         ),
-        ("customer.created", 2290, "applied", "contact created", "2025-03-04T11:20:30.000Z"),
+        ("customer.created", 2290, None, "applied", "contact created", "2025-03-04T11:20:30.000Z"),
     ]
     return [
         {
@@ -252,34 +258,88 @@ def deliveries(connection_id: str) -> list[JsonDict]:
             "topic": topic,
             "resource": topic.split(".")[0],
             "resource_id": rid,
+            "order_number": number,
             "status": status,
             "outcome": outcome,
             "received_at": at,
             "processed_at": None if status == "pending" else at,
         }
-        for i, (topic, rid, status, outcome, at) in enumerate(rows)
+        for i, (topic, rid, number, status, outcome, at) in enumerate(rows)
     ]
 
 
 def triggers(location_id: str) -> list[JsonDict]:
     """Trigger events of a location, newest first, with their delivery to subscribers."""
     rows = [
-        ("payment_received", 801, "2025-03-04T11:59:03.000Z", "delivered"),
-        ("order_submitted", 801, "2025-03-04T11:58:48.000Z", "delivered"),
-        ("order_submitted", 798, "2025-03-04T11:12:20.000Z", "pending"),
-        ("payment_received", 790, "2025-03-04T10:05:44.000Z", "failed"),
-        ("order_submitted", 785, "2025-03-03T17:40:02.000Z", "no_subscribers"),
+        ("payment_received", 801, "81", "2025-03-04T11:59:03.000Z", "delivered"),
+        ("order_submitted", 801, "81", "2025-03-04T11:58:48.000Z", "delivered"),
+        ("order_submitted", 798, "80", "2025-03-04T11:12:20.000Z", "pending"),
+        ("payment_received", 790, "79", "2025-03-04T10:05:44.000Z", "failed"),
+        ("order_submitted", 785, "78", "2025-03-03T17:40:02.000Z", "no_subscribers"),
     ]
     return [
         {
             "id": uid(700 + i),
             "type": kind,
             "order_id": uid(order),
+            "order_number": number,
             "contact_id": uid(600 + i),
             "created_at": at,
             "delivery_state": state,
         }
-        for i, (kind, order, at, state) in enumerate(rows)
+        for i, (kind, order, number, at, state) in enumerate(rows)
+    ]
+
+
+def api_keys(agency_id: str) -> list[JsonDict]:
+    """An agency's API keys as the service lists them, newest first: prefixes, never keys."""
+    rows = {
+        AGENCY_NORTHWIND: [("wck_N0rthA", "2025-01-06T09:05:00.000Z")],
+        AGENCY_FJORD: [
+            ("wck_Fj8mQ2", "2025-02-27T16:45:12.000Z"),
+            ("wck_p1NeG3", "2025-01-20T14:31:40.000Z"),
+        ],
+    }.get(agency_id, [])
+    index = {AGENCY_NORTHWIND: 10, AGENCY_FJORD: 20}.get(agency_id, 30)
+    return [
+        {"id": uid(1000 + index + i), "prefix": prefix, "created_at": at}
+        for i, (prefix, at) in enumerate(rows)
+    ]
+
+
+def subscriptions(location_id: str) -> list[JsonDict]:
+    """A location's workflow subscribers with their delivery state, oldest first."""
+    if location_id != LOC_PINE:
+        return []
+    return [
+        {
+            "id": uid(1101),
+            "url": "https://hooks.zapier.example/catch/81/pine-orders",
+            "events": ["order_submitted", "payment_received"],
+            "created_at": "2025-03-04T09:10:00.000Z",
+            "deliveries": {
+                "pending": 1,
+                "delivered": 3,
+                "failed": 0,
+                "last_attempt_at": "2025-03-04T11:59:04.000Z",
+                "last_status_code": 200,
+                "last_error": None,
+            },
+        },
+        {
+            "id": uid(1102),
+            "url": "https://workflows.fjordpine.example/hooks/paid",
+            "events": ["payment_received"],
+            "created_at": "2025-03-04T09:12:30.000Z",
+            "deliveries": {
+                "pending": 0,
+                "delivered": 1,
+                "failed": 1,
+                "last_attempt_at": "2025-03-04T10:06:15.000Z",
+                "last_status_code": 502,
+                "last_error": "the subscriber answered 502 Bad Gateway",
+            },
+        },
     ]
 
 
@@ -347,3 +407,38 @@ def decisions(connection_id: str) -> list[JsonDict]:
             }
         )
     return items
+
+
+# A store order live sync applied with the order submitted trigger switched off.
+QUIET_ORDER = 10490
+
+
+def order_decisions(connection_id: str, order_id: int) -> list[JsonDict]:
+    """What live sync logged about one store order, newest first: none but for `QUIET_ORDER`."""
+    if order_id != QUIET_ORDER:
+        return []
+    rows = [
+        ("payment_received_trigger", False, "not_eligible", ["not_paid"]),
+        ("order_submitted_trigger", False, "suppressed", ["trigger_switched_off"]),
+        ("order_status", "pending", "mapped", ["any_other_status"]),
+    ]
+    return [
+        {
+            "id": uid(700 + i),
+            "record_type": "order",
+            "record_id": str(order_id),
+            "rule_set": rule_set,
+            "rule_set_version": "e12bd3ce70ff",
+            "decision": decision,
+            "outcome": outcome,
+            "trace": {
+                "rule_set": rule_set,
+                "version": "e12bd3ce70ff",
+                "hit_policy": "first",
+                "matched": matched,
+                "conditions": [],
+            },
+            "created_at": "2025-03-04T09:06:00Z",
+        }
+        for i, (rule_set, decision, outcome, matched) in enumerate(rows)
+    ]

@@ -38,6 +38,31 @@ async def test_sync_changes_send_only_the_given_fields(fake: FakeApi) -> None:
     assert fake.sent("PATCH", f"/connections/{CONN_PINE}/sync") == [{"transactions": True}]
 
 
+async def test_deliveries_and_triggers_carry_the_stores_order_numbers(fake: FakeApi) -> None:
+    client = client_for(fake)
+    deliveries = await client.list_deliveries(CONN_PINE)
+    assert [(d.resource_id, d.order_number) for d in deliveries[:4]] == [
+        (10483, "82"),
+        (10482, "81"),
+        (10482, "81"),
+        (2291, None),
+    ]
+    triggers = await client.list_triggers(LOC_PINE)
+    assert [t.order_number for t in triggers] == ["81", "81", "80", "79", "78"]
+
+
+async def test_a_locations_subscribers_and_its_agencys_keys_are_read(fake: FakeApi) -> None:
+    client = client_for(fake)
+    location = await client.get_location(LOC_PINE)
+    agency = await client.get_agency(location.agency_id)
+    assert agency.name == "Fjord & Pine Marketing"
+    subscriptions = await client.list_subscriptions(LOC_PINE)
+    assert [s.deliveries.failed for s in subscriptions] == [0, 1]
+    assert subscriptions[1].deliveries.last_status_code == 502
+    keys = await client.list_api_keys(agency.id)
+    assert [key.prefix for key in keys] == ["wck_Fj8mQ2", "wck_p1NeG3"]
+
+
 async def test_a_wrong_token_is_an_api_error_with_the_services_message(fake: FakeApi) -> None:
     with pytest.raises(ApiError) as caught:
         await client_for(fake, token="wrong").list_agencies()

@@ -8,18 +8,24 @@ from collections.abc import Callable
 
 from rich.console import Console
 from rich.text import Text
+from textual.color import Color
 from textual.pilot import Pilot
-from textual.widgets import Input, ProgressBar, Static, Tree
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent, Tree
 
+from tests.support.waiting import PATIENCE_S
+from tests.tui import fake_data
 from tests.tui.conftest import SIZE
 from tests.tui.fake_api import FakeApi
-from tests.tui.fake_data import CONN_OUTLET, CONN_PINE, LOC_PINE
+from tests.tui.fake_data import CONN_OUTLET, CONN_PINE, LOC_EVENTS, LOC_PINE
 from wooconnect.tui.app import ConsoleApp
 from wooconnect.tui.screens.confirm import ConfirmScreen
 from wooconnect.tui.screens.connection import ConnectionScreen
 from wooconnect.tui.screens.decisions import DecisionsScreen
 from wooconnect.tui.screens.explain import ExplainScreen
 from wooconnect.tui.screens.help import HelpScreen
+from wooconnect.tui.screens.location import LocationScreen
+from wooconnect.tui.screens.order_triggers import OrderTriggersScreen
 from wooconnect.tui.screens.rules import RulesScreen
 from wooconnect.tui.screens.tenants import LocationEntry, TenantsScreen
 from wooconnect.tui.widgets.error_panel import ErrorPanel
@@ -30,7 +36,9 @@ from wooconnect.tui.widgets.trace_view import TraceView
 MakeConsole = Callable[..., ConsoleApp]
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 20) -> None:
+async def wait_for(
+    pilot: Pilot[None], condition: Callable[[], bool], seconds: float = PATIENCE_S
+) -> None:
     """Let the app run until `condition` holds (polls and workers are asynchronous). `seconds`
     only bounds a failing test: a passing one goes on as soon as the condition holds."""
     deadline = time.monotonic() + seconds
@@ -170,6 +178,31 @@ async def test_the_decisions_log_shows_a_readable_rule_trace(make_console: MakeC
         await pilot.press("s")
         await wait_for(pilot, lambda: all(d.outcome == "skipped" for d in screen.decisions))
         assert len(screen.decisions) == 2
+
+
+async def test_the_console_says_why_an_order_fired_no_trigger(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pine(pilot)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecisionsScreen))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OrderTriggersScreen))
+        why = app.screen.query_one("#why", Static)
+
+        await pilot.press(*f"#{fake_data.QUIET_ORDER}", "enter")
+
+        await wait_for(pilot, lambda: "Order submitted" in text_of(why))
+        lines = text_of(why).splitlines()
+        assert lines == [
+            "Status mapped to pending",
+            "Order submitted: not fired: the trigger is switched off (rule trigger_switched_off)",
+            "Payment received: not fired: the rules do not fire it (rule not_paid)",
+        ]
+
+        app.screen.query_one(Input).value = "12"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "No live-sync decision about order #12" in text_of(why))
 
 
 async def test_a_recorded_decision_can_be_explained_again(make_console: MakeConsole) -> None:
@@ -357,7 +390,7 @@ async def test_help_lists_the_keys_of_the_current_screen(make_console: MakeConso
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = dict(app.screen.keys)
-        assert keys["i"] == "Re-run import"
+        assert keys["i"] == "Re-import"
         assert keys["x"] == "Disconnect"
         await pilot.press("escape")
         assert isinstance(app.screen, ConnectionScreen)
@@ -368,5 +401,103 @@ async def test_the_command_palette_offers_the_screen_actions(make_console: MakeC
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_pine(pilot)
         titles = [command.title for command in app.get_system_commands(screen)]
-        assert {"Tenants", "Rules", "Explain", "Re-run import", "Disconnect"} <= set(titles)
-        assert "Decisions log" in titles
+        assert {"Tenants", "Rules", "Explain", "Re-import", "Disconnect", "Refresh"} <= set(titles)
+        assert "Decisions" in titles
+
+
+async def test_trigger_events_and_deliveries_name_orders_by_the_stores_number(
+    make_console: MakeConsole,
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        deliveries = screen.query_one("#deliveries", DataTable)
+        await wait_for(pilot, lambda: deliveries.row_count > 0)
+        assert str(deliveries.get_row_at(1)[2]) == "#81"
+        assert str(deliveries.get_row_at(3)[2]) == "customer 2291"
+
+        await pilot.press("t")
+        assert screen.query_one(TabbedContent).active == "triggers-tab"
+        triggers = screen.query_one("#triggers", DataTable)
+        await wait_for(pilot, lambda: triggers.row_count > 0)
+        orders = [str(triggers.get_row_at(row)[2]) for row in range(triggers.row_count)]
+        assert orders == ["#81", "#81", "#80", "#79", "#78"]
+
+
+async def test_the_panel_holding_the_focus_stands_out(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_pine(pilot)
+        sync = screen.query_one("#sync-panel")
+        summary = screen.query_one("#summary-panel")
+
+        def border(widget: Widget) -> Color:
+            return widget.styles.border_top[1]
+
+        assert screen.query_one(SyncToggles).has_focus
+        focused_look = Color.parse(app.theme_variables["accent"])
+        assert border(sync) == focused_look
+        assert border(summary) != focused_look
+
+        screen.query_one("#summary-panel").focus()
+        await pilot.pause()
+        assert border(summary) == focused_look
+        assert border(sync) != focused_look
+
+
+async def test_a_switch_pressed_before_the_settings_arrive_says_so(
+    make_console: MakeConsole, fake: FakeApi
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen) and app.screen.loaded)
+        fake.slow[f"/connections/{CONN_PINE}"] = 1.0
+        app.push_screen(ConnectionScreen(app.context, CONN_PINE))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConnectionScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(app._notifications))
+        assert "still loading" in next(iter(app._notifications)).message
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_a_locations_keys_and_subscribers_open_from_the_tenants_and_its_connection(
+    make_console: MakeConsole,
+) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen) and app.screen.loaded)
+        await pilot.press(*"pine outdoor", "enter", "down", "f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, LocationScreen))
+        screen = app.screen
+        assert isinstance(screen, LocationScreen)
+        await wait_for(pilot, lambda: screen.keys is not None)
+        assert screen.location_id == LOC_PINE
+        assert screen.subscriptions is not None
+        assert screen.subscriptions[0].url.startswith("https://hooks.zapier.example/")
+        assert "Fjord & Pine Marketing" in str(screen.query_one("#keys-panel").border_title)
+        assert screen.query_one("#keys", DataTable).row_count == 2
+        detail = text_of(screen.query_one("#subscription-detail", Static))
+        assert "· 200" in detail
+        await pilot.press("down")
+        assert "502: the subscriber answered 502 Bad Gateway" in text_of(
+            screen.query_one("#subscription-detail", Static)
+        )
+
+        await pilot.press("escape", "down", "enter")  # the connection of Pine Outdoor Gear
+        await wait_for(pilot, lambda: isinstance(app.screen, ConnectionScreen))
+        await wait_for(pilot, lambda: app.screen.connection is not None)  # type: ignore[attr-defined]
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, LocationScreen))
+        assert app.screen.location_id == LOC_PINE  # type: ignore[attr-defined]
+
+
+async def test_a_location_without_subscribers_says_so(make_console: MakeConsole) -> None:
+    app = make_console()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TenantsScreen) and app.screen.loaded)
+        app.push_screen(LocationScreen(app.context, LOC_EVENTS))
+        screen = app.screen
+        assert isinstance(screen, LocationScreen)
+        await wait_for(pilot, lambda: screen.keys is not None)
+        assert "No workflow subscribes" in text_of(screen.query_one("#subscription-detail", Static))
+        assert screen.query_one("#keys", DataTable).row_count == 1

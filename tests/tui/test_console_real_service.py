@@ -20,6 +20,7 @@ import httpx
 import pytest
 from textual.widgets import ProgressBar, Static
 
+from tests.support.waiting import PATIENCE_S
 from tests.tui.conftest import SIZE
 from tests.tui.test_console import text_of, trace_text, wait_for
 from wooconnect.adapters.http.app import create_app as create_service
@@ -36,6 +37,7 @@ from wooconnect.tui.app import ConsoleApp, create_app
 from wooconnect.tui.screens.confirm import ConfirmScreen
 from wooconnect.tui.screens.connection import ConnectionScreen
 from wooconnect.tui.screens.decisions import DecisionsScreen
+from wooconnect.tui.screens.location import LocationScreen
 from wooconnect.tui.screens.tenants import TenantsScreen
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.import_job import ImportJobView
@@ -198,7 +200,7 @@ async def _connect_store(http: httpx.AsyncClient, store_url: str) -> tuple[str, 
     return location["id"], connection["id"]
 
 
-async def _until_imports_finish(service: Service, seconds: float = 60) -> None:
+async def _until_imports_finish(service: Service, seconds: float = PATIENCE_S) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while loop.time() < deadline:
@@ -356,6 +358,34 @@ async def test_the_decisions_log_explains_why_customers_were_skipped(service: Se
         assert f"version {skipped.rule_set_version}" in trace
         assert "◀ matched" in trace
         assert "customer.role" in trace
+
+
+async def test_a_locations_keys_and_subscribers_are_read_from_the_service(
+    service: Service,
+) -> None:
+    agency_id = (await service.connection())["agency_id"]
+    issued = await service.http.post(f"/api/v1/agencies/{agency_id}/api-keys")
+    assert issued.status_code == 201, issued.text
+    hook = "https://hooks.example.com/catch/harbour"
+    subscribed = await service.http.post(
+        f"/api/v1/locations/{service.location_id}/trigger-subscriptions",
+        json={"url": hook, "events": ["order_submitted"]},
+    )
+    assert subscribed.status_code == 201, subscribed.text
+    app = service.console()
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_connection(pilot)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, LocationScreen))
+        screen = app.screen
+        assert isinstance(screen, LocationScreen)
+        await wait_for(pilot, lambda: screen.keys is not None)
+        assert screen.keys is not None
+        assert [key.id for key in screen.keys] == [issued.json()["id"]]
+        assert issued.json()["key"].startswith(screen.keys[0].prefix)
+        assert screen.subscriptions is not None
+        assert [(s.url, s.events) for s in screen.subscriptions] == [(hook, ["order_submitted"])]
+        assert "not called yet" in text_of(screen.query_one("#subscription-detail", Static))
 
 
 async def test_a_connection_the_service_does_not_know_is_shown_as_not_found(

@@ -1,7 +1,8 @@
 """Fixtures for the WooCommerce adapter: a seeded simulated store served over loopback HTTP
 (OAuth 1.0a) or HTTPS (Basic), clients wired to it, and the captured real-store fixtures.
 
-Reusable elsewhere: `sim_store`, `simulator`, `tls_simulator`, `receiver`, and the helpers
+Reusable elsewhere: `sim_store`, `simulator`, `dev_simulator`, `tls_simulator`, `receiver`, and
+the helpers
 `access_for`, `http_client_for`, `woo_client`.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -53,6 +55,15 @@ def sim_store() -> SimulatedStore:
 @pytest.fixture
 def simulator(sim_store: SimulatedStore) -> Iterator[RunningSimulator]:
     """The store over plain http: OAuth 1.0a only, like a real store without TLS."""
+    with running_simulator(sim_store) as running:
+        yield running
+
+
+@pytest.fixture
+def dev_simulator(sim_store: SimulatedStore) -> Iterator[RunningSimulator]:
+    """The store over plain http that also takes a plain-http key-grant callback, as a
+    development store may (a real one refuses it)."""
+    sim_store.settings = replace(sim_store.settings, require_https_callback=False)
     with running_simulator(sim_store) as running:
         yield running
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import uvicorn
 
+from tests.support.waiting import PATIENCE_S
+
 
 @dataclass
 class Received:
@@ -53,8 +55,10 @@ class Receiver:
             return [r for r in self.received if ("x-wc-webhook-signature" not in r.headers) == ping]
 
     async def wait_for(
-        self, count: int, *, ping: bool = False, within: float = 5.0
+        self, count: int, *, ping: bool = False, within: float = PATIENCE_S
     ) -> list[Received]:
+        """The requests received once there are `count` of them, or all of them after
+        `within` seconds (the caller's assertion then says what is missing)."""
         deadline = time.monotonic() + within
         while True:
             found = self.of_kind(ping=ping)

@@ -227,3 +227,33 @@ async def test_persistent_5xx_over_real_http_becomes_unavailable(
 def test_a_page_size_above_the_stores_limit_is_refused_up_front() -> None:
     with pytest.raises(ValueError, match="page_size"):
         WooCommerceClient(httpx.AsyncClient(), page_size=101)
+
+
+class ErrorLog:
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, str]] = []
+
+    async def __call__(self, connection_id: str, kind: str) -> None:
+        self.heard.append((connection_id, kind))
+
+
+async def test_each_failed_request_is_reported_with_its_connection_once_retries_are_spent() -> None:
+    errors = ErrorLog()
+    answers = [httpx.Response(503)] * 4 + [httpx.Response(401, json={"code": "x", "message": "no"})]
+    client, _sleeps = mocked(lambda request: answers.pop(0), on_error=errors)
+
+    with pytest.raises(UpstreamUnavailable):
+        await client.get_order(ACCESS, 5)
+    with pytest.raises(UpstreamRejected):
+        await client.get_order(ACCESS, 5)
+
+    assert errors.heard == [("conn-mock", "store_unavailable"), ("conn-mock", "store_rejected")]
+
+
+async def test_a_record_the_store_does_not_have_is_no_store_error() -> None:
+    errors = ErrorLog()
+    missing = {"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID."}
+    client, _sleeps = mocked(lambda request: httpx.Response(404, json=missing), on_error=errors)
+
+    assert await client.get_order(ACCESS, 5) is None
+    assert errors.heard == []

@@ -8,11 +8,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from tests.support.waiting import eventually
 from wooconnect.adapters.cli import simulate
 from wooconnect.adapters.woocommerce.simulator import SimulatedStore, derived_keys, seed_store
 from wooconnect.adapters.woocommerce.simulator.payloads import wp_json_encode
@@ -128,14 +129,16 @@ def test_simulate_store_serves_and_prints_the_store_url_and_keys() -> None:
         banner = [process.stdout.readline() for _ in range(6)]
         assert banner[0].strip() == f"store URL:       http://127.0.0.1:{port}"
         assert derived_keys(5)[0] in banner[1]
-        deadline = time.monotonic() + 10
-        while True:
+
+        def serving() -> dict[str, Any] | None:
             try:
-                state = httpx.get(f"http://127.0.0.1:{port}/__sim__/state").json()
-                break
+                answer = httpx.get(f"http://127.0.0.1:{port}/__sim__/state")
             except httpx.TransportError:
-                assert time.monotonic() < deadline, "simulate-store did not start"
-                time.sleep(0.05)
+                return None
+            found: dict[str, Any] = answer.json()
+            return found
+
+        state = eventually(serving, what="simulate-store serves")
         assert state["customers"] == 4
         assert state["orders"] == 12
         assert json.loads(banner[4].split(":", 1)[1])["statuses"]

@@ -215,9 +215,27 @@ def test_a_malformed_key_grant_is_refused_clearly() -> None:
     assert numeric.user_id == "123"
 
 
-async def test_approving_a_key_grant_posts_working_keys_to_the_callback(
+async def test_a_store_refuses_a_key_grant_whose_callback_is_not_https(
     simulator: RunningSimulator, receiver: Receiver
 ) -> None:
+    url = build_authorize_url(
+        StoreUrl.parse(simulator.base_url, allow_insecure=True),
+        app_name="wooconnect",
+        state="st-1",
+        return_url="https://app.test/done",
+        callback_url=receiver.url + "/cb",
+    )
+    async with http_client_for(simulator) as http:
+        screen = await http.get(url)
+    assert screen.status_code == 400
+    assert "The callback_url needs to be over SSL" in screen.text
+    assert simulator.store.grants == {}
+
+
+async def test_approving_a_key_grant_posts_working_keys_to_the_callback(
+    dev_simulator: RunningSimulator, receiver: Receiver
+) -> None:
+    simulator = dev_simulator
     url = build_authorize_url(
         StoreUrl.parse(simulator.base_url, allow_insecure=True),
         app_name="wooconnect",
@@ -241,8 +259,9 @@ async def test_approving_a_key_grant_posts_working_keys_to_the_callback(
 
 
 async def test_a_callback_that_does_not_answer_200_loses_the_key(
-    simulator: RunningSimulator, receiver: Receiver
+    dev_simulator: RunningSimulator, receiver: Receiver
 ) -> None:
+    simulator = dev_simulator
     receiver.default_status = 201
     keys_before = set(simulator.store.api_keys)
     async with http_client_for(simulator) as http:

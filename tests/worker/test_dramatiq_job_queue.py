@@ -9,10 +9,13 @@ import uuid
 
 import pytest
 from dramatiq import Message
+from dramatiq.common import dq_name
 
 from tests.support.services import REDIS_URL, require_redis
+from tests.support.waiting import eventually_async
+from wooconnect.adapters.store_errors import StoreErrorCounts
 from wooconnect.adapters.worker.brokers import embedded_broker, sender_broker
-from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
+from wooconnect.adapters.worker.job_queue import SEND_SOCKET_TIMEOUT_S, DramatiqJobQueue
 from wooconnect.app.errors import JobQueueUnavailable
 from wooconnect.app.tasks import DELIVERY_PROCESS, IMPORT_RUN
 
@@ -64,17 +67,19 @@ async def test_a_hanging_redis_does_not_hold_the_event_loop() -> None:
 
     ticker = asyncio.create_task(tick())
     send = asyncio.create_task(queue.enqueue(IMPORT_RUN, "job-1"))
-    started = time.monotonic()
-    await asyncio.sleep(0.3)
+    await eventually_async(lambda: accepted, what="the send connected")
+    waiting_since = ticks
+    await eventually_async(lambda: ticks >= waiting_since + 15, what="the loop ticked on")
     assert not send.done()
-    assert ticks >= 15
+    # The server hangs up: the send fails at once instead of waiting for its socket timeout.
+    hung_up = time.monotonic()
     for writer in accepted:
         writer.close()
     with pytest.raises(JobQueueUnavailable):
         await send
     ticker.cancel()
     server.close()
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - hung_up < SEND_SOCKET_TIMEOUT_S
 
 
 async def test_redis_losing_its_data_is_reported_once_to_one_of_the_senders() -> None:
@@ -131,4 +136,61 @@ async def test_a_batch_sent_while_redis_is_down_raises_job_queue_unavailable() -
     queue = DramatiqJobQueue(sender_broker("redis://127.0.0.1:1/0"))
     with pytest.raises(JobQueueUnavailable, match=r"2 messages of webhooks\.process"):
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
+    await queue.close()
+
+
+async def test_a_delayed_message_waits_on_the_delay_queue_with_its_time() -> None:
+    require_redis()
+    namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
+    broker = sender_broker(REDIS_URL, namespace=namespace)
+    queue = DramatiqJobQueue(broker)
+    try:
+        await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
+        before_ms = time.time() * 1000
+        await queue.enqueue(IMPORT_RUN, "job-1", delay_s=30)
+        consumer = broker.consume(dq_name("imports"), prefetch=1, timeout=200)
+        message = next(m for m in (next(consumer) for _ in range(20)) if m is not None)
+        consumer.ack(message)
+        consumer.close()
+        assert (message.actor_name, message.args) == ("imports.run", ("job-1",))
+        assert message.options["eta"] >= before_ms + 29_000
+    finally:
+        broker.client.delete(*broker.client.keys(f"{namespace}*") or ["-"])
+        await queue.close()
+
+
+async def test_a_queue_s_depth_counts_its_unfinished_tasks_delayed_ones_included() -> None:
+    queue = DramatiqJobQueue(embedded_broker())
+    await queue.enqueue(IMPORT_RUN, "job-1")
+    await queue.enqueue(IMPORT_RUN, "job-2", delay_s=60)
+    depths = await queue.depths()
+    assert depths["imports"] == 2
+    assert depths["webhooks"] == 0
+
+
+async def test_on_redis_the_depth_and_the_store_errors_are_shared_by_every_process() -> None:
+    require_redis()
+    namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
+    sender = DramatiqJobQueue(sender_broker(REDIS_URL, namespace=namespace))
+    reader = DramatiqJobQueue(sender_broker(REDIS_URL, namespace=namespace))
+    try:
+        await sender.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
+        await StoreErrorCounts.beside(sender).record("conn-1", "store_unavailable")
+        await StoreErrorCounts.beside(sender).record("conn-1", "store_unavailable")
+
+        depths = await reader.depths()
+        assert depths["webhooks"] == 2
+        assert depths["imports"] == 0
+        assert await StoreErrorCounts.beside(reader).read() == {("conn-1", "store_unavailable"): 2}
+    finally:
+        sender.broker.flush_all()
+        sender.broker.client.delete(*sender.broker.client.keys(f"{namespace}*") or ["-"])
+        await sender.close()
+        await reader.close()
+
+
+async def test_the_depth_of_a_queue_on_a_redis_that_is_down_is_unavailable() -> None:
+    queue = DramatiqJobQueue(sender_broker("redis://127.0.0.1:1/0"))
+    with pytest.raises(JobQueueUnavailable):
+        await queue.depths()
     await queue.close()

@@ -5,79 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
+from tests.support.processes import ROOT, WorkerProcess
 from tests.support.services import REDIS_URL, require_redis
+from tests.support.waiting import eventually_async
 from tests.worker.probes import FLAKY, RECORD, REJECTED, STALL_ONCE, declare_probes, lines
 from wooconnect.adapters.worker.brokers import sender_broker
 from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 ENTRY = "tests.worker.probe_worker_app:broker"
-
-
-class WorkerProcess:
-    """`wooconnect worker` as a child process in its own process group."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self._log_path = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "wooconnect.adapters.cli.main",
-                    "worker",
-                    "--entry",
-                    ENTRY,
-                    "--threads",
-                    "2",
-                    "--shutdown-timeout",
-                    "5",
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    @property
-    def log(self) -> str:
-        return self._log_path.read_text(errors="replace")
-
-    def wait_ready(self, timeout_s: float = 20) -> None:
-        deadline = time.monotonic() + timeout_s
-        while "Worker process is ready for action" not in self.log:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the worker did not start:\n{self.log}")
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        """SIGKILL the whole group, as a crashed or OOM-killed container would die."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=5)
-
-    def terminate(self, timeout_s: float = 15) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            raise
 
 
 class ProbeSetup:
@@ -104,7 +51,7 @@ class ProbeSetup:
         self.queue = DramatiqJobQueue(broker)
 
     def start_worker(self) -> WorkerProcess:
-        worker = WorkerProcess(self.env, self.directory / "worker.log")
+        worker = WorkerProcess(self.env, self.directory / "worker.log", ENTRY)
         worker.wait_ready()
         return worker
 
@@ -136,37 +83,29 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProbeSetup]:
     setup = ProbeSetup(tmp_path_factory.mktemp("worker"))
     worker = setup.start_worker()
     yield setup
-    worker.terminate()
+    worker.stop()
     setup.forget()
-
-
-async def eventually(check: Callable[[], bool], timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition did not hold in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_a_message_sent_by_the_job_queue_is_processed_by_a_worker_process(
     running: ProbeSetup,
 ) -> None:
     await running.queue.enqueue(RECORD, "a1")
-    await eventually(lambda: running.count("done-a1") == 1)
+    await eventually_async(lambda: running.count("done-a1") == 1, what="a1 done")
 
 
 async def test_a_delayed_message_runs_only_after_its_delay(running: ProbeSetup) -> None:
     await running.queue.enqueue(RECORD, "d1", delay_s=1.0)
     await asyncio.sleep(0.5)
     assert running.count("done-d1") == 0
-    await eventually(lambda: running.count("done-d1") == 1)
+    await eventually_async(lambda: running.count("done-d1") == 1, what="d1 done")
 
 
 async def test_a_failing_task_is_retried_by_the_worker_until_it_succeeds(
     running: ProbeSetup,
 ) -> None:
     await running.queue.enqueue(FLAKY, "f1")
-    await eventually(lambda: running.count("done-f1") == 1)
+    await eventually_async(lambda: running.count("done-f1") == 1, what="f1 done")
     assert running.count("attempt-f1") == 3
 
 
@@ -176,7 +115,9 @@ async def test_a_permanent_failure_is_not_retried_and_is_dead_lettered(
     await running.queue.enqueue(REJECTED, "r1")
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        await eventually(lambda: client.zcard(f"{running.namespace}:probe.XQ") == 1)
+        await eventually_async(
+            lambda: client.zcard(f"{running.namespace}:probe.XQ") == 1, what="r1 dead-lettered"
+        )
     finally:
         client.close()
     await asyncio.sleep(0.3)
@@ -187,9 +128,9 @@ async def test_periodic_jobs_run_inside_the_worker(running: ProbeSetup) -> None:
     # The recovery sweep claims a slot every two seconds (a Redis key per slot it fired in).
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        await eventually(
+        await eventually_async(
             lambda: len(client.keys(f"{running.namespace}:periodic:recovery:*")) >= 2,
-            timeout_s=15,
+            what="the recovery sweep fired twice",
         )
     finally:
         client.close()
@@ -200,15 +141,15 @@ async def test_a_message_in_flight_when_the_worker_is_killed_runs_after_a_restar
 ) -> None:
     first = probes.start_worker()
     await probes.queue.enqueue(STALL_ONCE, "s1")
-    await eventually(lambda: probes.count("started-s1") == 1)
+    await eventually_async(lambda: probes.count("started-s1") == 1, what="s1 started")
     first.kill()
 
     second = probes.start_worker()
     try:
         # Back in the queue once the dead worker's heartbeat is older than the timeout.
-        await eventually(lambda: probes.count("done-s1") == 1, timeout_s=15)
+        await eventually_async(lambda: probes.count("done-s1") == 1, what="s1 done")
     finally:
-        code = second.terminate()
+        code = second.stop()
     assert probes.count("started-s1") == 2
     assert code == 0, second.log
 

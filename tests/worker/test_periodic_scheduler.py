@@ -12,6 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.support.services import REDIS_URL, require_redis
+from tests.support.waiting import eventually_async
 from wooconnect.adapters.worker.actors import run_start_hook
 from wooconnect.adapters.worker.scheduler import (
     LocalClaims,
@@ -45,13 +46,16 @@ async def test_a_periodic_job_fires_once_per_interval() -> None:
 
     claims = RecordedClaims(LocalClaims(), [])
     runner = PeriodicRunner([Periodic("tick", 0.1, 0.02, tick)], claims)
+    first_slot = int(time.time() // 0.1)
     runner.start()
-    await asyncio.sleep(0.55)
+    await eventually_async(lambda: fired >= 3, what="three ticks")
     await runner.stop()
-    # Every run has a slot of its own, the slots follow one another, and none is fired twice.
+    last_slot = int(time.time() // 0.1)
+    # Every run has a slot of its own, the slots follow one another, none is fired twice, and
+    # each was due while the runner ran.
     assert fired == len(claims.won) >= 3
     assert claims.won == sorted(set(claims.won))
-    assert claims.won[-1] - claims.won[0] <= 6
+    assert first_slot < claims.won[0] <= claims.won[-1] <= last_slot
 
 
 async def test_a_failing_job_keeps_its_schedule() -> None:
@@ -64,9 +68,10 @@ async def test_a_failing_job_keeps_its_schedule() -> None:
 
     runner = PeriodicRunner([Periodic("broken", 0.05, 0.0, broken)], LocalClaims())
     runner.start()
-    await asyncio.sleep(0.3)
-    await runner.stop()
-    assert calls >= 3
+    try:
+        await eventually_async(lambda: calls >= 3, what="the third failing run")
+    finally:
+        await runner.stop()
 
 
 @pytest.fixture
@@ -98,9 +103,11 @@ async def test_runners_sharing_redis_fire_each_slot_once_between_them(
     ]
     for runner in runners:
         runner.start()
-    await asyncio.sleep(0.85)
-    for runner in runners:
-        await runner.stop()
+    try:
+        await eventually_async(lambda: len(won) >= 3, what="three slots fired")
+    finally:
+        for runner in runners:
+            await runner.stop()
     keys = [key async for key in redis_client.scan_iter(f"{prefix}:*")]
     if keys:
         await redis_client.delete(*keys)

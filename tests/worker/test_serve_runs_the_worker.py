@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +19,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.support.services import REDIS_URL, require_redis
+from tests.support.waiting import PATIENCE_S, eventually_async
 from wooconnect.adapters.bootstrap import Container, bootstrap
 from wooconnect.adapters.http.app import create_app
 from wooconnect.adapters.settings import Settings
@@ -35,6 +36,8 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ADMIN_TOKEN = "serve-admin-token"
 # Retries in milliseconds rather than the production actors' seconds, set per message.
 FAST = {"min_backoff": 10, "max_backoff": 20}
+# How long a hanging import task would run if nothing interrupted it.
+HANG_S = 60.0
 
 
 def _embedded(tmp_path: Path) -> Settings:
@@ -88,7 +91,7 @@ class FakeImports:
         self.calls.append((job_id, time.monotonic()))
         if self.hang:
             try:
-                await asyncio.sleep(60)
+                await asyncio.sleep(HANG_S)
             except asyncio.CancelledError:
                 self.cancelled.append(job_id)
                 raise
@@ -136,18 +139,10 @@ async def serving(tmp_path: Path, imports: FakeImports | None = None) -> AsyncIt
         yield Serving(app, app.state.container, app.state.worker, jobs)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition did not hold in time")
-        await asyncio.sleep(0.02)
-
-
 async def test_a_start_enqueues_the_import_jobs_left_queued_or_running(tmp_path: Path) -> None:
     imports = FakeImports()
     async with serving(tmp_path, imports) as serve:
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
     assert sorted(job_id for job_id, _ in imports.calls) == sorted(
         [serve.jobs[JobStatus.QUEUED], serve.jobs[JobStatus.RUNNING]]
     )
@@ -158,10 +153,10 @@ async def test_serve_runs_the_actors_while_it_is_up_and_stops_them_with_it(
 ) -> None:
     imports = FakeImports()
     async with serving(tmp_path, imports) as serve:
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
         imports.calls.clear()
         await serve.container.job_queue.enqueue(IMPORT_RUN, "job-x")
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
         assert [job_id for job_id, _ in imports.calls] == ["job-x"]
     assert serve.app.state.worker is serve.worker
     # Stopped: a message sent now waits in memory for a next start that will not come.
@@ -173,28 +168,28 @@ async def test_serve_runs_the_actors_while_it_is_up_and_stops_them_with_it(
 async def test_a_stopping_serve_interrupts_the_tasks_still_running(tmp_path: Path) -> None:
     imports = FakeImports()
     async with serving(tmp_path, imports) as serve:
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
         imports.hang = True
         await serve.container.job_queue.enqueue(IMPORT_RUN, "job-long")
 
         async def running() -> bool:
             return any(job_id == "job-long" for job_id, _ in imports.calls)
 
-        await eventually(running)
+        await eventually_async(running, what="the long job runs")
         stopping = time.monotonic()
     # Its job stays unfinished in the database, and the next start resumes it.
-    assert time.monotonic() - stopping < 5
+    assert time.monotonic() - stopping < HANG_S / 2, "the stop waited for the task"
     assert imports.cancelled == ["job-long"]
 
 
 async def test_an_unavailable_store_is_retried_until_the_task_succeeds(tmp_path: Path) -> None:
     imports = FakeImports()
     async with serving(tmp_path, imports) as serve:
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
         imports.calls.clear()
         imports.failures = [UpstreamUnavailable("503"), UpstreamUnavailable("timed out")]
         serve.send("job-1")
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
     assert [job_id for job_id, _ in imports.calls] == ["job-1"] * 3
 
 
@@ -203,11 +198,11 @@ async def test_a_store_that_gives_retry_after_is_asked_again_only_after_it(
 ) -> None:
     imports = FakeImports()
     async with serving(tmp_path, imports) as serve:
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
         imports.calls.clear()
         imports.failures = [UpstreamUnavailable("429", retry_after=0.5)]
         serve.send("job-1")
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
     (_, first), (_, second) = imports.calls
     # The actor's own backoff here is 10-20 ms.
     assert second - first >= 0.5
@@ -218,12 +213,12 @@ async def test_a_permanent_error_is_not_retried_and_fails_the_job_with_its_reaso
 ) -> None:
     imports = FakeImports()
     async with serving(tmp_path, imports) as serve:
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
         imports.calls.clear()
         job_id = serve.jobs[JobStatus.QUEUED]
         imports.always = UpstreamRequestInvalid("the store refused our request as malformed")
         serve.send(job_id)
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
         job = await serve.job(job_id)
     assert len(imports.calls) == 1
     assert job.status is JobStatus.FAILED
@@ -235,7 +230,7 @@ async def test_an_import_whose_retries_run_out_is_failed_with_the_reason_in_the_
 ) -> None:
     imports = FakeImports()
     async with serving(tmp_path, imports) as serve:
-        await serve.worker.join(timeout_s=10)
+        await serve.worker.join(timeout_s=PATIENCE_S)
         imports.calls.clear()
         job_id = serve.jobs[JobStatus.QUEUED]
         imports.always = RuntimeError("the database went away")
@@ -244,7 +239,7 @@ async def test_an_import_whose_retries_run_out_is_failed_with_the_reason_in_the_
         async def failed() -> bool:
             return (await serve.job(job_id)).status is JobStatus.FAILED
 
-        await eventually(failed)
+        await eventually_async(failed, what="the job has failed")
         job = await serve.job(job_id)
         # The running app, without a second lifespan.
         transport = httpx.ASGITransport(app=serve.app)

@@ -22,8 +22,18 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     try:
-        upgrade(settings.database_url, args.revision)
+        applied = upgrade(settings.database_url, args.revision)
     except Exception as exc:  # a person reads this: say what failed, not a traceback
         return fail(f"the migration failed: {exc}", 1)
-    print("database is up to date", file=sys.stderr)
+    for migration in applied:
+        print(f"applied {migration.revision}: {migration.doc}", file=sys.stderr)
+    if applied:
+        count = len(applied)
+        print(
+            f"database migrated to {applied[-1].revision}: "
+            f"{count} revision{'s' if count != 1 else ''} applied",
+            file=sys.stderr,
+        )
+    else:
+        print("database is up to date: no revision to apply", file=sys.stderr)
     return 0

@@ -19,7 +19,6 @@ import random
 import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any, TextIO
 import httpx
 import uvicorn
 
+from wooconnect.adapters.background_server import listening_socket, serving_in_thread
 from wooconnect.adapters.cli.failure import fail
 from wooconnect.adapters.settings import Settings
 
@@ -133,14 +133,6 @@ def progress_line(imports: list[dict[str, Any]]) -> str:
 # -- the service and the store -----------------------------------------------------------------
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    return sock
-
-
 @contextlib.contextmanager
 def running_service(settings: Settings, sock: socket.socket) -> Iterator[None]:
     """The API (with its in-process worker) on `sock`, in a background thread."""
@@ -155,20 +147,15 @@ def running_service(settings: Settings, sock: socket.socket) -> Iterator[None]:
         timeout_graceful_shutdown=3,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=lambda: server.run(sockets=[sock]), name="wooconnect-demo-api", daemon=True
-    )
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the service did not start (see the log above)")
-            time.sleep(0.02)
+    with serving_in_thread(
+        server,
+        lambda: server.run(sockets=[sock]),
+        name="wooconnect-demo-api",
+        start_within=60,
+        stop_within=15,
+        not_started="the service did not start (see the log above)",
+    ):
         yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 @dataclass
@@ -453,6 +440,7 @@ def _settings(args: argparse.Namespace, base: Settings) -> Settings:
         public_url=f"http://{args.host}:{args.port}",
         rules_dir=base.rules_dir,
         allow_private_stores=True,
+        allow_http_key_grant=True,
         reconcile_interval_s=base.reconcile_interval_s,
         var_dir=var_dir,
         log_format=base.log_format,
@@ -461,12 +449,12 @@ def _settings(args: argparse.Namespace, base: Settings) -> Settings:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 when it ends by Ctrl-C, SIGTERM or `--duration`."""
-    from wooconnect.adapters.logging_setup import configure_logging
+    from wooconnect.adapters.bootstrap import check_rules
+    from wooconnect.adapters.logging_setup import configure_logging, service_secrets
     from wooconnect.adapters.settings import resolve_secrets
 
     settings = _settings(args, Settings.from_env())
-    if not settings.rules_dir.is_dir():
-        return fail(f"no rule files in {settings.rules_dir} (set WOOCONNECT_RULES_DIR)")
+    check_rules(settings.rules_dir)
     # A fresh database each run: the store is new each run too.
     for leftover in settings.var_dir.glob("demo.db*"):
         leftover.unlink()
@@ -475,10 +463,10 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(
         settings.log_format,
         level=logging.WARNING,
-        secrets=(secrets.admin_token, secrets.secret_key),
+        secrets=service_secrets(secrets.admin_token, secrets.secret_key),
     )
     try:
-        sock = _listening_socket(args.host, args.port)
+        sock = listening_socket(args.host, args.port)
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {exc}")
     try:
@@ -509,7 +497,9 @@ async def _main(
     if args.duration is not None:
         loop.call_later(args.duration, stop.set)
 
-    store = SimulatedStore(StoreSettings(), seed=args.seed)
+    # The demo serves the API over plain http on loopback: its store takes an http key-grant
+    # callback, which a real store refuses.
+    store = SimulatedStore(StoreSettings(require_https_callback=False), seed=args.seed)
     seed_store(store, customers=args.customers, orders=args.orders, seed=args.seed)
     api_url = settings.public_url
     out.line("wooconnect demo")

@@ -14,9 +14,19 @@ class _Command(Protocol):
 
 def _commands() -> list[_Command]:
     # Imported here so that `wooconnect --help` stays fast and nothing connects at import time.
-    from wooconnect.adapters.cli import console, db, demo, rules, serve, simulate, worker
+    from wooconnect.adapters.cli import (
+        console,
+        db,
+        demo,
+        health,
+        rules,
+        secret_key,
+        serve,
+        simulate,
+        worker,
+    )
 
-    return [serve, worker, db, console, rules, simulate, demo]
+    return [serve, worker, db, secret_key, health, console, rules, simulate, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

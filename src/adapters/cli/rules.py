@@ -4,7 +4,8 @@
     rules test [DIR]                   run the examples in the files and report coverage
     rules explain RULE_SET FACTS.json  evaluate one rule set and print the decision and trace
 
-DIR defaults to `WOOCONNECT_RULES_DIR`, else `./rules`. Each exits 0 on success, 1 on failure.
+DIR defaults to `WOOCONNECT_RULES_DIR`, else `./rules`, else the rules shipped with wooconnect.
+Each exits 0 on success, 1 on failure, 2 when DIR does not exist.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pathlib import Path
 from typing import TextIO
 
 from wooconnect.adapters.rules_yaml import RuleLoadError, load_rule_book
+from wooconnect.adapters.settings import default_rules_dir
 from wooconnect.domain.rules import Evaluation, RuleBook, RuleError, flatten_facts, run_examples
 
-DEFAULT_DIR = "rules"
 ENV_DIR = "WOOCONNECT_RULES_DIR"
+DIR_HELP = f"rules directory (default: ${ENV_DIR}, else ./rules, else the shipped rules)"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,15 +31,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
 
     check = commands.add_parser("check", help="validate the rule files")
-    check.add_argument(
-        "dir", nargs="?", type=Path, help=f"rules directory (default: ${ENV_DIR} or ./rules)"
-    )
+    check.add_argument("dir", nargs="?", type=Path, help=DIR_HELP)
     check.set_defaults(handler=check_rules)
 
     test = commands.add_parser("test", help="run the examples in the rule files, with coverage")
-    test.add_argument(
-        "dir", nargs="?", type=Path, help=f"rules directory (default: ${ENV_DIR} or ./rules)"
-    )
+    test.add_argument("dir", nargs="?", type=Path, help=DIR_HELP)
     test.add_argument(
         "--allow-uncovered",
         action="store_true",
@@ -52,17 +50,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FACTS.json",
         help="facts as JSON (flat dotted names or nested; - for stdin)",
     )
-    explain.add_argument(
-        "--dir", type=Path, help=f"rules directory (default: ${ENV_DIR} or ./rules)"
-    )
+    explain.add_argument("--dir", type=Path, help=DIR_HELP)
     explain.add_argument("--agency", help="evaluate this agency's override, if it has one")
     explain.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     explain.set_defaults(handler=explain_decision)
 
 
 def rules_dir(given: Path | None) -> Path:
-    """The directory to use: the argument, else `WOOCONNECT_RULES_DIR`, else `./rules`."""
-    return given or Path(os.environ.get(ENV_DIR) or DEFAULT_DIR)
+    """The directory to use: the argument, else `WOOCONNECT_RULES_DIR`, else `./rules`, else
+    the rules shipped with wooconnect."""
+    if given is not None:
+        return given
+    configured = os.environ.get(ENV_DIR)
+    return Path(configured) if configured else default_rules_dir()
+
+
+def _missing(directory: Path, err: TextIO) -> int | None:
+    """Exit status 2 and one line when `directory` does not exist (a mistake in how the command
+    was called, not a broken rule file); None when it does."""
+    if directory.is_dir():
+        return None
+    print(f"wooconnect: the rules directory {directory} does not exist", file=err)
+    return 2
 
 
 def _load(directory: Path, err: TextIO) -> RuleBook | None:
@@ -85,6 +94,8 @@ def check_rules(
     """Validate a rules directory; print every error, or a summary of what loaded."""
     out, err = out or sys.stdout, err or sys.stderr
     directory = rules_dir(args.dir)
+    if (code := _missing(directory, err)) is not None:
+        return code
     book = _load(directory, err)
     if book is None:
         return 1
@@ -107,6 +118,8 @@ def run_rule_tests(
     that no example exercises."""
     out, err = out or sys.stdout, err or sys.stderr
     directory = rules_dir(args.dir)
+    if (code := _missing(directory, err)) is not None:
+        return code
     book = _load(directory, err)
     if book is None:
         return 1
@@ -157,7 +170,10 @@ def explain_decision(
     if not isinstance(raw, dict):
         print(f"{args.facts}: the facts must be a JSON object", file=err)
         return 1
-    book = _load(rules_dir(args.dir), err)
+    directory = rules_dir(args.dir)
+    if (code := _missing(directory, err)) is not None:
+        return code
+    book = _load(directory, err)
     if book is None:
         return 1
     try:

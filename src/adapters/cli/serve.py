@@ -18,13 +18,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from wooconnect.adapters.bootstrap import check_rules
     from wooconnect.adapters.http.app import create_app
-    from wooconnect.adapters.logging_setup import UVICORN_LOG_CONFIG, configure_logging
+    from wooconnect.adapters.logging_setup import (
+        UVICORN_LOG_CONFIG,
+        configure_logging,
+        service_secrets,
+    )
     from wooconnect.adapters.settings import resolve_secrets
 
     settings = Settings.from_env()
+    check_rules(settings.rules_dir)
     secrets = resolve_secrets(settings)
-    configure_logging(settings.log_format, secrets=(secrets.admin_token, secrets.secret_key))
+    configure_logging(
+        settings.log_format, secrets=service_secrets(secrets.admin_token, secrets.secret_key)
+    )
     if secrets.admin_token_generated:
         print(
             f"Admin token (saved in {settings.var_dir / 'admin.token'}): {secrets.admin_token}",

@@ -56,9 +56,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="how long changes coalesce before a webhook delivery",
     )
     parser.add_argument(
-        "--strict-callback",
+        "--allow-http-callback",
         action="store_true",
-        help="require an https key-grant callback_url, like a real store",
+        help="accept a plain-http key-grant callback_url (a real store requires https)",
     )
     parser.add_argument("--rate-limit-rate", type=float, default=0, help="share of API 429s")
     parser.add_argument("--server-error-rate", type=float, default=0, help="share of API 503s")
@@ -85,7 +85,7 @@ def build_store(args: argparse.Namespace, home_url: str) -> SimulatedStore:
         StoreSettings(
             home_url=home_url,
             utc_offset_minutes=args.utc_offset_minutes,
-            require_https_callback=args.strict_callback,
+            require_https_callback=not args.allow_http_callback,
             coalesce_seconds=args.delivery_delay_ms / 1000,
         ),
         seed=args.seed,

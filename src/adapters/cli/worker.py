@@ -62,13 +62,21 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.processes < 1 or args.threads < 1 or args.shutdown_timeout <= 0:
         return fail("--processes, --threads and --shutdown-timeout must be positive")
+    if args.entry == ENTRY:
+        from wooconnect.adapters.bootstrap import check_rules
+
+        check_rules(settings.rules_dir)
 
     # Read by Dramatiq's worker module when it is imported, in each spawned worker process,
     # which inherit this environment. An operator's own setting wins.
     os.environ.setdefault("dramatiq_worker_timeout", str(IDLE_POLL_MS))
     from dramatiq import cli as dramatiq_cli
 
-    from wooconnect.adapters.logging_setup import configure_logging, resolve_format
+    from wooconnect.adapters.logging_setup import (
+        configure_logging,
+        resolve_format,
+        service_secrets,
+    )
 
     own_logging = args.entry == ENTRY
     if own_logging:
@@ -76,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["WOOCONNECT_LOG_FORMAT"] = resolve_format(settings.log_format, sys.stderr)
         configure_logging(
             os.environ["WOOCONNECT_LOG_FORMAT"],
-            secrets=(settings.admin_token or "", settings.secret_key or ""),
+            secrets=service_secrets(settings.admin_token, settings.secret_key),
         )
 
     # Dramatiq forks the worker processes and forwards SIGTERM/SIGINT to them; each finishes

@@ -6,8 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from wooconnect.adapters.bootstrap import Container, bootstrap
 from wooconnect.adapters.http.bodies import ApiRequest
@@ -15,6 +13,7 @@ from wooconnect.adapters.http.callback import KeyGrantController
 from wooconnect.adapters.http.connections import ConnectionController
 from wooconnect.adapters.http.crm import CrmController
 from wooconnect.adapters.http.deps import PRINCIPAL
+from wooconnect.adapters.http.docs import docs_assets, openapi_config
 from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
 from wooconnect.adapters.http.guards import record_query_parameters
 from wooconnect.adapters.http.health import HealthController
@@ -72,6 +71,7 @@ def create_app(
             WebhookReceiverController,
             MetricsController,
             SubscriptionController,
+            docs_assets(),
         ],
         dependencies=PRINCIPAL,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -82,16 +82,7 @@ def create_app(
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
         request_class=ApiRequest,
-        openapi_config=OpenAPIConfig(
-            title="wooconnect",
-            version="0.1.0",
-            description="Connect WooCommerce stores to CRM locations.",
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer"),
-                }
-            ),
-        ),
+        openapi_config=openapi_config(version="0.1.0"),
     )
     document_responses(app)
     record_query_parameters(app)

@@ -6,9 +6,15 @@ Each use case answers the connection as it read it in the transaction that chang
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+)
 
 from wooconnect.adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
 from wooconnect.adapters.http.guards import API_GUARDS
@@ -27,14 +33,14 @@ from wooconnect.app.queries import ConnectionView, Queries
 from wooconnect.domain.connection import ImportSelection
 
 
-def connection_out(view: ConnectionView, authorize_url: str | None = None) -> ConnectionOut:
+def connection_out(view: ConnectionView) -> ConnectionOut:
     connection = view.connection
     webhooks = WebhooksOut(
         registered=view.webhooks_registered,
         healthy=view.webhooks_registered and connection.last_error is None,
         last_delivery_at=iso(view.last_delivery_at),
     )
-    return ConnectionOut.of(connection, view.imports, webhooks, authorize_url)
+    return ConnectionOut.of(connection, view.imports, webhooks, view.grant)
 
 
 class ConnectionController(Controller):
@@ -47,6 +53,13 @@ class ConnectionController(Controller):
         "/locations/{location_id:str}/woocommerce",
         operation_id="startConnection",
         summary="Step 1: the store URL; answers the store's authorize URL",
+        description=(
+            "201 with a new connection awaiting authorization; 200 with the same connection "
+            "and a fresh authorize_url when repeated for the store the location waits for."
+        ),
+        responses={
+            HTTP_200_OK: ResponseSpec(ConnectionOut, description="the connection already waiting")
+        },
     )
     async def start(
         self,
@@ -54,9 +67,10 @@ class ConnectionController(Controller):
         principal: Caller,
         location_id: FromPath[str],
         data: JSONBody[StoreUrlIn],
-    ) -> ConnectionOut:
+    ) -> Response[ConnectionOut]:
         started = await connecting.start(principal, location_id, data.store_url)
-        return connection_out(started.view, started.authorize_url)
+        status = HTTP_201_CREATED if started.created else HTTP_200_OK
+        return Response(connection_out(started.view), status_code=status)
 
     @post(
         "/connections/{connection_id:str}/credentials",

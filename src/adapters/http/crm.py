@@ -38,12 +38,23 @@ from wooconnect.adapters.http.schemas import (
     TriggerOut,
     TriggerPage,
 )
+from wooconnect.app.errors import ValidationFailed
 from wooconnect.app.queries import Queries
 from wooconnect.domain.crm import CrmOrderStatus, TransactionKind
 from wooconnect.domain.inbox import DeliveryStatus
-from wooconnect.domain.triggers import TriggerType
+from wooconnect.domain.triggers import TriggerOutcome, TriggerType
 
-OUTCOMES = ("skipped", "imported", "mapped", "refused", "allowed", "fire", "no_fire")
+# The evaluations' own outcomes, and what came of a trigger in live sync.
+OUTCOMES = (
+    "skipped",
+    "imported",
+    "mapped",
+    "refused",
+    "allowed",
+    "fire",
+    "no_fire",
+    *(outcome.value for outcome in TriggerOutcome),
+)
 ORDER_STATUSES = tuple(s.value for s in CrmOrderStatus)
 TRANSACTION_KINDS = tuple(k.value for k in TransactionKind)
 TRIGGER_TYPES = tuple(t.value for t in TriggerType)
@@ -80,9 +91,21 @@ DeliveryStatusFilter = Annotated[
 Outcome = Annotated[
     str | None,
     QueryParameter(
-        description="Only decisions with this outcome (`skipped`: records not imported or synced)",
+        description=(
+            "Only decisions with this outcome (`skipped`: records not imported or synced; "
+            "`fired`, `already_fired`, `suppressed`, `not_eligible`: what live sync made of a "
+            "trigger)"
+        ),
         schema_extra=choices(*OUTCOMES),
     ),
+]
+StoreOrderId = Annotated[
+    int | None,
+    QueryParameter(description="Only the decisions about this store order (its WooCommerce id)"),
+]
+StoreCustomerId = Annotated[
+    int | None,
+    QueryParameter(description="Only the decisions about this store customer (its WooCommerce id)"),
 ]
 
 
@@ -208,12 +231,16 @@ class CrmController(Controller):
         limit, cursor = paging
         wanted = filters(received, status=one_of("status", status, DELIVERY_STATUSES))
         page = await queries.deliveries(principal, connection_id, cursor, limit, wanted)
-        return page_of(DeliveryPage, DeliveryOut.of, page)
+        return page_of(DeliveryPage, DeliveryOut.of_view, page)
 
     @get(
         "/connections/{connection_id:str}/decisions",
         operation_id="listDecisions",
         summary="Why records were skipped or how they were mapped, with rule traces, newest first",
+        description=(
+            "`woocommerce_order_id` or `woocommerce_customer_id` (one of the two) keeps the "
+            "decisions about that store record."
+        ),
         dependencies=CREATED,
     )
     async def decisions(
@@ -224,8 +251,26 @@ class CrmController(Controller):
         paging: Paging,
         created: Within,
         outcome: Outcome = None,
+        woocommerce_order_id: StoreOrderId = None,
+        woocommerce_customer_id: StoreCustomerId = None,
     ) -> DecisionPage:
         limit, cursor = paging
-        wanted = filters(created, outcome=one_of("outcome", outcome, OUTCOMES))
+        wanted = filters(
+            created,
+            outcome=one_of("outcome", outcome, OUTCOMES),
+            **about_store_record(woocommerce_order_id, woocommerce_customer_id),
+        )
         page = await queries.decisions(principal, connection_id, cursor, limit, wanted)
         return page_of(DecisionPage, DecisionOut.of, page)
+
+
+def about_store_record(order_id: int | None, customer_id: int | None) -> dict[str, str]:
+    """The decisions filter on the store record they are about: its type and store id."""
+    if order_id is not None and customer_id is not None:
+        both = "give the store's order id or its customer id, not both"
+        raise ValidationFailed(both, {"woocommerce_customer_id": both})
+    if order_id is not None:
+        return {"record_type": "order", "record_id": str(order_id)}
+    if customer_id is not None:
+        return {"record_type": "customer", "record_id": str(customer_id)}
+    return {}

@@ -20,6 +20,8 @@ from wooconnect.adapters.bootstrap import Container
 from wooconnect.adapters.http import paging
 from wooconnect.adapters.http.counters import ReceiverCounters
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.adapters.store_errors import StoreErrorCounts
+from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 from wooconnect.app.auth import Principal
 from wooconnect.app.connecting import Connecting
 from wooconnect.app.ports.basics import Clock
@@ -96,6 +98,14 @@ def provide_operations_metrics(state: State) -> OperationsMetrics:
     return provide_container(state).metrics
 
 
+def provide_job_queue(state: State) -> DramatiqJobQueue:
+    return provide_container(state).job_queue
+
+
+def provide_store_errors(state: State) -> StoreErrorCounts:
+    return provide_container(state).store_errors
+
+
 def provide_clock(state: State) -> Clock:
     return provide_container(state).clock
 
@@ -126,5 +136,9 @@ RECEIVER_COUNTERS = {"counters": _sync(provide_receiver_counters)}
 OPERATIONS_METRICS = {
     "operations": _sync(provide_operations_metrics),
     "clock": _sync(provide_clock),
+}
+ADAPTER_METRICS = {
+    "queue": _sync(provide_job_queue),
+    "store_errors": _sync(provide_store_errors),
 }
 RULES = {"rules": _sync(provide_rules)}

@@ -1,16 +1,37 @@
-"""`/metrics` in the Prometheus text format: this process's receiver counters, and the
-database's view of sync, triggers and imports (shared by every process)."""
+"""`/metrics` in the Prometheus text format: this process's receiver counters; the database's
+view of sync, triggers and imports, and the job queue's depth (shared by every process); the
+store errors counted by every process (`adapters.store_errors`).
+
+`deploy/grafana/wooconnect.json` is a dashboard over these names."""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
+from datetime import timedelta
+
+import redis
 from litestar import Controller, Response, get
 
 from wooconnect.adapters.http.counters import ReceiverCounters
-from wooconnect.adapters.http.deps import OPERATIONS_METRICS, RECEIVER_COUNTERS, Injected
+from wooconnect.adapters.http.deps import (
+    ADAPTER_METRICS,
+    OPERATIONS_METRICS,
+    RECEIVER_COUNTERS,
+    Injected,
+)
+from wooconnect.adapters.store_errors import StoreErrorCounts
+from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
+from wooconnect.app.errors import JobQueueUnavailable
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.metrics import OperationsMetrics, OperationsSnapshot
 
+log = logging.getLogger(__name__)
+
 MEDIA_TYPE = "text/plain; version=0.0.4"
+
+# The window the processing latency is computed over.
+LATENCY_WINDOW = timedelta(minutes=5)
 
 
 def _line(name: str, value: float, **labels: str) -> str:
@@ -20,52 +41,108 @@ def _line(name: str, value: float, **labels: str) -> str:
     return f"{name} {value}"
 
 
-def exposition(counters: ReceiverCounters, snapshot: OperationsSnapshot, lag_s: float) -> str:
-    """The metrics as Prometheus reads them."""
-    lines = [
-        "# TYPE wooconnect_webhook_deliveries_received_total counter",
-        _line("wooconnect_webhook_deliveries_received_total", counters.received),
-        "# TYPE wooconnect_webhook_deliveries_accepted_total counter",
-    ]
-    lines += [
-        _line("wooconnect_webhook_deliveries_accepted_total", n, kind=kind)
-        for kind, n in sorted(counters.accepted.items())
-    ]
-    lines.append("# TYPE wooconnect_webhook_deliveries_rejected_total counter")
-    lines += [
-        _line("wooconnect_webhook_deliveries_rejected_total", n, reason=reason)
-        for reason, n in sorted(counters.rejected.items())
-    ]
-    lines.append("# TYPE wooconnect_inbox_deliveries gauge")
-    lines += [
-        _line("wooconnect_inbox_deliveries", n, status=status)
-        for status, n in snapshot.inbox_by_status.items()
-    ]
-    lines.append("# TYPE wooconnect_processing_lag_seconds gauge")
-    lines.append(_line("wooconnect_processing_lag_seconds", lag_s))
-    lines.append("# TYPE wooconnect_triggers_emitted_total counter")
-    lines += [
-        _line("wooconnect_triggers_emitted_total", n, type=t)
-        for t, n in snapshot.triggers_by_type.items()
-    ]
-    lines.append("# TYPE wooconnect_trigger_deliveries gauge")
-    lines += [
-        _line("wooconnect_trigger_deliveries", n, status=status)
-        for status, n in snapshot.trigger_deliveries_by_status.items()
-    ]
-    lines.append("# TYPE wooconnect_reconciliation_repairs_total counter")
-    lines.append(_line("wooconnect_reconciliation_repairs_total", snapshot.reconciliation_repairs))
-    lines.append("# TYPE wooconnect_import_records gauge")
+class _Exposition:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def metric(self, name: str, kind: str, help_text: str) -> None:
+        self.lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+
+    def sample(self, name: str, value: float, **labels: str) -> None:
+        self.lines.append(_line(name, value, **labels))
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def exposition(
+    counters: ReceiverCounters,
+    snapshot: OperationsSnapshot,
+    lag_s: float,
+    queue_depths: dict[str, int] | None = None,
+    store_errors: dict[tuple[str, str], int] | None = None,
+) -> str:
+    """The metrics as Prometheus reads them. `queue_depths` is None when the job queue did not
+    answer, `store_errors` when their counts could not be read."""
+    out = _Exposition()
+    name = "wooconnect_webhook_deliveries_received_total"
+    out.metric(name, "counter", "Webhook deliveries this process received.")
+    out.sample(name, counters.received)
+    name = "wooconnect_webhook_deliveries_accepted_total"
+    out.metric(name, "counter", "Deliveries this process accepted, by kind (stored, ping, ...).")
+    for kind, n in sorted(counters.accepted.items()):
+        out.sample(name, n, kind=kind)
+    name = "wooconnect_webhook_deliveries_rejected_total"
+    out.metric(name, "counter", "Deliveries this process refused, by the error it answered.")
+    for reason, n in sorted(counters.rejected.items()):
+        out.sample(name, n, reason=reason)
+    name = "wooconnect_inbox_deliveries"
+    out.metric(name, "gauge", "Stored webhook deliveries by status.")
+    for status, n in snapshot.inbox_by_status.items():
+        out.sample(name, n, status=status)
+    name = "wooconnect_processing_lag_seconds"
+    out.metric(name, "gauge", "Age of the oldest pending webhook delivery.")
+    out.sample(name, lag_s)
+    name = "wooconnect_webhook_processing_seconds"
+    out.metric(
+        name,
+        "gauge",
+        "Receipt to processing (when triggers fire) of the deliveries received in the last "
+        f"{LATENCY_WINDOW.seconds // 60} minutes, by quantile.",
+    )
+    latency = snapshot.processing
+    for quantile, seconds in (("0.5", latency.p50), ("0.95", latency.p95), ("1", latency.max)):
+        out.sample(name, seconds, quantile=quantile)
+    name = "wooconnect_webhook_processing_recent_deliveries"
+    out.metric(name, "gauge", "How many deliveries the processing latency was computed over.")
+    out.sample(name, latency.count)
+    name = "wooconnect_triggers_emitted_total"
+    out.metric(name, "counter", "Workflow trigger events fired, by type.")
+    for t, n in snapshot.triggers_by_type.items():
+        out.sample(name, n, type=t)
+    name = "wooconnect_trigger_deliveries"
+    out.metric(name, "gauge", "Trigger deliveries to subscribers by state.")
+    for status, n in snapshot.trigger_deliveries_by_status.items():
+        out.sample(name, n, status=status)
+    name = "wooconnect_reconciliation_repairs_total"
+    out.metric(name, "counter", "Records reconciliation found missed and repaired.")
+    out.sample(name, snapshot.reconciliation_repairs)
+    for name, help_text in (
+        ("wooconnect_import_records_done", "Records imported, by entity and job status."),
+        ("wooconnect_import_records_total", "Records to import, by entity and job status."),
+    ):
+        out.metric(name, "gauge", help_text)
+        for job in snapshot.imports:
+            value = job.done if name.endswith("_done") else job.total
+            out.sample(name, value, entity=job.entity, status=job.status)
+    processed: Counter[str] = Counter()
     for job in snapshot.imports:
-        labels = {"entity": job.entity, "status": job.status}
-        lines.append(_line("wooconnect_import_records_done", job.done, **labels))
-        lines.append(_line("wooconnect_import_records_total", job.total, **labels))
-    return "\n".join(lines) + "\n"
+        processed[job.entity] += job.done + job.skipped + job.failed
+    name = "wooconnect_import_records_processed_total"
+    out.metric(
+        name, "counter", "Records every import job went through (imported, skipped, failed)."
+    )
+    for entity, n in sorted(processed.items()):
+        out.sample(name, n, entity=entity)
+    name = "wooconnect_job_queue_up"
+    out.metric(name, "gauge", "1 when the job queue answered this scrape.")
+    out.sample(name, 0 if queue_depths is None else 1)
+    name = "wooconnect_queue_messages"
+    out.metric(name, "gauge", "Tasks sent and not finished, by queue (.DQ: delayed retries).")
+    for queue, n in sorted((queue_depths or {}).items()):
+        out.sample(name, n, queue=queue)
+    name = "wooconnect_store_errors_total"
+    out.metric(
+        name, "counter", "Failed store requests, after retries, by connection and error kind."
+    )
+    for (connection_id, kind), n in sorted((store_errors or {}).items()):
+        out.sample(name, n, connection_id=connection_id, kind=kind)
+    return out.text()
 
 
 class MetricsController(Controller):
     tags = ["operations"]
-    dependencies = {**RECEIVER_COUNTERS, **OPERATIONS_METRICS}
+    dependencies = {**RECEIVER_COUNTERS, **OPERATIONS_METRICS, **ADAPTER_METRICS}
 
     @get(
         "/metrics",
@@ -79,9 +156,25 @@ class MetricsController(Controller):
         counters: Injected[ReceiverCounters],
         operations: Injected[OperationsMetrics],
         clock: Injected[Clock],
+        queue: Injected[DramatiqJobQueue],
+        store_errors: Injected[StoreErrorCounts],
     ) -> Response[str]:
-        snapshot = await operations.snapshot()
+        now = clock.now()
+        snapshot = await operations.snapshot(recent_since=now - LATENCY_WINDOW)
         lag = 0.0
         if snapshot.oldest_pending_received_at is not None:
-            lag = max(0.0, (clock.now() - snapshot.oldest_pending_received_at).total_seconds())
-        return Response(exposition(counters, snapshot, lag), media_type=MEDIA_TYPE)
+            lag = max(0.0, (now - snapshot.oldest_pending_received_at).total_seconds())
+        depths: dict[str, int] | None
+        try:
+            depths = await queue.depths()
+        except JobQueueUnavailable as exc:
+            log.warning("metrics: %s", exc)
+            depths = None
+        errors: dict[tuple[str, str], int] | None
+        try:
+            errors = await store_errors.read()
+        except redis.RedisError as exc:
+            log.warning("metrics: the store error counts could not be read: %s", exc)
+            errors = None
+        body = exposition(counters, snapshot, lag, depths, errors)
+        return Response(body, media_type=MEDIA_TYPE)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import msgspec
 
-from wooconnect.app.queries import TriggerView
+from wooconnect.app.key_grant import GrantOffer
+from wooconnect.app.queries import DeliveryView, TriggerView
 from wooconnect.domain.connection import Connection
 from wooconnect.domain.jobs import ImportJob
 from wooconnect.domain.timestamps import utc_text
-from wooconnect.domain.triggers import TriggerEvent
 
 
 def iso(value: datetime | None) -> str | None:
@@ -34,11 +34,19 @@ def plain(value: object) -> object:
 
 
 class Projection(msgspec.Struct):
-    """A response shape whose every field is the same-named attribute of a domain record."""
+    """A response shape whose every field is the same-named attribute of a domain record, or
+    the attribute `sources` names for it."""
+
+    sources: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def of(cls, record: object) -> Self:
-        return cls(**{name: plain(getattr(record, name)) for name in cls.__struct_fields__})
+        return cls(
+            **{
+                name: plain(getattr(record, cls.sources.get(name, name)))
+                for name in cls.__struct_fields__
+            }
+        )
 
 
 class NameIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,6 +62,19 @@ class AgencyOut(Projection):
 class ApiKeyOut(msgspec.Struct):
     id: str
     key: str
+
+
+class ApiKeyListedOut(Projection):
+    """A key as lists show it: its first characters, never the key."""
+
+    id: str
+    prefix: str
+    created_at: str | None
+
+
+class ApiKeyPage(msgspec.Struct):
+    items: list[ApiKeyListedOut]
+    next_cursor: str | None
 
 
 class LocationOut(Projection):
@@ -122,6 +143,13 @@ class ImportOut(Projection):
     last_error: str | None
 
 
+class KeyGrantOut(msgspec.Struct):
+    """Whether the WooCommerce key grant can authorize the connection, and why not."""
+
+    available: bool
+    reason: str | None
+
+
 class WebhooksOut(msgspec.Struct):
     registered: bool
     healthy: bool
@@ -141,7 +169,11 @@ class ConnectionOut(msgspec.Struct):
     last_error: str | None
     created_at: str | None
     updated_at: str | None
+    # While awaiting authorization: the store page that approves the connection (null when the
+    # key grant cannot work; `key_grant` says why), and until when the connection waits.
     authorize_url: str | None = None
+    key_grant: KeyGrantOut | None = None
+    authorization_expires_at: str | None = None
 
     @classmethod
     def of(
@@ -149,7 +181,7 @@ class ConnectionOut(msgspec.Struct):
         connection: Connection,
         jobs: list[ImportJob],
         webhooks: WebhooksOut,
-        authorize_url: str | None = None,
+        grant: GrantOffer | None = None,
     ) -> ConnectionOut:
         return cls(
             id=connection.id,
@@ -164,11 +196,22 @@ class ConnectionOut(msgspec.Struct):
             last_error=connection.last_error,
             created_at=iso(connection.created_at),
             updated_at=iso(connection.updated_at),
-            authorize_url=authorize_url,
+            authorize_url=None if grant is None else grant.authorize_url,
+            key_grant=None
+            if grant is None
+            else KeyGrantOut(available=grant.unavailable is None, reason=grant.unavailable),
+            authorization_expires_at=iso(connection.authorization_expires_at)
+            if connection.is_awaiting_authorization
+            else None,
         )
 
 
 class ContactOut(Projection):
+    """`registered_at` and `store_modified_at` are the store's dates of the customer (null
+    for a guest); `created_at` and `updated_at` are when the CRM record was written."""
+
+    sources: ClassVar[dict[str, str]] = {"store_modified_at": "source_modified_at"}
+
     id: str
     email: str | None
     phone: str | None
@@ -176,11 +219,18 @@ class ContactOut(Projection):
     last_name: str
     woocommerce_customer_id: int | None
     is_guest: bool
+    registered_at: str | None
+    store_modified_at: str | None
     created_at: str | None
     updated_at: str | None
 
 
 class OrderOut(Projection):
+    """`placed_at`, `paid_at`, `completed_at` and `store_modified_at` are the store's dates of
+    the order; `created_at` and `updated_at` are when the CRM record was written."""
+
+    sources: ClassVar[dict[str, str]] = {"store_modified_at": "source_modified_at"}
+
     id: str
     woocommerce_order_id: int
     number: str
@@ -190,7 +240,11 @@ class OrderOut(Projection):
     source_subtype: str
     currency: str
     total: str
+    payment_method: str
+    placed_at: str | None
     paid_at: str | None
+    completed_at: str | None
+    store_modified_at: str | None
     deleted: bool
     created_at: str | None
     updated_at: str | None
@@ -217,14 +271,21 @@ class TriggerOut(msgspec.Struct):
     # Its deliveries to workflow subscribers in a word: no_subscribers, pending, delivered,
     # failed.
     delivery_state: str = "no_subscribers"
-
-    @classmethod
-    def of(cls, t: TriggerEvent, delivery_state: str = "no_subscribers") -> TriggerOut:
-        return cls(t.id, t.type.value, t.order_id, t.contact_id, iso(t.created_at), delivery_state)
+    # The order's number in the store (`81`), the one people know it by.
+    order_number: str | None = None
 
     @classmethod
     def of_view(cls, view: TriggerView) -> TriggerOut:
-        return cls.of(view.event, view.delivery_state.value)
+        t = view.event
+        return cls(
+            t.id,
+            t.type.value,
+            t.order_id,
+            t.contact_id,
+            iso(t.created_at),
+            view.delivery_state.value,
+            view.order_number,
+        )
 
 
 class DecisionOut(Projection):
@@ -239,7 +300,7 @@ class DecisionOut(Projection):
     created_at: str | None
 
 
-class DeliveryOut(Projection):
+class DeliveryOut(msgspec.Struct):
     id: str
     topic: str
     resource: str
@@ -248,6 +309,23 @@ class DeliveryOut(Projection):
     outcome: str | None
     received_at: str | None
     processed_at: str | None
+    # An order delivery's number in the store (`81`); null for customers and unreadable bodies.
+    order_number: str | None
+
+    @classmethod
+    def of_view(cls, view: DeliveryView) -> DeliveryOut:
+        d = view.delivery
+        return cls(
+            d.id,
+            d.topic,
+            d.resource,
+            d.resource_id,
+            d.status.value,
+            d.outcome,
+            iso(d.received_at),
+            iso(d.processed_at),
+            view.order_number,
+        )
 
 
 class AgencyPage(msgspec.Struct):

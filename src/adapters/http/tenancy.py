@@ -11,7 +11,9 @@ from wooconnect.adapters.http.paging import filters, page_of
 from wooconnect.adapters.http.schemas import (
     AgencyOut,
     AgencyPage,
+    ApiKeyListedOut,
     ApiKeyOut,
+    ApiKeyPage,
     LocationOut,
     LocationPage,
     NameIn,
@@ -60,6 +62,24 @@ class TenancyController(Controller):
     ) -> ApiKeyOut:
         issued = await tenancy.issue_api_key(principal, agency_id)
         return ApiKeyOut(issued.id, issued.key)
+
+    @get(
+        "/agencies/{agency_id:str}/api-keys",
+        operation_id="listApiKeys",
+        summary="An agency's API keys (admin), newest first: ids and prefixes, never the keys",
+        dependencies={**PAGING, **CREATED},
+    )
+    async def list_api_keys(
+        self,
+        tenancy: Injected[Tenancy],
+        principal: Caller,
+        agency_id: FromPath[str],
+        paging: Paging,
+        created: Within,
+    ) -> ApiKeyPage:
+        limit, cursor = paging
+        page = await tenancy.list_api_keys(principal, agency_id, cursor, limit, filters(created))
+        return page_of(ApiKeyPage, ApiKeyListedOut.of, page)
 
     @post(
         "/agencies/{agency_id:str}/locations",

@@ -7,7 +7,7 @@ together (`crm_writes`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -172,6 +172,13 @@ class SqlOrderRepository(_CrmRecords[Order]):
 
     async def find(self, location_id: str, woocommerce_ids: Collection[int]) -> Sequence[Order]:
         return await self._by_key(location_id, OrderRow.woocommerce_order_id, woocommerce_ids)
+
+    async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
+        await self._w.flush()
+        if not order_ids:
+            return {}
+        query = select(OrderRow.id, OrderRow.number).where(OrderRow.id.in_(sorted(set(order_ids))))
+        return {row.id: row.number for row in (await self._s.execute(query)).all()}
 
 
 class SqlTransactionRepository(_CrmRecords[Transaction]):

@@ -40,6 +40,7 @@ CONTACT_MUTABLE = (
     "last_name",
     "is_guest",
     "source_modified_at",
+    "registered_at",
     "updated_at",
 )
 ORDER_MUTABLE = (
@@ -53,6 +54,8 @@ ORDER_MUTABLE = (
     "placed_at",
     "source_modified_at",
     "deleted",
+    "completed_at",
+    "payment_method",
     "updated_at",
 )
 TRANSACTION_MUTABLE = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -19,11 +20,24 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database at `database_url` to `revision` (the latest by default)."""
-    command.upgrade(alembic_config(database_url), revision)
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A migration that `upgrade` applied: its revision id and what it does."""
+
+    revision: str
+    doc: str
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "head") -> list[Applied]:
+    """Bring the database at `database_url` to `revision` (the latest by default); returns the
+    migrations applied, oldest first (none when it was there already)."""
+    config = alembic_config(database_url)
+    applied: list[tuple[str, str]] = []
+    config.attributes["applied"] = applied  # filled by migrations/env.py
+    command.upgrade(config, revision)
+    return [Applied(revision_id, doc) for revision_id, doc in applied]
+
+
+async def upgrade_async(database_url: str, revision: str = "head") -> list[Applied]:
     """`upgrade` from inside an event loop (Alembic's env runs its own loop)."""
-    await asyncio.to_thread(upgrade, database_url, revision)
+    return await asyncio.to_thread(upgrade, database_url, revision)

@@ -99,6 +99,7 @@ class ConnectionRow(Base):
     webhooks_healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     webhooks_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reconciliation_repairs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    authorization_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -130,6 +131,7 @@ class ContactRow(Base):
     last_name: Mapped[str] = mapped_column(String(200))
     is_guest: Mapped[bool] = mapped_column(Boolean)
     source_modified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -150,6 +152,8 @@ class OrderRow(Base):
     placed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     source_modified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     deleted: Mapped[bool] = mapped_column(Boolean)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    payment_method: Mapped[str] = mapped_column(String(200), default="", server_default="")
     source_subtype: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -227,7 +231,11 @@ class TriggerEventRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_connection_outcome", "connection_id", "outcome"),)
+    __table_args__ = (
+        Index("ix_decisions_connection_outcome", "connection_id", "outcome"),
+        # "Why no trigger for order #N": a record's decisions, by its type and store id.
+        Index("ix_decisions_connection_record", "connection_id", "record_type", "record_id"),
+    )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
     record_type: Mapped[str] = mapped_column(String(32))

@@ -66,6 +66,13 @@ class SqlApiKeyRepository(RowRepository[ApiKey]):
         row = await self._s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
         return None if row is None else record_of(ApiKey, row)
 
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[ApiKey]:
+        query = select(ApiKeyRow).where(ApiKeyRow.agency_id == agency_id)
+        rows, next_cursor = await page_of_rows(self._s, query, ApiKeyRow, cursor, limit, filters)
+        return Page([record_of(ApiKey, row) for row in rows], next_cursor)
+
 
 # The connection's fields that its row stores as they are, under the same names; the others
 # are encrypted, flattened (the selection, the settings) or stored by their value.
@@ -80,6 +87,7 @@ _SAME_NAMED = (
     "webhooks_healthy",
     "webhooks_checked_at",
     "reconciliation_repairs",
+    "authorization_expires_at",
     "created_at",
     "updated_at",
 )
@@ -255,3 +263,20 @@ class SqlGrantStateRepository:
             .returning(GrantStateRow.connection_id)
         )
         return result.scalar_one_or_none()
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        return await self._s.scalar(
+            select(GrantStateRow.state)
+            .where(
+                GrantStateRow.connection_id == connection_id,
+                GrantStateRow.used_at.is_(None),
+                GrantStateRow.expires_at > now,
+            )
+            .order_by(GrantStateRow.expires_at.desc())
+            .limit(1)
+        )
+
+    async def connection_of(self, state: str) -> str | None:
+        return await self._s.scalar(
+            select(GrantStateRow.connection_id).where(GrantStateRow.state == state)
+        )

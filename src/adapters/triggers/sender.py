@@ -6,15 +6,12 @@ its own network on request; without refusing redirects a public URL could bounce
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import httpx
 
-from wooconnect.adapters.woocommerce.ssrf import refusal_reason
+from wooconnect.adapters.woocommerce.ssrf import host_addresses, refusal_reason
 from wooconnect.app.ports.subscriptions import SubscriberUnreachable
 
 USER_AGENT = "wooconnect-webhooks/0.1"
@@ -70,23 +67,10 @@ async def _require_public(url: str) -> None:
     """Raise `SubscriberUnreachable` unless every address of the URL's host is public."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    try:
-        addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [
-            ipaddress.ip_address(host)
-        ]
-    except ValueError:
-        addresses = await _resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    addresses = await host_addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+    if not addresses:
+        raise SubscriberUnreachable(f"the subscriber's host {host} does not resolve")
     for address in addresses:
         reason = refusal_reason(address)
         if reason is not None:
             raise SubscriberUnreachable(f"the subscriber's host {host} is {reason} ({address})")
-
-
-async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise SubscriberUnreachable(f"the subscriber's host {host} does not resolve") from None
-    # IPv6 scope ids ("fe80::1%eth0") are not part of the address itself.
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]

@@ -21,7 +21,7 @@ from wooconnect.adapters.woocommerce.retry import RetryPolicy
 from wooconnect.adapters.woocommerce.ssrf import StoreAddressRefused, guard_store_url
 from wooconnect.adapters.woocommerce.transport import StoreTransport, raise_for_store_error
 from wooconnect.adapters.woocommerce.webhooks import WebhookManager
-from wooconnect.app.errors import UpstreamRejected, UpstreamUndecodable
+from wooconnect.app.errors import UpstreamError, UpstreamRejected, UpstreamUndecodable
 from wooconnect.app.ports.store import CredentialCheck, StoreAccess, StoreClient
 from wooconnect.domain.store import (
     StoreCustomer,
@@ -63,7 +63,9 @@ class WooCommerceClient(WebhookManager):
     `concurrency` bounds the requests in flight to one store across all callers; a paging call
     may ask for fewer (`concurrency=1` pages sequentially). `retry`, `sleep` and `rng` are
     injectable so tests run fast and deterministically. `allow_private_stores` disables the
-    SSRF guard (development and tests only).
+    SSRF guard (development and tests only). `on_error(connection_id, code)` hears of every
+    request that failed (after the retries), except a 404: a missing record or route is an
+    answer its caller expects.
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class WooCommerceClient(WebhookManager):
         allow_private_stores: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        on_error: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
@@ -88,6 +91,7 @@ class WooCommerceClient(WebhookManager):
         self._concurrency = concurrency
         self._page_size = page_size
         self._allow_private = allow_private_stores
+        self._on_error = on_error
         self._store_slots: dict[str, asyncio.Semaphore] = {}
         self._guarded: dict[str, float] = {}
         # Connections whose server strips the Authorization header (learnt, then remembered).
@@ -300,6 +304,24 @@ class WooCommerceClient(WebhookManager):
         once more with the keys in the query string, and if that works the connection keeps
         using it.
         """
+        try:
+            return await self._send(access, method, path, params, json=json, idempotent=idempotent)
+        except UpstreamError as exc:
+            not_found = isinstance(exc, UpstreamRejected) and exc.status == 404
+            if self._on_error is not None and not not_found:
+                await self._on_error(access.connection_id, exc.code)
+            raise
+
+    async def _send(
+        self,
+        access: StoreAccess,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        json: Any,
+        idempotent: bool,
+    ) -> httpx.Response:
         await self._guard(access)
         mode = self._mode(access)
         async with self._slot(access):

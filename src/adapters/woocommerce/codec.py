@@ -26,6 +26,13 @@ class _Meta(msgspec.Struct):
 _meta_decoder = msgspec.json.Decoder(_Meta)
 
 
+class _Numbered(msgspec.Struct):
+    number: str | int | None = None
+
+
+_number_decoder = msgspec.json.Decoder(_Numbered)
+
+
 def _parse_gmt(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -66,3 +73,10 @@ class WooCommerceWebhookCodec:
             return decode_deleted_payload(body)
         except UndecodablePayload as exc:
             raise UpstreamUndecodable(str(exc)) from None
+
+    def order_number(self, body: bytes) -> str | None:
+        try:
+            number = _number_decoder.decode(body).number
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        return None if number is None or number == "" else str(number)

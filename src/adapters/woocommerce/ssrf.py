@@ -17,13 +17,15 @@ from wooconnect.domain.store_url import StoreUrl
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
 
 class StoreAddressRefused(InvalidStoreUrl):
     """The store URL resolves to an address the service must not call, or uses a scheme
     other than http(s). A domain `InvalidStoreUrl`, so it surfaces as a 422 on `store_url`."""
 
 
-def refusal_reason(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+def refusal_reason(address: IPAddress) -> str | None:
     """Why an address is not a public store address, or None when it is."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return refusal_reason(address.ipv4_mapped)
@@ -58,13 +60,9 @@ async def guard_store_url(url: StoreUrl | str, *, allow_private: bool) -> None:
         url = StoreUrl.parse(url, allow_insecure=True)
     if allow_private:
         return
-    port = url.port or (443 if url.is_secure else 80)
-    try:
-        literal = ipaddress.ip_address(url.host)
-    except ValueError:
-        addresses = await _resolve(url.host, port)
-    else:
-        addresses = [literal]
+    addresses = await host_addresses(url.host, url.port or (443 if url.is_secure else 80))
+    if not addresses:
+        raise StoreAddressRefused(f"the store URL's host {url.host} does not resolve")
     for address in addresses:
         reason = refusal_reason(address)
         if reason is not None:
@@ -73,17 +71,17 @@ async def guard_store_url(url: StoreUrl | str, *, allow_private: bool) -> None:
             )
 
 
-async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+async def host_addresses(host: str, port: int) -> list[IPAddress]:
+    """The addresses a connection to `host` may reach: the host itself when it is an address,
+    else every address it resolves to (none when it does not resolve)."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
-        raise StoreAddressRefused(f"the store URL's host {host} does not resolve") from None
-    addresses = []
-    for _family, _type, _proto, _canon, sockaddr in infos:
-        # IPv6 scope ids ("fe80::1%eth0") are not part of the address itself.
-        text = str(sockaddr[0]).split("%", 1)[0]
-        addresses.append(ipaddress.ip_address(text))
-    if not addresses:
-        raise StoreAddressRefused(f"the store URL's host {host} does not resolve")
-    return addresses
+        return []
+    # IPv6 scope ids ("fe80::1%eth0") are not part of the address itself.
+    return [ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0]) for *_, sockaddr in infos]

@@ -36,6 +36,7 @@ from redis.asyncio import Redis
 
 from wooconnect.adapters.settings import Settings
 from wooconnect.adapters.worker.delivery_batcher import DeliveryBatcher
+from wooconnect.adapters.worker.heartbeat import Heartbeat, heartbeat_path
 from wooconnect.adapters.worker.job_queue import (
     DEFAULT_NAMESPACE,
     SEND_CONNECT_TIMEOUT_S,
@@ -144,6 +145,11 @@ class WorkerLifespan(Middleware):
             claims: SlotClaims = LocalClaims()
         else:
             container, claims = await self._open(broker)
+            heartbeat = Heartbeat(
+                heartbeat_path(container.settings.var_dir), container.job_queue.ping
+            )
+            heartbeat.start()
+            self._close.append(heartbeat.stop)
         self._container = container
         services = container.services
         self._deliveries = DeliveryBatcher(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from wooconnect.adapters.logging_setup import configure_logging
+from wooconnect.adapters.logging_setup import configure_logging, service_secrets
 from wooconnect.adapters.settings import Settings
 from wooconnect.adapters.worker.brokers import worker_broker
 
@@ -16,6 +16,6 @@ _settings = Settings.from_env()
 configure_logging(
     _settings.log_format,
     stream=sys.stderr,
-    secrets=(_settings.admin_token or "", _settings.secret_key or ""),
+    secrets=service_secrets(_settings.admin_token, _settings.secret_key),
 )
 broker = worker_broker(_settings)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -16,6 +17,30 @@ class ImportProgress:
     status: str
     done: int
     total: int
+    skipped: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Receipt to processing of the webhook deliveries received in a recent window (triggers
+    fire when a delivery is processed), in seconds; all zero when there were none."""
+
+    count: int = 0
+    p50: float = 0.0
+    p95: float = 0.0
+    max: float = 0.0
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Latency:
+        if not seconds:
+            return cls()
+        ordered = sorted(seconds)
+
+        def rank(q: float) -> float:  # the nearest-rank percentile
+            return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+        return cls(len(ordered), rank(0.5), rank(0.95), ordered[-1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +51,11 @@ class OperationsSnapshot:
     trigger_deliveries_by_status: dict[str, int]
     reconciliation_repairs: int
     imports: Sequence[ImportProgress]
+    processing: Latency = field(default_factory=Latency)
 
 
 class OperationsMetrics(Protocol):
-    async def snapshot(self) -> OperationsSnapshot:
-        """The counts, read in one transaction."""
+    async def snapshot(self, *, recent_since: datetime | None = None) -> OperationsSnapshot:
+        """The counts, read in one transaction; with `recent_since`, also the latency of the
+        deliveries received since then."""
         ...

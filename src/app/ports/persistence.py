@@ -79,6 +79,10 @@ class ApiKeyRepository(Protocol):
     async def add(self, key: ApiKey) -> None: ...
     async def find_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[ApiKey]: ...
+
 
 class ConnectionRepository(Protocol):
     """Connections; credentials and webhook secrets are encrypted by the implementation."""
@@ -92,8 +96,9 @@ class ConnectionRepository(Protocol):
 
 
 class StoreBindingRepository(Protocol):
-    """Agency ↔ store domain. Unique by agency and by domain: the database refuses a second
-    binding of either, so two concurrent connects cannot both win (raises `Conflict`)."""
+    """Agency ↔ store domain, added once the store proved a connection. Unique by agency and
+    by domain: the database refuses a second binding of either, so two concurrent proofs
+    cannot both win (raises `Conflict`)."""
 
     async def add(self, binding: StoreBinding) -> None: ...
     async def for_agency(self, agency_id: str) -> StoreBinding | None: ...
@@ -156,6 +161,12 @@ class OrderRepository(Protocol):
     async def list(
         self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[Order]: ...
+
+    async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
+        """The store's order numbers of these orders, by order id (unknown ids are left out).
+        A read for people: it takes no lock of the location."""
+        ...
+
     async def count(self, location_id: str) -> int: ...
 
 
@@ -258,7 +269,10 @@ class DecisionRepository(Protocol):
 
     async def list(
         self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[DecisionRecord]: ...
+    ) -> Page[DecisionRecord]:
+        """A record's decisions are those whose `record_type` and `record_id` (its store id,
+        as `("order", "15")`) are filtered on."""
+        ...
 
 
 class GrantStateRepository(Protocol):
@@ -268,6 +282,14 @@ class GrantStateRepository(Protocol):
 
     async def consume(self, state: str, now: datetime) -> str | None:
         """The connection id of an unexpired, unused state, which is used up; else None."""
+        ...
+
+    async def current(self, connection_id: str, now: datetime) -> str | None:
+        """The connection's newest state that is neither used nor expired; else None."""
+        ...
+
+    async def connection_of(self, state: str) -> str | None:
+        """The connection a state was issued for, used or not, expired or not; else None."""
         ...
 
 

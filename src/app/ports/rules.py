@@ -3,30 +3,26 @@ reload takes effect at the next decision and a decision never mixes two versions
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final, Protocol
 
 from wooconnect.domain.rules import RuleBook
 
-CONNECTION_CRITERIA: Final = "connection_criteria"
-CUSTOMER_ELIGIBILITY: Final = "customer_eligibility"
-GUEST_HANDLING: Final = "guest_handling"
-ORDER_CONTACT: Final = "order_contact"
-ORDER_STAGE: Final = "order_stage"
-ORDER_STATUS: Final = "order_status"
-ORDER_SUBMITTED_TRIGGER: Final = "order_submitted_trigger"
-PAYMENT_RECEIVED_TRIGGER: Final = "payment_received_trigger"
 
-RULE_SET_IDS: Final = (
-    CONNECTION_CRITERIA,
-    CUSTOMER_ELIGIBILITY,
-    GUEST_HANDLING,
-    ORDER_CONTACT,
-    ORDER_STAGE,
-    ORDER_STATUS,
-    ORDER_SUBMITTED_TRIGGER,
-    PAYMENT_RECEIVED_TRIGGER,
-)
-"""The rule sets the use cases evaluate; a rules directory must define all of them."""
+class RuleSetId(StrEnum):
+    """The rule sets the use cases evaluate; a rules directory must define all of them."""
+
+    CONNECTION_CRITERIA = "connection_criteria"
+    CUSTOMER_ELIGIBILITY = "customer_eligibility"
+    GUEST_HANDLING = "guest_handling"
+    ORDER_CONTACT = "order_contact"
+    ORDER_STAGE = "order_stage"
+    ORDER_STATUS = "order_status"
+    ORDER_SUBMITTED_TRIGGER = "order_submitted_trigger"
+    PAYMENT_RECEIVED_TRIGGER = "payment_received_trigger"
+
+
+RULE_SET_IDS: Final = tuple(RuleSetId)
 
 
 class RuleSource(Protocol):

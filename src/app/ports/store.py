@@ -185,3 +185,8 @@ class WebhookCodec(Protocol):
     def deleted_id(self, body: bytes) -> int:
         """The id of a `*.deleted` delivery; raises `UpstreamUndecodable`."""
         ...
+
+    def order_number(self, body: bytes) -> str | None:
+        """The order number the body carries, as the store shows it to people (`81`); None
+        when it carries none (a customer, a `*.deleted` body) or cannot be read."""
+        ...

@@ -1,4 +1,7 @@
-"""A connection's page: status, settings, import progress, webhooks, deliveries and triggers."""
+"""A connection's page: status, settings, import progress, webhooks, deliveries and triggers.
+
+The recent deliveries and the trigger events share the bottom of the page as two tabs (`d` and
+`t` switch): at 80x24, two tables side by side or one above the other get only their frames."""
 
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedContent, TabPane
 
 from wooconnect.tui import formatting
 from wooconnect.tui.api import ApiError
@@ -21,6 +24,7 @@ from wooconnect.tui.models import Connection, Delivery, TriggerEvent
 from wooconnect.tui.progress import RateTracker
 from wooconnect.tui.screens.confirm import ConfirmScreen
 from wooconnect.tui.screens.decisions import DecisionsScreen
+from wooconnect.tui.screens.location import LocationScreen
 from wooconnect.tui.screens.polling import PollingScreen, fetch, still_open
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.import_job import ImportJobView
@@ -36,9 +40,12 @@ class ConnectionScreen(PollingScreen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("i", "rerun_import", "Re-run import"),
+        Binding("i", "rerun_import", "Re-import"),
         Binding("x", "disconnect", "Disconnect"),
-        Binding("l", "decisions", "Decisions log"),
+        Binding("l", "decisions", "Decisions"),
+        Binding("k", "location", "Location"),
+        Binding("d", "show_tab('deliveries-tab')", "Deliveries", show=False),
+        Binding("t", "show_tab('triggers-tab')", "Triggers", show=False),
     ]
 
     def __init__(self, context: Context, connection_id: str, *, rates: RateTracker | None = None):
@@ -53,30 +60,30 @@ class ConnectionScreen(PollingScreen):
         yield Header()
         yield ErrorPanel(hint="Retrying; press F5 to retry now, Escape to go back.", id="error")
         with Horizontal(id="connection-top"):
-            yield Static(Text("Loading…", style="dim"), id="summary", classes="panel")
+            with VerticalScroll(id="summary-panel", classes="panel") as summary:
+                summary.border_title = "Store"
+                yield Static(Text("Loading…", style="dim"), id="summary")
             with Vertical(id="sync-panel", classes="panel") as sync_panel:
                 sync_panel.border_title = "Sync (Enter toggles)"
                 yield SyncToggles(id="sync")
         with Vertical(id="imports", classes="panel") as imports:
             imports.border_title = "Imports"
             yield Label("No import has run.", id="no-imports")
-        with Horizontal(id="connection-bottom"):
-            with Vertical(classes="panel") as deliveries:
-                deliveries.border_title = "Recent webhook deliveries"
+        with TabbedContent(id="activity"):
+            with TabPane("Webhook deliveries", id="deliveries-tab"):
                 yield DataTable(id="deliveries", cursor_type="row", zebra_stripes=True)
                 yield Static(id="delivery-detail")
-            with Vertical(classes="panel") as triggers:
-                triggers.border_title = "Trigger events"
+            with TabPane("Trigger events", id="triggers-tab"):
                 yield DataTable(id="triggers", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Connection"
         deliveries = self.query_one("#deliveries", DataTable)
         # Times are UTC throughout the console; these tables show month, day and minute.
-        deliveries.add_columns("received", "topic", "id", "status", "outcome")
+        deliveries.add_columns("received", "topic", "record", "status", "outcome")
         triggers = self.query_one("#triggers", DataTable)
-        triggers.add_columns("created", "type", "delivery", "order")
+        triggers.add_columns("created", "type", "order", "delivery")
         self.query_one(SyncToggles).focus()
         super().on_mount()
 
@@ -115,38 +122,45 @@ class ConnectionScreen(PollingScreen):
             view.show(job, self.rates.observe(connection.id, job))
 
     def _show_deliveries(self, result: list[Delivery] | BaseException) -> None:
-        shown = self._fill("#deliveries", result, self._deliveries, _delivery_row)
+        shown = self._fill("deliveries", result, self._deliveries, _delivery_row)
         if shown is not None:
             self._deliveries = shown
             self._show_delivery(self.query_one("#deliveries", DataTable).cursor_row)
 
     def _show_triggers(self, result: list[TriggerEvent] | BaseException) -> None:
-        shown = self._fill("#triggers", result, self._triggers, _trigger_row)
+        shown = self._fill("triggers", result, self._triggers, _trigger_row)
         if shown is not None:
             self._triggers = shown
 
     def _fill(
         self,
-        table_id: str,
+        name: str,
         result: list[T] | BaseException,
         shown: list[T] | None,
         row: Callable[[T], tuple[str | Text, ...]],
     ) -> list[T] | None:
-        """Caption the table's panel with how many rows `result` has, or why it has none, and
+        """Label the table's tab with how many rows `result` has, or why it has none, and
         redraw the table when they differ from the `shown` ones: then they are returned."""
-        table = self.query_one(table_id, DataTable)
-        panel = table.parent
-        assert isinstance(panel, Vertical)
+        table = self.query_one(f"#{name}", DataTable)
+        tab = self.query_one(TabbedContent).get_tab(f"{name}-tab")
+        title = _TAB_TITLES[name]
         if isinstance(result, BaseException):
-            panel.border_subtitle = _unavailable(result)
+            tab.label = f"{title} · {_unavailable(result)}"
             return None
-        panel.border_subtitle = f"{len(result)} shown"
+        tab.label = f"{title} · {len(result)}"
         if result == shown:
             return None
+        row_before = table.cursor_row
         table.clear()
         for item in result:
             table.add_row(*row(item))
+        if result:
+            table.move_cursor(row=min(row_before, len(result) - 1))
         return result
+
+    def action_show_tab(self, tab: str) -> None:
+        """Bring the deliveries or the trigger events to the front."""
+        self.query_one(TabbedContent).active = tab
 
     @on(DataTable.RowHighlighted, "#deliveries")
     def _delivery_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -161,7 +175,11 @@ class ConnectionScreen(PollingScreen):
             return
         delivery = deliveries[index]
         text = Text()
-        text.append(f"{delivery.topic or delivery.resource or '?'} {delivery.resource_id or ''}")
+        text.append(delivery.topic or delivery.resource or "?")
+        text.append(" ")
+        text.append_text(_record(delivery))
+        if delivery.order_number and delivery.resource_id is not None:
+            text.append(f" (store id {delivery.resource_id})", style="dim")
         text.append(" · ")
         text.append_text(_state(delivery.status))
         text.append(": ")
@@ -260,6 +278,12 @@ class ConnectionScreen(PollingScreen):
             self.app.pop_screen()
         self.dismiss()
 
+    def action_location(self) -> None:
+        """The location's API keys and workflow subscribers, read-only."""
+        if self.connection is None:
+            return
+        self.app.push_screen(LocationScreen(self.context, self.connection.location_id))
+
     def action_decisions(self) -> None:
         """Open the decisions log of this connection."""
         domain = self.connection.store_domain if self.connection else self.connection_id
@@ -271,23 +295,41 @@ def _entity_order(job: object) -> int:
     return _ENTITIES.index(entity) if entity in _ENTITIES else len(_ENTITIES)
 
 
+_TAB_TITLES = {"deliveries": "Webhook deliveries", "triggers": "Trigger events"}
+
+
+def _record(delivery: Delivery) -> Text:
+    """What a delivery is about, the way people name it: an order by the number the store shows
+    (`#81`), anything else by its store id."""
+    if delivery.order_number:
+        return Text(formatting.order_number(delivery.order_number), style="bold")
+    if delivery.resource_id is None:
+        return Text("—", style="dim")
+    return Text(f"{delivery.resource or 'id'} {delivery.resource_id}")
+
+
 def _delivery_row(delivery: Delivery) -> tuple[str | Text, ...]:
     return (
         formatting.timestamp(delivery.received_at, short=True),
         delivery.topic or delivery.resource or "—",
-        str(delivery.resource_id or "—"),
+        _record(delivery),
         _state(delivery.status),
         delivery.outcome or Text("not processed yet", style="dim italic"),
     )
 
 
 def _trigger_row(trigger: TriggerEvent) -> tuple[str | Text, ...]:
+    order = (
+        Text(formatting.order_number(trigger.order_number), style="bold")
+        if trigger.order_number
+        # Only the CRM's id is known: its tail, as UUIDv7 heads are shared by neighbours.
+        else Text("…" + (trigger.order_id or "—")[-8:], style="dim")
+    )
     return (
         formatting.timestamp(trigger.created_at, short=True),
         trigger.type.replace("_", " "),
+        order,
         _state(trigger.delivery_state),
-        # Ids are UUIDv7: the head is a timestamp shared by neighbours, the tail differs.
-        "…" + (trigger.order_id or "—")[-8:],
     )
 
 
@@ -336,10 +378,12 @@ def _webhooks(connection: Connection) -> Text:
 
 
 def _summary(connection: Connection) -> Table:
-    table = Table.grid(padding=(0, 2))
+    """The connection in the order support reads it: what and how it is first, ids last (the
+    panel scrolls when the terminal is short)."""
+    table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    table.add_row("store", Text(connection.store_url, style="bold"))
+    table.add_row("store", Text(connection.store_url, style="bold", overflow="fold"))
     table.add_row("status", formatting.status_text(connection.status))
     if connection.status == "needs_reconnect" or connection.last_error:
         reason = connection.last_error or "the store refused our credentials"
@@ -348,11 +392,12 @@ def _summary(connection: Connection) -> Table:
         table.add_row(
             "authorize", Text(connection.authorize_url, no_wrap=True, overflow="ellipsis")
         )
-    table.add_row("connection", connection.id)
-    table.add_row("location", connection.location_id)
-    selection = [e for e in _ENTITIES if getattr(connection.import_, e)]
-    table.add_row("import", ", ".join(selection) or Text("nothing selected", style="dim"))
     table.add_row("webhooks", _webhooks(connection))
     table.add_row("last delivery", formatting.timestamp(connection.webhooks.last_delivery_at))
+    selection = [e for e in _ENTITIES if getattr(connection.import_, e)]
+    table.add_row("import", ", ".join(selection) or Text("nothing selected", style="dim"))
+    # Ids are copied whole: they fold onto a second line rather than lose their tail.
+    table.add_row("connection", Text(connection.id, overflow="fold"))
+    table.add_row("location", Text(connection.location_id, overflow="fold"))
     table.add_row("created", formatting.timestamp(connection.created_at))
     return table

@@ -13,6 +13,7 @@ from wooconnect.tui import formatting
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import Decision
 from wooconnect.tui.screens.explain import ExplainScreen
+from wooconnect.tui.screens.order_triggers import OrderTriggersScreen
 from wooconnect.tui.screens.polling import fetch
 from wooconnect.tui.trace import facts_from_trace, parse_trace
 from wooconnect.tui.widgets.error_panel import ErrorPanel
@@ -26,6 +27,10 @@ _OUTCOME_STYLES = {
     "allowed": "green",
     "fire": "bold magenta",
     "no_fire": "dim",
+    "fired": "bold magenta",
+    "already_fired": "dim",
+    "suppressed": "yellow",
+    "not_eligible": "dim",
 }
 
 
@@ -37,8 +42,9 @@ class DecisionsScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("s", "toggle_skipped", "Skipped only"),
         Binding("n", "more", "More"),
-        Binding("e", "explain", "Explain again"),
-        Binding("f5", "reload", "Refresh"),
+        Binding("e", "explain", "Explain"),
+        Binding("o", "order_triggers", "Why no trigger"),
+        Binding("f5", "reload", "Refresh", show=False),
     ]
 
     def __init__(self, context: Context, connection_id: str, store: str) -> None:
@@ -54,17 +60,18 @@ class DecisionsScreen(Screen[None]):
         yield Header()
         yield ErrorPanel(hint="Press F5 to try again.", id="error")
         table: DataTable[str | Text] = DataTable(
-            id="decision-list", cursor_type="row", zebra_stripes=True
+            id="decision-list", cursor_type="row", zebra_stripes=True, classes="panel"
         )
         table.border_title = "Decisions"
         yield table
         yield TraceView(placeholder="Highlight a decision to see its trace.", id="trace")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"Decisions · {self.store}"
         table = self.query_one("#decision-list", DataTable)
-        table.add_columns("created (UTC)", "record", "rule set", "version", "decision", "outcome")
+        # What became of the record first: at 80 columns the version is what the table cuts.
+        table.add_columns("created", "record", "outcome", "decision", "rule set", "version")
         table.focus()
         self.action_reload()
 
@@ -122,6 +129,10 @@ class DecisionsScreen(Screen[None]):
             title += f" {decision.rule_set_version}"
         self.query_one(TraceView).show(decision.trace, decision.decision, title=title)
 
+    def action_order_triggers(self) -> None:
+        """Ask for a store order and say why it fired each trigger, or did not."""
+        self.app.push_screen(OrderTriggersScreen(self.context, self.connection_id))
+
     def action_explain(self) -> None:
         """Open the explain screen with this record's facts, against the rules loaded now."""
         table = self.query_one("#decision-list", DataTable)
@@ -136,10 +147,10 @@ class DecisionsScreen(Screen[None]):
 def _row(decision: Decision) -> tuple[str | Text, ...]:
     outcome = decision.outcome or ""
     return (
-        formatting.timestamp(decision.created_at),
+        formatting.timestamp(decision.created_at, short=True),
         f"{decision.record_type} {decision.record_id}",
+        Text(outcome.replace("_", " ") or "—", style=_OUTCOME_STYLES.get(outcome, "")),
+        formatting.plain(decision.decision, 28),
         decision.rule_set,
         decision.rule_set_version or "—",
-        formatting.plain(decision.decision, 28),
-        Text(outcome.replace("_", " ") or "—", style=_OUTCOME_STYLES.get(outcome, "")),
     )

@@ -58,7 +58,7 @@ class ExplainScreen(Screen[None]):
             yield TraceView(
                 placeholder="Choose a rule set, enter the facts and press F5.", id="result"
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Explain"

@@ -14,12 +14,18 @@ _GUIDE = (
     (
         "Tenants",
         "agencies → locations → store connection. Type to filter by name, store domain "
-        "or id; Enter opens a connection.",
+        "or id; Enter opens a connection, F4 a location's keys and subscribers.",
     ),
     (
         "Connection",
         "status (and why it needs a reconnect), sync switches, import progress with "
-        "rate and ETA, webhook health, recent deliveries and trigger events.",
+        "rate and ETA, webhook health; recent deliveries (d) and trigger events (t), orders "
+        "named by the store's number (#81).",
+    ),
+    (
+        "Location",
+        "read-only: the workflow subscribers of the location's trigger events with how their "
+        "deliveries went, and the API keys of its agency (prefixes only).",
     ),
     (
         "Decisions",
@@ -32,6 +38,7 @@ _GUIDE = (
 
 _GENERAL = (
     ("ctrl+p", "command palette: every action by name"),
+    ("tab", "next panel (the one with the focus has a bright border)"),
     ("F2 / F3", "tenants / rules, from anywhere"),
     ("F5", "refresh now (pages also refresh by themselves)"),
     ("escape", "back"),
@@ -47,7 +54,8 @@ class HelpScreen(ModalScreen[None]):
         align: center middle;
     }
     HelpScreen > VerticalScroll {
-        width: 96;
+        width: 100%;
+        max-width: 96;
         height: auto;
         max-height: 90%;
         padding: 0 2;

@@ -50,7 +50,9 @@ class PollingScreen(Screen[None]):
     """Calls `load` on mount, every `poll_interval` seconds while the screen is shown, and on
     F5. One load at a time: a slow service delays the next poll instead of piling them up."""
 
-    BINDINGS = [Binding("f5", "refresh", "Refresh")]
+    # F5 works on every page (the help and the palette say so); the footer keeps its room for
+    # the page's own keys.
+    BINDINGS = [Binding("f5", "refresh", "Refresh", show=False)]
 
     def __init__(self, context: Context, *, id: str | None = None) -> None:
         super().__init__(id=id)

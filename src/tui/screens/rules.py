@@ -44,7 +44,7 @@ class RulesScreen(PollingScreen):
         yield ErrorPanel(hint="Retrying; press F5 to retry now.", id="error")
         yield Static(Text("Loading…", style="dim"), id="rules-summary", classes="panel")
         table: DataTable[str | Text] = DataTable(
-            id="rule-sets", cursor_type="row", zebra_stripes=True
+            id="rule-sets", cursor_type="row", zebra_stripes=True, classes="panel"
         )
         table.border_title = "Rule sets"
         yield table
@@ -54,13 +54,14 @@ class RulesScreen(PollingScreen):
         with VerticalScroll(id="rule-errors", classes="panel") as errors:
             errors.border_title = "Validation"
             yield Static(id="rule-errors-body")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Rules"
         table = self.query_one("#rule-sets", DataTable)
+        # What tells the sets apart first; the rest is in the highlighted set's panel.
         table.add_columns(
-            "rule set", "applies to", "kind", "version", "hit policy", "rules", "facts", "file"
+            "rule set", "applies to", "version", "rules", "facts", "hit policy", "kind", "file"
         )
         table.focus()
         super().on_mount()
@@ -86,11 +87,11 @@ class RulesScreen(PollingScreen):
             table.add_row(
                 Text(rule_set.id, style="bold"),
                 self._applies_to(rule_set),
-                rule_set.kind or "—",
                 rule_set.version or state.version or "—",
-                rule_set.hit_policy or "—",
                 "—" if count is None else str(count),
                 str(len(rule_set.facts)) if rule_set.facts else "—",
+                rule_set.hit_policy or "—",
+                rule_set.kind or "—",
                 _short_path(rule_set.file),
             )
         if state.rule_sets:
@@ -127,10 +128,14 @@ class RulesScreen(PollingScreen):
         body = self.query_one("#rule-set-details-body", Static)
         if self.state is None or not 0 <= index < len(self.state.rule_sets):
             panel.border_title = "Rule set"
+            panel.border_subtitle = ""
             body.update(Text("No rule set is loaded.", style="dim italic"))
             return
         rule_set = self.state.rule_sets[index]
         panel.border_title = f"{rule_set.id} · {self._applies_to(rule_set).plain}"
+        panel.border_subtitle = " · ".join(
+            part for part in (rule_set.kind, _short_path(rule_set.file)) if part
+        )
         body.update(_details(rule_set))
 
     def action_explain(self) -> None:
@@ -183,24 +188,29 @@ def _details(rule_set: RuleSet) -> Group:
     return Group(*parts)
 
 
-def _summary(state: RulesState) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="dim", no_wrap=True)
-    table.add_column()
-    table.add_row("version", Text(state.version or "—", style="bold"))
-    table.add_row("loaded", formatting.timestamp(state.loaded_at))
+def _summary(state: RulesState) -> Text:
+    """The book in force in two lines: its version and times, then whether it is valid."""
+    text = Text()
+    text.append("version ", style="dim")
+    text.append(state.version or "—", style="bold")
+    count = len(state.rule_sets)
+    text.append(f" · {count} rule set{'s' if count != 1 else ''}")
+    text.append(" · loaded ", style="dim")
+    text.append(formatting.timestamp(state.loaded_at))
     if state.checked_at:
-        table.add_row("checked", formatting.timestamp(state.checked_at))
+        text.append(" · checked ", style="dim")
+        text.append(formatting.timestamp(state.checked_at))
+    text.append("\n")
     if state.errors:
-        count = len(state.errors)
-        verdict = Text(f"✗ the last reload failed with {count} error", style="bold red")
-        verdict.append("s" if count != 1 else "")
-        verdict.append(" — the service keeps running the version above", style="red")
+        errors = len(state.errors)
+        text.append(
+            f"✗ the last reload failed with {errors} error{'s' if errors != 1 else ''}",
+            style="bold red",
+        )
+        text.append(": the service keeps the version above", style="red")
     else:
-        verdict = Text("✓ valid", style="bold green")
-    table.add_row("validation", verdict)
-    table.add_row("rule sets", str(len(state.rule_sets)))
-    return table
+        text.append("✓ valid", style="bold green")
+    return text
 
 
 def _errors(state: RulesState) -> Text:

@@ -19,6 +19,7 @@ from wooconnect.tui import formatting
 from wooconnect.tui.api import ApiClient
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import Agency, Connection, Location
+from wooconnect.tui.screens.location import LocationScreen
 from wooconnect.tui.screens.polling import PollingScreen, fetch
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 
@@ -103,6 +104,8 @@ class TenantsScreen(PollingScreen):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
+        # Not a letter: letters typed in the tree search it.
+        Binding("f4", "location", "Location"),
     ]
 
     def __init__(self, context: Context) -> None:
@@ -122,14 +125,14 @@ class TenantsScreen(PollingScreen):
         )
         yield ErrorPanel(hint="The console keeps retrying; press F5 to retry now.", id="error")
         with Horizontal(id="tenants-body"):
-            tree: TenantTree = TenantTree("Agencies", id="tenant-tree")
+            tree: TenantTree = TenantTree("Agencies", id="tenant-tree", classes="panel")
             tree.show_root = False
             tree.guide_depth = 3
             # Enter opens a store; it folds only agencies (see `_selected`), never a location.
             tree.auto_expand = False
             yield tree
-            yield Static(id="tenant-details")
-        yield Footer()
+            yield Static(id="tenant-details", classes="panel")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Tenants"
@@ -263,6 +266,22 @@ class TenantsScreen(PollingScreen):
         elif isinstance(data, LocationEntry) and data.connection is not None:
             self._open(data.connection)
 
+    def action_location(self) -> None:
+        """The highlighted location's API keys and workflow subscribers."""
+        tree = self.query_one(TenantTree)
+        data = tree.cursor_node.data if tree.cursor_node is not None else None
+        location_id = (
+            data.location.id
+            if isinstance(data, LocationEntry)
+            else data.location_id
+            if isinstance(data, Connection)
+            else None
+        )
+        if location_id is None:
+            self.notify("Highlight a location or its store first.", timeout=3)
+            return
+        self.app.push_screen(LocationScreen(self.context, location_id))
+
     def _open(self, connection: Connection) -> None:
         from wooconnect.tui.screens.connection import ConnectionScreen
 
@@ -312,15 +331,15 @@ def _add_location(parent: TreeNode[NodeData], entry: LocationEntry) -> TreeNode[
 
 
 def _details(data: NodeData | None, entries: tuple[AgencyEntry, ...]) -> Table | Text:
+    """The highlighted node in a few rows, labels first; ids whole, so they can be copied."""
     if data is None:
         return Text("Nothing selected.", style="dim italic")
-    table = Table.grid(padding=(0, 2))
+    table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True)
-    table.add_column(overflow="fold")  # ids wrap whole rather than lose their tail
+    table.add_column(overflow="fold")  # an id folds whole onto the next line, never mid-way
     if isinstance(data, Agency):
-        table.title = "Agency"
         entry = next((e for e in entries if e.agency.id == data.id), None)
-        table.add_row("name", data.name)
+        table.add_row("agency", Text(data.name, style="bold"))
         table.add_row("id", data.id)
         table.add_row("created", formatting.timestamp(data.created_at))
         if entry is not None:
@@ -329,23 +348,28 @@ def _details(data: NodeData | None, entries: tuple[AgencyEntry, ...]) -> Table |
         return table
     connection = data.connection if isinstance(data, LocationEntry) else data
     if isinstance(data, LocationEntry):
-        table.title = "Location"
-        table.add_row("name", data.location.name)
+        name = Text(data.location.name, style="bold")
+        name.append(f"  of {data.agency.name}", style="dim")
+        table.add_row("location", name)
         table.add_row("id", data.location.id)
-        table.add_row("agency", data.agency.name)
     if connection is None:
         table.add_row("store", Text("no store connected", style="italic"))
+        table.add_row("", Text("F4 shows its API keys and subscribers", style="dim italic"))
         return table
-    if isinstance(data, Connection):
-        table.title = "Connection"
-    table.add_row("store", connection.store_url)
+    store = Text(connection.store_url)
+    store.append("  ")
+    store.append_text(formatting.status_text(connection.status))
+    table.add_row("store", store)
     table.add_row("connection", connection.id)
-    table.add_row("status", formatting.status_text(connection.status))
     if connection.last_error:
         table.add_row("reason", Text(connection.last_error, style="red"))
-    for index, job in enumerate(connection.imports):
-        total = f"{job.total:,}" if job.total is not None else "?"
-        label = f"import  {job.entity}" if index == 0 else f"        {job.entity}"
-        table.add_row(label, f"{job.status} {job.processed:,}/{total}")
-    table.add_row("", Text("Enter opens the connection", style="dim italic"))
+    if connection.imports:
+        imports = Text()
+        for index, job in enumerate(connection.imports):
+            total = f"{job.total:,}" if job.total is not None else "?"
+            imports.append(" · " if index else "")
+            imports.append(f"{job.entity} {job.status} {job.processed:,}/{total}")
+        table.add_row("imports", imports)
+    hint = "Enter opens the connection · F4 its API keys and subscribers"
+    table.add_row("", Text(hint, style="dim italic"))
     return table

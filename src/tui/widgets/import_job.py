@@ -21,7 +21,9 @@ _STATUS_STYLE = {
 
 
 class ImportJobView(Widget):
-    """Shows an `ImportJob`; call `show` with each new poll's job and estimate."""
+    """Shows an `ImportJob`; call `show` with each new poll's job and estimate. Its figures
+    take a second line (`.counts`); a screen short of rows shows `.brief` beside the bar
+    instead."""
 
     DEFAULT_CSS = """
     ImportJobView {
@@ -51,6 +53,12 @@ class ImportJobView(Widget):
         display: none;
         color: $error;
     }
+    ImportJobView .brief {
+        display: none;
+        width: auto;
+        max-width: 34;
+        padding-left: 1;
+    }
     """
 
     def __init__(self, entity: str) -> None:
@@ -66,6 +74,7 @@ class ImportJobView(Widget):
             # The console computes the ETA from the service's counts; the bar's own ETA would
             # measure only how often the console polls.
             yield ProgressBar(total=1, show_eta=False)
+            yield Label("", classes="brief")
         yield Label("", classes="counts")
         yield Label("", classes="error")
 
@@ -93,10 +102,28 @@ class ImportJobView(Widget):
         # are; an unknown total would make the bar pulse (and snapshots differ): show it empty.
         total = max(job.total or 0, job.processed, 1)
         bar.update(total=total, progress=job.processed)
+        self.query_one(".brief", Label).update(_brief(job, self._estimate))
         self.query_one(".counts", Label).update(_counts(job, self._estimate))
         error = self.query_one(".error", Label)
         error.update(Text(job.last_error or "", style="red"))
         error.display = bool(job.last_error)
+
+
+def _brief(job: ImportJob, estimate: Estimate) -> Text:
+    """The progress in a few words, for the bar's line: how far, failures, time left."""
+    brief = Text()
+    if job.status == "queued":
+        brief.append("waiting", style="italic")
+        return brief
+    if job.total:
+        brief.append(f"{job.processed:,}/{job.total:,}")
+    else:
+        brief.append("counting…", style="italic")
+    if job.failed:
+        brief.append(f" · {job.failed:,} failed", style="red")
+    if job.status == "running":
+        brief.append(f" · ETA {formatting.duration(estimate.eta_seconds)}")
+    return brief
 
 
 def _counts(job: ImportJob, estimate: Estimate) -> Text:

@@ -14,8 +14,7 @@ from wooconnect.tui.models import SYNC_ITEMS, SyncSettings
 def _prompt(label: str, on: bool) -> Text:
     text = Text()
     text.append("[✓] " if on else "[ ] ", style="bold green" if on else "dim")
-    text.append(label)
-    text.append("  on" if on else "  off", style="green" if on else "dim")
+    text.append(label, style="" if on else "dim")
     return text
 
 
@@ -23,6 +22,7 @@ class SyncToggles(OptionList):
     """Enter or space on an item posts `ToggleRequested`; the screen confirms and applies it,
     then calls `show` with the settings the service answered (never flipped locally)."""
 
+    # The highlighted switch stands out only while the list has the focus: then Enter flips it.
     DEFAULT_CSS = """
     SyncToggles, SyncToggles:focus {
         height: auto;
@@ -30,6 +30,16 @@ class SyncToggles(OptionList):
         border: none;
         padding: 0;
         background: transparent;
+        background-tint: transparent;
+    }
+    SyncToggles > .option-list--option-highlighted {
+        background: $primary 15%;
+        text-style: none;
+    }
+    SyncToggles:focus > .option-list--option-highlighted {
+        color: $block-cursor-foreground;
+        background: $block-cursor-background;
+        text-style: bold;
     }
     """
 
@@ -61,7 +71,10 @@ class SyncToggles(OptionList):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Turn the selection into a toggle request for the screen."""
         event.stop()
-        if self.settings is None or event.option.id is None:
+        if event.option.id is None:
+            return
+        if self.settings is None:
+            self.notify("The sync settings are still loading.", timeout=3)
             return
         key = event.option.id
         label = dict(SYNC_ITEMS)[key]

@@ -18,12 +18,14 @@ class TraceView(VerticalScroll):
     DEFAULT_CSS = """
     TraceView {
         height: 1fr;
-        border: round $primary 60%;
-        border-title-color: $text;
+        border: round $primary 50%;
+        border-title-color: $text-muted;
         padding: 0 1;
     }
     TraceView:focus {
-        border: round $primary;
+        border: round $accent;
+        border-title-color: $accent;
+        border-title-style: bold;
     }
     TraceView > Static {
         width: 1fr;

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from alembic import context
+from alembic.migration import MigrationContext, MigrationInfo
+from alembic.script import Script
 from sqlalchemy.engine import Connection
 
 from wooconnect.adapters.persistence.database import create_engine
@@ -14,12 +18,23 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _record(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
+    """Note each revision applied, for the caller's report (`migrate.upgrade`)."""
+    applied = config.attributes.get("applied")
+    revision = step.up_revision  # a Script: the revision with its file's docstring
+    if applied is not None and step.is_upgrade and isinstance(revision, Script):
+        applied.append((revision.revision, revision.doc))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        on_version_apply=_record,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from wooconnect.adapters.background_server import listening_socket, serving_in_thread
 from wooconnect.adapters.woocommerce.simulator.app import SimulatorApp, create_simulator_app
 from wooconnect.adapters.woocommerce.simulator.control import GrantOutcome, approve_grant
 from wooconnect.adapters.woocommerce.simulator.records import DeliveryRecord
@@ -50,6 +49,11 @@ class RunningSimulator:
                 return found
             await asyncio.sleep(0.01)
 
+    def trust(self, ca_file: Path) -> None:
+        """Let the store's webhook deliveries and key-grant callbacks reach a receiver whose
+        certificate `ca_file` signed (a real store trusts the public certificate authorities)."""
+        self.app.dispatcher.trust(str(ca_file))
+
     async def approve_key_grant(self, grant_id: int | None = None) -> GrantOutcome:
         """Approve a pending key grant (the newest when `grant_id` is None), from any loop:
         the callback POST runs on the simulator's own loop."""
@@ -59,15 +63,6 @@ class RunningSimulator:
             approve_grant(self.store, self.app.dispatcher.http, grant_id), self.loop
         )
         return await asyncio.wrap_future(future)
-
-
-def _free_socket(host: str, port: int = 0) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
 
 
 @contextlib.contextmanager
@@ -86,7 +81,8 @@ def running_simulator(
     `tls=True` it serves https with a fresh self-signed certificate (`ca_file`) and accepts
     Basic and query-string keys. The store's home URL is set to the served URL.
     """
-    sock = _free_socket(host, port)
+    sock = listening_socket(host, port)
+    sock.set_inheritable(True)
     port = sock.getsockname()[1]
     scheme = "https" if tls else "http"
     base_url = f"{scheme}://{host}:{port}"
@@ -109,21 +105,16 @@ def running_simulator(
         )
         server = uvicorn.Server(config)
         loop = asyncio.new_event_loop()
-        thread = threading.Thread(
-            target=lambda: loop.run_until_complete(server.serve(sockets=[sock])),
-            name=f"woo-simulator-{port}",
-            daemon=True,
-        )
-        thread.start()
         try:
-            deadline = time.monotonic() + 10
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError("the store simulator did not start")
-                time.sleep(0.005)
-            yield RunningSimulator(base_url, store, app, ca_file, loop)
+            with serving_in_thread(
+                server,
+                lambda: loop.run_until_complete(server.serve(sockets=[sock])),
+                name=f"woo-simulator-{port}",
+                start_within=10,
+                stop_within=10,
+                not_started="the store simulator did not start",
+            ):
+                yield RunningSimulator(base_url, store, app, ca_file, loop)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             loop.close()
             sock.close()

@@ -65,8 +65,9 @@ class StoreSettings:
 
     home_url: str = "http://127.0.0.1:8100"
     utc_offset_minutes: int = 0
-    # A real store requires an https callback_url for the key grant; loopback tests use http.
-    require_https_callback: bool = False
+    # A real store refuses a key grant whose callback_url is not https ("The callback_url needs
+    # to be over SSL"); development and the demo may let it take http.
+    require_https_callback: bool = True
     coalesce_seconds: float = 0.05
     delivery_timeout: float = 5.0
 

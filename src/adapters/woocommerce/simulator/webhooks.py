@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ssl
 import time
 from dataclasses import replace
 from typing import Any
@@ -38,6 +39,9 @@ class DeliveryDispatcher:
         self.store = store
         self._loop: asyncio.AbstractEventLoop | None = None
         self._http: httpx.AsyncClient | None = None
+        # Verifies the receivers' certificates (webhooks, key-grant callbacks) as WordPress
+        # does; `trust` adds a certificate authority, e.g. a test's self-signed one.
+        self._tls = ssl.create_default_context()
         self._pending: dict[tuple[int, int], None] = {}
         self._flush: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -47,7 +51,7 @@ class DeliveryDispatcher:
         """Bind to the running loop; deliveries happen only while started."""
         self._loop = asyncio.get_running_loop()
         self._http = httpx.AsyncClient(
-            follow_redirects=False, timeout=self.store.settings.delivery_timeout
+            follow_redirects=False, timeout=self.store.settings.delivery_timeout, verify=self._tls
         )
 
     async def stop(self) -> None:
@@ -60,6 +64,10 @@ class DeliveryDispatcher:
         if self._http is not None:
             await self._http.aclose()
         del loop
+
+    def trust(self, ca_file: str) -> None:
+        """Trust the certificates `ca_file` signed, from the next connection on."""
+        self._tls.load_verify_locations(cafile=ca_file)
 
     @property
     def http(self) -> httpx.AsyncClient:

@@ -1,7 +1,5 @@
 """live sync state on connections: reconciliation high-water mark and webhook health
 
-Revision ID: 0002
-Revises: 0001
 Create Date: 2026-11-27
 """
 
@@ -14,8 +12,6 @@ import wooconnect.adapters.persistence.types
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

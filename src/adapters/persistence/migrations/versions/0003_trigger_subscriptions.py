@@ -1,7 +1,5 @@
 """trigger subscriptions and their deliveries
 
-Revision ID: 0003
-Revises: 0002
 Create Date: 2026-11-27
 """
 
@@ -14,8 +12,6 @@ import wooconnect.adapters.persistence.types
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

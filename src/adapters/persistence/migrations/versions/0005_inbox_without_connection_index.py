@@ -3,8 +3,6 @@
 Every delivery the receiver stores writes each index of the inbox; the unique constraint's
 index already answers lookups by connection.
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-11-27
 """
 
@@ -14,8 +12,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 # Plain DDL on both databases (no batch mode): dropping an index never needs the table copied.

@@ -3,8 +3,6 @@
 The orders pass resumes from the high-water mark, committed with each page; the customers
 pass has no modification filter, so the next page to read is kept instead.
 
-Revision ID: 0006
-Revises: 0005
 Create Date: 2026-12-06
 """
 
@@ -15,8 +13,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
