@@ -20,6 +20,7 @@ from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.rules import Evaluation
 from wooconnect.domain.store import StoreCustomer, StoreOrder
+from wooconnect.domain.timestamps import utc_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +209,8 @@ class Policy:
             {
                 "event.source": source,
                 "order.was_paid": was_paid,
-                "order.date_paid_gmt": None if paid is None else paid.isoformat(),
+                # ISO 8601 with `Z`, as the API writes every timestamp (traces show it).
+                "order.date_paid_gmt": None if paid is None else utc_text(paid),
                 "order.status": order.status,
                 "order.previous_status": previous_status,
                 "sync.payment_received_trigger": settings.payment_received_trigger,

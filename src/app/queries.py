@@ -10,7 +10,13 @@ from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import NotFound
 from wooconnect.app.key_grant import GrantOffer, KeyGrantLinks
 from wooconnect.app.ports.basics import Clock
-from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.persistence import (
+    NO_FILTERS,
+    Filters,
+    Page,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from wooconnect.app.ports.store import WebhookCodec
 from wooconnect.domain.connection import (
     DEFAULT_STORE_CONCURRENCY,
@@ -99,7 +105,7 @@ class ConnectionViews:
         now = self._clock.now()
         connection = connection.as_of(now)
         jobs = list(await uow.import_jobs.list_for_connection(connection.id))
-        last = await uow.inbox.list_for_connection(connection.id, limit=1)
+        last = (await uow.inbox.list(connection.id, cursor=None, limit=1)).items
         registered = connection.status in (
             ConnectionStatus.ACTIVE,
             ConnectionStatus.NEEDS_RECONNECT,
@@ -160,32 +166,54 @@ class Queries:
         return GrantReturn(connection.id, location.name, outcome)
 
     async def contacts(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[Contact]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.contacts.list(location_id, cursor=cursor, limit=limit)
+            return await uow.contacts.list(location_id, cursor=cursor, limit=limit, filters=filters)
 
     async def orders(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[Order]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.orders.list(location_id, cursor=cursor, limit=limit)
+            return await uow.orders.list(location_id, cursor=cursor, limit=limit, filters=filters)
 
     async def transactions(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[Transaction]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.transactions.list(location_id, cursor=cursor, limit=limit)
+            return await uow.transactions.list(
+                location_id, cursor=cursor, limit=limit, filters=filters
+            )
 
     async def triggers(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[TriggerView]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            page = await uow.triggers.list(location_id, cursor=cursor, limit=limit)
+            page = await uow.triggers.list(location_id, cursor=cursor, limit=limit, filters=filters)
             states = await uow.trigger_deliveries.states_for_events([t.id for t in page.items])
             numbers = await uow.orders.numbers({t.order_id for t in page.items})
         views = [
@@ -198,31 +226,32 @@ class Queries:
         self,
         principal: Principal,
         connection_id: str,
-        outcome: str | None,
         cursor: str | None,
         limit: int,
-        record: tuple[str, str] | None = None,
+        filters: Filters = NO_FILTERS,
     ) -> Page[DecisionRecord]:
-        """The connection's decisions, newest first; with `outcome` and about `record` (its
-        type and store id: `("order", "15")`, `("customer", "7")`) when given."""
+        """The connection's decisions; those about one record filter on its `record_type` and
+        store id `record_id` (`("order", "15")`, `("customer", "7")`)."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
             return await uow.decisions.list(
-                connection_id, outcome=outcome, cursor=cursor, limit=limit, record=record
+                connection_id, cursor=cursor, limit=limit, filters=filters
             )
 
     async def deliveries(
-        self, principal: Principal, connection_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        connection_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[DeliveryView]:
-        """The connection's webhook deliveries, newest first."""
+        """The connection's webhook deliveries."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
-            items = list(
-                await uow.inbox.list_for_connection(connection_id, limit=limit + 1, before=cursor)
-            )
-        more = len(items) > limit
-        views = [DeliveryView(d, self._order_number(d)) for d in items[:limit]]
-        return Page(views, items[limit - 1].id if more else None)
+            page = await uow.inbox.list(connection_id, cursor=cursor, limit=limit, filters=filters)
+        views = [DeliveryView(d, self._order_number(d)) for d in page.items]
+        return Page(views, page.next_cursor)
 
     def _order_number(self, delivery: InboxDelivery) -> str | None:
         if delivery.resource != "order":

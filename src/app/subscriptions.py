@@ -19,7 +19,13 @@ from datetime import datetime, timedelta
 from wooconnect.app.auth import Principal, visible_location
 from wooconnect.app.errors import NotFound, ValidationFailed
 from wooconnect.app.ports.basics import Clock, JobQueue
-from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.persistence import (
+    NO_FILTERS,
+    Filters,
+    Page,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from wooconnect.app.ports.subscriptions import SubscriberUnreachable, WebhookSender
 from wooconnect.app.tasks import TRIGGER_DELIVER
 from wooconnect.app.trigger_payload import event_payload
@@ -113,12 +119,19 @@ class Subscriptions:
         return subscription
 
     async def list_for_location(
-        self, principal: Principal, location_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        location_id: str,
+        cursor: str | None,
+        limit: int,
+        filters: Filters = NO_FILTERS,
     ) -> Page[SubscriptionView]:
         """The location's live subscriptions, each with its deliveries counted by state."""
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            page = await uow.subscriptions.list_live(location_id, cursor=cursor, limit=limit)
+            page = await uow.subscriptions.list_live(
+                location_id, cursor=cursor, limit=limit, filters=filters
+            )
             stats = await uow.trigger_deliveries.stats_for_subscriptions([s.id for s in page.items])
         views = [SubscriptionView(s, stats.get(s.id, DeliveryStats())) for s in page.items]
         return Page(views, page.next_cursor)

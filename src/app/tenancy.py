@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wooconnect.app.auth import Principal, hash_api_key, new_api_key, visible_location
 from wooconnect.app.errors import NotFound, ValidationFailed
 from wooconnect.app.ports.basics import Clock
-from wooconnect.app.ports.persistence import Page, UnitOfWorkFactory
+from wooconnect.app.ports.persistence import (
+    DEFAULT_PAGE,
+    NO_FILTERS,
+    Filters,
+    Page,
+    UnitOfWorkFactory,
+)
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.tenancy import Agency, ApiKey, Location
 
@@ -41,12 +46,18 @@ class Tenancy:
             await uow.commit()
         return agency
 
-    async def list_agencies(self, principal: Principal) -> Sequence[Agency]:
+    async def list_agencies(
+        self,
+        principal: Principal,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE,
+        filters: Filters = NO_FILTERS,
+    ) -> Page[Agency]:
+        """Every agency for the admin; its own for an agency's key."""
+        if principal.agency_id is not None:
+            filters = replace(filters, equal={**filters.equal, "id": principal.agency_id})
         async with self._uow() as uow:
-            if principal.agency_id is not None:
-                own = await uow.agencies.get(principal.agency_id)
-                return [own] if own else []
-            return await uow.agencies.list()
+            return await uow.agencies.list(cursor=cursor, limit=limit, filters=filters)
 
     async def get_agency(self, principal: Principal, agency_id: str) -> Agency:
         principal.require_agency(agency_id)
@@ -68,14 +79,21 @@ class Tenancy:
         return IssuedApiKey(record.id, key)
 
     async def list_api_keys(
-        self, principal: Principal, agency_id: str, cursor: str | None, limit: int
+        self,
+        principal: Principal,
+        agency_id: str,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE,
+        filters: Filters = NO_FILTERS,
     ) -> Page[ApiKey]:
-        """The agency's API keys, newest first: ids and display prefixes, never the keys."""
+        """The agency's API keys: ids and display prefixes, never the keys."""
         principal.require_admin()
         async with self._uow() as uow:
             if await uow.agencies.get(agency_id) is None:
                 raise NotFound("agency not found")
-            return await uow.api_keys.list_for_agency(agency_id, cursor=cursor, limit=limit)
+            return await uow.api_keys.list_for_agency(
+                agency_id, cursor=cursor, limit=limit, filters=filters
+            )
 
     async def create_location(self, principal: Principal, agency_id: str, name: str) -> Location:
         principal.require_agency(agency_id)
@@ -87,12 +105,21 @@ class Tenancy:
             await uow.commit()
         return location
 
-    async def list_locations(self, principal: Principal, agency_id: str) -> Sequence[Location]:
+    async def list_locations(
+        self,
+        principal: Principal,
+        agency_id: str,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE,
+        filters: Filters = NO_FILTERS,
+    ) -> Page[Location]:
         principal.require_agency(agency_id)
         async with self._uow() as uow:
             if await uow.agencies.get(agency_id) is None:
                 raise NotFound("agency not found")
-            return await uow.locations.list_for_agency(agency_id)
+            return await uow.locations.list_for_agency(
+                agency_id, cursor=cursor, limit=limit, filters=filters
+            )
 
     async def get_location(self, principal: Principal, location_id: str) -> Location:
         async with self._uow() as uow:

@@ -212,7 +212,7 @@ class ApiClient:
         return _decode(await self._request("GET", path), kind)
 
     async def _list(self, path: str, kind: type[T]) -> list[T]:
-        """Every item of a list endpoint, following cursors; a bare JSON array is accepted too."""
+        """Every item of a list endpoint (`{items, next_cursor}`), following cursors."""
         items: list[T] = []
         cursor: str | None = None
         for _ in range(_MAX_PAGES):
@@ -220,10 +220,8 @@ class ApiClient:
             if cursor:
                 params["cursor"] = cursor
             response = await self._request("GET", path, params=params)
-            body: Any = _decode(response, object)
-            page = body if isinstance(body, dict) else {"items": body, "next_cursor": None}
+            parsed = _decode(response, Page)
             try:
-                parsed = msgspec.convert(page, Page)
                 items.extend(msgspec.convert(item, kind) for item in parsed.items)
             except msgspec.ValidationError as exc:
                 raise _bad_body(response, exc) from exc

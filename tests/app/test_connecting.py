@@ -335,7 +335,7 @@ async def test_an_agency_key_sees_nothing_of_another_agency(world: World) -> Non
         await world.services.connecting.start(b, location_a, "https://x.example.com")
     with pytest.raises(NotFound):
         await world.services.tenancy.create_agency(b, "mine")
-    assert [a.id for a in await world.services.tenancy.list_agencies(b)] == [agency_b]
+    assert [a.id for a in (await world.services.tenancy.list_agencies(b)).items] == [agency_b]
     assert agency_a != agency_b
 
 

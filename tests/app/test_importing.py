@@ -10,6 +10,7 @@ from typing import Any
 from tests.app.conftest import World, customer, order, refund
 from wooconnect.app.auth import ADMIN
 from wooconnect.app.errors import UpstreamUnavailable
+from wooconnect.app.ports.persistence import Filters
 from wooconnect.app.recovery import Recovery
 from wooconnect.app.tasks import IMPORT_RUN
 from wooconnect.domain.connection import ConnectionStatus
@@ -93,7 +94,9 @@ async def test_skipped_customers_are_logged_with_their_reason(world: World) -> N
     _a, location = await world.agency_with_location()
     connection = await world.connected(location)
     await world.run_queued()
-    page = await world.services.queries.decisions(ADMIN, connection.id, "skipped", None, 50)
+    page = await world.services.queries.decisions(
+        ADMIN, connection.id, None, 50, Filters({"outcome": "skipped"})
+    )
     skipped = sorted(d.record_id for d in page.items)
     assert skipped == ["3", "4"]
     assert page.items[0].trace["rule_set"] == "customer_eligibility"

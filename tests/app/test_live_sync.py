@@ -17,6 +17,7 @@ from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
 from wooconnect.adapters.woocommerce.signatures import sign_webhook_body
 from wooconnect.app.auth import ADMIN
 from wooconnect.app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUnavailable
+from wooconnect.app.ports.persistence import Filters
 from wooconnect.app.ports.store import StoreAccess
 from wooconnect.app.receiving import Incoming
 from wooconnect.domain.connection import Connection, ImportSelection
@@ -224,7 +225,7 @@ async def test_the_receiver_refuses_bad_deliveries_and_keeps_unreadable_ones(
     with pytest.raises(BadPayload):
         await deliver(world, connection, "order.created", junk)
     async with world.uow() as uow:
-        kept = await uow.inbox.list_for_connection(connection.id, limit=10)
+        kept = (await uow.inbox.list(connection.id, cursor=None, limit=10)).items
         assert await uow.orders.count(location) == 0
     assert [d.status for d in kept] == [DeliveryStatus.INVALID]
     assert kept[0].body == junk
@@ -678,9 +679,8 @@ async def test_a_reconciliation_a_person_asks_for_reads_every_customer(world: Wo
 
 
 async def decisions_about(world: World, connection: Connection, kind: str, woo_id: int) -> Any:
-    page = await world.services.queries.decisions(
-        ADMIN, connection.id, None, None, 100, (kind, str(woo_id))
-    )
+    about = Filters({"record_type": kind, "record_id": str(woo_id)})
+    page = await world.services.queries.decisions(ADMIN, connection.id, None, 100, about)
     return {(d.rule_set, d.outcome) for d in page.items}
 
 
@@ -727,7 +727,7 @@ async def test_every_live_sync_outcome_is_a_decision_found_by_the_store_s_id(
         ("customer_eligibility", "skipped")
     }
     suppressed = await world.services.queries.decisions(
-        ADMIN, connection.id, "suppressed", None, 100
+        ADMIN, connection.id, None, 100, Filters({"outcome": "suppressed"})
     )
     assert [(d.record_type, d.record_id) for d in suppressed.items] == [("order", "500")]
 
@@ -737,13 +737,13 @@ async def test_a_stale_delivery_that_changes_nothing_adds_no_decision(world: Wor
     newer = T0 + timedelta(minutes=1)
     await deliver(world, connection, "order.created", order_body(502, modified=newer))
     await drain(world)
-    before = await world.services.queries.decisions(ADMIN, connection.id, None, None, 100)
+    before = await world.services.queries.decisions(ADMIN, connection.id, None, 100)
 
     await deliver(world, connection, "order.updated", order_body(502, status="on-hold"))
     await drain(world)
     async with world.uow() as uow:
-        [stale] = await uow.inbox.list_for_connection(connection.id, limit=1)
+        [stale] = (await uow.inbox.list(connection.id, cursor=None, limit=1)).items
     assert stale.outcome == "not newer than the stored order"
 
-    after = await world.services.queries.decisions(ADMIN, connection.id, None, None, 100)
+    after = await world.services.queries.decisions(ADMIN, connection.id, None, 100)
     assert len(after.items) == len(before.items)

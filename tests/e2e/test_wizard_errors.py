@@ -221,7 +221,7 @@ def test_a_key_grant_the_merchant_approves_after_expiry_is_refused_by_the_store(
     assert sim.store.api_keys == {}, "the store deletes keys the callback did not take"
 
 
-def test_an_unreadable_key_grant_callback_is_a_validation_error(
+def test_an_unreadable_key_grant_callback_is_a_bad_request(
     service: Service, tenant: Tenant, sim: RunningSimulator
 ) -> None:
     started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
@@ -230,6 +230,17 @@ def test_an_unreadable_key_grant_callback_is_a_validation_error(
         f"/api/v1/woocommerce/callback/{state}",
         content=b"{not json",
         headers={"Content-Type": "application/json"},
+    )
+    refused(answer, 400, "bad_payload")
+
+
+def test_a_key_grant_callback_that_is_not_a_key_grant_names_the_field(
+    service: Service, tenant: Tenant, sim: RunningSimulator
+) -> None:
+    started = ok(start(service.http, tenant.location_id, sim.base_url), 201)
+    state = state_of(started["authorize_url"])
+    answer = service.http.post(
+        f"/api/v1/woocommerce/callback/{state}", json={**grant_body(state), "key_id": "one"}
     )
     body = refused(answer, 422, "validation_failed")
     assert body["fields"]

@@ -8,18 +8,21 @@ rollback. They decide nothing the domain decides.
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self, TypeVar
 
+from tests.fakes.listing import page as _page
 from tests.fakes.subscriptions import (
     InMemorySubscriptionRepository,
     InMemoryTriggerDeliveryRepository,
 )
 from wooconnect.app.errors import WRITE_CONFLICT, Conflict
 from wooconnect.app.ports.persistence import (
+    NO_FILTERS,
+    Filters,
     Page,
     UnitOfWork,
 )
@@ -28,6 +31,7 @@ from wooconnect.domain.crm import (
     Contact,
     Order,
     Transaction,
+    normalise_email,
 )
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
@@ -95,22 +99,6 @@ class InMemoryState:
     trigger_deliveries: dict[str, TriggerDelivery] = field(default_factory=dict)
 
 
-def _page(
-    items: Iterable[T],
-    key: Callable[[T], str],
-    cursor: str | None,
-    limit: int,
-    *,
-    newest_first: bool = False,
-) -> Page[T]:
-    def after(item: T) -> bool:
-        return cursor is None or (key(item) < cursor if newest_first else key(item) > cursor)
-
-    ordered = sorted((i for i in items if after(i)), key=key, reverse=newest_first)
-    chunk = ordered[:limit]
-    return Page(chunk, key(chunk[-1]) if len(ordered) > limit else None)
-
-
 class _Repo:
     def __init__(self, state: InMemoryState, clock: FakeClock) -> None:
         self.s = state
@@ -124,8 +112,10 @@ class InMemoryAgencyRepository(_Repo):
     async def get(self, agency_id: str) -> Agency | None:
         return self.s.agencies.get(agency_id)
 
-    async def list(self) -> Sequence[Agency]:
-        return sorted(self.s.agencies.values(), key=lambda a: a.id)
+    async def list(
+        self, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Agency]:
+        return _page(self.s.agencies.values(), cursor, limit, filters)
 
 
 class InMemoryLocationRepository(_Repo):
@@ -135,9 +125,11 @@ class InMemoryLocationRepository(_Repo):
     async def get(self, location_id: str) -> Location | None:
         return self.s.locations.get(location_id)
 
-    async def list_for_agency(self, agency_id: str) -> Sequence[Location]:
-        found = [loc for loc in self.s.locations.values() if loc.agency_id == agency_id]
-        return sorted(found, key=lambda loc: loc.id)
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Location]:
+        mine = (x for x in self.s.locations.values() if x.agency_id == agency_id)
+        return _page(mine, cursor, limit, filters)
 
 
 class InMemoryApiKeyRepository(_Repo):
@@ -148,10 +140,10 @@ class InMemoryApiKeyRepository(_Repo):
         return next((k for k in self.s.api_keys.values() if k.key_hash == key_hash), None)
 
     async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[ApiKey]:
         mine = (k for k in self.s.api_keys.values() if k.agency_id == agency_id)
-        return _page(mine, lambda k: k.id, cursor, limit, newest_first=True)
+        return _page(mine, cursor, limit, filters)
 
 
 class InMemoryConnectionRepository(_Repo):
@@ -242,9 +234,17 @@ class InMemoryContactRepository(_Repo):
             raise LookupError(f"contact {contact.id} is not stored")
         await self.add(contact)
 
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]:
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Contact]:
         mine = (c for c in self.s.contacts.values() if c.location_id == location_id)
-        return _page(mine, lambda c: c.id, cursor, limit)
+        if "email" in filters.equal:
+            email = normalise_email(str(filters.equal["email"]))
+            mine = (c for c in mine if normalise_email(c.email) == email)
+            filters = replace(
+                filters, equal={k: v for k, v in filters.equal.items() if k != "email"}
+            )
+        return _page(mine, cursor, limit, filters)
 
     async def count(self, location_id: str) -> int:
         return sum(1 for c in self.s.contacts.values() if c.location_id == location_id)
@@ -275,9 +275,11 @@ class InMemoryOrderRepository(_Repo):
             raise LookupError(f"order {order.id} is not stored")
         self.s.orders[order.id] = order
 
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]:
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Order]:
         mine = (o for o in self.s.orders.values() if o.location_id == location_id)
-        return _page(mine, lambda o: o.id, cursor, limit)
+        return _page(mine, cursor, limit, filters)
 
     async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
         return {i: self.s.orders[i].number for i in order_ids if i in self.s.orders}
@@ -306,9 +308,11 @@ class InMemoryTransactionRepository(_Repo):
             raise LookupError(f"transaction {transaction.id} is not stored")
         self.s.transactions[transaction.id] = transaction
 
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Transaction]:
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Transaction]:
         mine = (t for t in self.s.transactions.values() if t.location_id == location_id)
-        return _page(mine, lambda t: t.id, cursor, limit)
+        return _page(mine, cursor, limit, filters)
 
     async def count(self, location_id: str) -> int:
         return sum(1 for t in self.s.transactions.values() if t.location_id == location_id)
@@ -371,15 +375,11 @@ class InMemoryInboxRepository(_Repo):
         found = [d for d in self.s.inbox.values() if d.status is DeliveryStatus.PENDING and due(d)]
         return sorted(found, key=lambda d: d.received_at)[:limit]
 
-    async def list_for_connection(
-        self, connection_id: str, *, limit: int, before: str | None = None
-    ) -> Sequence[InboxDelivery]:
-        found = [
-            d
-            for d in self.s.inbox.values()
-            if d.connection_id == connection_id and (before is None or d.id < before)
-        ]
-        return sorted(found, key=lambda d: d.id, reverse=True)[:limit]
+    async def list(
+        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[InboxDelivery]:
+        mine = (d for d in self.s.inbox.values() if d.connection_id == connection_id)
+        return _page(mine, cursor, limit, filters)
 
 
 class InMemoryTriggerRepository(_Repo):
@@ -390,9 +390,11 @@ class InMemoryTriggerRepository(_Repo):
         self.s.triggers[event.id] = event
         return True
 
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[TriggerEvent]:
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[TriggerEvent]:
         mine = (t for t in self.s.triggers.values() if t.location_id == location_id)
-        return _page(mine, lambda t: t.id, cursor, limit, newest_first=True)
+        return _page(mine, cursor, limit, filters)
 
 
 class InMemoryDecisionRepository(_Repo):
@@ -404,22 +406,10 @@ class InMemoryDecisionRepository(_Repo):
             self.s.decisions[record.id] = record
 
     async def list(
-        self,
-        connection_id: str,
-        *,
-        outcome: str | None,
-        cursor: str | None,
-        limit: int,
-        record: tuple[str, str] | None = None,
+        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[DecisionRecord]:
-        mine = (
-            d
-            for d in self.s.decisions.values()
-            if d.connection_id == connection_id
-            and (outcome is None or d.outcome == outcome)
-            and (record is None or (d.record_type, d.record_id) == record)
-        )
-        return _page(mine, lambda d: d.id, cursor, limit, newest_first=True)
+        mine = (d for d in self.s.decisions.values() if d.connection_id == connection_id)
+        return _page(mine, cursor, limit, filters)
 
 
 class InMemoryGrantStateRepository(_Repo):

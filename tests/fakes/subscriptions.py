@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from wooconnect.app.ports.persistence import Page
+from tests.fakes.listing import page
+from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
 from wooconnect.domain.subscriptions import (
     DeliveryState,
     DeliveryStats,
@@ -39,13 +40,9 @@ class InMemorySubscriptionRepository:
         return sorted(found, key=lambda s: s.id)
 
     async def list_live(
-        self, location_id: str, *, cursor: str | None, limit: int
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[TriggerSubscription]:
-        live = [
-            s for s in await self.live_for_location(location_id) if cursor is None or s.id > cursor
-        ]
-        chunk = live[:limit]
-        return Page(chunk, chunk[-1].id if len(live) > limit else None)
+        return page(await self.live_for_location(location_id), cursor, limit, filters)
 
 
 class InMemoryTriggerDeliveryRepository:

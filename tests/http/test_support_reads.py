@@ -1,8 +1,8 @@
 """What support reads through the API besides the contract's lists: an agency's API keys (never
 the keys themselves), and the store's order numbers on webhook deliveries and trigger events.
 
-Litestar with the controllers under test, the real principal dependency and error handlers,
-over the in-memory fakes."""
+Litestar with the controllers under test, the real principal dependency, error handlers and
+query parameter check, over the in-memory fakes."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from tests.fakes.memory import InMemoryUnitOfWorkFactory
 from wooconnect.adapters.http.crm import CrmController
 from wooconnect.adapters.http.deps import PRINCIPAL
 from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
+from wooconnect.adapters.http.guards import record_query_parameters
 from wooconnect.adapters.http.tenancy import TenancyController
 from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
 from wooconnect.app.key_grant import KeyGrantLinks
@@ -73,6 +74,7 @@ async def api() -> AsyncIterator[Api]:
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"container": container}),
     )
+    record_query_parameters(app)
     async with AsyncTestClient(app=app) as client:
         yield Api(client, uow)
 

@@ -146,3 +146,13 @@ async def test_each_app_counts_into_its_own_containers_counters() -> None:
                 assert (await client.post(URL, content=b"{}", headers=SIGNED)).status_code == 200
     assert (first.received, first.accepted) == (2, {"stored": 2})
     assert (second.received, second.accepted) == (1, {"stored": 1})
+
+
+async def test_a_delivery_the_database_cannot_take_now_is_a_503_with_retry_after(
+    receiver: Receiver,
+) -> None:
+    receiver.receiving.refuse_with = ConnectionRefusedError(111, "Connection refused")
+    answer = await receiver.client.post(URL, content=b"{}", headers=SIGNED)
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "database_unavailable"
+    assert int(answer.headers["Retry-After"]) > 0

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from tests.conftest import StorageUnderTest
 from wooconnect.app.errors import Conflict
-from wooconnect.app.ports.persistence import UnitOfWork
+from wooconnect.app.ports.persistence import Filters, Span, UnitOfWork
 from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
 from wooconnect.domain.crm import (
     Contact,
@@ -264,7 +264,9 @@ async def test_transactions_are_found_by_their_store_reference(storage: StorageU
         assert page.items[0].kind is TransactionKind.REFUND
 
 
-async def test_lists_page_with_a_cursor_until_the_end(storage: StorageUnderTest) -> None:
+async def test_lists_page_newest_first_with_a_cursor_until_the_end(
+    storage: StorageUnderTest,
+) -> None:
     location = await seed_location(storage)
     async with storage() as uow:
         for n in range(5):
@@ -279,8 +281,71 @@ async def test_lists_page_with_a_cursor_until_the_end(storage: StorageUnderTest)
             cursor = page.next_cursor
             if cursor is None:
                 break
-    assert sorted(seen) == [100, 101, 102, 103, 104]
-    assert len(seen) == 5
+    assert seen == [104, 103, 102, 101, 100]
+
+
+async def test_lists_keep_only_what_their_filters_ask_for(storage: StorageUnderTest) -> None:
+    location = await seed_location(storage)
+    t1, t2 = T0 + timedelta(days=1), T0 + timedelta(days=2)
+    async with storage() as uow:
+        for n, (status, placed) in enumerate(
+            [
+                (CrmOrderStatus.PENDING, T0),
+                (CrmOrderStatus.COMPLETED, t1),
+                (CrmOrderStatus.COMPLETED, t2),
+                (CrmOrderStatus.CANCELLED, None),
+            ]
+        ):
+            draft = replace(order(200 + n, T0, status), placed_at=placed)
+            await uow.orders.add(Order.create(location, draft, T0))
+        await uow.commit()
+
+    async def listed(filters: Filters) -> list[int]:
+        async with storage() as uow:
+            page = await uow.orders.list(location, cursor=None, limit=10, filters=filters)
+        return [o.woocommerce_order_id for o in page.items]
+
+    assert await listed(Filters({"status": "completed"})) == [202, 201]
+    assert await listed(Filters(spans=(Span("placed_at", since=t1),))) == [202, 201]
+    assert await listed(Filters(spans=(Span("placed_at", before=t1),))) == [200]
+    assert await listed(Filters(spans=(Span("placed_at", t1, t2),))) == [201]
+    assert await listed(Filters({"status": "cancelled"}, (Span("placed_at", since=T0),))) == []
+
+
+async def test_contacts_are_listed_by_email_as_they_are_matched(
+    storage: StorageUnderTest,
+) -> None:
+    location = await seed_location(storage)
+    bob = await add_contact(storage, location, guest("Bob@Example.com"))
+    await add_contact(storage, location, guest("carol@example.com"))
+    async with storage() as uow:
+        page = await uow.contacts.list(
+            location, cursor=None, limit=10, filters=Filters({"email": "  bob@EXAMPLE.com "})
+        )
+    assert page.items == [bob]
+
+
+async def test_agencies_and_locations_are_paged_newest_first(storage: StorageUnderTest) -> None:
+    agencies = [Agency(new_id(), f"Agency {n}", T0 + timedelta(days=n)) for n in range(3)]
+    async with storage() as uow:
+        for agency in agencies:
+            await uow.agencies.add(agency)
+        for n in range(3):
+            await uow.locations.add(Location(new_id(), agencies[0].id, f"L{n}", T0))
+        await uow.commit()
+    async with storage() as uow:
+        first = await uow.agencies.list(cursor=None, limit=2)
+        rest = await uow.agencies.list(cursor=first.next_cursor, limit=2)
+        recent = await uow.agencies.list(
+            cursor=None,
+            limit=10,
+            filters=Filters(spans=(Span("created_at", since=T0 + timedelta(days=1)),)),
+        )
+        locations = await uow.locations.list_for_agency(agencies[0].id, cursor=None, limit=10)
+    assert [a.id for a in [*first.items, *rest.items]] == [a.id for a in reversed(agencies)]
+    assert rest.next_cursor is None
+    assert [a.id for a in recent.items] == [agencies[2].id, agencies[1].id]
+    assert [x.name for x in locations.items] == ["L2", "L1", "L0"]
 
 
 async def test_order_numbers_are_read_by_order_id_including_unflushed_ones(
@@ -705,7 +770,9 @@ async def test_decisions_are_added_many_at_once(storage: StorageUnderTest) -> No
         await uow.decisions.add_many([])
         await uow.commit()
     async with storage() as uow:
-        page = await uow.decisions.list(connection.id, outcome="mapped", cursor=None, limit=10)
+        page = await uow.decisions.list(
+            connection.id, cursor=None, limit=10, filters=Filters({"outcome": "mapped"})
+        )
     assert sorted(r.record_id for r in page.items) == ["0", "1", "2"]
     assert {r.record_id: r.trace for r in page.items}["2"] == {"matched": 2}
 
@@ -740,11 +807,15 @@ async def test_decisions_are_listed_by_the_record_they_are_about(
         )
         await uow.commit()
     async with storage() as uow:
+        order_7 = {"record_type": "order", "record_id": "7"}
         about_order = await uow.decisions.list(
-            connection.id, outcome=None, cursor=None, limit=10, record=("order", "7")
+            connection.id, cursor=None, limit=10, filters=Filters(order_7)
         )
         suppressed = await uow.decisions.list(
-            connection.id, outcome="suppressed", cursor=None, limit=10, record=("order", "7")
+            connection.id,
+            cursor=None,
+            limit=10,
+            filters=Filters({**order_7, "outcome": "suppressed"}),
         )
     assert sorted(d.outcome for d in about_order.items) == ["mapped", "suppressed"]
     assert [(d.record_id, d.outcome) for d in suppressed.items] == [("7", "suppressed")]
@@ -773,7 +844,7 @@ async def test_decisions_list_newest_first_across_pages(storage: StorageUnderTes
     cursor: str | None = None
     async with storage() as uow:
         while True:
-            page = await uow.decisions.list(connection.id, outcome=None, cursor=cursor, limit=2)
+            page = await uow.decisions.list(connection.id, cursor=cursor, limit=2)
             seen += [d.record_id for d in page.items]
             cursor = page.next_cursor
             if cursor is None:

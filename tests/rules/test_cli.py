@@ -138,7 +138,7 @@ def test_explain_uses_the_agency_override(write_rules: WriteRules, tmp_path: Pat
 @pytest.mark.parametrize(
     ("rule_set", "facts", "message"),
     [
-        ("nope", '{"a": 1}', "unknown rule set 'nope'"),
+        ("nope", '{"a": 1}', "unknown rule set `nope`"),
         ("order_status", '{"order.status": 1}', "fact `order.status` must be of type string"),
         ("order_status", "{not json", "not JSON"),
     ],

@@ -226,7 +226,7 @@ def test_an_override_of_another_kind_is_refused() -> None:
 
 def test_unknown_rule_set_is_a_domain_error_naming_the_known_ones() -> None:
     book = RuleBook.build([compile_yaml(STATUS_RULES)])
-    with pytest.raises(UnknownRuleSet, match=r"unknown rule set 'nope' \(known: order_status\)"):
+    with pytest.raises(UnknownRuleSet, match=r"unknown rule set `nope` \(known: order_status\)"):
         book.evaluate("nope", {})
 
 

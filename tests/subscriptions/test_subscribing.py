@@ -84,7 +84,7 @@ async def test_a_deleted_subscription_is_no_longer_listed_and_deleting_again_is_
         await world.subscriptions.delete(admin, location, gone.id)
 
 
-async def test_the_list_pages_with_a_cursor(world: SubscriberWorld) -> None:
+async def test_the_list_pages_newest_first_with_a_cursor(world: SubscriberWorld) -> None:
     _, location = await world.agency_with_location()
     ids = [(await world.subscribe(location)).id for _ in range(3)]
     admin = Principal(agency_id=None)
@@ -92,4 +92,4 @@ async def test_the_list_pages_with_a_cursor(world: SubscriberWorld) -> None:
     assert first.next_cursor is not None
     rest = await world.subscriptions.list_for_location(admin, location, first.next_cursor, 2)
     assert rest.next_cursor is None
-    assert [v.subscription.id for v in [*first.items, *rest.items]] == sorted(ids)
+    assert [v.subscription.id for v in [*first.items, *rest.items]] == sorted(ids, reverse=True)

@@ -131,6 +131,7 @@ def running_service(
     start_worker: bool = True,
     customise: ContainerHook | None = None,
     allow_private_stores: bool = True,
+    route_database: Callable[[str], str] | None = None,
     tls: bool = False,
     http_key_grant: bool = True,
 ) -> Iterator[Service]:
@@ -141,6 +142,8 @@ def running_service(
     process beside it (unless `start_worker` is false). The rule files are a copy the test
     may edit. `customise` may adjust the API's container before its services are built.
     Private and plain-http stores are allowed (the simulator is one) unless told otherwise.
+    `route_database` (production only) gives the URL the service reaches its database at,
+    from the database's own: through a `tests.support.proxy.TcpProxy`, say.
 
     With `tls` the API serves https with a certificate of its own (`Service.ca_file`), its
     public URL is https, and the key grant works as with a real store (which needs a store
@@ -170,12 +173,16 @@ def running_service(
         if shape == PRODUCTION:
             require_postgres()
             require_redis_server()
-            variables["WOOCONNECT_DATABASE_URL"] = stack.enter_context(postgres_database())
+            database_url = stack.enter_context(postgres_database())
+            if route_database is not None:
+                database_url = route_database(database_url)
+            variables["WOOCONNECT_DATABASE_URL"] = database_url
             redis = RedisServer(directory / "redis")
             stack.callback(redis.stop)
             redis.start()
             variables["WOOCONNECT_REDIS_URL"] = redis.url
         else:
+            assert route_database is None, "the embedded default's database is a file"
             # The embedded default migrates its own SQLite file on start.
             sqlite = directory / "var" / "wooconnect.db"
             variables["WOOCONNECT_DATABASE_URL"] = f"sqlite:///{sqlite}"

@@ -153,10 +153,8 @@ class FakeApi:
 
     # Handlers
 
-    # The service lists agencies and locations as bare arrays (the console accepts pages too).
-
     def _agencies(self, *, query: dict[str, str], body: Any) -> Reply:
-        return 200, list(self.agencies)
+        return 200, _page(list(self.agencies), query)
 
     def _agency(self, agency_id: str, *, query: dict[str, str], body: Any) -> Reply:
         found = next((a for a in self.agencies if a["id"] == agency_id), None)
@@ -179,7 +177,7 @@ class FakeApi:
     def _locations(self, agency_id: str, *, query: dict[str, str], body: Any) -> Reply:
         if not any(a["id"] == agency_id for a in self.agencies):
             return _error(404, "not_found", "agency not found")
-        return 200, [loc for loc in self.locations if loc["agency_id"] == agency_id]
+        return 200, _page([loc for loc in self.locations if loc["agency_id"] == agency_id], query)
 
     def _live_connection(self, location_id: str, *, query: dict[str, str], body: Any) -> Reply:
         for connection in self.connections.values():
@@ -305,7 +303,7 @@ class FakeApi:
         if not isinstance(body, dict) or body.get("rule_set") not in fake_rules.RULE_BOOK:
             name = body.get("rule_set") if isinstance(body, dict) else None
             known = ", ".join(fake_rules.RULE_BOOK)
-            message = f"unknown rule set {name!r} (known: {known})"
+            message = f"unknown rule set `{name}` (known: {known})"
             return _invalid(message, "rule_set")
         if not isinstance(body.get("facts"), dict):
             return _invalid("facts must be a JSON object", "facts")

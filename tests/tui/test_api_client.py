@@ -100,7 +100,7 @@ async def test_an_unexpected_body_is_an_api_error_not_a_crash() -> None:
     assert caught.value.error == "bad_response"
 
 
-async def test_lists_follow_cursors_and_accept_bare_arrays() -> None:
+async def test_lists_follow_cursors() -> None:
     pages = {
         None: {"items": [{"id": "a1", "name": "A"}], "next_cursor": "2"},
         "2": {"items": [{"id": "a2", "name": "B"}], "next_cursor": None},
@@ -108,12 +108,23 @@ async def test_lists_follow_cursors_and_accept_bare_arrays() -> None:
 
     def paged(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/locations"):
-            return httpx.Response(200, json=[{"id": "l1", "agency_id": "a1", "name": "L"}])
+            only = [{"id": "l1", "agency_id": "a1", "name": "L"}]
+            return httpx.Response(200, json={"items": only, "next_cursor": None})
         return httpx.Response(200, json=pages[request.url.params.get("cursor")])
 
     client = ApiClient("http://x", TOKEN, transport=httpx.MockTransport(paged))
     assert [a.id for a in await client.list_agencies()] == ["a1", "a2"]
     assert [loc.id for loc in await client.list_locations("a1")] == ["l1"]
+
+
+async def test_a_list_answered_in_another_shape_is_a_bad_response() -> None:
+    def bare(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[{"id": "a1", "name": "A"}])
+
+    client = ApiClient("http://x", TOKEN, transport=httpx.MockTransport(bare))
+    with pytest.raises(ApiError) as caught:
+        await client.list_agencies()
+    assert caught.value.error == "bad_response"
 
 
 async def test_evaluate_refusals_carry_the_reason(fake: FakeApi) -> None:

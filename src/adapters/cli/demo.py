@@ -193,7 +193,6 @@ class Demo:
         self.traffic = Traffic(random.Random(seed))
         self.location_id = ""
         self.connection_id = ""
-        self._cursors: dict[str, str] = {}
         self._seen: dict[str, set[str]] = {}
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -361,11 +360,11 @@ class Demo:
         return self.traffic.rng.choices(cycle, weights=(3, 3, 4, 2, 0, 1))[0]
 
     async def _new_items(self, kind: str) -> list[dict[str, Any]]:
-        """The location's `kind` items (oldest first) not returned by earlier calls: pages
-        are re-read from the last one that was not full, by following `next_cursor`."""
-        cursor = self._cursors.get(kind)
+        """The location's `kind` items not returned by earlier calls, oldest first. Lists are
+        newest first: pages are read from the first until one holds an item seen before."""
         seen = self._seen.setdefault(kind, set())
         fresh: list[dict[str, Any]] = []
+        cursor: str | None = None
         while True:
             params: dict[str, Any] = {"limit": 200}
             if cursor:
@@ -373,13 +372,12 @@ class Demo:
             page = await self._call(
                 "GET", f"/api/v1/locations/{self.location_id}/{kind}", params=params
             )
-            for item in page["items"]:
-                if item["id"] not in seen:
-                    seen.add(item["id"])
-                    fresh.append(item)
-            if not page.get("next_cursor"):
-                return fresh
-            cursor = self._cursors[kind] = page["next_cursor"]
+            known = [item["id"] in seen for item in page["items"]]
+            fresh += [item for item, old in zip(page["items"], known, strict=True) if not old]
+            cursor = page.get("next_cursor")
+            if any(known) or not cursor:
+                seen.update(item["id"] for item in fresh)
+                return fresh[::-1]
 
     async def show_triggers(self) -> None:
         """Print the triggers the service fired since the last look, in order."""

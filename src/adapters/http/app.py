@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 
 from wooconnect.adapters.bootstrap import Container, bootstrap
+from wooconnect.adapters.http.bodies import ApiRequest
 from wooconnect.adapters.http.callback import KeyGrantController
 from wooconnect.adapters.http.connections import ConnectionController
 from wooconnect.adapters.http.crm import CrmController
 from wooconnect.adapters.http.deps import PRINCIPAL
 from wooconnect.adapters.http.docs import docs_assets, openapi_config
 from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
+from wooconnect.adapters.http.guards import record_query_parameters
 from wooconnect.adapters.http.health import HealthController
 from wooconnect.adapters.http.logging_context import log_context_middleware
 from wooconnect.adapters.http.metrics import MetricsController
@@ -79,7 +81,9 @@ def create_app(
         logging_config=None,
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=ApiRequest,
         openapi_config=openapi_config(version="0.1.0"),
     )
     document_responses(app)
+    record_query_parameters(app)
     return app

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_404_NOT_FOUND
 
 from wooconnect.adapters.bootstrap import Container
+from wooconnect.adapters.http.bodies import decode_json_body
 from wooconnect.adapters.http.deps import CONNECTING, CONTAINER, Injected
 from wooconnect.adapters.woocommerce.keygrant import KeyGrantInvalid, decode_key_grant
 from wooconnect.app.connecting import Connecting
@@ -77,6 +78,9 @@ class KeyGrantController(Controller):
     async def callback(
         self, connecting: Injected[Connecting], grant_state: FromPath[str], body: RawBody
     ) -> dict[str, str]:
+        if not body:
+            raise ValidationFailed("the key grant has no body", {"body": "required"})
+        decode_json_body(body)  # 400 for a body that is not JSON the API reads
         try:
             grant = decode_key_grant(body)
         except KeyGrantInvalid as exc:

@@ -18,6 +18,7 @@ from litestar.status_codes import (
 )
 
 from wooconnect.adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
+from wooconnect.adapters.http.guards import API_GUARDS
 from wooconnect.adapters.http.schemas import (
     ConnectionOut,
     ConnectionPatch,
@@ -49,6 +50,7 @@ def connection_out(view: ConnectionView) -> ConnectionOut:
 class ConnectionController(Controller):
     path = "/api/v1"
     tags = ["connections"]
+    guards = API_GUARDS
     dependencies = {**CONNECTING, **QUERIES}
 
     @post(

@@ -1,11 +1,29 @@
-"""What a location's CRM holds: contacts, orders, transactions, triggers; and decisions."""
+"""What a location's CRM holds: contacts, orders, transactions, triggers; and, per
+connection, the webhook deliveries and the decisions. Every list is paged and newest first,
+with the filters its records are looked for by (`paging`)."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.params import FromPath, FromQuery
+from typing import Annotated
 
-from wooconnect.adapters.http.deps import PAGING, QUERIES, Caller, Injected, Paging
+from litestar import Controller, get
+from litestar.params import FromPath, QueryParameter
+
+from wooconnect.adapters.http.deps import (
+    CREATED,
+    OCCURRED,
+    PAGING,
+    PLACED,
+    QUERIES,
+    RECEIVED,
+    UPDATED,
+    Caller,
+    Injected,
+    Paging,
+    Within,
+)
+from wooconnect.adapters.http.guards import API_GUARDS
+from wooconnect.adapters.http.paging import choices, filters, not_empty, one_of, page_of
 from wooconnect.adapters.http.schemas import (
     ContactOut,
     ContactPage,
@@ -19,14 +37,15 @@ from wooconnect.adapters.http.schemas import (
     TransactionPage,
     TriggerOut,
     TriggerPage,
-    page_of,
 )
 from wooconnect.app.errors import ValidationFailed
 from wooconnect.app.queries import Queries
-from wooconnect.domain.triggers import TriggerOutcome
+from wooconnect.domain.crm import CrmOrderStatus, TransactionKind
+from wooconnect.domain.inbox import DeliveryStatus
+from wooconnect.domain.triggers import TriggerOutcome, TriggerType
 
 # The evaluations' own outcomes, and what came of a trigger in live sync.
-OUTCOMES = {
+OUTCOMES = (
     "skipped",
     "imported",
     "mapped",
@@ -35,66 +54,170 @@ OUTCOMES = {
     "fire",
     "no_fire",
     *(outcome.value for outcome in TriggerOutcome),
-}
+)
+ORDER_STATUSES = tuple(s.value for s in CrmOrderStatus)
+TRANSACTION_KINDS = tuple(k.value for k in TransactionKind)
+TRIGGER_TYPES = tuple(t.value for t in TriggerType)
+DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus)
+
+Email = Annotated[
+    str | None,
+    QueryParameter(description="Only the contact with this e-mail (trimmed, in any case)"),
+]
+OrderStatus = Annotated[
+    str | None,
+    QueryParameter(
+        description="Only orders in this CRM status", schema_extra=choices(*ORDER_STATUSES)
+    ),
+]
+ContactId = Annotated[str | None, QueryParameter(description="Only those of this contact")]
+OrderId = Annotated[str | None, QueryParameter(description="Only those of this CRM order")]
+Kind = Annotated[
+    str | None,
+    QueryParameter(
+        description="Only charges or only refunds", schema_extra=choices(*TRANSACTION_KINDS)
+    ),
+]
+TriggerTypeFilter = Annotated[
+    str | None,
+    QueryParameter(description="Only triggers of this type", schema_extra=choices(*TRIGGER_TYPES)),
+]
+DeliveryStatusFilter = Annotated[
+    str | None,
+    QueryParameter(
+        description="Only deliveries in this state", schema_extra=choices(*DELIVERY_STATUSES)
+    ),
+]
+Outcome = Annotated[
+    str | None,
+    QueryParameter(
+        description=(
+            "Only decisions with this outcome (`skipped`: records not imported or synced; "
+            "`fired`, `already_fired`, `suppressed`, `not_eligible`: what live sync made of a "
+            "trigger)"
+        ),
+        schema_extra=choices(*OUTCOMES),
+    ),
+]
+StoreOrderId = Annotated[
+    int | None,
+    QueryParameter(description="Only the decisions about this store order (its WooCommerce id)"),
+]
+StoreCustomerId = Annotated[
+    int | None,
+    QueryParameter(description="Only the decisions about this store customer (its WooCommerce id)"),
+]
 
 
 class CrmController(Controller):
     path = "/api/v1"
     tags = ["crm"]
+    guards = API_GUARDS
     dependencies = {**PAGING, **QUERIES}
 
-    @get("/locations/{location_id:str}/contacts", operation_id="listContacts")
+    @get(
+        "/locations/{location_id:str}/contacts",
+        operation_id="listContacts",
+        summary="The location's contacts, newest first",
+        dependencies={**CREATED, **UPDATED},
+    )
     async def contacts(
         self,
         queries: Injected[Queries],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
+        created: Within,
+        updated: Within,
+        email: Email = None,
     ) -> ContactPage:
         limit, cursor = paging
-        page = await queries.contacts(principal, location_id, cursor, limit)
+        wanted = filters(created, updated, email=not_empty("email", email))
+        page = await queries.contacts(principal, location_id, cursor, limit, wanted)
         return page_of(ContactPage, ContactOut.of, page)
 
-    @get("/locations/{location_id:str}/orders", operation_id="listOrders")
+    @get(
+        "/locations/{location_id:str}/orders",
+        operation_id="listOrders",
+        summary="The location's orders, newest first",
+        dependencies={**CREATED, **UPDATED, **PLACED},
+    )
     async def orders(
         self,
         queries: Injected[Queries],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
+        created: Within,
+        updated: Within,
+        placed: Within,
+        status: OrderStatus = None,
+        contact_id: ContactId = None,
     ) -> OrderPage:
         limit, cursor = paging
-        page = await queries.orders(principal, location_id, cursor, limit)
+        wanted = filters(
+            created,
+            updated,
+            placed,
+            status=one_of("status", status, ORDER_STATUSES),
+            contact_id=contact_id,
+        )
+        page = await queries.orders(principal, location_id, cursor, limit, wanted)
         return page_of(OrderPage, OrderOut.of, page)
 
-    @get("/locations/{location_id:str}/transactions", operation_id="listTransactions")
+    @get(
+        "/locations/{location_id:str}/transactions",
+        operation_id="listTransactions",
+        summary="The location's charges and refunds, newest first",
+        dependencies=OCCURRED,
+    )
     async def transactions(
         self,
         queries: Injected[Queries],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
+        occurred: Within,
+        kind: Kind = None,
+        order_id: OrderId = None,
+        contact_id: ContactId = None,
     ) -> TransactionPage:
         limit, cursor = paging
-        page = await queries.transactions(principal, location_id, cursor, limit)
+        wanted = filters(
+            occurred,
+            kind=one_of("kind", kind, TRANSACTION_KINDS),
+            order_id=order_id,
+            contact_id=contact_id,
+        )
+        page = await queries.transactions(principal, location_id, cursor, limit, wanted)
         return page_of(TransactionPage, TransactionOut.of, page)
 
-    @get("/locations/{location_id:str}/triggers", operation_id="listTriggers")
+    @get(
+        "/locations/{location_id:str}/triggers",
+        operation_id="listTriggers",
+        summary="The location's workflow trigger events, newest first",
+        dependencies=CREATED,
+    )
     async def triggers(
         self,
         queries: Injected[Queries],
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
+        created: Within,
+        type: TriggerTypeFilter = None,
+        order_id: OrderId = None,
     ) -> TriggerPage:
         limit, cursor = paging
-        page = await queries.triggers(principal, location_id, cursor, limit)
+        wanted = filters(created, type=one_of("type", type, TRIGGER_TYPES), order_id=order_id)
+        page = await queries.triggers(principal, location_id, cursor, limit, wanted)
         return page_of(TriggerPage, TriggerOut.of_view, page)
 
     @get(
         "/connections/{connection_id:str}/deliveries",
         operation_id="listDeliveries",
         summary="The store's webhook deliveries to this connection, newest first",
+        dependencies=RECEIVED,
     )
     async def deliveries(
         self,
@@ -102,21 +225,23 @@ class CrmController(Controller):
         principal: Caller,
         connection_id: FromPath[str],
         paging: Paging,
+        received: Within,
+        status: DeliveryStatusFilter = None,
     ) -> DeliveryPage:
         limit, cursor = paging
-        page = await queries.deliveries(principal, connection_id, cursor, limit)
+        wanted = filters(received, status=one_of("status", status, DELIVERY_STATUSES))
+        page = await queries.deliveries(principal, connection_id, cursor, limit, wanted)
         return page_of(DeliveryPage, DeliveryOut.of_view, page)
 
     @get(
         "/connections/{connection_id:str}/decisions",
         operation_id="listDecisions",
-        summary="Why records were skipped or how they were mapped, with rule traces",
+        summary="Why records were skipped or how they were mapped, with rule traces, newest first",
         description=(
-            "Newest first. `outcome` keeps one outcome (`skipped`, `mapped`, and for live "
-            "sync's triggers `fired`, `already_fired`, `suppressed`, `not_eligible`); "
-            "`woocommerce_order_id` or `woocommerce_customer_id` keeps the decisions about "
-            "that store record."
+            "`woocommerce_order_id` or `woocommerce_customer_id` (one of the two) keeps the "
+            "decisions about that store record."
         ),
+        dependencies=CREATED,
     )
     async def decisions(
         self,
@@ -124,22 +249,28 @@ class CrmController(Controller):
         principal: Caller,
         connection_id: FromPath[str],
         paging: Paging,
-        outcome: FromQuery[str | None] = None,
-        woocommerce_order_id: FromQuery[int | None] = None,
-        woocommerce_customer_id: FromQuery[int | None] = None,
+        created: Within,
+        outcome: Outcome = None,
+        woocommerce_order_id: StoreOrderId = None,
+        woocommerce_customer_id: StoreCustomerId = None,
     ) -> DecisionPage:
-        if outcome is not None and outcome not in OUTCOMES:
-            raise ValidationFailed(
-                f"unknown outcome {outcome!r}", {"outcome": "one of " + ", ".join(sorted(OUTCOMES))}
-            )
-        record = None
-        if woocommerce_order_id is not None and woocommerce_customer_id is not None:
-            both = "give the store's order id or its customer id, not both"
-            raise ValidationFailed(both, {"woocommerce_customer_id": both})
-        if woocommerce_order_id is not None:
-            record = ("order", str(woocommerce_order_id))
-        if woocommerce_customer_id is not None:
-            record = ("customer", str(woocommerce_customer_id))
         limit, cursor = paging
-        page = await queries.decisions(principal, connection_id, outcome, cursor, limit, record)
+        wanted = filters(
+            created,
+            outcome=one_of("outcome", outcome, OUTCOMES),
+            **about_store_record(woocommerce_order_id, woocommerce_customer_id),
+        )
+        page = await queries.decisions(principal, connection_id, cursor, limit, wanted)
         return page_of(DecisionPage, DecisionOut.of, page)
+
+
+def about_store_record(order_id: int | None, customer_id: int | None) -> dict[str, str]:
+    """The decisions filter on the store record they are about: its type and store id."""
+    if order_id is not None and customer_id is not None:
+        both = "give the store's order id or its customer id, not both"
+        raise ValidationFailed(both, {"woocommerce_customer_id": both})
+    if order_id is not None:
+        return {"record_type": "order", "record_id": str(order_id)}
+    if customer_id is not None:
+        return {"record_type": "customer", "record_id": str(customer_id)}
+    return {}

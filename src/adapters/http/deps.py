@@ -9,29 +9,28 @@ Litestar reads the handlers' annotations at runtime: the types named there are r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter, SkipValidation
+from litestar.params import SkipValidation
 
 from wooconnect.adapters.bootstrap import Container
+from wooconnect.adapters.http import paging
 from wooconnect.adapters.http.counters import ReceiverCounters
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
 from wooconnect.adapters.store_errors import StoreErrorCounts
 from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
-from wooconnect.app.auth import Principal, authenticate
+from wooconnect.app.auth import Principal
 from wooconnect.app.connecting import Connecting
-from wooconnect.app.errors import ValidationFailed
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.metrics import OperationsMetrics
+from wooconnect.app.ports.persistence import Span
 from wooconnect.app.queries import Queries
 from wooconnect.app.receiving import Receiving
 from wooconnect.app.subscriptions import Subscriptions
 from wooconnect.app.tenancy import Tenancy
-
-MAX_LIMIT = 500
 
 T = TypeVar("T")
 
@@ -39,10 +38,13 @@ T = TypeVar("T")
 # Injected[Connecting]`). The providers return the container's own objects, so Litestar does
 # not validate them (it would check each one against its annotation on every request).
 Injected: TypeAlias = NamedDependency[SkipValidation[T]]
-# The authenticated caller, provided by `provide_principal` to every handler that names it.
+# The authenticated caller, provided by `provide_principal` to every handler that names it
+# (its controller runs `guards.API_GUARDS`).
 Caller = Injected[Principal]
-# A page's size and the cursor it starts after, from `page_params`.
+# A page's size and the id of the record it starts after, from `paging.page_params`.
 Paging = NamedDependency[tuple[int, str | None]]
+# The records of a list dated within a span, from one of `paging`'s span providers.
+Within = NamedDependency[Span]
 
 
 def provide_container(state: State) -> Container:
@@ -50,28 +52,11 @@ def provide_container(state: State) -> Container:
     return container
 
 
-async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    """The caller from `Authorization: Bearer <token>`; 401 without a valid token."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    container = provide_container(state)
-    async with container.uow() as uow:
-        return await authenticate(
-            token.strip() if scheme.lower() == "bearer" else None,
-            container.secrets.admin_token,
-            uow,
-        )
-
-
-def page_params(
-    limit: Annotated[int, QueryParameter(description="page size, 1 to 500")] = 50,
-    cursor: Annotated[str | None, QueryParameter(description="from a previous page")] = None,
-) -> tuple[int, str | None]:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed("limit must be between 1 and 500", {"limit": "between 1 and 500"})
-    if cursor is not None and (len(cursor) > 100 or not cursor.strip()):
-        raise ValidationFailed("the cursor is not one this API gave", {"cursor": "unknown cursor"})
-    return limit, cursor
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller, as `guards.authenticated` found it before anything else of the request
+    was read."""
+    principal: Principal = request.state.principal
+    return principal
 
 
 def provide_tenancy(state: State) -> Tenancy:
@@ -134,8 +119,13 @@ def _sync(provider: Any) -> Provide:
     return Provide(provider, sync_to_thread=False)
 
 
-PRINCIPAL = {"principal": Provide(provide_principal)}
-PAGING = {"paging": _sync(page_params)}
+PRINCIPAL = {"principal": _sync(provide_principal)}
+PAGING = {"paging": _sync(paging.page_params)}
+CREATED = {"created": _sync(paging.created)}
+UPDATED = {"updated": _sync(paging.updated)}
+PLACED = {"placed": _sync(paging.placed)}
+OCCURRED = {"occurred": _sync(paging.occurred)}
+RECEIVED = {"received": _sync(paging.received)}
 CONTAINER = {"container": _sync(provide_container)}
 TENANCY = {"tenancy": _sync(provide_tenancy)}
 CONNECTING = {"connecting": _sync(provide_connecting)}

@@ -8,9 +8,11 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 from wooconnect.adapters.http.schemas import ErrorOut
+from wooconnect.adapters.http.validation import invalid_field
+from wooconnect.adapters.persistence.outage import database_unavailable
 from wooconnect.app.errors import (
     AppError,
     Conflict,
@@ -44,9 +46,16 @@ _STATUS_CODES = {
 }
 
 
+# How long a client waits before it asks again, when a 503 has no better estimate.
+RETRY_AFTER_S = 10
+
+
 def error_response(
     status: int, error: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response[ErrorOut]:
+    """The error body; a 503 always says when to try again (`Retry-After`)."""
+    if status == HTTP_503_SERVICE_UNAVAILABLE:
+        headers = {"Retry-After": str(RETRY_AFTER_S), **(headers or {})}
     return Response(
         ErrorOut(error=error, message=message, **extra), status_code=status, headers=headers
     )
@@ -92,19 +101,19 @@ def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response
 
 
 def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorOut]:
+    """Litestar's validation of a body or a parameter, with `fields` keyed by the field it
+    names (`fields.name`, `fields.facts.order`, `fields.limit`; `fields.body` for the body as
+    a whole)."""
     fields: dict[str, str] = {}
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            key = str(item.get("key") or item.get("source") or "body")
-            fields[key] = str(item.get("message", "invalid"))
-    message = "the request is not valid"
-    if exc.detail and exc.detail != "Validation failed":
-        message = f"the request is not valid: {exc.detail}"
+            field, why = invalid_field(item)
+            fields[field] = why
+    if not fields:
+        return error_response(400, "bad_request", "the request is not valid")
+    listed = "; ".join(f"{field}: {why}" for field, why in fields.items())
     return error_response(
-        422 if fields or "body" in exc.detail.lower() else 400,
-        "validation_failed",
-        message,
-        fields=fields or None,
+        422, "validation_failed", f"the request is not valid ({listed})", fields=fields
     )
 
 
@@ -117,6 +126,19 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
+    if (why := database_unavailable(exc)) is not None:
+        # The request did nothing wrong: the client sends it again later (no traceback).
+        log.warning(
+            "the database cannot be reached (%s): %s %s answered 503",
+            why,
+            request.method,
+            request.url.path,
+        )
+        return error_response(
+            HTTP_503_SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database cannot be reached for now; try again later",
+        )
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_response(
         HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side"

@@ -7,6 +7,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from wooconnect.adapters.bootstrap import Container
 from wooconnect.adapters.http.deps import CONTAINER, Injected
+from wooconnect.adapters.http.errors import RETRY_AFTER_S
 
 
 class HealthController(Controller):
@@ -33,4 +34,5 @@ class HealthController(Controller):
         return Response(
             {"status": "ready" if ready else "not_ready", "checks": checks},
             status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE,
+            headers=None if ready else {"Retry-After": str(RETRY_AFTER_S)},
         )

@@ -17,14 +17,15 @@ from wooconnect.adapters.http.schemas import ErrorOut
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 _DESCRIPTIONS = {
-    400: "The request is malformed (a query or path parameter, or the body's syntax)",
+    400: "The request is malformed: the body is not JSON, nests too deep or names a field twice",
     401: "No valid bearer token, or (webhooks) no valid signature",
     404: "Not found, or not visible to this token",
     409: "Refused in the current state (criteria, already connected, illegal transition)",
     413: "The body is larger than 1 MiB",
-    422: "The body is not valid; `fields` says why",
+    415: "The body is not JSON",
+    422: "A field of the body or the query is not valid, or unknown; `fields` says which and why",
     502: "The store answered something unusable",
-    503: "The store (or a dependency) is unavailable; retry later",
+    503: "The store, the database or the queue is unavailable for now; retry after `Retry-After`",
 }
 
 _STORE_CALLING = ("/connections/", "/woocommerce")
@@ -44,11 +45,14 @@ def error_statuses(handler: HTTPRouteHandler, path: str) -> list[int]:
         return []
     if path == "/readyz":
         return [503]
-    statuses = [400, 401, 404, 422]
+    # Every operation reads the database: while it is unreachable, 503.
+    statuses = [400, 401, 404, 422, 503]
     if methods & {"POST", "PUT", "PATCH", "DELETE"}:
         statuses += [409, 413]
+    if "data" in handler.parsed_fn_signature.parameters:
+        statuses += [415]
     if methods - {"GET"} and any(part in path for part in _STORE_CALLING) and not public:
-        statuses += [502, 503]
+        statuses += [502]
     return sorted(set(statuses))
 
 

@@ -10,6 +10,8 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from wooconnect.adapters.http.deps import RULES, Caller, Injected
+from wooconnect.adapters.http.guards import API_GUARDS
+from wooconnect.adapters.http.schemas import iso
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
 from wooconnect.app.errors import ValidationFailed
 from wooconnect.domain.rules.errors import FactsError, UnknownRuleSet
@@ -25,6 +27,7 @@ class EvaluateIn(msgspec.Struct, forbid_unknown_fields=True):
 class RulesController(Controller):
     path = "/api/v1/rules"
     tags = ["rules"]
+    guards = API_GUARDS
     dependencies = RULES
 
     @get("/", operation_id="listRules", summary="The loaded rule sets, their version and state")
@@ -32,12 +35,11 @@ class RulesController(Controller):
         self, rules: Injected[FileRuleSource], principal: Caller
     ) -> dict[str, Any]:
         book = rules.current()
-        status = rules.status()
         return {
             "version": book.version,
-            "loaded_at": status.get("loaded_at"),
-            "checked_at": status.get("checked_at"),
-            "errors": status.get("errors", []),
+            "loaded_at": iso(rules.loaded_at),
+            "checked_at": iso(rules.checked_at),
+            "errors": list(rules.last_errors),
             "rule_sets": [
                 {**rule_set.describe(), "agency_id": agency}
                 for agency, rule_set in book.all_rule_sets()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import msgspec
 
 from wooconnect.app.key_grant import GrantOffer
-from wooconnect.app.ports.persistence import Page
 from wooconnect.app.queries import DeliveryView, TriggerView
 from wooconnect.domain.connection import (
     DEFAULT_STORE_CONCURRENCY,
@@ -20,13 +18,12 @@ from wooconnect.domain.connection import (
     Connection,
 )
 from wooconnect.domain.jobs import ImportJob
+from wooconnect.domain.timestamps import utc_text
 
 
 def iso(value: datetime | None) -> str | None:
     """UTC in ISO 8601 with `Z`, as API.md writes timestamps."""
-    if value is None:
-        return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return None if value is None else utc_text(value)
 
 
 def plain(value: object) -> object:
@@ -39,18 +36,6 @@ def plain(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     return value
-
-
-R = TypeVar("R")
-Out = TypeVar("Out")
-P = TypeVar("P")
-
-
-def page_of(
-    shape: Callable[[list[Out], str | None], P], out: Callable[[R], Out], page: Page[R]
-) -> P:
-    """A use case's page as the response page `shape`, each item made by `out`."""
-    return shape([out(item) for item in page.items], page.next_cursor)
 
 
 class Projection(msgspec.Struct):
@@ -397,6 +382,16 @@ class DeliveryOut(msgspec.Struct):
             iso(d.processed_at),
             view.order_number,
         )
+
+
+class AgencyPage(msgspec.Struct):
+    items: list[AgencyOut]
+    next_cursor: str | None
+
+
+class LocationPage(msgspec.Struct):
+    items: list[LocationOut]
+    next_cursor: str | None
 
 
 class DeliveryPage(msgspec.Struct):

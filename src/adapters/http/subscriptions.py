@@ -7,8 +7,18 @@ import msgspec
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from wooconnect.adapters.http.deps import PAGING, SUBSCRIPTIONS, Caller, Injected, Paging
-from wooconnect.adapters.http.schemas import iso, page_of
+from wooconnect.adapters.http.deps import (
+    CREATED,
+    PAGING,
+    SUBSCRIPTIONS,
+    Caller,
+    Injected,
+    Paging,
+    Within,
+)
+from wooconnect.adapters.http.guards import API_GUARDS
+from wooconnect.adapters.http.paging import filters, page_of
+from wooconnect.adapters.http.schemas import iso
 from wooconnect.app.subscriptions import Subscriptions, SubscriptionView
 from wooconnect.domain.subscriptions import TriggerSubscription
 
@@ -75,6 +85,7 @@ class SubscriptionPage(msgspec.Struct):
 class SubscriptionController(Controller):
     path = "/api/v1/locations/{location_id:str}/trigger-subscriptions"
     tags = ["triggers"]
+    guards = API_GUARDS
     dependencies = SUBSCRIPTIONS
 
     @post(
@@ -93,8 +104,8 @@ class SubscriptionController(Controller):
 
     @get(
         operation_id="listTriggerSubscriptions",
-        summary="The location's subscriptions with the state of their deliveries",
-        dependencies=PAGING,
+        summary="The location's subscriptions with the state of their deliveries, newest first",
+        dependencies={**PAGING, **CREATED},
     )
     async def list_subscriptions(
         self,
@@ -102,9 +113,12 @@ class SubscriptionController(Controller):
         principal: Caller,
         location_id: FromPath[str],
         paging: Paging,
+        created: Within,
     ) -> SubscriptionPage:
         limit, cursor = paging
-        page = await subscriptions.list_for_location(principal, location_id, cursor, limit)
+        page = await subscriptions.list_for_location(
+            principal, location_id, cursor, limit, filters(created)
+        )
         return page_of(SubscriptionPage, SubscriptionOut.of, page)
 
     @delete(

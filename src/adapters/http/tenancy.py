@@ -5,15 +5,18 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from wooconnect.adapters.http.deps import PAGING, TENANCY, Caller, Injected, Paging
+from wooconnect.adapters.http.deps import CREATED, PAGING, TENANCY, Caller, Injected, Paging, Within
+from wooconnect.adapters.http.guards import API_GUARDS
+from wooconnect.adapters.http.paging import filters, page_of
 from wooconnect.adapters.http.schemas import (
     AgencyOut,
+    AgencyPage,
     ApiKeyListedOut,
     ApiKeyOut,
     ApiKeyPage,
     LocationOut,
+    LocationPage,
     NameIn,
-    page_of,
 )
 from wooconnect.app.tenancy import Tenancy
 
@@ -21,6 +24,7 @@ from wooconnect.app.tenancy import Tenancy
 class TenancyController(Controller):
     path = "/api/v1"
     tags = ["tenancy"]
+    guards = API_GUARDS
     dependencies = TENANCY
 
     @post("/agencies", operation_id="createAgency", summary="Create an agency (admin)")
@@ -29,9 +33,18 @@ class TenancyController(Controller):
     ) -> AgencyOut:
         return AgencyOut.of(await tenancy.create_agency(principal, data.name))
 
-    @get("/agencies", operation_id="listAgencies", summary="Agencies the caller may see")
-    async def list_agencies(self, tenancy: Injected[Tenancy], principal: Caller) -> list[AgencyOut]:
-        return [AgencyOut.of(a) for a in await tenancy.list_agencies(principal)]
+    @get(
+        "/agencies",
+        operation_id="listAgencies",
+        summary="Agencies the caller may see, newest first",
+        dependencies={**PAGING, **CREATED},
+    )
+    async def list_agencies(
+        self, tenancy: Injected[Tenancy], principal: Caller, paging: Paging, created: Within
+    ) -> AgencyPage:
+        limit, cursor = paging
+        page = await tenancy.list_agencies(principal, cursor, limit, filters(created))
+        return page_of(AgencyPage, AgencyOut.of, page)
 
     @get("/agencies/{agency_id:str}", operation_id="getAgency", summary="One agency")
     async def get_agency(
@@ -53,8 +66,8 @@ class TenancyController(Controller):
     @get(
         "/agencies/{agency_id:str}/api-keys",
         operation_id="listApiKeys",
-        summary="An agency's API keys (admin): ids and prefixes, never the keys",
-        dependencies=PAGING,
+        summary="An agency's API keys (admin), newest first: ids and prefixes, never the keys",
+        dependencies={**PAGING, **CREATED},
     )
     async def list_api_keys(
         self,
@@ -62,9 +75,10 @@ class TenancyController(Controller):
         principal: Caller,
         agency_id: FromPath[str],
         paging: Paging,
+        created: Within,
     ) -> ApiKeyPage:
         limit, cursor = paging
-        page = await tenancy.list_api_keys(principal, agency_id, cursor, limit)
+        page = await tenancy.list_api_keys(principal, agency_id, cursor, limit, filters(created))
         return page_of(ApiKeyPage, ApiKeyListedOut.of, page)
 
     @post(
@@ -84,12 +98,20 @@ class TenancyController(Controller):
     @get(
         "/agencies/{agency_id:str}/locations",
         operation_id="listLocations",
-        summary="An agency's locations",
+        summary="An agency's locations, newest first",
+        dependencies={**PAGING, **CREATED},
     )
     async def list_locations(
-        self, tenancy: Injected[Tenancy], principal: Caller, agency_id: FromPath[str]
-    ) -> list[LocationOut]:
-        return [LocationOut.of(x) for x in await tenancy.list_locations(principal, agency_id)]
+        self,
+        tenancy: Injected[Tenancy],
+        principal: Caller,
+        agency_id: FromPath[str],
+        paging: Paging,
+        created: Within,
+    ) -> LocationPage:
+        limit, cursor = paging
+        page = await tenancy.list_locations(principal, agency_id, cursor, limit, filters(created))
+        return page_of(LocationPage, LocationOut.of, page)
 
     @get("/locations/{location_id:str}", operation_id="getLocation", summary="One location")
     async def get_location(

@@ -8,18 +8,20 @@ together (`crm_writes`).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
+from sqlalchemy import ColumnElement, func, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wooconnect.adapters.persistence.crm_writes import CrmWrites, TableWrites, contact_values
+from wooconnect.adapters.persistence.listing import page_of_rows
 from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
 from wooconnect.adapters.persistence.records import record_of, values_of
-from wooconnect.app.ports.persistence import Page
-from wooconnect.domain.crm import Contact, Order, Transaction
+from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
+from wooconnect.domain.crm import Contact, Order, Transaction, normalise_email
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -29,24 +31,6 @@ def _insert(session: AsyncSession, table: Any) -> Any:
 
 def _is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-async def _page(
-    session: AsyncSession,
-    query: Select[Any],
-    id_col: Any,
-    cursor: str | None,
-    limit: int,
-    *,
-    newest_first: bool = False,
-) -> tuple[list[Any], str | None]:
-    """A page in id order (ids are time-ordered), oldest or newest first, after `cursor`."""
-    if cursor:
-        query = query.where(id_col < cursor if newest_first else id_col > cursor)
-    order = id_col.desc() if newest_first else id_col
-    rows = list((await session.scalars(query.order_by(order).limit(limit + 1))).all())
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
 
 
 T = TypeVar("T")
@@ -94,10 +78,12 @@ class _CrmRecords(Generic[L]):
         await self._w.lock(record.location_id)
         self._writes().put(self._values(record), new=False)
 
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[L]:
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[L]:
         await self._w.flush()
         query = select(self._model).where(self._model.location_id == location_id)
-        rows, next_cursor = await _page(self._s, query, self._model.id, cursor, limit)
+        rows, next_cursor = await page_of_rows(self._s, query, self._model, cursor, limit, filters)
         return Page([record_of(self._record, row) for row in rows], next_cursor)
 
     async def count(self, location_id: str) -> int:
@@ -128,6 +114,16 @@ class SqlContactRepository(_CrmRecords[Contact]):
 
     def _values(self, record: Contact) -> dict[str, Any]:
         return contact_values(record)
+
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Contact]:
+        """An e-mail matches as contacts are matched: by its normalised form."""
+        if "email" in filters.equal:
+            equal = dict(filters.equal)
+            equal["email_normalized"] = normalise_email(str(equal.pop("email")))
+            filters = replace(filters, equal=equal)
+        return await super().list(location_id, cursor=cursor, limit=limit, filters=filters)
 
     async def find(
         self,

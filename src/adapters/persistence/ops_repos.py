@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wooconnect.adapters.persistence.crm_repos import _insert, _page
+from wooconnect.adapters.persistence.crm_repos import _insert
 from wooconnect.adapters.persistence.crm_writes import CrmWrites
+from wooconnect.adapters.persistence.listing import page_of_rows
 from wooconnect.adapters.persistence.models import (
     DecisionRow,
     ImportJobRow,
@@ -17,7 +18,7 @@ from wooconnect.adapters.persistence.models import (
     TriggerEventRow,
 )
 from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
-from wooconnect.app.ports.persistence import Page
+from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 from wooconnect.domain.jobs import ImportJob, JobStatus
@@ -144,15 +145,14 @@ class SqlInboxRepository:
         )
         return [record_of(InboxDelivery, r) for r in rows]
 
-    async def list_for_connection(
-        self, connection_id: str, *, limit: int, before: str | None = None
-    ) -> Sequence[InboxDelivery]:
+    async def list(
+        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[InboxDelivery]:
         query = select(InboxDeliveryRow).where(InboxDeliveryRow.connection_id == connection_id)
-        if before is not None:
-            query = query.where(InboxDeliveryRow.id < before)
-        # Ids are time-ordered (UUIDv7): newest first is highest id first.
-        rows = await self._s.scalars(query.order_by(InboxDeliveryRow.id.desc()).limit(limit))
-        return [record_of(InboxDelivery, r) for r in rows]
+        rows, next_cursor = await page_of_rows(
+            self._s, query, InboxDeliveryRow, cursor, limit, filters
+        )
+        return Page([record_of(InboxDelivery, r) for r in rows], next_cursor)
 
 
 class SqlTriggerRepository:
@@ -171,10 +171,12 @@ class SqlTriggerRepository:
         )
         return result.scalar_one_or_none() is not None
 
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[TriggerEvent]:
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[TriggerEvent]:
         query = select(TriggerEventRow).where(TriggerEventRow.location_id == location_id)
-        rows, next_cursor = await _page(
-            self._s, query, TriggerEventRow.id, cursor, limit, newest_first=True
+        rows, next_cursor = await page_of_rows(
+            self._s, query, TriggerEventRow, cursor, limit, filters
         )
         return Page([record_of(TriggerEvent, r) for r in rows], next_cursor)
 
@@ -208,24 +210,9 @@ class SqlDecisionRepository:
         )
 
     async def list(
-        self,
-        connection_id: str,
-        *,
-        outcome: str | None,
-        cursor: str | None,
-        limit: int,
-        record: tuple[str, str] | None = None,
+        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[DecisionRecord]:
         await self.flush()
         query = select(DecisionRow).where(DecisionRow.connection_id == connection_id)
-        if outcome is not None:
-            query = query.where(DecisionRow.outcome == outcome)
-        if record is not None:
-            record_type, record_id = record
-            query = query.where(
-                DecisionRow.record_type == record_type, DecisionRow.record_id == record_id
-            )
-        rows, next_cursor = await _page(
-            self._s, query, DecisionRow.id, cursor, limit, newest_first=True
-        )
+        rows, next_cursor = await page_of_rows(self._s, query, DecisionRow, cursor, limit, filters)
         return Page([record_of(DecisionRecord, r) for r in rows], next_cursor)

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wooconnect.adapters.persistence.crm_repos import _insert, _page
+from wooconnect.adapters.persistence.crm_repos import _insert
+from wooconnect.adapters.persistence.listing import page_of_rows
 from wooconnect.adapters.persistence.models import TriggerDeliveryRow, TriggerSubscriptionRow
 from wooconnect.adapters.persistence.records import record_of, values_of
 from wooconnect.app.ports.basics import Cipher
-from wooconnect.app.ports.persistence import Page
+from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
 from wooconnect.domain.subscriptions import (
     DeliveryState,
     DeliveryStats,
@@ -63,10 +64,12 @@ class SqlSubscriptionRepository:
         return list(known)
 
     async def list_live(
-        self, location_id: str, *, cursor: str | None, limit: int
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[TriggerSubscription]:
         query = self._live(location_id)
-        rows, next_cursor = await _page(self._s, query, TriggerSubscriptionRow.id, cursor, limit)
+        rows, next_cursor = await page_of_rows(
+            self._s, query, TriggerSubscriptionRow, cursor, limit, filters
+        )
         return Page([self._to_domain(r) for r in rows], next_cursor)
 
     @staticmethod

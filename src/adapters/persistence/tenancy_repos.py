@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wooconnect.adapters.persistence.crm_repos import _page
+from wooconnect.adapters.persistence.listing import page_of_rows
 from wooconnect.adapters.persistence.models import (
     AgencyRow,
     ApiKeyRow,
@@ -21,7 +21,7 @@ from wooconnect.adapters.persistence.models import (
 from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
 from wooconnect.app.errors import Conflict
 from wooconnect.app.ports.basics import Cipher
-from wooconnect.app.ports.persistence import Page
+from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
 from wooconnect.domain.connection import (
     Connection,
     ConnectionStatus,
@@ -37,20 +37,25 @@ class SqlAgencyRepository(RowRepository[Agency]):
     _model = AgencyRow
     _record = Agency
 
-    async def list(self) -> Sequence[Agency]:
-        rows = await self._s.scalars(select(AgencyRow).order_by(AgencyRow.id))
-        return [record_of(Agency, r) for r in rows]
+    async def list(
+        self, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Agency]:
+        rows, next_cursor = await page_of_rows(
+            self._s, select(AgencyRow), AgencyRow, cursor, limit, filters
+        )
+        return Page([record_of(Agency, r) for r in rows], next_cursor)
 
 
 class SqlLocationRepository(RowRepository[Location]):
     _model = LocationRow
     _record = Location
 
-    async def list_for_agency(self, agency_id: str) -> Sequence[Location]:
-        rows = await self._s.scalars(
-            select(LocationRow).where(LocationRow.agency_id == agency_id).order_by(LocationRow.id)
-        )
-        return [record_of(Location, r) for r in rows]
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Location]:
+        query = select(LocationRow).where(LocationRow.agency_id == agency_id)
+        rows, next_cursor = await page_of_rows(self._s, query, LocationRow, cursor, limit, filters)
+        return Page([record_of(Location, r) for r in rows], next_cursor)
 
 
 class SqlApiKeyRepository(RowRepository[ApiKey]):
@@ -62,12 +67,10 @@ class SqlApiKeyRepository(RowRepository[ApiKey]):
         return None if row is None else record_of(ApiKey, row)
 
     async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[ApiKey]:
         query = select(ApiKeyRow).where(ApiKeyRow.agency_id == agency_id)
-        rows, next_cursor = await _page(
-            self._s, query, ApiKeyRow.id, cursor, limit, newest_first=True
-        )
+        rows, next_cursor = await page_of_rows(self._s, query, ApiKeyRow, cursor, limit, filters)
         return Page([record_of(ApiKey, row) for row in rows], next_cursor)
 
 

@@ -52,6 +52,8 @@ class WooCommerceWebhookCodec:
             meta = _meta_decoder.decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise UpstreamUndecodable(f"the delivery is not a WooCommerce record: {exc}") from None
+        except RecursionError:
+            raise UpstreamUndecodable("the delivery is nested too deeply to read") from None
         return DeliveryMeta(meta.id, _parse_gmt(meta.date_modified_gmt))
 
     def order(self, body: bytes) -> StoreOrder:

@@ -49,13 +49,15 @@ def decode_key_grant(body: bytes) -> KeyGrant:
     """Decode the JSON a store POSTs after approval; raise `KeyGrantInvalid` otherwise."""
     try:
         raw: Any = msgspec.json.decode(body, type=_KeyGrantBody)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise KeyGrantInvalid(f"not a WooCommerce key grant: {exc}") from None
+    except RecursionError:
+        raise KeyGrantInvalid("not a WooCommerce key grant: nested too deeply") from None
     grant: _KeyGrantBody = raw
     if not grant.consumer_key.startswith("ck_") or not grant.consumer_secret.startswith("cs_"):
         raise KeyGrantInvalid("not a WooCommerce key grant: keys must start with ck_ and cs_")
     if grant.key_permissions not in {"read", "write", "read_write"}:
-        raise KeyGrantInvalid(f"unknown key permissions {grant.key_permissions!r}")
+        raise KeyGrantInvalid(f"unknown key permissions `{grant.key_permissions}`")
     return KeyGrant(
         key_id=grant.key_id,
         user_id=str(grant.user_id),

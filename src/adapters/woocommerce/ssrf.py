@@ -54,7 +54,8 @@ async def guard_store_url(url: StoreUrl | str, *, allow_private: bool) -> None:
         scheme = urlsplit(url.strip()).scheme.lower()
         if scheme not in ALLOWED_SCHEMES:
             raise StoreAddressRefused(
-                f"the store URL must use http or https, not {scheme or 'no scheme'!r}"
+                "the store URL must use http or https, not "
+                + (f"`{scheme}`" if scheme else "a URL without a scheme")
             )
         url = StoreUrl.parse(url, allow_insecure=True)
     if allow_private:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -31,6 +32,13 @@ from wooconnect.app.ports.store import StoreAccess
 API_PREFIX = "wp-json/wc/v3"
 USER_AGENT = "wooconnect/0.1 (+https://github.com/wooconnect)"
 _PERMANENT = frozenset({401, 403, 404})
+
+
+def _cause(exc: httpx.TransportError) -> str:
+    """What the connection failed on, as the system words it (`: name or service not known`),
+    without the errno; empty when it says nothing."""
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", str(exc).strip())
+    return f": {text[:1].lower()}{text[1:]}" if text else ""
 
 
 class _ErrorData(msgspec.Struct):
@@ -129,12 +137,12 @@ class StoreTransport:
                 response = await self._http.send(request)
             except httpx.TimeoutException as exc:
                 window.overloaded(permit)
-                failure = UpstreamUnavailable(f"the store did not answer in time ({exc!r})")
+                failure = UpstreamUnavailable("the store did not answer in time")
                 retry_after = None
                 retryable = idempotent or isinstance(exc, httpx.ConnectTimeout)
             except httpx.TransportError as exc:
                 window.failed(permit)
-                failure = UpstreamUnavailable(f"the store could not be reached ({exc!r})")
+                failure = UpstreamUnavailable(f"the store could not be reached{_cause(exc)}")
                 retry_after = None
                 retryable = idempotent or isinstance(exc, httpx.ConnectError)
             except BaseException:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
@@ -24,22 +24,55 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """A page of a cursor-paginated list; `next_cursor` is None at the end."""
+    """A page of a cursor-paginated list; `next_cursor` is None at the end.
+
+    Every list is newest first: records in descending id order (ids are time-ordered, see
+    `domain.ids`), and a list's `cursor` is the id of the last record of the page before.
+    """
 
     items: Sequence[T]
     next_cursor: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Records whose date `field` is from `since` (included) to `before` (excluded); an open
+    end where None. A record without that date is outside every span."""
+
+    field: str
+    since: datetime | None = None
+    before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which records a list answers: those whose fields equal the values of `equal` and whose
+    dates lie in `spans`, by the records' own field names (an enum field equals its value).
+    A contact's `email` matches as contacts are matched: by `normalise_email`."""
+
+    equal: Mapping[str, object] = field(default_factory=dict)
+    spans: tuple[Span, ...] = ()
+
+
+NO_FILTERS = Filters()
+# Records in a page when the caller does not say.
+DEFAULT_PAGE = 50
+
+
 class AgencyRepository(Protocol):
     async def add(self, agency: Agency) -> None: ...
     async def get(self, agency_id: str) -> Agency | None: ...
-    async def list(self) -> Sequence[Agency]: ...
+    async def list(
+        self, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Agency]: ...
 
 
 class LocationRepository(Protocol):
     async def add(self, location: Location) -> None: ...
     async def get(self, location_id: str) -> Location | None: ...
-    async def list_for_agency(self, agency_id: str) -> Sequence[Location]: ...
+    async def list_for_agency(
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Location]: ...
 
 
 class ApiKeyRepository(Protocol):
@@ -47,10 +80,8 @@ class ApiKeyRepository(Protocol):
     async def find_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
     async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int
-    ) -> Page[ApiKey]:
-        """The agency's keys, newest first."""
-        ...
+        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[ApiKey]: ...
 
 
 class ConnectionRepository(Protocol):
@@ -103,7 +134,9 @@ class ContactRepository(Protocol):
         keys)."""
         ...
 
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Contact]: ...
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Contact]: ...
     async def count(self, location_id: str) -> int: ...
 
 
@@ -125,7 +158,9 @@ class OrderRepository(Protocol):
         ...
 
     async def save(self, order: Order) -> None: ...
-    async def list(self, location_id: str, *, cursor: str | None, limit: int) -> Page[Order]: ...
+    async def list(
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[Order]: ...
 
     async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
         """The store's order numbers of these orders, by order id (unknown ids are left out).
@@ -151,7 +186,7 @@ class TransactionRepository(Protocol):
     async def save(self, transaction: Transaction) -> None: ...
 
     async def list(
-        self, location_id: str, *, cursor: str | None, limit: int
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[Transaction]: ...
     async def count(self, location_id: str) -> int: ...
 
@@ -213,11 +248,9 @@ class InboxRepository(Protocol):
         `resend_sent_before`) those handed over before then but still not processed."""
         ...
 
-    async def list_for_connection(
-        self, connection_id: str, *, limit: int, before: str | None = None
-    ) -> Sequence[InboxDelivery]:
-        """Newest first; `before` is the id of the last delivery of the previous page."""
-        ...
+    async def list(
+        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
+    ) -> Page[InboxDelivery]: ...
 
 
 class TriggerRepository(Protocol):
@@ -226,7 +259,7 @@ class TriggerRepository(Protocol):
         ...
 
     async def list(
-        self, location_id: str, *, cursor: str | None, limit: int
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[TriggerEvent]: ...
 
 
@@ -235,16 +268,10 @@ class DecisionRepository(Protocol):
     async def add_many(self, records: Sequence[DecisionRecord]) -> None: ...
 
     async def list(
-        self,
-        connection_id: str,
-        *,
-        outcome: str | None,
-        cursor: str | None,
-        limit: int,
-        record: tuple[str, str] | None = None,
+        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[DecisionRecord]:
-        """Newest first; only those with `outcome`, and about `record` (its type and id, as
-        `("order", "15")`), when given."""
+        """A record's decisions are those whose `record_type` and `record_id` (its store id,
+        as `("order", "15")`) are filtered on."""
         ...
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from wooconnect.app.errors import AppError
-from wooconnect.app.ports.persistence import Page
+from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
 from wooconnect.domain.subscriptions import (
     DeliveryState,
     DeliveryStats,
@@ -32,7 +32,7 @@ class SubscriptionRepository(Protocol):
         ...
 
     async def list_live(
-        self, location_id: str, *, cursor: str | None, limit: int
+        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
     ) -> Page[TriggerSubscription]: ...
 
 

@@ -17,7 +17,7 @@ class UnknownRuleSet(RuleError):
 
     def __init__(self, rule_set_id: str, known: Iterable[str]) -> None:
         names = ", ".join(sorted(known)) or "none"
-        super().__init__(f"unknown rule set {rule_set_id!r} (known: {names})")
+        super().__init__(f"unknown rule set `{rule_set_id}` (known: {names})")
         self.rule_set_id = rule_set_id
 
 
@@ -25,7 +25,7 @@ class FactsError(RuleError):
     """The facts given to a rule set are missing or of the wrong type; `problems` lists each."""
 
     def __init__(self, rule_set_id: str, problems: Sequence[str]) -> None:
-        super().__init__(f"rule set {rule_set_id!r} cannot use these facts: " + "; ".join(problems))
+        super().__init__(f"rule set `{rule_set_id}` cannot use these facts: " + "; ".join(problems))
         self.rule_set_id = rule_set_id
         self.problems = tuple(problems)
 

@@ -7,6 +7,7 @@ rule set does not declare are ignored, so one mapping can serve several rule set
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 
 from wooconnect.domain.rules.errors import FactsError
@@ -88,12 +89,17 @@ def _normalise(
         elif value is not None and conforms(value, fact_type):
             values.append(_plain(value, fact_type))
         else:
-            problems.append(
-                f"fact `{fact.name}` must be of type {wanted}, got {type_name(value)} {value!r}"
-            )
+            got = f"{type_name(value)} {_shown(value)}"
+            problems.append(f"fact `{fact.name}` must be of type {wanted}, got {got}")
     if problems:
         raise FactsError(rule_set_id, problems)
     return tuple(values)
+
+
+def _shown(value: object) -> str:
+    """A fact's value as the JSON it came in, cut short."""
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def _plain(value: object, fact_type: FactType) -> object:
