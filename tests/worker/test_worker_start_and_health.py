@@ -4,6 +4,7 @@ container health check (`wooconnect health worker`) reads."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -92,4 +93,7 @@ def test_the_health_check_passes_while_the_worker_beats_and_fails_once_it_stoppe
     stale = _health(env)
     assert stale.returncode == 1
     [line] = stale.stderr.splitlines()
-    assert "last heartbeat is 60 s old" in line
+    # The command's own start-up adds its seconds on a loaded machine.
+    age = re.search(r"last heartbeat is (\d+) s old", line)
+    assert age is not None, line
+    assert 60 <= int(age.group(1)) < 90
