@@ -82,6 +82,18 @@ def _date_param(request: Request, name: str) -> datetime | None:
         raise InvalidParam(name, "Invalid date.", "rest_invalid_date") from None
 
 
+def _id_list_param(request: Request, name: str) -> set[int] | None:
+    """A list of ids, comma-separated (`include=1,2`) as WordPress's `wp_parse_id_list` reads
+    it; None when absent or empty."""
+    raw = request.params.get(name, "")
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts:
+        return None
+    if not all(part.isdigit() for part in parts):
+        raise InvalidParam(name, f"{name}[0] is not of type integer.", "rest_invalid_type")
+    return {int(part) for part in parts}
+
+
 def paginate(
     store: SimulatedStore,
     request: Request,
@@ -202,6 +214,7 @@ class RestApi:
         customer = (
             _int_param(request, "customer", 0, 0, None) if "customer" in request.params else None
         )
+        include = _id_list_param(request, "include")
         offset = timedelta(minutes=self.store.settings.utc_offset_minutes)
 
         def moment(value: datetime) -> datetime:
@@ -228,6 +241,8 @@ class RestApi:
             elif o.status not in wanted:
                 return False
             if customer is not None and o.customer_id != customer:
+                return False
+            if include is not None and o.id not in include:
                 return False
             for limit, on_modified, after in limits:
                 value = (o.date_modified if on_modified else o.date_created).replace(
