@@ -11,8 +11,8 @@ import path, as a user's import runs under `wooconnect serve`: the composition r
 worker (the Dramatiq actors on the in-memory broker, worked by a `dramatiq.Worker` in this
 process), a connection set up through the connect use cases (OAuth 1.0a keys, webhook
 registration) and activated; the activation sends the import jobs to the worker, which runs
-them as their pipeline says (contacts and orders at once, transactions when the orders are
-in). Records are what the jobs counted (imported + skipped + failed); the rate is records over
+them side by side (contacts, orders and refunds page at once, sharing the store's request
+window). Records are what the jobs counted (imported + skipped + failed); the rate is records over
 the wall time of the jobs (first start to last finish).
 
 Three runs, in this order:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-BENCHMARKS = ("rules", "import", "webhooks")
+BENCHMARKS = ("rules", "import", "webhooks", "tenants")
 
 
 def run(name: str, results: Path) -> bool:

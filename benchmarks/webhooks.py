@@ -353,6 +353,12 @@ async def set_up(env: dict[str, str]) -> Deliveries:
 
 def trigger_latencies(database_url: str, order_ids: Sequence[int]) -> list[float]:
     """Seconds from each delivery's receipt to its order's trigger, for the triggers made."""
+    return [latency for _, latency in trigger_timings(database_url, order_ids)]
+
+
+def trigger_timings(database_url: str, order_ids: Sequence[int]) -> list[tuple[datetime, float]]:
+    """Each delivery's receipt and the seconds from it to its order's trigger, for the
+    triggers made."""
     wanted = set(order_ids)
     query = (
         select(
@@ -372,7 +378,11 @@ def trigger_latencies(database_url: str, order_ids: Sequence[int]) -> list[float
             await engine.dispose()
 
     rows = asyncio.run(read())
-    return [(made - received).total_seconds() for rid, received, made in rows if rid in wanted]
+    return [
+        (received, (made - received).total_seconds())
+        for rid, received, made in rows
+        if rid in wanted
+    ]
 
 
 @contextlib.contextmanager

@@ -5,11 +5,12 @@ and checkpointed in one transaction, so a killed worker resumes after the last c
 and re-applying a page changes nothing (records are found by the store's ids, and a version
 already applied changes nothing).
 
-The jobs of one import form a small pipeline: the transactions job (refunds) needs its orders
-in the CRM, so it is sent only when the orders job of its run has finished, by that job. A
-message for a transactions job that arrives earlier (a duplicate, a resend on start) finds
-its orders job unfinished and leaves it waiting; nothing polls. A job whose orders job
-failed fails too, with the reason. Every job ends `completed` or `failed`.
+The jobs of one import run side by side, each paging on its own and resumable on its own; they
+share the store's request window (the store client keeps one per store). None waits for
+another: an order brings the contact it needs, and a page of refunds first brings the orders it
+refunds that are not in the CRM yet (one request for all of them), so a refund is never dropped
+because its order's page comes later. The orders job applies those orders again when it gets to
+them, which changes nothing. Every job ends `completed` or `failed`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
-from wooconnect.domain.store import StorePage
+from wooconnect.domain.store import StoreOrder, StorePage, StoreRefund
 
 log = logging.getLogger(__name__)
 
@@ -49,53 +50,34 @@ def entities_to_import(connection: Connection) -> list[ImportEntity]:
     return entities
 
 
-DEPENDS_ON: dict[ImportEntity, ImportEntity] = {ImportEntity.TRANSACTIONS: ImportEntity.ORDERS}
-"""The job of the same run that must finish before a job of this entity starts."""
-
-
-def _same_run(a: ImportJob, b: ImportJob) -> bool:
-    return a.generation == b.generation and a.created_at == b.created_at
-
-
-def _prerequisite(job: ImportJob, siblings: Sequence[ImportJob]) -> ImportJob | None:
-    """The job of `job`'s run that `job` waits for, if it has one."""
-    entity = DEPENDS_ON.get(job.entity)
-    return next(
-        (s for s in siblings if s.entity is entity and _same_run(s, job) and s.id != job.id),
-        None,
-    )
-
-
-def _dependents(job: ImportJob, siblings: Sequence[ImportJob]) -> list[ImportJob]:
-    """The jobs of `job`'s run that wait for it and have not started."""
-    return [
-        s
-        for s in siblings
-        if DEPENDS_ON.get(s.entity) is job.entity
-        and _same_run(s, job)
-        and s.status is JobStatus.QUEUED
-    ]
-
-
 async def schedule_imports(
     uow: UnitOfWork, queue: JobQueue, connection: Connection, now: Any
 ) -> list[ImportJob]:
-    """Record the jobs in this transaction; once it commits, send the ids of those that wait
-    for no other job (the others are sent by the job they wait for, when it finishes)."""
+    """Record the jobs in this transaction and send their ids once it commits."""
     jobs = [
         ImportJob(new_id(), connection.id, entity, connection.generation, JobStatus.QUEUED, now)
         for entity in entities_to_import(connection)
     ]
     for job in jobs:
         await uow.import_jobs.add(job)
-    ready = [job for job in jobs if _prerequisite(job, jobs) is None]
 
     async def send() -> None:
-        for job in ready:
+        for job in jobs:
             await queue.enqueue(IMPORT_RUN, job.id)
 
     uow.after_commit(send)
     return jobs
+
+
+def _order_applying(connection: Connection) -> OrderApplying:
+    """How an import applies an order: with its contact and its charge as the selection says;
+    its refunds come from the transactions job."""
+    selection = connection.import_selection
+    return OrderApplying(
+        contacts_on=selection.contacts,
+        transactions=selection.transactions,
+        refund_lines=False,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +122,6 @@ class ImportRunner:
                 if connection is not None:
                     await self._fail(uow, job, f"the connection is {connection.status.value}")
                 return
-            siblings = await uow.import_jobs.list_for_connection(job.connection_id)
-            prerequisite = _prerequisite(job, siblings)
-            if prerequisite is not None and not prerequisite.is_finished:
-                # The prerequisite sends this job when it finishes.
-                log.info("the %s job waits for the %s job", job.entity, prerequisite.entity)
-                return
-            if prerequisite is not None and prerequisite.status is JobStatus.FAILED:
-                reason = f"the {prerequisite.entity} import failed: {prerequisite.last_error}"
-                await self._fail(uow, job, reason)
-                return
             job = job.start(self._clock.now())
             await uow.import_jobs.save(job)
             await uow.commit()
@@ -160,7 +132,7 @@ class ImportRunner:
 
     async def give_up(self, job_id: str, reason: str) -> None:
         """The worker gave the job's task up (its retries ran out, or a permanent error): the
-        job is failed with `reason`, and the jobs waiting for it learn of it."""
+        job is failed with `reason`."""
         async with self._uow() as uow:
             job = await self._unfinished(uow, job_id)
             if job is None:
@@ -168,21 +140,16 @@ class ImportRunner:
             await self._fail(uow, job, reason)
         log.warning("import job %s failed: %s", job_id, reason)
 
-    async def _unfinished(self, uow: UnitOfWork, job_id: str) -> ImportJob | None:
-        """The job, unless it is gone or finished. Sending the jobs that wait for a finished
-        one may have failed after it finished; a later run of its task (a retry, a duplicate
-        message, a give-up) sends them."""
+    @staticmethod
+    async def _unfinished(uow: UnitOfWork, job_id: str) -> ImportJob | None:
+        """The job, unless it is gone or finished."""
         job = await uow.import_jobs.get(job_id)
-        if job is not None and job.is_finished:
-            await self._start_dependents(uow, job)
-            return None
-        return job
+        return None if job is None or job.is_finished else job
 
     async def resume_unfinished(self) -> int:
         """Send every queued or running job again (a stop or a crash may have lost their
         messages); returns how many were sent. A job whose message survived runs twice, which
-        a run, checkpointed page by page, tolerates; a job still waiting for another finds it
-        unfinished and keeps waiting."""
+        a run, checkpointed page by page, tolerates."""
         async with self._uow() as uow:
             jobs = await uow.import_jobs.list_unfinished()
         sent = 0
@@ -198,19 +165,9 @@ class ImportRunner:
         return sent
 
     async def _fail(self, uow: UnitOfWork, job: ImportJob, reason: str) -> None:
-        """Fail `job` and commit; then send the jobs that wait for it (they fail in turn)."""
-        failed = job.fail(reason, self._clock.now())
-        await uow.import_jobs.save(failed)
-        await self._start_dependents(uow, failed)
-
-    async def _start_dependents(self, uow: UnitOfWork, job: ImportJob) -> None:
-        """Commit, then send the jobs of `job`'s run that waited for it. A failed send
-        propagates: the task is run again, finds `job` finished and sends them then."""
-        siblings = await uow.import_jobs.list_for_connection(job.connection_id)
-        waiting = _dependents(job, siblings)
+        """Fail `job` and commit."""
+        await uow.import_jobs.save(job.fail(reason, self._clock.now()))
         await uow.commit()
-        for dependent in waiting:
-            await self._queue.enqueue(IMPORT_RUN, dependent.id)
 
     def _source(self, job: ImportJob, access: StoreAccess) -> AsyncIterator[StorePage[Any]]:
         # As many pages at once as the connection's store concurrency allows (`access`).
@@ -225,21 +182,43 @@ class ImportRunner:
         access = StoreAccess.of(connection)
         # The pager fetches the next pages while this loop applies the current one.
         async for page in self._source(job, access):
-            checkpointed = await self._page(job, connection, page)
+            orders: Sequence[StoreOrder] = ()
+            if job.entity is ImportEntity.TRANSACTIONS and page.page > job.cursor:
+                orders = await self._refunded_orders(connection, access, page.items)
+            checkpointed = await self._page(job, connection, page, orders)
             if checkpointed is None:
                 return
             job = checkpointed
         async with self._uow() as uow:
             current = await uow.import_jobs.get(job.id)
             if current is not None and current.status is JobStatus.RUNNING:
-                completed = current.complete(self._clock.now())
-                await uow.import_jobs.save(completed)
-                await self._start_dependents(uow, completed)
+                await uow.import_jobs.save(current.complete(self._clock.now()))
+                await uow.commit()
+
+    async def _refunded_orders(
+        self, connection: Connection, access: StoreAccess, refunds: Sequence[StoreRefund]
+    ) -> list[StoreOrder]:
+        """The orders these refunds belong to that the CRM does not hold yet (their page of
+        the orders job has not been applied), from the store."""
+        wanted = {refund.order_id for refund in refunds}
+        if not wanted:
+            return []
+        async with self._uow() as uow:
+            held = await uow.orders.find(connection.location_id, wanted)
+        missing = wanted - {order.woocommerce_order_id for order in held}
+        if not missing:
+            return []
+        return await self._store.orders_with_ids(access, missing)
 
     async def _page(
-        self, job: ImportJob, connection: Connection, page: StorePage[Any]
+        self,
+        job: ImportJob,
+        connection: Connection,
+        page: StorePage[Any],
+        orders: Sequence[StoreOrder] = (),
     ) -> ImportJob | None:
-        """Apply and checkpoint one page, in one transaction; None when the job is to stop."""
+        """Apply and checkpoint one page (after `orders`, when a page of refunds brought
+        them), in one transaction; None when the job is to stop."""
         async with self._uow() as uow:
             current = await uow.import_jobs.get(job.id)
             if current is None or current.status is not JobStatus.RUNNING:
@@ -250,7 +229,7 @@ class ImportRunner:
             if live is None or live.status is not ConnectionStatus.ACTIVE:
                 await self._fail(uow, current, "the connection was disconnected during the import")
                 return None
-            result = await self._apply(uow, live, job.entity, page.items)
+            result = await self._apply(uow, live, job.entity, page.items, orders)
             checkpointed = current.checkpoint(
                 page=page.page,
                 total=page.total,
@@ -275,20 +254,21 @@ class ImportRunner:
         connection: Connection,
         entity: ImportEntity,
         items: Sequence[Any],
+        orders: Sequence[StoreOrder] = (),
     ) -> PageResult:
         if entity is ImportEntity.TRANSACTIONS:
+            if orders:
+                # Their decisions are left out: the orders job logs their status mapping
+                # when it gets to them.
+                await self._applier.apply_orders(
+                    uow, connection, orders, _order_applying(connection)
+                )
             found = await self._applier.apply_refunds(uow, connection, items)
             return PageResult(done=sum(found), skipped=len(found) - sum(found))
         if entity is ImportEntity.CONTACTS:
             applied = await self._applier.apply_customers(uow, connection, items)
         else:
-            selection = connection.import_selection
-            # Charges come with their orders; refunds come from the transactions job.
-            how = OrderApplying(
-                contacts_on=selection.contacts,
-                transactions=selection.transactions,
-                refund_lines=False,
-            )
+            how = _order_applying(connection)
             applied = await self._applier.apply_orders(uow, connection, items, how)
         decisions: list[DecisionRecord] = [d for a in applied for d in a.decisions]
         await uow.decisions.add_many(decisions)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -30,6 +31,10 @@ class FakeStoreClient:
     # Webhook batch requests (`change_webhooks`) made.
     batches: int = 0
     pages_fetched: list[tuple[str, int]] = field(default_factory=list)
+    # Let the event loop turn before each page, as a request to a real store does.
+    turn_between_pages: bool = False
+    # The ids of each `orders_with_ids` call.
+    orders_asked_for: list[list[int]] = field(default_factory=list)
 
     def _check(self, access: StoreAccess) -> None:
         key = access.credentials.consumer_key
@@ -52,6 +57,8 @@ class FakeStoreClient:
             if self.unavailable_on_page == page:
                 self.unavailable_on_page = None
                 raise UpstreamUnavailable("503 from the store", retry_after=0.0)
+            if self.turn_between_pages:
+                await asyncio.sleep(0)
             self._check(access)
             self.pages_fetched.append((kind, page))
             chunk = items[(page - 1) * self.page_size : page * self.page_size]
@@ -109,6 +116,15 @@ class FakeStoreClient:
     async def get_order(self, access: StoreAccess, order_id: int) -> StoreOrder | None:
         self._check(access)
         return next((o for o in self.orders_ if o.id == order_id), None)
+
+    async def orders_with_ids(
+        self, access: StoreAccess, order_ids: Collection[int]
+    ) -> list[StoreOrder]:
+        self._check(access)
+        wanted = set(order_ids)
+        self.orders_asked_for.append(sorted(wanted))
+        listed = [o for o in self.orders_ if o.status not in {"trash", "checkout-draft"}]
+        return sorted((o for o in listed if o.id in wanted), key=lambda o: o.id)
 
     async def get_customer(self, access: StoreAccess, customer_id: int) -> StoreCustomer | None:
         self._check(access)

@@ -19,11 +19,12 @@ from sqlalchemy.engine import make_url
 from wooconnect.adapters.cli.main import build_parser
 from wooconnect.adapters.persistence.database import async_url
 from wooconnect.adapters.settings import KNOWN_VARIABLES, Settings
+from wooconnect.adapters.worker.actors import BULK_QUEUES, LIVE_QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
-OWN_SERVICES = ("migrate", "api", "worker")
+OWN_SERVICES = ("migrate", "api", "worker", "worker-live")
 REQUIRED = ("WOOCONNECT_ADMIN_TOKEN", "WOOCONNECT_SECRET_KEY")
 
 
@@ -131,7 +132,7 @@ def test_the_migration_runs_once_postgres_is_healthy_and_before_the_service(
 ) -> None:
     services = compose["services"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("api", "worker"):
+    for name in ("api", "worker", "worker-live"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert depends["redis"]["condition"] == "service_healthy", name
@@ -156,9 +157,22 @@ def test_the_env_example_lists_every_variable_the_compose_file_reads() -> None:
 
 
 def test_workers_scale_out_with_no_fixed_name_or_host_port(compose: dict[str, Any]) -> None:
-    worker = compose["services"]["worker"]
-    assert "container_name" not in worker
-    assert "ports" not in worker
+    for name in ("worker", "worker-live"):
+        worker = compose["services"][name]
+        assert "container_name" not in worker, name
+        assert "ports" not in worker, name
+
+
+def test_live_work_has_workers_of_its_own_and_every_queue_a_worker(
+    compose: dict[str, Any],
+) -> None:
+    parser = build_parser()
+    queues = {
+        name: set(parser.parse_args(compose["services"][name]["command"]).queues)
+        for name in ("worker", "worker-live")
+    }
+    assert queues["worker-live"] == set(LIVE_QUEUES)
+    assert queues["worker"] == set(BULK_QUEUES)
 
 
 def test_the_image_starts_real_commands_as_a_non_root_user() -> None:

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,9 +198,18 @@ class LogFile(logging.Handler):
 
 
 class WorkerProcess:
-    """`wooconnect worker` as a child process in its own process group, writing to `log`."""
+    """`wooconnect worker` as a child process in its own process group, writing to `log`;
+    `threads` tasks at once, from `queues` (all by default)."""
 
-    def __init__(self, env: Mapping[str, str], log: Path, entry: str = WORKER_ENTRY) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log: Path,
+        entry: str = WORKER_ENTRY,
+        *,
+        threads: int = 4,
+        queues: Sequence[str] = (),
+    ) -> None:
         self.log_path = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(
@@ -212,9 +221,10 @@ class WorkerProcess:
                     "--entry",
                     entry,
                     "--threads",
-                    "4",
+                    str(threads),
                     "--shutdown-timeout",
                     "5",
+                    *(["--queues", *queues] if queues else []),
                 ],
                 env=dict(env),
                 cwd=ROOT,

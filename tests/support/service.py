@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -96,10 +96,16 @@ class Service:
     def redis_url(self) -> str:
         return self.redis.url
 
-    def start_worker(self) -> WorkerProcess:
-        """One more `wooconnect worker` process (production only), once it is ready."""
+    def start_worker(self, *, threads: int = 4, queues: Sequence[str] = ()) -> WorkerProcess:
+        """One more `wooconnect worker` process (production only), once it is ready: `threads`
+        tasks at once, from `queues` (all by default)."""
         assert self.shape == PRODUCTION, "the embedded default runs its worker in-process"
-        worker = WorkerProcess(self.env, self.directory / f"worker-{len(self.workers)}.log")
+        worker = WorkerProcess(
+            self.env,
+            self.directory / f"worker-{len(self.workers)}.log",
+            threads=threads,
+            queues=queues,
+        )
         self.workers.append(worker)
         worker.wait_ready()
         return worker

@@ -271,3 +271,22 @@ async def test_refunds_come_from_the_refunds_route_with_positive_amounts(
             )
         ]
     assert {r.id for p in pages for r in p.items} == set(simulator.store.refunds)
+
+
+async def test_orders_are_read_by_their_ids_a_page_of_ids_per_request(
+    simulator: RunningSimulator,
+) -> None:
+    store = simulator.store
+    listed = sorted(
+        o.id for o in store.orders.values() if o.status not in {"trash", "checkout-draft"}
+    )
+    hidden = [o.id for o in store.orders.values() if o.status in {"trash", "checkout-draft"}]
+    assert hidden
+    wanted = [*listed[:12], *hidden, 999_999]
+    store.request_log.clear()
+    async with http_client_for(simulator) as http:
+        found = await woo_client(http, page_size=5).orders_with_ids(access_for(simulator), wanted)
+    assert [o.id for o in found] == listed[:12]
+    asked = [parse_qs(query) for _, path, query in store.request_log if path.endswith("/orders")]
+    assert len(asked) == -(-len(wanted) // 5)  # five ids a request
+    assert all(len(q["include"][0].split(",")) <= 5 for q in asked)

@@ -168,3 +168,20 @@ def test_the_worker_command_needs_redis(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "WOOCONNECT_REDIS_URL" in result.stderr
+
+
+def test_the_worker_command_refuses_a_queue_it_does_not_know(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WOOCONNECT_")}
+    env["PYTHONPATH"] = str(ROOT / ".ci" / "pythonpath")
+    env["WOOCONNECT_VAR_DIR"] = str(tmp_path)
+    env["WOOCONNECT_REDIS_URL"] = "redis://127.0.0.1:1/0"  # never reached
+    result = subprocess.run(
+        [sys.executable, "-m", "wooconnect.adapters.cli.main", "worker", "--queues", "webhook"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "unknown queue(s): webhook; the queues are webhooks, triggers" in result.stderr

@@ -1,4 +1,9 @@
-"""`wooconnect worker`: Dramatiq worker processes on Redis (production; scale out with more)."""
+"""`wooconnect worker`: Dramatiq worker processes on Redis (production; scale out with more).
+
+A worker process runs as many tasks at once as it has threads, each holding its thread until it
+ends, an import for as long as it pages. Live work therefore runs best in processes of its own
+(`--queues webhooks triggers`) beside those for imports and reconciliations (`--queues imports
+sync`); a process taking every queue runs live tasks first whenever a thread frees up."""
 
 from __future__ import annotations
 
@@ -42,6 +47,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the network or the database, and deliveries taken up at once share a transaction)",
     )
     parser.add_argument(
+        "--queues",
+        nargs="+",
+        metavar="QUEUE",
+        help="take tasks from these queues only (default: all). Live work (webhooks, triggers) "
+        "gets processes of its own with `--queues webhooks triggers`, imports and "
+        "reconciliations with `--queues imports sync`",
+    )
+    parser.add_argument(
         "--shutdown-timeout",
         type=float,
         default=SHUTDOWN_TIMEOUT_S,
@@ -62,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.processes < 1 or args.threads < 1 or args.shutdown_timeout <= 0:
         return fail("--processes, --threads and --shutdown-timeout must be positive")
+    from wooconnect.adapters.worker.actors import BULK_QUEUES, LIVE_QUEUES
+
+    known = (*LIVE_QUEUES, *BULK_QUEUES)
+    unknown = sorted(set(args.queues or ()) - set(known))
+    if unknown:
+        return fail(f"unknown queue(s): {', '.join(unknown)}; the queues are {', '.join(known)}")
     if args.entry == ENTRY:
         from wooconnect.adapters.bootstrap import check_rules
 
@@ -99,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
             str(args.threads),
             "--worker-shutdown-timeout",
             str(round(args.shutdown_timeout * 1000)),
+            *(["--queues", *args.queues] if args.queues else []),
             *(["--skip-logging"] if own_logging else []),
         ]
     )

@@ -80,6 +80,24 @@ def queue_of(task: str) -> str:
     return task.partition(".")[0]
 
 
+LIVE_QUEUES = (queue_of(DELIVERY_PROCESS), queue_of(TRIGGER_DELIVER))
+"""Work someone waits for as it happens: webhook deliveries (a trigger's seconds start at
+their receipt) and trigger deliveries to workflow subscribers. `wooconnect worker --queues`
+gives them processes of their own, whose threads and event loop no import ever holds."""
+
+BULK_QUEUES = (queue_of(IMPORT_RUN), queue_of(RECONCILE_CONNECTION))
+"""Work that pages through whole stores: historical imports and reconciliations."""
+
+# Dramatiq's priority: a worker thread that frees up takes the lowest number first, so in a
+# process that consumes every queue, live work waiting beside imports goes before them.
+LIVE_PRIORITY = 0
+BULK_PRIORITY = 100
+
+
+def priority_of(task: str) -> int:
+    return LIVE_PRIORITY if queue_of(task) in LIVE_QUEUES else BULK_PRIORITY
+
+
 class WorkerBootFailed(MiddlewareError):
     """The worker could not open its container; the process exits."""
 
@@ -291,9 +309,13 @@ def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
             with _task(task, entity_id):
                 await run(entity_id)
 
-        dramatiq.actor(broker=broker, actor_name=task, queue_name=queue_of(task), **options)(
-            perform
-        )
+        dramatiq.actor(
+            broker=broker,
+            actor_name=task,
+            queue_name=queue_of(task),
+            priority=priority_of(task),
+            **options,
+        )(perform)
 
     async def run_import(job_id: str) -> None:
         importer = lifespan.services.importer
@@ -360,6 +382,7 @@ def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
         broker=broker,
         actor_name=IMPORT_GAVE_UP,
         queue_name=queue_of(IMPORT_GAVE_UP),
+        priority=priority_of(IMPORT_GAVE_UP),
         max_retries=5,
         min_backoff=1_000,
         max_backoff=60_000,

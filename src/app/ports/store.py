@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Protocol
@@ -129,6 +129,14 @@ class StoreClient(Protocol):
 
     async def get_order(self, access: StoreAccess, order_id: int) -> StoreOrder | None:
         """One order, or None when the store has none with that id."""
+        ...
+
+    async def orders_with_ids(
+        self, access: StoreAccess, order_ids: Collection[int]
+    ) -> list[StoreOrder]:
+        """The orders among `order_ids` that `orders` lists (any status but the bin and
+        checkout drafts), a page of ids per request; ids it does not list (and records it sends
+        unreadable) are left out."""
         ...
 
     async def get_customer(self, access: StoreAccess, customer_id: int) -> StoreCustomer | None:

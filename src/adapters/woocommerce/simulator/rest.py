@@ -19,6 +19,7 @@ from wooconnect.adapters.woocommerce.simulator.rest_params import (
     InvalidParam,
     date_param,
     enum_param,
+    id_list_param,
     int_param,
     paginate,
 )
@@ -114,6 +115,7 @@ class RestApi:
         customer = (
             int_param(request, "customer", 0, 0, None) if "customer" in request.params else None
         )
+        include = id_list_param(request, "include")
         offset = timedelta(minutes=self.store.settings.utc_offset_minutes)
 
         def moment(value: datetime) -> datetime:
@@ -140,6 +142,8 @@ class RestApi:
             elif o.status not in wanted:
                 return False
             if customer is not None and o.customer_id != customer:
+                return False
+            if include is not None and o.id not in include:
                 return False
             for limit, on_modified, after in limits:
                 value = (o.date_modified if on_modified else o.date_created).replace(

@@ -67,6 +67,18 @@ def date_param(request: Request, name: str) -> datetime | None:
         raise InvalidParam(name, "Invalid date.", "rest_invalid_date") from None
 
 
+def id_list_param(request: Request, name: str) -> set[int] | None:
+    """A list of ids, comma-separated (`include=1,2`) as WordPress's `wp_parse_id_list` reads
+    it; None when absent or empty."""
+    raw = request.params.get(name, "")
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts:
+        return None
+    if not all(part.isdigit() for part in parts):
+        raise InvalidParam(name, f"{name}[0] is not of type integer.", "rest_invalid_type")
+    return {int(part) for part in parts}
+
+
 def paginate(
     store: SimulatedStore,
     request: Request,
