@@ -26,7 +26,7 @@ from wooconnect.app.auth import Principal
 from wooconnect.app.connecting import Connecting
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.metrics import OperationsMetrics
-from wooconnect.app.ports.persistence import Span
+from wooconnect.app.ports.persistence import PageRequest, Span
 from wooconnect.app.queries import Queries
 from wooconnect.app.receiving import Receiving
 from wooconnect.app.subscriptions import Subscriptions
@@ -41,8 +41,9 @@ Injected: TypeAlias = NamedDependency[SkipValidation[T]]
 # The authenticated caller, provided by `provide_principal` to every handler that names it
 # (its controller runs `guards.API_GUARDS`).
 Caller = Injected[Principal]
-# A page's size and the id of the record it starts after, from `paging.page_params`.
-Paging = NamedDependency[tuple[int, str | None]]
+# The page asked for, its size and the id of the record it starts after, unfiltered: from
+# `paging.page_params`.
+Paging = NamedDependency[PageRequest]
 # The records of a list dated within a span, from one of `paging`'s span providers.
 Within = NamedDependency[Span]
 
