@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wooconnect.adapters.persistence.listing import page_of_records
@@ -19,7 +18,7 @@ from wooconnect.adapters.persistence.models import (
     StoreBindingRow,
 )
 from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
-from wooconnect.app.errors import Conflict
+from wooconnect.adapters.persistence.violations import refused_as_conflict
 from wooconnect.app.ports.basics import Cipher
 from wooconnect.app.ports.persistence import Page, PageRequest
 from wooconnect.domain.connection import (
@@ -101,12 +100,10 @@ class SqlConnectionRepository:
         row = ConnectionRow(id=connection.id)
         self._fill(row, connection)
         self._s.add(row)
-        try:
+        with refused_as_conflict(
+            "already_connected", "this location already has a live connection"
+        ):
             await self._s.flush()
-        except IntegrityError:
-            raise Conflict(
-                "already_connected", "this location already has a live connection"
-            ) from None
 
     async def get(self, connection_id: str) -> Connection | None:
         row = await self._s.get(ConnectionRow, connection_id)
@@ -208,13 +205,10 @@ class SqlStoreBindingRepository:
         self._s = session
 
     async def add(self, binding: StoreBinding) -> None:
-        try:
+        taken = "the store or the agency is already bound elsewhere"
+        with refused_as_conflict("store_binding_taken", taken):
             async with self._s.begin_nested():
                 self._s.add(StoreBindingRow(**values_of(binding)))
-        except IntegrityError:
-            raise Conflict(
-                "store_binding_taken", "the store or the agency is already bound elsewhere"
-            ) from None
 
     async def for_agency(self, agency_id: str) -> StoreBinding | None:
         row = await self._s.get(StoreBindingRow, agency_id)
