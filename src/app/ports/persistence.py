@@ -34,9 +34,9 @@ class Page(Generic[T]):
     items: Sequence[T]
     next_cursor: str | None
 
-    def map(self, item: Callable[[T], U]) -> Page[U]:
-        """The same page with each of its items made into `item(it)`."""
-        return Page([item(it) for it in self.items], self.next_cursor)
+    def map(self, into: Callable[[T], U]) -> Page[U]:
+        """The same page, each item made `into` another (a view of it, its domain record)."""
+        return Page([into(item) for item in self.items], self.next_cursor)
 
 
 @dataclass(frozen=True, slots=True)
