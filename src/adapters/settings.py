@@ -95,25 +95,25 @@ def _flag(value: str | None, name: str) -> bool:
     raise SettingsError(f"{name} must be true or false, not {value!r}")
 
 
-def _positive_int(value: str | None, name: str, default: int) -> int:
+def _whole_number(value: str | None, name: str, default: int, unit: str = "") -> int:
+    """The setting's whole number (of `unit`); `default` when it is not set."""
     if value is None or value.strip() == "":
         return default
     try:
-        number = int(value)
+        return int(value)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number of seconds, not {value!r}") from None
+        raise SettingsError(f"{name} must be a whole number{unit}, not {value!r}") from None
+
+
+def _positive_int(value: str | None, name: str, default: int) -> int:
+    number = _whole_number(value, name, default, " of seconds")
     if number <= 0:
         raise SettingsError(f"{name} must be positive, not {number}")
     return number
 
 
 def _int_between(value: str | None, name: str, default: int, low: int, high: int) -> int:
-    if value is None or value.strip() == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    number = _whole_number(value, name, default)
     if not low <= number <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, not {number}")
     return number

@@ -10,13 +10,7 @@ from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import NotFound
 from wooconnect.app.key_grant import GrantOffer, KeyGrantLinks
 from wooconnect.app.ports.basics import Clock
-from wooconnect.app.ports.persistence import (
-    NO_FILTERS,
-    Filters,
-    Page,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from wooconnect.app.ports.persistence import Page, PageRequest, UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import WebhookCodec
 from wooconnect.domain.connection import (
     DEFAULT_STORE_CONCURRENCY,
@@ -105,7 +99,7 @@ class ConnectionViews:
         now = self._clock.now()
         connection = connection.as_of(now)
         jobs = list(await uow.import_jobs.list_for_connection(connection.id))
-        last = (await uow.inbox.list(connection.id, cursor=None, limit=1)).items
+        last = (await uow.inbox.list(connection.id, PageRequest(limit=1))).items
         registered = connection.status in (
             ConnectionStatus.ACTIVE,
             ConnectionStatus.NEEDS_RECONNECT,
@@ -166,92 +160,55 @@ class Queries:
         return GrantReturn(connection.id, location.name, outcome)
 
     async def contacts(
-        self,
-        principal: Principal,
-        location_id: str,
-        cursor: str | None,
-        limit: int,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[Contact]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.contacts.list(location_id, cursor=cursor, limit=limit, filters=filters)
+            return await uow.contacts.list(location_id, page)
 
     async def orders(
-        self,
-        principal: Principal,
-        location_id: str,
-        cursor: str | None,
-        limit: int,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[Order]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.orders.list(location_id, cursor=cursor, limit=limit, filters=filters)
+            return await uow.orders.list(location_id, page)
 
     async def transactions(
-        self,
-        principal: Principal,
-        location_id: str,
-        cursor: str | None,
-        limit: int,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[Transaction]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            return await uow.transactions.list(
-                location_id, cursor=cursor, limit=limit, filters=filters
-            )
+            return await uow.transactions.list(location_id, page)
 
     async def triggers(
-        self,
-        principal: Principal,
-        location_id: str,
-        cursor: str | None,
-        limit: int,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[TriggerView]:
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            page = await uow.triggers.list(location_id, cursor=cursor, limit=limit, filters=filters)
-            states = await uow.trigger_deliveries.states_for_events([t.id for t in page.items])
-            numbers = await uow.orders.numbers({t.order_id for t in page.items})
-        views = [
-            TriggerView(t, summarise(states.get(t.id, ())), numbers.get(t.order_id))
-            for t in page.items
-        ]
-        return Page(views, page.next_cursor)
+            events = await uow.triggers.list(location_id, page)
+            states = await uow.trigger_deliveries.states_for_events([t.id for t in events.items])
+            numbers = await uow.orders.numbers({t.order_id for t in events.items})
+        return events.map(
+            lambda t: TriggerView(t, summarise(states.get(t.id, ())), numbers.get(t.order_id))
+        )
 
     async def decisions(
-        self,
-        principal: Principal,
-        connection_id: str,
-        cursor: str | None,
-        limit: int,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, connection_id: str, page: PageRequest
     ) -> Page[DecisionRecord]:
         """The connection's decisions; those about one record filter on its `record_type` and
         store id `record_id` (`("order", "15")`, `("customer", "7")`)."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
-            return await uow.decisions.list(
-                connection_id, cursor=cursor, limit=limit, filters=filters
-            )
+            return await uow.decisions.list(connection_id, page)
 
     async def deliveries(
-        self,
-        principal: Principal,
-        connection_id: str,
-        cursor: str | None,
-        limit: int,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, connection_id: str, page: PageRequest
     ) -> Page[DeliveryView]:
         """The connection's webhook deliveries."""
         async with self._uow() as uow:
             await visible_connection(uow, principal, connection_id)
-            page = await uow.inbox.list(connection_id, cursor=cursor, limit=limit, filters=filters)
-        views = [DeliveryView(d, self._order_number(d)) for d in page.items]
-        return Page(views, page.next_cursor)
+            deliveries = await uow.inbox.list(connection_id, page)
+        return deliveries.map(lambda d: DeliveryView(d, self._order_number(d)))
 
     def _order_number(self, delivery: InboxDelivery) -> str | None:
         if delivery.resource != "order":

@@ -19,13 +19,7 @@ from datetime import datetime, timedelta
 from wooconnect.app.auth import Principal, visible_location
 from wooconnect.app.errors import NotFound, ValidationFailed
 from wooconnect.app.ports.basics import Clock, JobQueue
-from wooconnect.app.ports.persistence import (
-    NO_FILTERS,
-    Filters,
-    Page,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from wooconnect.app.ports.persistence import Page, PageRequest, UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.subscriptions import SubscriberUnreachable, WebhookSender
 from wooconnect.app.tasks import TRIGGER_DELIVER
 from wooconnect.app.trigger_payload import event_payload
@@ -119,22 +113,14 @@ class Subscriptions:
         return subscription
 
     async def list_for_location(
-        self,
-        principal: Principal,
-        location_id: str,
-        cursor: str | None,
-        limit: int,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[SubscriptionView]:
         """The location's live subscriptions, each with its deliveries counted by state."""
         async with self._uow() as uow:
             await visible_location(uow, principal, location_id)
-            page = await uow.subscriptions.list_live(
-                location_id, cursor=cursor, limit=limit, filters=filters
-            )
-            stats = await uow.trigger_deliveries.stats_for_subscriptions([s.id for s in page.items])
-        views = [SubscriptionView(s, stats.get(s.id, DeliveryStats())) for s in page.items]
-        return Page(views, page.next_cursor)
+            live = await uow.subscriptions.list_live(location_id, page)
+            stats = await uow.trigger_deliveries.stats_for_subscriptions([s.id for s in live.items])
+        return live.map(lambda s: SubscriptionView(s, stats.get(s.id, DeliveryStats())))
 
     async def delete(self, principal: Principal, location_id: str, subscription_id: str) -> None:
         """Stop delivering to a subscription; its pending deliveries are abandoned when their

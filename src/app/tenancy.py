@@ -7,13 +7,7 @@ from dataclasses import dataclass, replace
 from wooconnect.app.auth import Principal, hash_api_key, new_api_key, visible_location
 from wooconnect.app.errors import NotFound, ValidationFailed
 from wooconnect.app.ports.basics import Clock
-from wooconnect.app.ports.persistence import (
-    DEFAULT_PAGE,
-    NO_FILTERS,
-    Filters,
-    Page,
-    UnitOfWorkFactory,
-)
+from wooconnect.app.ports.persistence import FIRST_PAGE, Page, PageRequest, UnitOfWorkFactory
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.tenancy import Agency, ApiKey, Location
 
@@ -47,17 +41,14 @@ class Tenancy:
         return agency
 
     async def list_agencies(
-        self,
-        principal: Principal,
-        cursor: str | None = None,
-        limit: int = DEFAULT_PAGE,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, page: PageRequest = FIRST_PAGE
     ) -> Page[Agency]:
         """Every agency for the admin; its own for an agency's key."""
         if principal.agency_id is not None:
-            filters = replace(filters, equal={**filters.equal, "id": principal.agency_id})
+            own = {**page.filters.equal, "id": principal.agency_id}
+            page = page.filtered(replace(page.filters, equal=own))
         async with self._uow() as uow:
-            return await uow.agencies.list(cursor=cursor, limit=limit, filters=filters)
+            return await uow.agencies.list(page)
 
     async def get_agency(self, principal: Principal, agency_id: str) -> Agency:
         principal.require_agency(agency_id)
@@ -79,21 +70,14 @@ class Tenancy:
         return IssuedApiKey(record.id, key)
 
     async def list_api_keys(
-        self,
-        principal: Principal,
-        agency_id: str,
-        cursor: str | None = None,
-        limit: int = DEFAULT_PAGE,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, agency_id: str, page: PageRequest = FIRST_PAGE
     ) -> Page[ApiKey]:
         """The agency's API keys: ids and display prefixes, never the keys."""
         principal.require_admin()
         async with self._uow() as uow:
             if await uow.agencies.get(agency_id) is None:
                 raise NotFound("agency not found")
-            return await uow.api_keys.list_for_agency(
-                agency_id, cursor=cursor, limit=limit, filters=filters
-            )
+            return await uow.api_keys.list_for_agency(agency_id, page)
 
     async def create_location(self, principal: Principal, agency_id: str, name: str) -> Location:
         principal.require_agency(agency_id)
@@ -106,20 +90,13 @@ class Tenancy:
         return location
 
     async def list_locations(
-        self,
-        principal: Principal,
-        agency_id: str,
-        cursor: str | None = None,
-        limit: int = DEFAULT_PAGE,
-        filters: Filters = NO_FILTERS,
+        self, principal: Principal, agency_id: str, page: PageRequest = FIRST_PAGE
     ) -> Page[Location]:
         principal.require_agency(agency_id)
         async with self._uow() as uow:
             if await uow.agencies.get(agency_id) is None:
                 raise NotFound("agency not found")
-            return await uow.locations.list_for_agency(
-                agency_id, cursor=cursor, limit=limit, filters=filters
-            )
+            return await uow.locations.list_for_agency(agency_id, page)
 
     async def get_location(self, principal: Principal, location_id: str) -> Location:
         async with self._uow() as uow:

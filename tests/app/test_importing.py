@@ -10,7 +10,7 @@ from typing import Any
 from tests.app.conftest import World, customer, order, refund
 from wooconnect.app.auth import ADMIN
 from wooconnect.app.errors import UpstreamUnavailable
-from wooconnect.app.ports.persistence import Filters
+from wooconnect.app.ports.persistence import Filters, PageRequest
 from wooconnect.app.recovery import Recovery
 from wooconnect.app.tasks import IMPORT_RUN
 from wooconnect.domain.connection import ConnectionStatus
@@ -49,14 +49,14 @@ async def test_an_import_brings_in_what_the_rules_allow(world: World) -> None:
     connection = await world.connected(location)
     await world.run_queued()
     async with world.uow() as uow:
-        contacts = (await uow.contacts.list(location, cursor=None, limit=100)).items
+        contacts = (await uow.contacts.list(location, PageRequest(limit=100))).items
         orders = {
             o.woocommerce_order_id: o
-            for o in (await uow.orders.list(location, cursor=None, limit=100)).items
+            for o in (await uow.orders.list(location, PageRequest(limit=100))).items
         }
-        txns = (await uow.transactions.list(location, cursor=None, limit=100)).items
+        txns = (await uow.transactions.list(location, PageRequest(limit=100))).items
         jobs = await uow.import_jobs.list_for_connection(connection.id)
-        triggers = (await uow.triggers.list(location, cursor=None, limit=10)).items
+        triggers = (await uow.triggers.list(location, PageRequest(limit=10))).items
     registered = sorted(c.woocommerce_customer_id for c in contacts if not c.is_guest)
     guests = sorted(c.email or "" for c in contacts if c.is_guest)
     assert registered == [1, 2, 5]
@@ -95,7 +95,7 @@ async def test_skipped_customers_are_logged_with_their_reason(world: World) -> N
     connection = await world.connected(location)
     await world.run_queued()
     page = await world.services.queries.decisions(
-        ADMIN, connection.id, None, 50, Filters({"outcome": "skipped"})
+        ADMIN, connection.id, PageRequest(limit=50, filters=Filters({"outcome": "skipped"}))
     )
     skipped = sorted(d.record_id for d in page.items)
     assert skipped == ["3", "4"]
@@ -187,7 +187,7 @@ async def test_a_customer_whose_email_another_customer_holds_is_imported_without
     await world.connected(location)
     await world.run_queued()
     async with world.uow() as uow:
-        contacts = (await uow.contacts.list(location, cursor=None, limit=10)).items
+        contacts = (await uow.contacts.list(location, PageRequest(limit=10))).items
     emails = {c.woocommerce_customer_id: c.email for c in contacts}
     assert emails == {1: "shared@example.com", 2: None}
 
@@ -242,7 +242,7 @@ async def test_refunds_imported_before_their_orders_bring_those_orders_and_drop_
     async with world.uow() as uow:
         assert await uow.orders.count(location) == 5
         assert await uow.transactions.count(location) == 5
-    page = await world.services.queries.decisions(ADMIN, connection.id, None, 100)
+    page = await world.services.queries.decisions(ADMIN, connection.id, PageRequest(limit=100))
     mapped = [d.record_id for d in page.items if d.record_type == "order"]
     assert sorted(mapped) == sorted(set(mapped)), "an order's status mapping was logged twice"
 

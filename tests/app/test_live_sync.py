@@ -17,7 +17,7 @@ from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
 from wooconnect.adapters.woocommerce.signatures import sign_webhook_body
 from wooconnect.app.auth import ADMIN
 from wooconnect.app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUnavailable
-from wooconnect.app.ports.persistence import Filters
+from wooconnect.app.ports.persistence import Filters, PageRequest
 from wooconnect.app.ports.store import StoreAccess
 from wooconnect.app.receiving import Incoming
 from wooconnect.domain.connection import Connection, ImportSelection
@@ -90,7 +90,7 @@ async def live(world: World) -> tuple[str, Connection]:
 
 async def triggers(world: World, location: str) -> list[str]:
     async with world.uow() as uow:
-        page = await uow.triggers.list(location, cursor=None, limit=100)
+        page = await uow.triggers.list(location, PageRequest(limit=100))
     return sorted(t.type.value for t in page.items)
 
 
@@ -187,7 +187,7 @@ async def test_a_later_guest_order_does_not_change_the_guest_contact(world: Worl
     )
     await drain(world)
     async with world.uow() as uow:
-        contacts = (await uow.contacts.list(location, cursor=None, limit=10)).items
+        contacts = (await uow.contacts.list(location, PageRequest(limit=10))).items
     assert [c.first_name for c in contacts] == ["Alice"]
 
 
@@ -225,7 +225,7 @@ async def test_the_receiver_refuses_bad_deliveries_and_keeps_unreadable_ones(
     with pytest.raises(BadPayload):
         await deliver(world, connection, "order.created", junk)
     async with world.uow() as uow:
-        kept = (await uow.inbox.list(connection.id, cursor=None, limit=10)).items
+        kept = (await uow.inbox.list(connection.id, PageRequest(limit=10))).items
         assert await uow.orders.count(location) == 0
     assert [d.status for d in kept] == [DeliveryStatus.INVALID]
     assert kept[0].body == junk
@@ -289,7 +289,7 @@ async def test_reconciliation_never_runs_while_the_connection_s_import_runs(
 
 async def store_order_ids(world: World, location: str) -> list[int]:
     async with world.uow() as uow:
-        page = await uow.orders.list(location, cursor=None, limit=100)
+        page = await uow.orders.list(location, PageRequest(limit=100))
     return sorted(o.woocommerce_order_id for o in page.items)
 
 
@@ -352,7 +352,7 @@ def customer_pages(world: World) -> list[tuple[str, int]]:
 
 async def contact_ids(world: World, location: str) -> list[int]:
     async with world.uow() as uow:
-        contacts = await uow.contacts.list(location, cursor=None, limit=100)
+        contacts = await uow.contacts.list(location, PageRequest(limit=100))
     return sorted(c.woocommerce_customer_id or 0 for c in contacts.items)
 
 
@@ -509,7 +509,7 @@ def customer_body(record: StoreCustomer) -> bytes:
 
 async def contact_names(world: World, location: str) -> list[str]:
     async with world.uow() as uow:
-        page = await uow.contacts.list(location, cursor=None, limit=100)
+        page = await uow.contacts.list(location, PageRequest(limit=100))
     return [c.first_name for c in page.items]
 
 
@@ -680,7 +680,9 @@ async def test_a_reconciliation_a_person_asks_for_reads_every_customer(world: Wo
 
 async def decisions_about(world: World, connection: Connection, kind: str, woo_id: int) -> Any:
     about = Filters({"record_type": kind, "record_id": str(woo_id)})
-    page = await world.services.queries.decisions(ADMIN, connection.id, None, 100, about)
+    page = await world.services.queries.decisions(
+        ADMIN, connection.id, PageRequest(limit=100, filters=about)
+    )
     return {(d.rule_set, d.outcome) for d in page.items}
 
 
@@ -727,7 +729,7 @@ async def test_every_live_sync_outcome_is_a_decision_found_by_the_store_s_id(
         ("customer_eligibility", "skipped")
     }
     suppressed = await world.services.queries.decisions(
-        ADMIN, connection.id, None, 100, Filters({"outcome": "suppressed"})
+        ADMIN, connection.id, PageRequest(limit=100, filters=Filters({"outcome": "suppressed"}))
     )
     assert [(d.record_type, d.record_id) for d in suppressed.items] == [("order", "500")]
 
@@ -737,13 +739,13 @@ async def test_a_stale_delivery_that_changes_nothing_adds_no_decision(world: Wor
     newer = T0 + timedelta(minutes=1)
     await deliver(world, connection, "order.created", order_body(502, modified=newer))
     await drain(world)
-    before = await world.services.queries.decisions(ADMIN, connection.id, None, 100)
+    before = await world.services.queries.decisions(ADMIN, connection.id, PageRequest(limit=100))
 
     await deliver(world, connection, "order.updated", order_body(502, status="on-hold"))
     await drain(world)
     async with world.uow() as uow:
-        [stale] = (await uow.inbox.list(connection.id, cursor=None, limit=1)).items
+        [stale] = (await uow.inbox.list(connection.id, PageRequest(limit=1))).items
     assert stale.outcome == "not newer than the stored order"
 
-    after = await world.services.queries.decisions(ADMIN, connection.id, None, 100)
+    after = await world.services.queries.decisions(ADMIN, connection.id, PageRequest(limit=100))
     assert len(after.items) == len(before.items)

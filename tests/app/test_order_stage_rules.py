@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.app.conftest import RULES, make_world, order
 from tests.app.test_live_sync import deliver, drain, live, order_body, triggers
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
+from wooconnect.app.ports.persistence import PageRequest
 from wooconnect.app.ports.rules import RULE_SET_IDS
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -38,7 +39,7 @@ async def test_a_status_the_rules_call_not_an_order_yet_is_never_stored(tmp_path
     await deliver(world, connection, "order.created", order_body(12, status="quote"))
     await drain(world)
     async with world.uow() as uow:
-        stored = (await uow.orders.list(location, cursor=None, limit=10)).items
+        stored = (await uow.orders.list(location, PageRequest(limit=10))).items
     assert [o.woocommerce_order_id for o in stored] == [11]
 
 

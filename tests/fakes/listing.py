@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
-from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
+from wooconnect.app.ports.persistence import Filters, Page, PageRequest
 
 
 class Identified(Protocol):
@@ -33,11 +33,11 @@ def kept(record: object, filters: Filters) -> bool:
     return True
 
 
-def page(
-    items: Iterable[R], cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-) -> Page[R]:
-    """Newest first (descending id: ids are time-ordered), after `cursor`, kept by `filters`."""
-    chosen = (i for i in items if (cursor is None or i.id < cursor) and kept(i, filters))
+def page(items: Iterable[R], asked: PageRequest) -> Page[R]:
+    """Newest first (descending id: ids are time-ordered), after the cursor, kept by the
+    filters."""
+    cursor = asked.cursor
+    chosen = (i for i in items if (cursor is None or i.id < cursor) and kept(i, asked.filters))
     ordered = sorted(chosen, key=lambda i: i.id, reverse=True)
-    chunk = ordered[:limit]
-    return Page(chunk, chunk[-1].id if len(ordered) > limit else None)
+    chunk = ordered[: asked.limit]
+    return Page(chunk, chunk[-1].id if len(ordered) > asked.limit else None)

@@ -20,12 +20,7 @@ from tests.fakes.subscriptions import (
     InMemoryTriggerDeliveryRepository,
 )
 from wooconnect.app.errors import WRITE_CONFLICT, Conflict
-from wooconnect.app.ports.persistence import (
-    NO_FILTERS,
-    Filters,
-    Page,
-    UnitOfWork,
-)
+from wooconnect.app.ports.persistence import Page, PageRequest, UnitOfWork
 from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.crm import (
     Contact,
@@ -112,10 +107,8 @@ class InMemoryAgencyRepository(_Repo):
     async def get(self, agency_id: str) -> Agency | None:
         return self.s.agencies.get(agency_id)
 
-    async def list(
-        self, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Agency]:
-        return _page(self.s.agencies.values(), cursor, limit, filters)
+    async def list(self, page: PageRequest) -> Page[Agency]:
+        return _page(self.s.agencies.values(), page)
 
 
 class InMemoryLocationRepository(_Repo):
@@ -125,11 +118,9 @@ class InMemoryLocationRepository(_Repo):
     async def get(self, location_id: str) -> Location | None:
         return self.s.locations.get(location_id)
 
-    async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Location]:
+    async def list_for_agency(self, agency_id: str, page: PageRequest) -> Page[Location]:
         mine = (x for x in self.s.locations.values() if x.agency_id == agency_id)
-        return _page(mine, cursor, limit, filters)
+        return _page(mine, page)
 
 
 class InMemoryApiKeyRepository(_Repo):
@@ -139,11 +130,9 @@ class InMemoryApiKeyRepository(_Repo):
     async def find_by_hash(self, key_hash: str) -> ApiKey | None:
         return next((k for k in self.s.api_keys.values() if k.key_hash == key_hash), None)
 
-    async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[ApiKey]:
+    async def list_for_agency(self, agency_id: str, page: PageRequest) -> Page[ApiKey]:
         mine = (k for k in self.s.api_keys.values() if k.agency_id == agency_id)
-        return _page(mine, cursor, limit, filters)
+        return _page(mine, page)
 
 
 class InMemoryConnectionRepository(_Repo):
@@ -234,17 +223,15 @@ class InMemoryContactRepository(_Repo):
             raise LookupError(f"contact {contact.id} is not stored")
         await self.add(contact)
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Contact]:
+    async def list(self, location_id: str, page: PageRequest) -> Page[Contact]:
         mine = (c for c in self.s.contacts.values() if c.location_id == location_id)
+        filters = page.filters
         if "email" in filters.equal:
             email = normalise_email(str(filters.equal["email"]))
             mine = (c for c in mine if normalise_email(c.email) == email)
-            filters = replace(
-                filters, equal={k: v for k, v in filters.equal.items() if k != "email"}
-            )
-        return _page(mine, cursor, limit, filters)
+            others = {k: v for k, v in filters.equal.items() if k != "email"}
+            page = page.filtered(replace(filters, equal=others))
+        return _page(mine, page)
 
     async def count(self, location_id: str) -> int:
         return sum(1 for c in self.s.contacts.values() if c.location_id == location_id)
@@ -275,11 +262,9 @@ class InMemoryOrderRepository(_Repo):
             raise LookupError(f"order {order.id} is not stored")
         self.s.orders[order.id] = order
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Order]:
+    async def list(self, location_id: str, page: PageRequest) -> Page[Order]:
         mine = (o for o in self.s.orders.values() if o.location_id == location_id)
-        return _page(mine, cursor, limit, filters)
+        return _page(mine, page)
 
     async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
         return {i: self.s.orders[i].number for i in order_ids if i in self.s.orders}
@@ -308,11 +293,9 @@ class InMemoryTransactionRepository(_Repo):
             raise LookupError(f"transaction {transaction.id} is not stored")
         self.s.transactions[transaction.id] = transaction
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Transaction]:
+    async def list(self, location_id: str, page: PageRequest) -> Page[Transaction]:
         mine = (t for t in self.s.transactions.values() if t.location_id == location_id)
-        return _page(mine, cursor, limit, filters)
+        return _page(mine, page)
 
     async def count(self, location_id: str) -> int:
         return sum(1 for t in self.s.transactions.values() if t.location_id == location_id)
@@ -375,11 +358,9 @@ class InMemoryInboxRepository(_Repo):
         found = [d for d in self.s.inbox.values() if d.status is DeliveryStatus.PENDING and due(d)]
         return sorted(found, key=lambda d: d.received_at)[:limit]
 
-    async def list(
-        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[InboxDelivery]:
+    async def list(self, connection_id: str, page: PageRequest) -> Page[InboxDelivery]:
         mine = (d for d in self.s.inbox.values() if d.connection_id == connection_id)
-        return _page(mine, cursor, limit, filters)
+        return _page(mine, page)
 
 
 class InMemoryTriggerRepository(_Repo):
@@ -390,11 +371,9 @@ class InMemoryTriggerRepository(_Repo):
         self.s.triggers[event.id] = event
         return True
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[TriggerEvent]:
+    async def list(self, location_id: str, page: PageRequest) -> Page[TriggerEvent]:
         mine = (t for t in self.s.triggers.values() if t.location_id == location_id)
-        return _page(mine, cursor, limit, filters)
+        return _page(mine, page)
 
 
 class InMemoryDecisionRepository(_Repo):
@@ -405,11 +384,9 @@ class InMemoryDecisionRepository(_Repo):
         for record in records:
             self.s.decisions[record.id] = record
 
-    async def list(
-        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[DecisionRecord]:
+    async def list(self, connection_id: str, page: PageRequest) -> Page[DecisionRecord]:
         mine = (d for d in self.s.decisions.values() if d.connection_id == connection_id)
-        return _page(mine, cursor, limit, filters)
+        return _page(mine, page)
 
 
 class InMemoryGrantStateRepository(_Repo):

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from tests.fakes.listing import page
-from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
+from tests.fakes.listing import page as _page
+from wooconnect.app.ports.persistence import Page, PageRequest
 from wooconnect.domain.subscriptions import (
     DeliveryState,
     DeliveryStats,
@@ -39,10 +39,8 @@ class InMemorySubscriptionRepository:
         found = (s for s in self._t.values() if s.location_id == location_id and s.is_live)
         return sorted(found, key=lambda s: s.id)
 
-    async def list_live(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[TriggerSubscription]:
-        return page(await self.live_for_location(location_id), cursor, limit, filters)
+    async def list_live(self, location_id: str, page: PageRequest) -> Page[TriggerSubscription]:
+        return _page(await self.live_for_location(location_id), page)
 
 
 class InMemoryTriggerDeliveryRepository:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from tests.conftest import StorageUnderTest
 from wooconnect.app.errors import Conflict
-from wooconnect.app.ports.persistence import Filters, Span, UnitOfWork
+from wooconnect.app.ports.persistence import Filters, PageRequest, Span, UnitOfWork
 from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
 from wooconnect.domain.crm import (
     Contact,
@@ -168,7 +168,7 @@ async def test_what_a_unit_of_work_stored_it_reads_back_before_its_commit(
         await uow.commit()
     async with storage() as uow:
         assert await uow.orders.get_by_woocommerce_id(location, 16) == paid
-        assert (await uow.transactions.list(location, cursor=None, limit=10)).items == [charge]
+        assert (await uow.transactions.list(location, PageRequest(limit=10))).items == [charge]
 
 
 async def test_a_second_contact_with_the_same_email_or_customer_is_refused(
@@ -259,7 +259,7 @@ async def test_transactions_are_found_by_their_store_reference(storage: StorageU
         await uow.commit()
     async with storage() as uow:
         assert await uow.transactions.count(location) == 1
-        page = await uow.transactions.list(location, cursor=None, limit=10)
+        page = await uow.transactions.list(location, PageRequest(limit=10))
         assert page.items[0].amount == Decimal("6.00")
         assert page.items[0].kind is TransactionKind.REFUND
 
@@ -276,7 +276,7 @@ async def test_lists_page_newest_first_with_a_cursor_until_the_end(
     cursor: str | None = None
     async with storage() as uow:
         while True:
-            page = await uow.orders.list(location, cursor=cursor, limit=2)
+            page = await uow.orders.list(location, PageRequest(cursor, 2))
             seen += [o.woocommerce_order_id for o in page.items]
             cursor = page.next_cursor
             if cursor is None:
@@ -302,7 +302,7 @@ async def test_lists_keep_only_what_their_filters_ask_for(storage: StorageUnderT
 
     async def listed(filters: Filters) -> list[int]:
         async with storage() as uow:
-            page = await uow.orders.list(location, cursor=None, limit=10, filters=filters)
+            page = await uow.orders.list(location, PageRequest(limit=10, filters=filters))
         return [o.woocommerce_order_id for o in page.items]
 
     assert await listed(Filters({"status": "completed"})) == [202, 201]
@@ -320,7 +320,7 @@ async def test_contacts_are_listed_by_email_as_they_are_matched(
     await add_contact(storage, location, guest("carol@example.com"))
     async with storage() as uow:
         page = await uow.contacts.list(
-            location, cursor=None, limit=10, filters=Filters({"email": "  bob@EXAMPLE.com "})
+            location, PageRequest(limit=10, filters=Filters({"email": "  bob@EXAMPLE.com "}))
         )
     assert page.items == [bob]
 
@@ -334,14 +334,11 @@ async def test_agencies_and_locations_are_paged_newest_first(storage: StorageUnd
             await uow.locations.add(Location(new_id(), agencies[0].id, f"L{n}", T0))
         await uow.commit()
     async with storage() as uow:
-        first = await uow.agencies.list(cursor=None, limit=2)
-        rest = await uow.agencies.list(cursor=first.next_cursor, limit=2)
-        recent = await uow.agencies.list(
-            cursor=None,
-            limit=10,
-            filters=Filters(spans=(Span("created_at", since=T0 + timedelta(days=1)),)),
-        )
-        locations = await uow.locations.list_for_agency(agencies[0].id, cursor=None, limit=10)
+        first = await uow.agencies.list(PageRequest(limit=2))
+        rest = await uow.agencies.list(PageRequest(first.next_cursor, 2))
+        since_day_two = Filters(spans=(Span("created_at", since=T0 + timedelta(days=1)),))
+        recent = await uow.agencies.list(PageRequest(limit=10, filters=since_day_two))
+        locations = await uow.locations.list_for_agency(agencies[0].id, PageRequest(limit=10))
     assert [a.id for a in [*first.items, *rest.items]] == [a.id for a in reversed(agencies)]
     assert rest.next_cursor is None
     assert [a.id for a in recent.items] == [agencies[2].id, agencies[1].id]
@@ -380,7 +377,7 @@ async def test_an_agencys_api_keys_list_newest_first_across_pages(
     cursor: str | None = None
     async with storage() as uow:
         while True:
-            page = await uow.api_keys.list_for_agency(found.agency_id, cursor=cursor, limit=2)
+            page = await uow.api_keys.list_for_agency(found.agency_id, PageRequest(cursor, 2))
             listed += page.items
             cursor = page.next_cursor
             if cursor is None:
@@ -771,7 +768,7 @@ async def test_decisions_are_added_many_at_once(storage: StorageUnderTest) -> No
         await uow.commit()
     async with storage() as uow:
         page = await uow.decisions.list(
-            connection.id, cursor=None, limit=10, filters=Filters({"outcome": "mapped"})
+            connection.id, PageRequest(limit=10, filters=Filters({"outcome": "mapped"}))
         )
     assert sorted(r.record_id for r in page.items) == ["0", "1", "2"]
     assert {r.record_id: r.trace for r in page.items}["2"] == {"matched": 2}
@@ -809,13 +806,11 @@ async def test_decisions_are_listed_by_the_record_they_are_about(
     async with storage() as uow:
         order_7 = {"record_type": "order", "record_id": "7"}
         about_order = await uow.decisions.list(
-            connection.id, cursor=None, limit=10, filters=Filters(order_7)
+            connection.id, PageRequest(limit=10, filters=Filters(order_7))
         )
         suppressed = await uow.decisions.list(
             connection.id,
-            cursor=None,
-            limit=10,
-            filters=Filters({**order_7, "outcome": "suppressed"}),
+            PageRequest(limit=10, filters=Filters({**order_7, "outcome": "suppressed"})),
         )
     assert sorted(d.outcome for d in about_order.items) == ["mapped", "suppressed"]
     assert [(d.record_id, d.outcome) for d in suppressed.items] == [("7", "suppressed")]
@@ -844,7 +839,7 @@ async def test_decisions_list_newest_first_across_pages(storage: StorageUnderTes
     cursor: str | None = None
     async with storage() as uow:
         while True:
-            page = await uow.decisions.list(connection.id, cursor=cursor, limit=2)
+            page = await uow.decisions.list(connection.id, PageRequest(cursor, 2))
             seen += [d.record_id for d in page.items]
             cursor = page.next_cursor
             if cursor is None:

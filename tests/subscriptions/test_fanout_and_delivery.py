@@ -11,6 +11,7 @@ from tests.subscriptions.conftest import SECURE_URL, SubscriberWorld, unreachabl
 from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
 from wooconnect.app.auth import ADMIN
 from wooconnect.app.key_grant import KeyGrantLinks
+from wooconnect.app.ports.persistence import PageRequest
 from wooconnect.app.queries import ConnectionViews, Queries
 from wooconnect.app.tasks import TRIGGER_DELIVER
 from wooconnect.domain.subscriptions import (
@@ -238,7 +239,7 @@ async def test_listing_shows_each_subscriptions_delivery_state(world: Subscriber
     await world.fire(location, woo_id=2)
     await world.run_queue()
 
-    page = await world.subscriptions.list_for_location(ADMIN, location, None, 50)
+    page = await world.subscriptions.list_for_location(ADMIN, location, PageRequest(limit=50))
     stats = {v.subscription.id: v.stats for v in page.items}
     assert stats[subscription.id].delivered == 1
     assert stats[subscription.id].pending == 1
@@ -262,7 +263,7 @@ async def test_the_trigger_list_summarises_each_event_by_its_deliveries(
 
     views = ConnectionViews(world.clock, KeyGrantLinks(FakeDirectory(), HOME, allow_http=False))
     queries = Queries(world.uow, views, WooCommerceWebhookCodec())
-    page = await queries.triggers(ADMIN, location, None, 50)
+    page = await queries.triggers(ADMIN, location, PageRequest(limit=50))
     states = {view.event.id: view.delivery_state for view in page.items}
     assert states == {
         unwatched.id: EventDeliveryState.NO_SUBSCRIBERS,

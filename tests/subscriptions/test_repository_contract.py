@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from tests.conftest import StorageUnderTest
 from tests.persistence.test_repository_contract import T0, order, seed_connection, seed_location
+from wooconnect.app.ports.persistence import PageRequest
 from wooconnect.domain.crm import Order
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.subscriptions import DeliveryState, TriggerDelivery, TriggerSubscription
@@ -74,7 +75,7 @@ async def test_subscriptions_round_trip_and_soft_delete(storage: StorageUnderTes
         assert [s.id for s in await uow.subscriptions.live_for_location(event.location_id)] == [
             live.id
         ]
-        page = await uow.subscriptions.list_live(event.location_id, cursor=None, limit=10)
+        page = await uow.subscriptions.list_live(event.location_id, PageRequest(limit=10))
         assert [s.id for s in page.items] == [live.id]
         assert page.next_cursor is None
         deleted = await uow.subscriptions.get(gone.id)

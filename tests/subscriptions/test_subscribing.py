@@ -7,6 +7,7 @@ import pytest
 from tests.subscriptions.conftest import SubscriberWorld
 from wooconnect.app.auth import Principal
 from wooconnect.app.errors import NotFound, ValidationFailed
+from wooconnect.app.ports.persistence import PageRequest
 from wooconnect.domain.triggers import TriggerType
 
 
@@ -51,7 +52,7 @@ async def test_another_agencys_key_finds_neither_the_location_nor_its_subscripti
     with pytest.raises(NotFound):
         await world.subscribe(location, principal=stranger)
     with pytest.raises(NotFound):
-        await world.subscriptions.list_for_location(stranger, location, None, 50)
+        await world.subscriptions.list_for_location(stranger, location, PageRequest(limit=50))
     with pytest.raises(NotFound):
         await world.subscriptions.delete(stranger, location, subscription.id)
 
@@ -62,7 +63,7 @@ async def test_the_owning_agencys_key_may_manage_its_subscriptions(
     agency, location = await world.agency_with_location()
     owner = Principal(agency_id=agency)
     created = await world.subscribe(location, principal=owner)
-    page = await world.subscriptions.list_for_location(owner, location, None, 50)
+    page = await world.subscriptions.list_for_location(owner, location, PageRequest(limit=50))
     assert [v.subscription.id for v in page.items] == [created.id]
     await world.subscriptions.delete(owner, location, created.id)
 
@@ -78,7 +79,7 @@ async def test_a_deleted_subscription_is_no_longer_listed_and_deleting_again_is_
     with pytest.raises(NotFound):
         await world.subscriptions.delete(admin, elsewhere, gone.id)
     await world.subscriptions.delete(admin, location, gone.id)
-    page = await world.subscriptions.list_for_location(admin, location, None, 50)
+    page = await world.subscriptions.list_for_location(admin, location, PageRequest(limit=50))
     assert [v.subscription.id for v in page.items] == [kept.id]
     with pytest.raises(NotFound):
         await world.subscriptions.delete(admin, location, gone.id)
@@ -88,8 +89,10 @@ async def test_the_list_pages_newest_first_with_a_cursor(world: SubscriberWorld)
     _, location = await world.agency_with_location()
     ids = [(await world.subscribe(location)).id for _ in range(3)]
     admin = Principal(agency_id=None)
-    first = await world.subscriptions.list_for_location(admin, location, None, 2)
+    first = await world.subscriptions.list_for_location(admin, location, PageRequest(limit=2))
     assert first.next_cursor is not None
-    rest = await world.subscriptions.list_for_location(admin, location, first.next_cursor, 2)
+    rest = await world.subscriptions.list_for_location(
+        admin, location, PageRequest(first.next_cursor, 2)
+    )
     assert rest.next_cursor is None
     assert [v.subscription.id for v in [*first.items, *rest.items]] == sorted(ids, reverse=True)

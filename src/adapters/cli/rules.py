@@ -65,16 +65,14 @@ def rules_dir(given: Path | None) -> Path:
     return Path(configured) if configured else default_rules_dir()
 
 
-def _missing(directory: Path, err: TextIO) -> int | None:
-    """Exit status 2 and one line when `directory` does not exist (a mistake in how the command
-    was called, not a broken rule file); None when it does."""
-    if directory.is_dir():
-        return None
-    print(f"wooconnect: the rules directory {directory} does not exist", file=err)
-    return 2
-
-
-def _load(directory: Path, err: TextIO) -> RuleBook | None:
+def _book(given: Path | None, err: TextIO) -> RuleBook | int:
+    """The rule book in the rules directory; else, once the reason is printed, the exit
+    status: 2 when the directory does not exist (a mistake in how the command was called,
+    not a broken rule file), 1 when its rules do not load."""
+    directory = rules_dir(given)
+    if not directory.is_dir():
+        print(f"wooconnect: the rules directory {directory} does not exist", file=err)
+        return 2
     try:
         return load_rule_book(directory)
     except RuleLoadError as exc:
@@ -85,7 +83,7 @@ def _load(directory: Path, err: TextIO) -> RuleBook | None:
             f"\n{count} error{'s' if count != 1 else ''}; the rules in {directory} cannot be used",
             file=err,
         )
-        return None
+        return 1
 
 
 def check_rules(
@@ -93,12 +91,9 @@ def check_rules(
 ) -> int:
     """Validate a rules directory; print every error, or a summary of what loaded."""
     out, err = out or sys.stdout, err or sys.stderr
-    directory = rules_dir(args.dir)
-    if (code := _missing(directory, err)) is not None:
-        return code
-    book = _load(directory, err)
-    if book is None:
-        return 1
+    book = _book(args.dir, err)
+    if isinstance(book, int):
+        return book
     for agency_id, rule_set in book.all_rule_sets():
         scope = f" (agency {agency_id})" if agency_id else ""
         rules = len(rule_set.definition.rules)
@@ -107,6 +102,7 @@ def check_rules(
             f"{rule_set.hit_policy.value}, version {rule_set.version}  [{rule_set.file}]",
             file=out,
         )
+    directory = rules_dir(args.dir)
     print(f"\nall rule files in {directory} are valid; rule book version {book.version}", file=out)
     return 0
 
@@ -117,12 +113,9 @@ def run_rule_tests(
     """Run every rule set's examples; fail on a wrong decision or, unless allowed, on rules
     that no example exercises."""
     out, err = out or sys.stdout, err or sys.stderr
-    directory = rules_dir(args.dir)
-    if (code := _missing(directory, err)) is not None:
-        return code
-    book = _load(directory, err)
-    if book is None:
-        return 1
+    book = _book(args.dir, err)
+    if isinstance(book, int):
+        return book
     failed = uncovered = examples = 0
     for agency_id, rule_set in book.all_rule_sets():
         report = run_examples(rule_set)
@@ -170,12 +163,9 @@ def explain_decision(
     if not isinstance(raw, dict):
         print(f"{args.facts}: the facts must be a JSON object", file=err)
         return 1
-    directory = rules_dir(args.dir)
-    if (code := _missing(directory, err)) is not None:
-        return code
-    book = _load(directory, err)
-    if book is None:
-        return 1
+    book = _book(args.dir, err)
+    if isinstance(book, int):
+        return book
     try:
         evaluation = book.evaluate(args.rule_set, flatten_facts(raw), agency_id=args.agency)
     except RuleError as exc:

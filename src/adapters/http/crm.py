@@ -131,9 +131,8 @@ class CrmController(Controller):
         updated: Within,
         email: Email = None,
     ) -> ContactPage:
-        limit, cursor = paging
         wanted = filters(created, updated, email=not_empty("email", email))
-        page = await queries.contacts(principal, location_id, cursor, limit, wanted)
+        page = await queries.contacts(principal, location_id, paging.filtered(wanted))
         return page_of(ContactPage, ContactOut.of, page)
 
     @get(
@@ -154,7 +153,6 @@ class CrmController(Controller):
         status: OrderStatus = None,
         contact_id: ContactId = None,
     ) -> OrderPage:
-        limit, cursor = paging
         wanted = filters(
             created,
             updated,
@@ -162,7 +160,7 @@ class CrmController(Controller):
             status=one_of("status", status, ORDER_STATUSES),
             contact_id=contact_id,
         )
-        page = await queries.orders(principal, location_id, cursor, limit, wanted)
+        page = await queries.orders(principal, location_id, paging.filtered(wanted))
         return page_of(OrderPage, OrderOut.of, page)
 
     @get(
@@ -182,14 +180,13 @@ class CrmController(Controller):
         order_id: OrderId = None,
         contact_id: ContactId = None,
     ) -> TransactionPage:
-        limit, cursor = paging
         wanted = filters(
             occurred,
             kind=one_of("kind", kind, TRANSACTION_KINDS),
             order_id=order_id,
             contact_id=contact_id,
         )
-        page = await queries.transactions(principal, location_id, cursor, limit, wanted)
+        page = await queries.transactions(principal, location_id, paging.filtered(wanted))
         return page_of(TransactionPage, TransactionOut.of, page)
 
     @get(
@@ -208,9 +205,8 @@ class CrmController(Controller):
         type: TriggerTypeFilter = None,
         order_id: OrderId = None,
     ) -> TriggerPage:
-        limit, cursor = paging
         wanted = filters(created, type=one_of("type", type, TRIGGER_TYPES), order_id=order_id)
-        page = await queries.triggers(principal, location_id, cursor, limit, wanted)
+        page = await queries.triggers(principal, location_id, paging.filtered(wanted))
         return page_of(TriggerPage, TriggerOut.of_view, page)
 
     @get(
@@ -228,9 +224,8 @@ class CrmController(Controller):
         received: Within,
         status: DeliveryStatusFilter = None,
     ) -> DeliveryPage:
-        limit, cursor = paging
         wanted = filters(received, status=one_of("status", status, DELIVERY_STATUSES))
-        page = await queries.deliveries(principal, connection_id, cursor, limit, wanted)
+        page = await queries.deliveries(principal, connection_id, paging.filtered(wanted))
         return page_of(DeliveryPage, DeliveryOut.of_view, page)
 
     @get(
@@ -254,13 +249,12 @@ class CrmController(Controller):
         woocommerce_order_id: StoreOrderId = None,
         woocommerce_customer_id: StoreCustomerId = None,
     ) -> DecisionPage:
-        limit, cursor = paging
         wanted = filters(
             created,
             outcome=one_of("outcome", outcome, OUTCOMES),
             **about_store_record(woocommerce_order_id, woocommerce_customer_id),
         )
-        page = await queries.decisions(principal, connection_id, cursor, limit, wanted)
+        page = await queries.decisions(principal, connection_id, paging.filtered(wanted))
         return page_of(DecisionPage, DecisionOut.of, page)
 
 

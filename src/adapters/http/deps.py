@@ -8,6 +8,7 @@ Litestar reads the handlers' annotations at runtime: the types named there are r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
@@ -19,18 +20,9 @@ from litestar.params import SkipValidation
 from wooconnect.adapters.bootstrap import Container
 from wooconnect.adapters.http import paging
 from wooconnect.adapters.http.counters import ReceiverCounters
-from wooconnect.adapters.rules_yaml.source import FileRuleSource
-from wooconnect.adapters.store_errors import StoreErrorCounts
-from wooconnect.adapters.worker.job_queue import DramatiqJobQueue
 from wooconnect.app.auth import Principal
-from wooconnect.app.connecting import Connecting
-from wooconnect.app.ports.basics import Clock
-from wooconnect.app.ports.metrics import OperationsMetrics
-from wooconnect.app.ports.persistence import Span
-from wooconnect.app.queries import Queries
+from wooconnect.app.ports.persistence import PageRequest, Span
 from wooconnect.app.receiving import Receiving
-from wooconnect.app.subscriptions import Subscriptions
-from wooconnect.app.tenancy import Tenancy
 
 T = TypeVar("T")
 
@@ -41,8 +33,9 @@ Injected: TypeAlias = NamedDependency[SkipValidation[T]]
 # The authenticated caller, provided by `provide_principal` to every handler that names it
 # (its controller runs `guards.API_GUARDS`).
 Caller = Injected[Principal]
-# A page's size and the id of the record it starts after, from `paging.page_params`.
-Paging = NamedDependency[tuple[int, str | None]]
+# The page asked for, its size and the id of the record it starts after, unfiltered: from
+# `paging.page_params`.
+Paging = NamedDependency[PageRequest]
 # The records of a list dated within a span, from one of `paging`'s span providers.
 Within = NamedDependency[Span]
 
@@ -59,22 +52,6 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-def provide_tenancy(state: State) -> Tenancy:
-    return provide_container(state).services.tenancy
-
-
-def provide_connecting(state: State) -> Connecting:
-    return provide_container(state).services.connecting
-
-
-def provide_queries(state: State) -> Queries:
-    return provide_container(state).services.queries
-
-
-def provide_subscriptions(state: State) -> Subscriptions:
-    return provide_container(state).services.subscriptions
-
-
 @dataclass(frozen=True, slots=True)
 class Receiver:
     """What the webhook receiver route needs, as one dependency: Litestar resolves two or more
@@ -85,38 +62,18 @@ class Receiver:
     counters: ReceiverCounters
 
 
-def provide_receiver(state: State) -> Receiver:
-    container = provide_container(state)
-    return Receiver(container.services.receiving, container.receiver_counters)
-
-
-def provide_receiver_counters(state: State) -> ReceiverCounters:
-    return provide_container(state).receiver_counters
-
-
-def provide_operations_metrics(state: State) -> OperationsMetrics:
-    return provide_container(state).metrics
-
-
-def provide_job_queue(state: State) -> DramatiqJobQueue:
-    return provide_container(state).job_queue
-
-
-def provide_store_errors(state: State) -> StoreErrorCounts:
-    return provide_container(state).store_errors
-
-
-def provide_clock(state: State) -> Clock:
-    return provide_container(state).clock
-
-
-def provide_rules(state: State) -> FileRuleSource:
-    return provide_container(state).rules
-
-
 def _sync(provider: Any) -> Provide:
     """The providers only read attributes: run them on the loop, not in a thread."""
     return Provide(provider, sync_to_thread=False)
+
+
+def _of_container(part: Callable[[Container], object]) -> Provide:
+    """The provider of `part` of the container."""
+
+    def provide(state: State) -> object:
+        return part(provide_container(state))
+
+    return _sync(provide)
 
 
 PRINCIPAL = {"principal": _sync(provide_principal)}
@@ -127,18 +84,20 @@ PLACED = {"placed": _sync(paging.placed)}
 OCCURRED = {"occurred": _sync(paging.occurred)}
 RECEIVED = {"received": _sync(paging.received)}
 CONTAINER = {"container": _sync(provide_container)}
-TENANCY = {"tenancy": _sync(provide_tenancy)}
-CONNECTING = {"connecting": _sync(provide_connecting)}
-QUERIES = {"queries": _sync(provide_queries)}
-SUBSCRIPTIONS = {"subscriptions": _sync(provide_subscriptions)}
-RECEIVER = {"receiver": _sync(provide_receiver)}
-RECEIVER_COUNTERS = {"counters": _sync(provide_receiver_counters)}
+TENANCY = {"tenancy": _of_container(lambda c: c.services.tenancy)}
+CONNECTING = {"connecting": _of_container(lambda c: c.services.connecting)}
+QUERIES = {"queries": _of_container(lambda c: c.services.queries)}
+SUBSCRIPTIONS = {"subscriptions": _of_container(lambda c: c.services.subscriptions)}
+RECEIVER = {
+    "receiver": _of_container(lambda c: Receiver(c.services.receiving, c.receiver_counters))
+}
+RECEIVER_COUNTERS = {"counters": _of_container(lambda c: c.receiver_counters)}
 OPERATIONS_METRICS = {
-    "operations": _sync(provide_operations_metrics),
-    "clock": _sync(provide_clock),
+    "operations": _of_container(lambda c: c.metrics),
+    "clock": _of_container(lambda c: c.clock),
 }
 ADAPTER_METRICS = {
-    "queue": _sync(provide_job_queue),
-    "store_errors": _sync(provide_store_errors),
+    "queue": _of_container(lambda c: c.job_queue),
+    "store_errors": _of_container(lambda c: c.store_errors),
 }
-RULES = {"rules": _sync(provide_rules)}
+RULES = {"rules": _of_container(lambda c: c.rules)}

@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 from litestar.params import QueryParameter
 
 from wooconnect.app.errors import ValidationFailed
-from wooconnect.app.ports.persistence import DEFAULT_PAGE, Filters, Page, Span
+from wooconnect.app.ports.persistence import DEFAULT_PAGE, Filters, Page, PageRequest, Span
 
 MAX_LIMIT = 500
 
@@ -67,9 +67,9 @@ def decode_cursor(cursor: str) -> str:
     return record_id
 
 
-def page_params(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> tuple[int, str | None]:
-    """The page's size and the id of the record it starts after."""
-    return limit, None if cursor is None else decode_cursor(cursor)
+def page_params(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> PageRequest:
+    """The page asked for: its size and the id of the record it starts after."""
+    return PageRequest(None if cursor is None else decode_cursor(cursor), limit)
 
 
 R = TypeVar("R")

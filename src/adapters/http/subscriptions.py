@@ -115,9 +115,8 @@ class SubscriptionController(Controller):
         paging: Paging,
         created: Within,
     ) -> SubscriptionPage:
-        limit, cursor = paging
         page = await subscriptions.list_for_location(
-            principal, location_id, cursor, limit, filters(created)
+            principal, location_id, paging.filtered(filters(created))
         )
         return page_of(SubscriptionPage, SubscriptionOut.of, page)
 

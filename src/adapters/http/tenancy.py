@@ -42,8 +42,7 @@ class TenancyController(Controller):
     async def list_agencies(
         self, tenancy: Injected[Tenancy], principal: Caller, paging: Paging, created: Within
     ) -> AgencyPage:
-        limit, cursor = paging
-        page = await tenancy.list_agencies(principal, cursor, limit, filters(created))
+        page = await tenancy.list_agencies(principal, paging.filtered(filters(created)))
         return page_of(AgencyPage, AgencyOut.of, page)
 
     @get("/agencies/{agency_id:str}", operation_id="getAgency", summary="One agency")
@@ -77,8 +76,7 @@ class TenancyController(Controller):
         paging: Paging,
         created: Within,
     ) -> ApiKeyPage:
-        limit, cursor = paging
-        page = await tenancy.list_api_keys(principal, agency_id, cursor, limit, filters(created))
+        page = await tenancy.list_api_keys(principal, agency_id, paging.filtered(filters(created)))
         return page_of(ApiKeyPage, ApiKeyListedOut.of, page)
 
     @post(
@@ -109,8 +107,7 @@ class TenancyController(Controller):
         paging: Paging,
         created: Within,
     ) -> LocationPage:
-        limit, cursor = paging
-        page = await tenancy.list_locations(principal, agency_id, cursor, limit, filters(created))
+        page = await tenancy.list_locations(principal, agency_id, paging.filtered(filters(created)))
         return page_of(LocationPage, LocationOut.of, page)
 
     @get("/locations/{location_id:str}", operation_id="getLocation", summary="One location")

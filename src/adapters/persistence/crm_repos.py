@@ -17,10 +17,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wooconnect.adapters.persistence.crm_writes import CrmWrites, TableWrites, contact_values
-from wooconnect.adapters.persistence.listing import page_of_rows
+from wooconnect.adapters.persistence.listing import page_of_records
 from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
 from wooconnect.adapters.persistence.records import record_of, values_of
-from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
+from wooconnect.app.ports.persistence import Page, PageRequest
 from wooconnect.domain.crm import Contact, Order, Transaction, normalise_email
 
 
@@ -78,13 +78,10 @@ class _CrmRecords(Generic[L]):
         await self._w.lock(record.location_id)
         self._writes().put(self._values(record), new=False)
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[L]:
+    async def list(self, location_id: str, page: PageRequest) -> Page[L]:
         await self._w.flush()
         query = select(self._model).where(self._model.location_id == location_id)
-        rows, next_cursor = await page_of_rows(self._s, query, self._model, cursor, limit, filters)
-        return Page([record_of(self._record, row) for row in rows], next_cursor)
+        return await page_of_records(self._s, query, self._model, self._record, page)
 
     async def count(self, location_id: str) -> int:
         await self._w.flush()
@@ -115,15 +112,13 @@ class SqlContactRepository(_CrmRecords[Contact]):
     def _values(self, record: Contact) -> dict[str, Any]:
         return contact_values(record)
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Contact]:
+    async def list(self, location_id: str, page: PageRequest) -> Page[Contact]:
         """An e-mail matches as contacts are matched: by its normalised form."""
-        if "email" in filters.equal:
-            equal = dict(filters.equal)
+        if "email" in page.filters.equal:
+            equal = dict(page.filters.equal)
             equal["email_normalized"] = normalise_email(str(equal.pop("email")))
-            filters = replace(filters, equal=equal)
-        return await super().list(location_id, cursor=cursor, limit=limit, filters=filters)
+            page = page.filtered(replace(page.filters, equal=equal))
+        return await super().list(location_id, page)
 
     async def find(
         self,

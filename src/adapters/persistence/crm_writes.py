@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
 from wooconnect.adapters.persistence.records import values_of
-from wooconnect.app.errors import WRITE_CONFLICT, Conflict
+from wooconnect.adapters.persistence.violations import refused_as_conflict
+from wooconnect.app.errors import WRITE_CONFLICT
 from wooconnect.domain.crm import Contact, normalise_email, normalise_phone
 
 CONTACT_MUTABLE = (
@@ -141,11 +141,9 @@ class CrmWrites:
         """Send what is held back; a unique or foreign-key violation raises `Conflict`."""
         if not (self.contacts or self.orders or self.transactions):
             return
-        try:
+        with refused_as_conflict(WRITE_CONFLICT, "the records could not be stored; try again"):
             for writes in (self.contacts, self.orders, self.transactions):
                 await writes.flush(self._s)
-        except IntegrityError:
-            raise Conflict(WRITE_CONFLICT, "the records could not be stored; try again") from None
 
     def forget(self) -> None:
         """Drop the held-back writes and the locks' record (after a commit or a rollback, which

@@ -7,12 +7,15 @@ columns (see `records`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wooconnect.app.ports.persistence import NO_FILTERS, Filters
+from wooconnect.adapters.persistence.records import record_of
+from wooconnect.app.ports.persistence import Filters, Page, PageRequest
+
+R = TypeVar("R")
 
 
 def filtered(query: Select[Any], model: Any, filters: Filters) -> Select[Any]:
@@ -29,18 +32,23 @@ def filtered(query: Select[Any], model: Any, filters: Filters) -> Select[Any]:
 
 
 async def page_of_rows(
-    session: AsyncSession,
-    query: Select[Any],
-    model: Any,
-    cursor: str | None,
-    limit: int,
-    filters: Filters = NO_FILTERS,
-) -> tuple[list[Any], str | None]:
-    """Up to `limit` rows of `query` that `filters` keeps, newest first, after `cursor`; and
-    the cursor of the next page (None at the end)."""
-    query = filtered(query, model, filters)
-    if cursor:
-        query = query.where(model.id < cursor)
+    session: AsyncSession, query: Select[Any], model: Any, page: PageRequest
+) -> Page[Any]:
+    """The rows of `query` on the page asked for: up to `page.limit` rows of `model` that its
+    filters keep, newest first, after its cursor; with the cursor of the next page (None at
+    the end)."""
+    query = filtered(query, model, page.filters)
+    if page.cursor:
+        query = query.where(model.id < page.cursor)
+    limit = page.limit
     rows = list((await session.scalars(query.order_by(model.id.desc()).limit(limit + 1))).all())
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return Page(rows[:limit], next_cursor)
+
+
+async def page_of_records(
+    session: AsyncSession, query: Select[Any], model: Any, record: type[R], page: PageRequest
+) -> Page[R]:
+    """`page_of_rows`, each row as the `record` it holds under its field names (`records`)."""
+    rows = await page_of_rows(session, query, model, page)
+    return rows.map(lambda row: record_of(record, row))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wooconnect.adapters.persistence.crm_repos import _insert
 from wooconnect.adapters.persistence.crm_writes import CrmWrites
-from wooconnect.adapters.persistence.listing import page_of_rows
+from wooconnect.adapters.persistence.listing import page_of_records
 from wooconnect.adapters.persistence.models import (
     DecisionRow,
     ImportJobRow,
@@ -18,7 +18,7 @@ from wooconnect.adapters.persistence.models import (
     TriggerEventRow,
 )
 from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
-from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
+from wooconnect.app.ports.persistence import Page, PageRequest
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
 from wooconnect.domain.jobs import ImportJob, JobStatus
@@ -145,14 +145,9 @@ class SqlInboxRepository:
         )
         return [record_of(InboxDelivery, r) for r in rows]
 
-    async def list(
-        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[InboxDelivery]:
+    async def list(self, connection_id: str, page: PageRequest) -> Page[InboxDelivery]:
         query = select(InboxDeliveryRow).where(InboxDeliveryRow.connection_id == connection_id)
-        rows, next_cursor = await page_of_rows(
-            self._s, query, InboxDeliveryRow, cursor, limit, filters
-        )
-        return Page([record_of(InboxDelivery, r) for r in rows], next_cursor)
+        return await page_of_records(self._s, query, InboxDeliveryRow, InboxDelivery, page)
 
 
 class SqlTriggerRepository:
@@ -171,14 +166,9 @@ class SqlTriggerRepository:
         )
         return result.scalar_one_or_none() is not None
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[TriggerEvent]:
+    async def list(self, location_id: str, page: PageRequest) -> Page[TriggerEvent]:
         query = select(TriggerEventRow).where(TriggerEventRow.location_id == location_id)
-        rows, next_cursor = await page_of_rows(
-            self._s, query, TriggerEventRow, cursor, limit, filters
-        )
-        return Page([record_of(TriggerEvent, r) for r in rows], next_cursor)
+        return await page_of_records(self._s, query, TriggerEventRow, TriggerEvent, page)
 
 
 class SqlDecisionRepository:
@@ -209,10 +199,7 @@ class SqlDecisionRepository:
             [values_of(record) for record in records],
         )
 
-    async def list(
-        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[DecisionRecord]:
+    async def list(self, connection_id: str, page: PageRequest) -> Page[DecisionRecord]:
         await self.flush()
         query = select(DecisionRow).where(DecisionRow.connection_id == connection_id)
-        rows, next_cursor = await page_of_rows(self._s, query, DecisionRow, cursor, limit, filters)
-        return Page([record_of(DecisionRecord, r) for r in rows], next_cursor)
+        return await page_of_records(self._s, query, DecisionRow, DecisionRecord, page)

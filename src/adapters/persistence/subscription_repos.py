@@ -14,7 +14,7 @@ from wooconnect.adapters.persistence.listing import page_of_rows
 from wooconnect.adapters.persistence.models import TriggerDeliveryRow, TriggerSubscriptionRow
 from wooconnect.adapters.persistence.records import record_of, values_of
 from wooconnect.app.ports.basics import Cipher
-from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
+from wooconnect.app.ports.persistence import Page, PageRequest
 from wooconnect.domain.subscriptions import (
     DeliveryState,
     DeliveryStats,
@@ -63,14 +63,9 @@ class SqlSubscriptionRepository:
             self._live_by_location[location_id] = known
         return list(known)
 
-    async def list_live(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[TriggerSubscription]:
-        query = self._live(location_id)
-        rows, next_cursor = await page_of_rows(
-            self._s, query, TriggerSubscriptionRow, cursor, limit, filters
-        )
-        return Page([self._to_domain(r) for r in rows], next_cursor)
+    async def list_live(self, location_id: str, page: PageRequest) -> Page[TriggerSubscription]:
+        rows = await page_of_rows(self._s, self._live(location_id), TriggerSubscriptionRow, page)
+        return rows.map(self._to_domain)
 
     @staticmethod
     def _live(location_id: str) -> Select[Any]:

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wooconnect.adapters.persistence.listing import page_of_rows
+from wooconnect.adapters.persistence.listing import page_of_records
 from wooconnect.adapters.persistence.models import (
     AgencyRow,
     ApiKeyRow,
@@ -19,9 +18,9 @@ from wooconnect.adapters.persistence.models import (
     StoreBindingRow,
 )
 from wooconnect.adapters.persistence.records import RowRepository, record_of, values_of
-from wooconnect.app.errors import Conflict
+from wooconnect.adapters.persistence.violations import refused_as_conflict
 from wooconnect.app.ports.basics import Cipher
-from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
+from wooconnect.app.ports.persistence import Page, PageRequest
 from wooconnect.domain.connection import (
     Connection,
     ConnectionStatus,
@@ -37,25 +36,17 @@ class SqlAgencyRepository(RowRepository[Agency]):
     _model = AgencyRow
     _record = Agency
 
-    async def list(
-        self, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Agency]:
-        rows, next_cursor = await page_of_rows(
-            self._s, select(AgencyRow), AgencyRow, cursor, limit, filters
-        )
-        return Page([record_of(Agency, r) for r in rows], next_cursor)
+    async def list(self, page: PageRequest) -> Page[Agency]:
+        return await page_of_records(self._s, select(AgencyRow), AgencyRow, Agency, page)
 
 
 class SqlLocationRepository(RowRepository[Location]):
     _model = LocationRow
     _record = Location
 
-    async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Location]:
+    async def list_for_agency(self, agency_id: str, page: PageRequest) -> Page[Location]:
         query = select(LocationRow).where(LocationRow.agency_id == agency_id)
-        rows, next_cursor = await page_of_rows(self._s, query, LocationRow, cursor, limit, filters)
-        return Page([record_of(Location, r) for r in rows], next_cursor)
+        return await page_of_records(self._s, query, LocationRow, Location, page)
 
 
 class SqlApiKeyRepository(RowRepository[ApiKey]):
@@ -66,12 +57,9 @@ class SqlApiKeyRepository(RowRepository[ApiKey]):
         row = await self._s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
         return None if row is None else record_of(ApiKey, row)
 
-    async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[ApiKey]:
+    async def list_for_agency(self, agency_id: str, page: PageRequest) -> Page[ApiKey]:
         query = select(ApiKeyRow).where(ApiKeyRow.agency_id == agency_id)
-        rows, next_cursor = await page_of_rows(self._s, query, ApiKeyRow, cursor, limit, filters)
-        return Page([record_of(ApiKey, row) for row in rows], next_cursor)
+        return await page_of_records(self._s, query, ApiKeyRow, ApiKey, page)
 
 
 # The connection's fields that its row stores as they are, under the same names; the others
@@ -112,12 +100,10 @@ class SqlConnectionRepository:
         row = ConnectionRow(id=connection.id)
         self._fill(row, connection)
         self._s.add(row)
-        try:
+        with refused_as_conflict(
+            "already_connected", "this location already has a live connection"
+        ):
             await self._s.flush()
-        except IntegrityError:
-            raise Conflict(
-                "already_connected", "this location already has a live connection"
-            ) from None
 
     async def get(self, connection_id: str) -> Connection | None:
         row = await self._s.get(ConnectionRow, connection_id)
@@ -219,13 +205,10 @@ class SqlStoreBindingRepository:
         self._s = session
 
     async def add(self, binding: StoreBinding) -> None:
-        try:
+        taken = "the store or the agency is already bound elsewhere"
+        with refused_as_conflict("store_binding_taken", taken):
             async with self._s.begin_nested():
                 self._s.add(StoreBindingRow(**values_of(binding)))
-        except IntegrityError:
-            raise Conflict(
-                "store_binding_taken", "the store or the agency is already bound elsewhere"
-            ) from None
 
     async def for_agency(self, agency_id: str) -> StoreBinding | None:
         row = await self._s.get(StoreBindingRow, agency_id)

@@ -378,20 +378,11 @@ class WooCommerceClient(WebhookManager):
         await self._guard(access)
         mode = self._mode(access)
         window = self.window(access)
-        response = await self._transport.send(
-            access,
-            mode,
-            method,
-            path,
-            window=window,
-            params=params,
-            json=json,
-            idempotent=idempotent,
-        )
-        if mode is AuthMode.BASIC and _credentials_ignored(response):
-            retry = await self._transport.send(
+
+        async def send(auth: AuthMode) -> httpx.Response:
+            return await self._transport.send(
                 access,
-                AuthMode.QUERY_STRING,
+                auth,
                 method,
                 path,
                 window=window,
@@ -399,6 +390,10 @@ class WooCommerceClient(WebhookManager):
                 json=json,
                 idempotent=idempotent,
             )
+
+        response = await send(mode)
+        if mode is AuthMode.BASIC and _credentials_ignored(response):
+            retry = await send(AuthMode.QUERY_STRING)
             if retry.is_success:
                 self._query_string_connections.add(access.connection_id)
             response = retry

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from wooconnect.app.ports.subscriptions import SubscriptionRepository, TriggerDeliveryRepository
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,10 @@ class Page(Generic[T]):
 
     items: Sequence[T]
     next_cursor: str | None
+
+    def map(self, into: Callable[[T], U]) -> Page[U]:
+        """The same page, each item made `into` another (a view of it, its domain record)."""
+        return Page([into(item) for item in self.items], self.next_cursor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,29 +64,40 @@ NO_FILTERS = Filters()
 DEFAULT_PAGE = 50
 
 
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """The page of a list a reader asks for: up to `limit` of the records that `filters`
+    keeps, after the one whose id is `cursor` (from the newest when None)."""
+
+    cursor: str | None = None
+    limit: int = DEFAULT_PAGE
+    filters: Filters = NO_FILTERS
+
+    def filtered(self, filters: Filters) -> PageRequest:
+        """The same page of the records `filters` keeps."""
+        return replace(self, filters=filters)
+
+
+FIRST_PAGE = PageRequest()
+
+
 class AgencyRepository(Protocol):
     async def add(self, agency: Agency) -> None: ...
     async def get(self, agency_id: str) -> Agency | None: ...
-    async def list(
-        self, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Agency]: ...
+    async def list(self, page: PageRequest) -> Page[Agency]: ...
 
 
 class LocationRepository(Protocol):
     async def add(self, location: Location) -> None: ...
     async def get(self, location_id: str) -> Location | None: ...
-    async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Location]: ...
+    async def list_for_agency(self, agency_id: str, page: PageRequest) -> Page[Location]: ...
 
 
 class ApiKeyRepository(Protocol):
     async def add(self, key: ApiKey) -> None: ...
     async def find_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
-    async def list_for_agency(
-        self, agency_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[ApiKey]: ...
+    async def list_for_agency(self, agency_id: str, page: PageRequest) -> Page[ApiKey]: ...
 
 
 class ConnectionRepository(Protocol):
@@ -134,9 +150,7 @@ class ContactRepository(Protocol):
         keys)."""
         ...
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Contact]: ...
+    async def list(self, location_id: str, page: PageRequest) -> Page[Contact]: ...
     async def count(self, location_id: str) -> int: ...
 
 
@@ -158,9 +172,7 @@ class OrderRepository(Protocol):
         ...
 
     async def save(self, order: Order) -> None: ...
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Order]: ...
+    async def list(self, location_id: str, page: PageRequest) -> Page[Order]: ...
 
     async def numbers(self, order_ids: Collection[str]) -> Mapping[str, str]:
         """The store's order numbers of these orders, by order id (unknown ids are left out).
@@ -185,9 +197,7 @@ class TransactionRepository(Protocol):
 
     async def save(self, transaction: Transaction) -> None: ...
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[Transaction]: ...
+    async def list(self, location_id: str, page: PageRequest) -> Page[Transaction]: ...
     async def count(self, location_id: str) -> int: ...
 
 
@@ -248,9 +258,7 @@ class InboxRepository(Protocol):
         `resend_sent_before`) those handed over before then but still not processed."""
         ...
 
-    async def list(
-        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[InboxDelivery]: ...
+    async def list(self, connection_id: str, page: PageRequest) -> Page[InboxDelivery]: ...
 
 
 class TriggerRepository(Protocol):
@@ -258,18 +266,14 @@ class TriggerRepository(Protocol):
         """Record the trigger unless (location, type, order) has one; True when it was new."""
         ...
 
-    async def list(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[TriggerEvent]: ...
+    async def list(self, location_id: str, page: PageRequest) -> Page[TriggerEvent]: ...
 
 
 class DecisionRepository(Protocol):
     async def add(self, record: DecisionRecord) -> None: ...
     async def add_many(self, records: Sequence[DecisionRecord]) -> None: ...
 
-    async def list(
-        self, connection_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[DecisionRecord]:
+    async def list(self, connection_id: str, page: PageRequest) -> Page[DecisionRecord]:
         """A record's decisions are those whose `record_type` and `record_id` (its store id,
         as `("order", "15")`) are filtered on."""
         ...

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from wooconnect.app.errors import AppError
-from wooconnect.app.ports.persistence import NO_FILTERS, Filters, Page
+from wooconnect.app.ports.persistence import Page, PageRequest
 from wooconnect.domain.subscriptions import (
     DeliveryState,
     DeliveryStats,
@@ -31,9 +31,7 @@ class SubscriptionRepository(Protocol):
         """Every subscription of the location that is not deleted, oldest first."""
         ...
 
-    async def list_live(
-        self, location_id: str, *, cursor: str | None, limit: int, filters: Filters = NO_FILTERS
-    ) -> Page[TriggerSubscription]: ...
+    async def list_live(self, location_id: str, page: PageRequest) -> Page[TriggerSubscription]: ...
 
 
 class TriggerDeliveryRepository(Protocol):
