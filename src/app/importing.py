@@ -20,9 +20,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wooconnect.app.active_connection import is_active, load_connection
 from wooconnect.app.applying import Applier, OrderApplying
 from wooconnect.app.errors import JobQueueUnavailable, UpstreamRejected
-from wooconnect.app.log_context import bind_log_context
 from wooconnect.app.ports.basics import Clock, JobQueue
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient
@@ -105,13 +105,8 @@ class ImportRunner:
             job = await self._unfinished(uow, job_id)
             if job is None:
                 return
-            connection = await uow.connections.get(job.connection_id)
-            bind_log_context(
-                job_id=job_id,
-                connection_id=job.connection_id,
-                location_id=connection.location_id if connection else None,
-            )
-            if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+            connection = await load_connection(uow, job.connection_id, job_id=job_id)
+            if not is_active(connection):
                 if connection is not None:
                     await self._fail(uow, job, f"the connection is {connection.status.value}")
                 return
@@ -219,7 +214,7 @@ class ImportRunner:
             if page.page <= current.cursor:
                 return current  # another run of this job (a duplicate message) committed it
             live = await uow.connections.get(connection.id)
-            if live is None or live.status is not ConnectionStatus.ACTIVE:
+            if not is_active(live):
                 await self._fail(uow, current, "the connection was disconnected during the import")
                 return None
             result = await self._apply(uow, live, job.entity, page.items, orders)

@@ -16,15 +16,16 @@ from dataclasses import KW_ONLY, InitVar, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
+from wooconnect.app.active_connection import is_active, load_connection
 from wooconnect.app.applying import Applier, Known, OrderApplying
 from wooconnect.app.errors import UpstreamError, UpstreamUndecodable
-from wooconnect.app.log_context import bind_log_context, log_context
+from wooconnect.app.log_context import log_context
 from wooconnect.app.policy import Policy
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient, WebhookCodec
 from wooconnect.app.reconciliation import SWEEP_EVERY, Reconciliation
-from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.connection import Connection
 from wooconnect.domain.crm import Contact, Order
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
@@ -133,7 +134,7 @@ class LiveSync:
         known: dict[str, Known] = {}
         for connection_id, items in orders.items():
             connection = await uow.connections.get(connection_id)
-            if connection is not None and connection.status is ConnectionStatus.ACTIVE:
+            if is_active(connection):
                 known[connection_id] = Known(connection.location_id)
                 await self.applier.read_orders(uow, known[connection_id], items)
         return known, decoded
@@ -148,13 +149,8 @@ class LiveSync:
         delivery = await uow.inbox.get(delivery_id)
         if delivery is None or delivery.status is not DeliveryStatus.PENDING:
             return  # unknown, or already processed (a repeated message)
-        connection = await uow.connections.get(delivery.connection_id)
-        bind_log_context(
-            delivery_id=delivery_id,
-            connection_id=delivery.connection_id,
-            location_id=connection.location_id if connection else None,
-        )
-        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+        connection = await load_connection(uow, delivery.connection_id, delivery_id=delivery_id)
+        if not is_active(connection):
             state = "gone" if connection is None else connection.status.value
             outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
         else:

@@ -19,14 +19,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 
+from wooconnect.app.active_connection import is_active, load_connection
 from wooconnect.app.applying import Applier, Known
 from wooconnect.app.errors import UpstreamRejected
-from wooconnect.app.log_context import bind_log_context
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient
 from wooconnect.app.reconnect import require_reconnect
-from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.connection import Connection
 from wooconnect.domain.jobs import ImportEntity, JobStatus
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage
 
@@ -59,13 +59,9 @@ class Reconciliation:
     async def run(self, connection_id: str) -> int:
         """Reconcile one connection with its store; returns the records repaired."""
         async with self.uow() as uow:
-            connection = await uow.connections.get(connection_id)
+            connection = await load_connection(uow, connection_id)
             jobs = await uow.import_jobs.list_for_connection(connection_id)
-        bind_log_context(
-            connection_id=connection_id,
-            location_id=connection.location_id if connection else None,
-        )
-        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+        if not is_active(connection):
             return 0
         if any(not job.is_finished for job in jobs):
             log.info("reconciliation deferred: the connection's import is running")
@@ -95,7 +91,7 @@ class Reconciliation:
             return repairs
         async with self.uow() as uow:
             live = await uow.connections.get(connection_id)
-            if live is not None and live.status is ConnectionStatus.ACTIVE:
+            if is_active(live):
                 marked = replace(live, reconciled_through=live.reconciled_through or started)
                 await uow.connections.save(marked)
                 await uow.commit()
@@ -105,7 +101,7 @@ class Reconciliation:
 
     async def _live(self, uow: UnitOfWork, connection_id: str) -> Connection:
         live = await uow.connections.get(connection_id)
-        if live is None or live.status is not ConnectionStatus.ACTIVE:
+        if not is_active(live):
             raise _Stopped
         return live
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from wooconnect.app.active_connection import is_active
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWorkFactory
 from wooconnect.domain.connection import ConnectionStatus
@@ -47,6 +48,6 @@ class ReconciliationSchedule:
         """Claim this slot so the next scheduler tick does not enqueue the connection again."""
         async with self.uow() as uow:
             current = await uow.connections.get(connection_id)
-            if current is not None and current.status is ConnectionStatus.ACTIVE:
+            if is_active(current):
                 await uow.connections.save(replace(current, webhooks_checked_at=self.clock.now()))
                 await uow.commit()

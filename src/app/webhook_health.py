@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+from wooconnect.app.active_connection import is_active
 from wooconnect.app.errors import UpstreamError, UpstreamRejected
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWorkFactory
 from wooconnect.app.reconnect import require_reconnect
 from wooconnect.app.webhooks_registry import WebhookRegistrar
-from wooconnect.domain.connection import ConnectionStatus
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class WebhookHealthCheck:
         refuses our keys puts the connection into needs_reconnect."""
         async with self.uow() as uow:
             connection = await uow.connections.get(connection_id)
-        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+        if not is_active(connection):
             return None
         try:
             health = await self.webhooks.ensure(connection)
@@ -39,7 +39,7 @@ class WebhookHealthCheck:
             return None
         async with self.uow() as uow:
             current = await uow.connections.get(connection_id)
-            if current is not None and current.status is ConnectionStatus.ACTIVE:
+            if is_active(current):
                 await uow.connections.save(
                     replace(
                         current,
