@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import timedelta
 
 from wooconnect.app.auth import Principal, visible_connection, visible_location
@@ -71,43 +71,28 @@ class StartedConnection:
         return None if self.view.grant is None else self.view.grant.authorize_url
 
 
+@dataclass(frozen=True, slots=True)
 class Connecting:
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        store: StoreClient,
-        directory: StoreDirectory,
-        policy: Policy,
-        queue: JobQueue,
-        webhooks: WebhookRegistrar,
-        health: WebhookHealthCheck,
-        views: ConnectionViews,
-        grant: KeyGrantLinks,
-        *,
-        allow_insecure_stores: bool,
-        insecure_hint: str = "",
-        authorization_ttl: timedelta = AUTHORIZATION_TTL,
-        on_disconnect: Callable[[str], None] = lambda _connection_id: None,
-    ) -> None:
-        """`insecure_hint` follows the refusal of a plain-http store URL: how the operator
-        allows them (development stores). A connection waits `authorization_ttl` for the
-        store's proof after step 1. `on_disconnect(connection_id)` runs once a disconnection
-        is committed (the webhook receiver forgets the connection it remembers)."""
-        self._uow = uow
-        self._clock = clock
-        self._store = store
-        self._directory = directory
-        self._policy = policy
-        self._queue = queue
-        self._webhooks = webhooks
-        self._health = health
-        self._views = views
-        self._grant = grant
-        self._allow_insecure = allow_insecure_stores
-        self._insecure_hint = insecure_hint
-        self._authorization_ttl = authorization_ttl
-        self._on_disconnect = on_disconnect
+    """`insecure_hint` follows the refusal of a plain-http store URL: how the operator allows
+    them (development stores). A connection waits `authorization_ttl` for the store's proof
+    after step 1. `on_disconnect(connection_id)` runs once a disconnection is committed (the
+    webhook receiver forgets the connection it remembers)."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    store: StoreClient
+    directory: StoreDirectory
+    policy: Policy
+    queue: JobQueue
+    webhooks: WebhookRegistrar
+    health: WebhookHealthCheck
+    views: ConnectionViews
+    grant: KeyGrantLinks
+    _: KW_ONLY
+    allow_insecure_stores: bool
+    insecure_hint: str = ""
+    authorization_ttl: timedelta = AUTHORIZATION_TTL
+    on_disconnect: Callable[[str], None] = lambda _connection_id: None
 
     async def _live_connection(
         self, uow: UnitOfWork, principal: Principal, connection_id: str
@@ -139,13 +124,13 @@ class Connecting:
         with a fresh authorize URL (and a new time to wait); a connection waiting for another
         store, or past its time, gives way to the new one."""
         try:
-            url = StoreUrl.parse(raw_url, allow_insecure=self._allow_insecure)
+            url = StoreUrl.parse(raw_url, allow_insecure=self.allow_insecure_stores)
         except InvalidStoreUrl as exc:
             reason = str(exc)
-            if isinstance(exc, InsecureStoreUrl) and self._insecure_hint:
-                reason = f"{reason} ({self._insecure_hint})"
+            if isinstance(exc, InsecureStoreUrl) and self.insecure_hint:
+                reason = f"{reason} ({self.insecure_hint})"
             raise ValidationFailed(reason, {"store_url": reason}) from None
-        await self._directory.check_address(url)
+        await self.directory.check_address(url)
         try:
             return await self._start(principal, location_id, url)
         except Conflict as exc:
@@ -158,10 +143,10 @@ class Connecting:
     async def _start(
         self, principal: Principal, location_id: str, url: StoreUrl
     ) -> StartedConnection:
-        now = self._clock.now()
-        until = now + self._authorization_ttl
+        now = self.clock.now()
+        until = now + self.authorization_ttl
         state = secrets.token_urlsafe(24)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             location = await visible_location(uow, principal, location_id)
             waiting = await uow.connections.live_for_location(location_id)
             if waiting is not None and waiting.is_proven:
@@ -189,9 +174,9 @@ class Connecting:
                 )
                 await uow.connections.add(connection)
                 created = True
-            if self._grant.unavailable is None:
+            if self.grant.unavailable is None:
                 await uow.grants.add(state, connection.id, until)
-            view = await self._views.read(uow, connection)
+            view = await self.views.read(uow, connection)
             await uow.commit()
         return StartedConnection(view, created)
 
@@ -200,7 +185,7 @@ class Connecting:
         they refuse; True when the agency is bound to this store already."""
         agency_binding = await uow.bindings.for_agency(agency_id)
         domain_binding = await uow.bindings.for_domain(domain)
-        refusals = self._policy.connection_refusals(
+        refusals = self.policy.connection_refusals(
             agency_id=agency_id,
             store_domain=domain,
             agency_domains=[agency_binding.store_domain] if agency_binding else [],
@@ -223,7 +208,7 @@ class Connecting:
             if await self._check_criteria(uow, agency_id, domain):
                 return
             try:
-                await uow.bindings.add(StoreBinding(agency_id, domain, self._clock.now()))
+                await uow.bindings.add(StoreBinding(agency_id, domain, self.clock.now()))
             except Conflict:
                 continue
             return
@@ -242,7 +227,7 @@ class Connecting:
         if fields:
             raise ValidationFailed("both keys are required", fields)
         credentials = StoreCredentials(consumer_key.strip(), consumer_secret.strip())
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await visible_connection(uow, principal, connection_id)
         return await self._authorize(connection, credentials)
 
@@ -250,12 +235,12 @@ class Connecting:
         """The store POSTs the keys after the merchant approved; `state` is single-use."""
         if grant.user_id != state:
             raise NotFound("unknown or expired authorization")
-        async with self._uow() as uow:
-            connection_id = await uow.grants.consume(state, self._clock.now())
+        async with self.uow() as uow:
+            connection_id = await uow.grants.consume(state, self.clock.now())
             await uow.commit()
         if connection_id is None:
             raise NotFound("unknown or expired authorization")
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await uow.connections.get(connection_id)
         if connection is None:
             raise NotFound("unknown or expired authorization")
@@ -272,24 +257,24 @@ class Connecting:
         self._require_live(connection)
         probe = StoreAccess(connection.id, connection.store_url, credentials)
         try:
-            check = await self._store.check_credentials(probe)
+            check = await self.store.check_credentials(probe)
         except UpstreamRejected as exc:
             raise StoreRejectedCredentials(
                 f"the store refused these keys: {exc.store_message}"
             ) from None
         try:
-            async with self._uow() as uow:
+            async with self.uow() as uow:
                 current = await uow.connections.get(connection.id)
                 assert current is not None
                 self._require_live(current)
                 try:
-                    updated = current.authorize(credentials, self._clock.now())
+                    updated = current.authorize(credentials, self.clock.now())
                 except IllegalTransition as exc:
                     raise Conflict("illegal_state", str(exc)) from None
                 await self._bind(uow, current.agency_id, current.store_url.domain)
                 updated = replace(updated, query_string_auth=check.query_string_auth)
                 await uow.connections.save(updated)
-                view = await self._views.read(uow, updated)
+                view = await self.views.read(uow, updated)
                 await uow.commit()
         except CriteriaRefused as refused:
             await self._note_refusal(connection.id, refused.message)
@@ -297,15 +282,15 @@ class Connecting:
         return view
 
     async def _note_refusal(self, connection_id: str, reason: str) -> None:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             current = await uow.connections.get(connection_id)
             if current is not None and current.is_awaiting_authorization:
-                await uow.connections.save(current.refused_authorization(reason, self._clock.now()))
+                await uow.connections.save(current.refused_authorization(reason, self.clock.now()))
                 await uow.commit()
 
     def _require_live(self, connection: Connection) -> None:
         """Refuse a connection that was disconnected, or waited for authorization too long."""
-        if connection.is_expired(self._clock.now()):
+        if connection.is_expired(self.clock.now()):
             raise Conflict("authorization_expired", AUTHORIZATION_EXPIRED)
         if not connection.is_live:
             raise Conflict("disconnected", "this connection was disconnected")
@@ -313,11 +298,11 @@ class Connecting:
     async def set_import_selection(
         self, principal: Principal, connection_id: str, selection: ImportSelection
     ) -> ConnectionView:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await self._live_connection(uow, principal, connection_id)
-            updated = connection.with_import_selection(selection, self._clock.now())
+            updated = connection.with_import_selection(selection, self.clock.now())
             await uow.connections.save(updated)
-            view = await self._views.read(uow, updated)
+            view = await self.views.read(uow, updated)
             await uow.commit()
         return view
 
@@ -325,16 +310,16 @@ class Connecting:
         self, principal: Principal, connection_id: str, changes: dict[str, bool]
     ) -> ConnectionView:
         """Replace or patch the sync settings; they take effect for the next delivery."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await self._live_connection(uow, principal, connection_id)
             settings = replace(connection.sync_settings, **changes)
-            updated = connection.with_sync_settings(settings, self._clock.now())
+            updated = connection.with_sync_settings(settings, self.clock.now())
             await uow.connections.save(updated)
-            view = await self._views.read(uow, updated)
+            view = await self.views.read(uow, updated)
             await uow.commit()
         if updated.status is ConnectionStatus.ACTIVE:
             # Best effort: the health check on the reconciliation schedule finishes the job.
-            await self._health.heal(updated.id)
+            await self.health.heal(updated.id)
         return view
 
     async def set_store_concurrency(
@@ -342,20 +327,20 @@ class Connecting:
     ) -> ConnectionView:
         """The most requests in flight to the store (None: the deployment's default); the
         store's next request follows it."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await self._live_connection(uow, principal, connection_id)
             try:
-                updated = connection.with_store_concurrency(concurrency, self._clock.now())
+                updated = connection.with_store_concurrency(concurrency, self.clock.now())
             except InvalidSetting as exc:
                 raise ValidationFailed(str(exc), {exc.name: exc.why}) from None
             await uow.connections.save(updated)
-            view = await self._views.read(uow, updated)
+            view = await self.views.read(uow, updated)
             await uow.commit()
         return view
 
     async def activate(self, principal: Principal, connection_id: str) -> ConnectionView:
         """Save: register the store's webhooks, then start the import and the sync."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await visible_connection(uow, principal, connection_id)
         if connection.status is not ConnectionStatus.AUTHORIZED:
             raise Conflict(
@@ -365,26 +350,26 @@ class Connecting:
                 f"a connection that is {connection.status.value} cannot be activated",
             )
         secret = new_webhook_secret()
-        activated = connection.activate(secret, self._clock.now())
-        await self._webhooks.register(activated)
-        async with self._uow() as uow:
+        activated = connection.activate(secret, self.clock.now())
+        await self.webhooks.register(activated)
+        async with self.uow() as uow:
             current = await uow.connections.get(connection_id)
             if current is None or current.status is not ConnectionStatus.AUTHORIZED:
                 raise Conflict("illegal_state", "the connection changed while it was activated")
             await uow.connections.save(activated)
-            await schedule_imports(uow, self._queue, activated, self._clock.now())
-            view = await self._views.read(uow, activated)
+            await schedule_imports(uow, self.queue, activated, self.clock.now())
+            view = await self.views.read(uow, activated)
             await uow.commit()
         return view
 
     async def rerun_import(self, principal: Principal, connection_id: str) -> ConnectionView:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await self._active_connection(uow, principal, connection_id, "import")
             jobs = await uow.import_jobs.list_for_connection(connection_id)
             if any(not job.is_finished for job in jobs):
                 raise Conflict("import_running", "an import is still running for this connection")
-            await schedule_imports(uow, self._queue, connection, self._clock.now())
-            view = await self._views.read(uow, connection)
+            await schedule_imports(uow, self.queue, connection, self.clock.now())
+            view = await self.views.read(uow, connection)
             await uow.commit()
         return view
 
@@ -394,22 +379,22 @@ class Connecting:
         """Reconcile with the store and check its webhooks now, in the background (the same
         task the schedule runs). Asked for by a person, it reads every customer again, not
         only those registered since the last one."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await self._active_connection(uow, principal, connection_id, "reconcile")
             connection = connection.sweep_customers_next()
             await uow.connections.save(connection)
-            view = await self._views.read(uow, connection)
+            view = await self.views.read(uow, connection)
             await uow.commit()
-        await self._queue.enqueue(RECONCILE_CONNECTION, connection_id)
+        await self.queue.enqueue(RECONCILE_CONNECTION, connection_id)
         return view
 
     async def disconnect(self, principal: Principal, connection_id: str) -> None:
         """Unlink the store: its webhooks are removed (best effort), the data is kept."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await visible_connection(uow, principal, connection_id)
             if not connection.is_live:
                 return
-            gone = connection.disconnect(self._clock.now())
+            gone = connection.disconnect(self.clock.now())
             await uow.connections.save(gone)
             # The binding stays while another location's proven connection holds it.
             others = [
@@ -422,5 +407,5 @@ class Connecting:
             if connection.is_proven and not others:
                 await uow.bindings.remove(connection.agency_id)
             await uow.commit()
-        self._on_disconnect(connection.id)
-        await self._webhooks.remove(connection)
+        self.on_disconnect(connection.id)
+        await self.webhooks.remove(connection)

@@ -20,9 +20,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wooconnect.app.active_connection import is_active, load_connection
 from wooconnect.app.applying import Applier, OrderApplying
 from wooconnect.app.errors import JobQueueUnavailable, UpstreamRejected
-from wooconnect.app.log_context import bind_log_context
 from wooconnect.app.ports.basics import Clock, JobQueue
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient
@@ -87,42 +87,30 @@ class PageResult:
     failed: int = 0
 
 
+@dataclass(frozen=True, slots=True)
 class ImportRunner:
     """Runs one import job to its end; transient store errors propagate (the worker retries
     and the job resumes from its checkpoint), permanent ones stop it."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        store: StoreClient,
-        applier: Applier,
-        queue: JobQueue,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._store = store
-        self._applier = applier
-        self._queue = queue
+    uow: UnitOfWorkFactory
+    clock: Clock
+    store: StoreClient
+    applier: Applier
+    queue: JobQueue
 
     async def run(self, job_id: str) -> None:
         """The `imports.run` task: run or resume the job. Transient store errors propagate (the
         worker runs the task again and the job resumes from its checkpoint)."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             job = await self._unfinished(uow, job_id)
             if job is None:
                 return
-            connection = await uow.connections.get(job.connection_id)
-            bind_log_context(
-                job_id=job_id,
-                connection_id=job.connection_id,
-                location_id=connection.location_id if connection else None,
-            )
-            if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+            connection = await load_connection(uow, job.connection_id, job_id=job_id)
+            if not is_active(connection):
                 if connection is not None:
                     await self._fail(uow, job, f"the connection is {connection.status.value}")
                 return
-            job = job.start(self._clock.now())
+            job = job.start(self.clock.now())
             await uow.import_jobs.save(job)
             await uow.commit()
         try:
@@ -133,7 +121,7 @@ class ImportRunner:
     async def give_up(self, job_id: str, reason: str) -> None:
         """The worker gave the job's task up (its retries ran out, or a permanent error): the
         job is failed with `reason`."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             job = await self._unfinished(uow, job_id)
             if job is None:
                 return
@@ -150,12 +138,12 @@ class ImportRunner:
         """Send every queued or running job again (a stop or a crash may have lost their
         messages); returns how many were sent. A job whose message survived runs twice, which
         a run, checkpointed page by page, tolerates."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             jobs = await uow.import_jobs.list_unfinished()
         sent = 0
         for job in jobs:
             try:
-                await self._queue.enqueue(IMPORT_RUN, job.id)
+                await self.queue.enqueue(IMPORT_RUN, job.id)
             except JobQueueUnavailable as exc:
                 log.warning("could not resume unfinished imports: %s", exc)
                 break
@@ -166,17 +154,17 @@ class ImportRunner:
 
     async def _fail(self, uow: UnitOfWork, job: ImportJob, reason: str) -> None:
         """Fail `job` and commit."""
-        await uow.import_jobs.save(job.fail(reason, self._clock.now()))
+        await uow.import_jobs.save(job.fail(reason, self.clock.now()))
         await uow.commit()
 
     def _source(self, job: ImportJob, access: StoreAccess) -> AsyncIterator[StorePage[Any]]:
         # As many pages at once as the connection's store concurrency allows (`access`).
         start = job.cursor + 1
         if job.entity is ImportEntity.CONTACTS:
-            return self._store.customers(access, start_page=start)
+            return self.store.customers(access, start_page=start)
         if job.entity is ImportEntity.ORDERS:
-            return self._store.orders(access, start_page=start)
-        return self._store.refunds(access, start_page=start)
+            return self.store.orders(access, start_page=start)
+        return self.store.refunds(access, start_page=start)
 
     async def _pages(self, job: ImportJob, connection: Connection) -> None:
         access = StoreAccess.of(connection)
@@ -189,10 +177,10 @@ class ImportRunner:
             if checkpointed is None:
                 return
             job = checkpointed
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             current = await uow.import_jobs.get(job.id)
             if current is not None and current.status is JobStatus.RUNNING:
-                await uow.import_jobs.save(current.complete(self._clock.now()))
+                await uow.import_jobs.save(current.complete(self.clock.now()))
                 await uow.commit()
 
     async def _refunded_orders(
@@ -203,12 +191,12 @@ class ImportRunner:
         wanted = {refund.order_id for refund in refunds}
         if not wanted:
             return []
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             held = await uow.orders.find(connection.location_id, wanted)
         missing = wanted - {order.woocommerce_order_id for order in held}
         if not missing:
             return []
-        return await self._store.orders_with_ids(access, missing)
+        return await self.store.orders_with_ids(access, missing)
 
     async def _page(
         self,
@@ -219,14 +207,14 @@ class ImportRunner:
     ) -> ImportJob | None:
         """Apply and checkpoint one page (after `orders`, when a page of refunds brought
         them), in one transaction; None when the job is to stop."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             current = await uow.import_jobs.get(job.id)
             if current is None or current.status is not JobStatus.RUNNING:
                 return None  # finished elsewhere (a duplicate message): nothing more to do
             if page.page <= current.cursor:
                 return current  # another run of this job (a duplicate message) committed it
             live = await uow.connections.get(connection.id)
-            if live is None or live.status is not ConnectionStatus.ACTIVE:
+            if not is_active(live):
                 await self._fail(uow, current, "the connection was disconnected during the import")
                 return None
             result = await self._apply(uow, live, job.entity, page.items, orders)
@@ -260,16 +248,16 @@ class ImportRunner:
             if orders:
                 # Their decisions are left out: the orders job logs their status mapping
                 # when it gets to them.
-                await self._applier.apply_orders(
+                await self.applier.apply_orders(
                     uow, connection, orders, _order_applying(connection)
                 )
-            found = await self._applier.apply_refunds(uow, connection, items)
+            found = await self.applier.apply_refunds(uow, connection, items)
             return PageResult(done=sum(found), skipped=len(found) - sum(found))
         if entity is ImportEntity.CONTACTS:
-            applied = await self._applier.apply_customers(uow, connection, items)
+            applied = await self.applier.apply_customers(uow, connection, items)
         else:
             how = _order_applying(connection)
-            applied = await self._applier.apply_orders(uow, connection, items, how)
+            applied = await self.applier.apply_orders(uow, connection, items, how)
         decisions: list[DecisionRecord] = [d for a in applied for d in a.decisions]
         await uow.decisions.add_many(decisions)
         skipped = sum(a.skipped for a in applied)
@@ -279,8 +267,8 @@ class ImportRunner:
         self, job: ImportJob, connection: Connection, exc: UpstreamRejected
     ) -> None:
         """Keys revoked or store gone: stop, and ask the merchant to reconnect."""
-        now = self._clock.now()
-        async with self._uow() as uow:
+        now = self.clock.now()
+        async with self.uow() as uow:
             live = await uow.connections.get(connection.id)
             if live is not None and live.status in (
                 ConnectionStatus.ACTIVE,

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, InitVar, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
+from wooconnect.app.active_connection import is_active, load_connection
 from wooconnect.app.applying import Applier, Known, OrderApplying
 from wooconnect.app.errors import UpstreamError, UpstreamUndecodable
-from wooconnect.app.log_context import bind_log_context, log_context
+from wooconnect.app.log_context import log_context
 from wooconnect.app.policy import Policy
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient, WebhookCodec
 from wooconnect.app.reconciliation import SWEEP_EVERY, Reconciliation
-from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.connection import Connection
 from wooconnect.domain.crm import Contact, Order
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
@@ -64,34 +65,34 @@ def placed_since_connecting(order: StoreOrder, connection: Connection) -> bool:
     return placed is not None and placed > connection.created_at
 
 
+@dataclass(frozen=True, slots=True)
 class LiveSync:
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        store: StoreClient,
-        codec: WebhookCodec,
-        policy: Policy,
-        applier: Applier,
-        fanout: TriggerFanout = no_fanout,
-        *,
-        sweep_every: timedelta = SWEEP_EVERY,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._store = store
-        self._codec = codec
-        self._policy = policy
-        self._applier = applier
-        self._fanout = fanout
-        self._reconciliation = Reconciliation(
-            uow, clock, store, applier, self._repair_order, sweep_every=sweep_every
+    uow: UnitOfWorkFactory
+    clock: Clock
+    store: StoreClient
+    codec: WebhookCodec
+    policy: Policy
+    applier: Applier
+    fanout: TriggerFanout = no_fanout
+    _: KW_ONLY
+    sweep_every: InitVar[timedelta] = SWEEP_EVERY
+    _reconciliation: Reconciliation = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self, sweep_every: timedelta) -> None:
+        reconciliation = Reconciliation(
+            self.uow,
+            self.clock,
+            self.store,
+            self.applier,
+            self._repair_order,
+            sweep_every=sweep_every,
         )
+        object.__setattr__(self, "_reconciliation", reconciliation)
 
     # -- deliveries --------------------------------------------------------------------------
 
     async def process(self, delivery_id: str) -> None:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await self._process_in(uow, delivery_id)
             await uow.commit()
 
@@ -100,7 +101,7 @@ class LiveSync:
         this raises, none is, and the caller processes each on its own. A connection's
         deliveries keep their order; connections come in the order of their ids, so that two
         batches take their locations' locks in one order."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             deliveries = {d.id: d for d in await uow.inbox.get_many(delivery_ids)}
             ordered = sorted(
                 delivery_ids,
@@ -126,16 +127,16 @@ class LiveSync:
             applied = resource == "order" and event != "deleted"  # as `_apply` applies them
             if delivery.status is DeliveryStatus.PENDING and applied:
                 try:
-                    order = decoded[delivery.id] = self._codec.order(delivery.body)
+                    order = decoded[delivery.id] = self.codec.order(delivery.body)
                 except UpstreamUndecodable:
                     continue  # recorded as failed when its turn comes
                 orders.setdefault(delivery.connection_id, []).append(order)
         known: dict[str, Known] = {}
         for connection_id, items in orders.items():
             connection = await uow.connections.get(connection_id)
-            if connection is not None and connection.status is ConnectionStatus.ACTIVE:
+            if is_active(connection):
                 known[connection_id] = Known(connection.location_id)
-                await self._applier.read_orders(uow, known[connection_id], items)
+                await self.applier.read_orders(uow, known[connection_id], items)
         return known, decoded
 
     async def _process_in(
@@ -148,13 +149,8 @@ class LiveSync:
         delivery = await uow.inbox.get(delivery_id)
         if delivery is None or delivery.status is not DeliveryStatus.PENDING:
             return  # unknown, or already processed (a repeated message)
-        connection = await uow.connections.get(delivery.connection_id)
-        bind_log_context(
-            delivery_id=delivery_id,
-            connection_id=delivery.connection_id,
-            location_id=connection.location_id if connection else None,
-        )
-        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+        connection = await load_connection(uow, delivery.connection_id, delivery_id=delivery_id)
+        if not is_active(connection):
             state = "gone" if connection is None else connection.status.value
             outcome = Outcome(DeliveryStatus.IGNORED, f"the connection is {state}")
         else:
@@ -168,7 +164,7 @@ class LiveSync:
             replace(
                 delivery,
                 status=outcome.status,
-                processed_at=self._clock.now(),
+                processed_at=self.clock.now(),
                 outcome=outcome.note[:500],
             )
         )
@@ -187,25 +183,25 @@ class LiveSync:
             if not settings.orders:
                 return Outcome(DeliveryStatus.IGNORED, "order sync is off")
             if event == "deleted":
-                order_id = self._codec.deleted_id(delivery.body)
-                marked = await self._applier.mark_order_deleted(uow, connection, order_id, known)
+                order_id = self.codec.deleted_id(delivery.body)
+                marked = await self.applier.mark_order_deleted(uow, connection, order_id, known)
                 note = "order marked deleted" if marked else "deleted order was never synced"
                 return Outcome(DeliveryStatus.APPLIED if marked else DeliveryStatus.IGNORED, note)
-            order = decoded if decoded is not None else self._codec.order(delivery.body)
+            order = decoded if decoded is not None else self.codec.order(delivery.body)
             stored = await known.order(uow, order.id)
-            order = await self._settle_tie(connection, order, stored, self._store.get_order)
+            order = await self._settle_tie(connection, order, stored, self.store.get_order)
             return await self.apply_order(uow, connection, order, source="live", known=known)
         if resource == "customer":
             if not settings.contacts:
                 return Outcome(DeliveryStatus.IGNORED, "contact sync is off")
             if event == "deleted":
                 return Outcome(DeliveryStatus.IGNORED, "customer deleted in the store; kept")
-            customer = self._codec.customer(delivery.body)
+            customer = self.codec.customer(delivery.body)
             contact = await known.customer_contact(uow, customer)
             customer = await self._settle_tie(
-                connection, customer, contact, self._store.get_customer
+                connection, customer, contact, self.store.get_customer
             )
-            applied = await self._applier.apply_customer(uow, connection, customer, known)
+            applied = await self.applier.apply_customer(uow, connection, customer, known)
             for decision in applied.decisions:
                 await uow.decisions.add(decision)
             if applied.skipped:
@@ -252,7 +248,7 @@ class LiveSync:
         known: Known | None = None,
     ) -> Outcome:
         """Apply one order from live sync or reconciliation, then its triggers."""
-        if not self._applier.is_an_order(order, connection):
+        if not self.applier.is_an_order(order, connection):
             return Outcome(DeliveryStatus.IGNORED, f"a {order.status} order is not an order yet")
         settings = connection.sync_settings
         how = OrderApplying(
@@ -260,7 +256,7 @@ class LiveSync:
             transactions=settings.transactions,
             deleted=order.status == "trash",
         )
-        applied = await self._applier.apply_order(uow, connection, order, how, known)
+        applied = await self.applier.apply_order(uow, connection, order, how, known)
         result = applied.order
         if result is None or not result.changed:
             return Outcome(DeliveryStatus.IGNORED, "not newer than the stored order")
@@ -293,14 +289,14 @@ class LiveSync:
         """Decide both triggers for an order live sync applied; each decision is logged with
         what came of it (fired, already fired, suppressed, not eligible). The fired ones."""
         settings = connection.sync_settings
-        submitted = self._policy.order_submitted(
+        submitted = self.policy.order_submitted(
             order, settings, source=source, first_seen=first_seen, agency_id=connection.agency_id
         )
         was_paid = previous is not None and (
             previous.paid_at is not None
-            or self._policy.is_paid_status(previous.store_status, connection.agency_id)
+            or self.policy.is_paid_status(previous.store_status, connection.agency_id)
         )
-        paid = self._policy.payment_received(
+        paid = self.policy.payment_received(
             order,
             settings,
             source=source,
@@ -322,7 +318,7 @@ class LiveSync:
                     connection_id=connection.id,
                     record_type="order",
                     record_id=str(stored.woocommerce_order_id),
-                    now=self._clock.now(),
+                    now=self.clock.now(),
                     outcome=outcome.value,
                 )
             )
@@ -342,11 +338,11 @@ class LiveSync:
             type=kind,
             order_id=order.id,
             contact_id=order.contact_id,
-            created_at=self._clock.now(),
+            created_at=self.clock.now(),
         )
         if not await uow.triggers.add_if_new(event):
             return False
-        await self._fanout(uow, event)
+        await self.fanout(uow, event)
         return True
 
     # -- reconciliation ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -77,26 +77,21 @@ def latest_per_entity(jobs: list[ImportJob]) -> list[ImportJob]:
     return sorted(newest.values(), key=lambda j: order.index(j.entity))
 
 
+@dataclass(frozen=True, slots=True)
 class ConnectionViews:
     """Reads what a person sees of a connection, as it stands now."""
 
-    def __init__(
-        self,
-        clock: Clock,
-        grant: KeyGrantLinks,
-        *,
-        default_store_concurrency: int = DEFAULT_STORE_CONCURRENCY,
-    ) -> None:
-        """`default_store_concurrency` is the deployment's, for connections without their own."""
-        self._clock = clock
-        self._grant = grant
-        self._default_store_concurrency = default_store_concurrency
+    clock: Clock
+    grant: KeyGrantLinks
+    _: KW_ONLY
+    # The deployment's, for connections without their own.
+    default_store_concurrency: int = DEFAULT_STORE_CONCURRENCY
 
     async def read(self, uow: UnitOfWork, connection: Connection) -> ConnectionView:
         """What a person sees of `connection`, read in `uow`: the transaction that changed it
         (or read it), so that the answer shows exactly what was committed. A connection that
         waited for authorization past its time shows as expired."""
-        now = self._clock.now()
+        now = self.clock.now()
         connection = connection.as_of(now)
         jobs = list(await uow.import_jobs.list_for_connection(connection.id))
         last = (await uow.inbox.list(connection.id, PageRequest(limit=1))).items
@@ -107,34 +102,34 @@ class ConnectionViews:
         grant = None
         if connection.is_awaiting_authorization:
             state = await uow.grants.current(connection.id, now)
-            grant = self._grant.offer(connection, state)
+            grant = self.grant.offer(connection, state)
         return ConnectionView(
             connection,
             latest_per_entity(jobs),
             registered,
             last[0].received_at if last else None,
             grant,
-            connection.store_concurrency_in_force(self._default_store_concurrency),
+            connection.store_concurrency_in_force(self.default_store_concurrency),
         )
 
 
+@dataclass(frozen=True, slots=True)
 class Queries:
-    def __init__(self, uow: UnitOfWorkFactory, views: ConnectionViews, codec: WebhookCodec) -> None:
-        self._uow = uow
-        self._views = views
-        self._codec = codec
+    uow: UnitOfWorkFactory
+    views: ConnectionViews
+    codec: WebhookCodec
 
     async def connection(self, principal: Principal, connection_id: str) -> ConnectionView:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await visible_connection(uow, principal, connection_id)
-            return await self._views.read(uow, connection)
+            return await self.views.read(uow, connection)
 
     async def live_connection(self, principal: Principal, location_id: str) -> ConnectionView:
         """The location's connection that is not disconnected (nor expired)."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_location(uow, principal, location_id)
             connection = await uow.connections.live_for_location(location_id)
-            view = None if connection is None else await self._views.read(uow, connection)
+            view = None if connection is None else await self.views.read(uow, connection)
         if view is None or not view.connection.is_live:
             raise NotFound("this location has no live connection")
         return view
@@ -143,7 +138,7 @@ class Queries:
         """The merchant's browser is back from the store's approval page, carrying the grant
         `state` (no bearer token: the state is what shows it was handed this connection);
         NotFound for a state that was never issued."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection_id = await uow.grants.connection_of(state)
             connection = None if connection_id is None else await uow.connections.get(connection_id)
             location = (
@@ -162,28 +157,28 @@ class Queries:
     async def contacts(
         self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[Contact]:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_location(uow, principal, location_id)
             return await uow.contacts.list(location_id, page)
 
     async def orders(
         self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[Order]:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_location(uow, principal, location_id)
             return await uow.orders.list(location_id, page)
 
     async def transactions(
         self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[Transaction]:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_location(uow, principal, location_id)
             return await uow.transactions.list(location_id, page)
 
     async def triggers(
         self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[TriggerView]:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_location(uow, principal, location_id)
             events = await uow.triggers.list(location_id, page)
             states = await uow.trigger_deliveries.states_for_events([t.id for t in events.items])
@@ -197,7 +192,7 @@ class Queries:
     ) -> Page[DecisionRecord]:
         """The connection's decisions; those about one record filter on its `record_type` and
         store id `record_id` (`("order", "15")`, `("customer", "7")`)."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_connection(uow, principal, connection_id)
             return await uow.decisions.list(connection_id, page)
 
@@ -205,7 +200,7 @@ class Queries:
         self, principal: Principal, connection_id: str, page: PageRequest
     ) -> Page[DeliveryView]:
         """The connection's webhook deliveries."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_connection(uow, principal, connection_id)
             deliveries = await uow.inbox.list(connection_id, page)
         return deliveries.map(lambda d: DeliveryView(d, self._order_number(d)))
@@ -213,4 +208,4 @@ class Queries:
     def _order_number(self, delivery: InboxDelivery) -> str | None:
         if delivery.resource != "order":
             return None
-        return self._codec.order_number(delivery.body)
+        return self.codec.order_number(delivery.body)

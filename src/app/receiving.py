@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import timedelta
 
 from wooconnect.app.errors import BadPayload, NotFound, Unauthenticated, UpstreamUndecodable
@@ -85,14 +85,18 @@ class _Endpoint:
     read_at: float
 
 
+@dataclass(frozen=True, slots=True)
 class Handover:
     """Hands stored deliveries to the workers; those it cannot send are left to the sweep."""
 
-    def __init__(self, uow: UnitOfWorkFactory, queue: JobQueue) -> None:
-        self._uow = uow
-        self._queue = queue
+    uow: UnitOfWorkFactory
+    queue: JobQueue
+    _bulk_queue: BulkJobQueue | None = field(init=False)
+
+    def __post_init__(self) -> None:
         # Checked once: an isinstance against a runtime protocol inspects the class each time.
-        self._bulk_queue = queue if isinstance(queue, BulkJobQueue) else None
+        bulk_queue = self.queue if isinstance(self.queue, BulkJobQueue) else None
+        object.__setattr__(self, "_bulk_queue", bulk_queue)
 
     async def send_many(self, deliveries: Sequence[InboxDelivery]) -> None:
         """Send the deliveries' ids, with one `enqueue_many` when the queue has it (one
@@ -111,7 +115,7 @@ class Handover:
     async def send(self, delivery: InboxDelivery) -> None:
         """Hand the delivery to a worker; when the broker is down, leave it to the sweep."""
         try:
-            await self._queue.enqueue(DELIVERY_PROCESS, delivery.id)
+            await self.queue.enqueue(DELIVERY_PROCESS, delivery.id)
         except Exception as exc:
             log.warning("delivery %s stored but not sent to a worker: %s", delivery.id, exc)
             await self._unsent([delivery])
@@ -119,7 +123,7 @@ class Handover:
     async def _unsent(self, deliveries: Sequence[InboxDelivery]) -> None:
         """Mark deliveries as never sent, so that the sweep sends them (a worker that got
         one meanwhile has moved it out of pending, and is left alone)."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             for delivery in deliveries:
                 current = await uow.inbox.get(delivery.id)
                 if current is not None and current.status is DeliveryStatus.PENDING:
@@ -127,6 +131,7 @@ class Handover:
             await uow.commit()
 
 
+@dataclass(frozen=True, slots=True)
 class Receiving:
     """`intake` stores a delivery and, once it is committed, hands it on (through `handover`,
     which the sweep uses too). `endpoint_ttl_s` is how long a connection's status and webhook
@@ -134,36 +139,28 @@ class Receiving:
     whose signature does not match the remembered secret is checked again against a fresh
     read."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        codec: WebhookCodec,
-        intake: InboxIntake,
-        handover: Handover,
-        *,
-        endpoint_ttl_s: float = 5.0,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._codec = codec
-        self._intake = intake
-        self._handover = handover
-        self._ttl = endpoint_ttl_s
-        self._monotonic = monotonic
-        self._endpoints: dict[str, _Endpoint] = {}
+    uow: UnitOfWorkFactory
+    clock: Clock
+    codec: WebhookCodec
+    intake: InboxIntake
+    handover: Handover
+    _: KW_ONLY
+    endpoint_ttl_s: float = 5.0
+    monotonic: Callable[[], float] = time.monotonic
+    _endpoints: dict[str, _Endpoint] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     async def close(self) -> None:
         """Store and send what was received already; deliveries arriving later are refused."""
-        await self._intake.close()
+        await self.intake.close()
 
     async def _endpoint(self, connection_id: str, *, fresh: bool = False) -> _Endpoint:
-        now = self._monotonic()
+        now = self.monotonic()
         known = self._endpoints.get(connection_id)
-        if known is not None and not fresh and now - known.read_at < self._ttl:
+        if known is not None and not fresh and now - known.read_at < self.endpoint_ttl_s:
             return known
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await uow.connections.get(connection_id)
         live = connection is not None and connection.status is not ConnectionStatus.DISCONNECTED
         endpoint = _Endpoint(live, None if connection is None else connection.webhook_secret, now)
@@ -179,7 +176,7 @@ class Receiving:
     def _signed(self, incoming: Incoming, endpoint: _Endpoint) -> bool:
         secret = endpoint.secret
         assert incoming.signature is not None
-        return secret is not None and self._codec.verify(incoming.body, incoming.signature, secret)
+        return secret is not None and self.codec.verify(incoming.body, incoming.signature, secret)
 
     async def receive(self, incoming: Incoming) -> Received:
         endpoint = await self._endpoint(incoming.connection_id)
@@ -198,9 +195,9 @@ class Receiving:
                 raise Unauthenticated("the delivery's signature does not match")
         topic = (incoming.topic or "").strip()
         resource, _, event = topic.partition(".")
-        now = self._clock.now()
+        now = self.clock.now()
         try:
-            meta = self._codec.meta(incoming.body)
+            meta = self.codec.meta(incoming.body)
         except UpstreamUndecodable as exc:
             await self._keep_invalid(incoming, topic, str(exc))
             raise BadPayload(f"the delivery body is not readable JSON: {exc}") from None
@@ -226,12 +223,12 @@ class Receiving:
             webhook_id=_int(incoming.webhook_id),
             delivery_id=(incoming.delivery_id or "")[:64] or None,
         )
-        if not await self._intake.add(delivery):
+        if not await self.intake.add(delivery):
             return Received("duplicate")
         return Received("stored", delivery.id)
 
     async def _keep_invalid(self, incoming: Incoming, topic: str, reason: str) -> None:
-        now = self._clock.now()
+        now = self.clock.now()
         resource = topic.partition(".")[0] or "unknown"
         delivery = InboxDelivery(
             id=new_id(),
@@ -247,7 +244,7 @@ class Receiving:
             processed_at=now,
             outcome=reason[:500],
         )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await uow.inbox.add_if_new(delivery)
             await uow.commit()
 
@@ -260,20 +257,20 @@ class Receiving:
         lost what it held (a Redis restarted without persistence), so those messages may be
         gone. A message that survived runs twice, which processing by id tolerates.
         """
-        now = self._clock.now()
+        now = self.clock.now()
         cutoff = now - timedelta(seconds=older_than_s)
         resend_before = now if resend_sent else now - RESEND_AFTER
         total = 0
         while True:
-            async with self._uow() as uow:
+            async with self.uow() as uow:
                 unsent = list(
                     await uow.inbox.list_unsent(cutoff, limit, resend_sent_before=resend_before)
                 )
                 for delivery in unsent:
-                    await uow.inbox.save(replace(delivery, enqueued_at=self._clock.now()))
+                    await uow.inbox.save(replace(delivery, enqueued_at=self.clock.now()))
                 await uow.commit()
             if unsent:
-                await self._handover.send_many(unsent)
+                await self.handover.send_many(unsent)
             total += len(unsent)
             if not resend_sent or len(unsent) < limit:
                 return total

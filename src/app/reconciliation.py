@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 
+from wooconnect.app.active_connection import is_active, load_connection
 from wooconnect.app.applying import Applier, Known
 from wooconnect.app.errors import UpstreamRejected
-from wooconnect.app.log_context import bind_log_context
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import StoreAccess, StoreClient
 from wooconnect.app.reconnect import require_reconnect
-from wooconnect.domain.connection import Connection, ConnectionStatus
+from wooconnect.domain.connection import Connection
 from wooconnect.domain.jobs import ImportEntity, JobStatus
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage
 
@@ -46,34 +46,22 @@ class _Stopped(Exception):
     """The connection stopped being active during the run."""
 
 
+@dataclass(frozen=True, slots=True)
 class Reconciliation:
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        store: StoreClient,
-        applier: Applier,
-        repair_order: RepairOrder,
-        *,
-        sweep_every: timedelta = SWEEP_EVERY,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._store = store
-        self._applier = applier
-        self._repair_order = repair_order
-        self._sweep_every = sweep_every
+    uow: UnitOfWorkFactory
+    clock: Clock
+    store: StoreClient
+    applier: Applier
+    repair_order: RepairOrder
+    _: KW_ONLY
+    sweep_every: timedelta = SWEEP_EVERY
 
     async def run(self, connection_id: str) -> int:
         """Reconcile one connection with its store; returns the records repaired."""
-        async with self._uow() as uow:
-            connection = await uow.connections.get(connection_id)
+        async with self.uow() as uow:
+            connection = await load_connection(uow, connection_id)
             jobs = await uow.import_jobs.list_for_connection(connection_id)
-        bind_log_context(
-            connection_id=connection_id,
-            location_id=connection.location_id if connection else None,
-        )
-        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+        if not is_active(connection):
             return 0
         if any(not job.is_finished for job in jobs):
             log.info("reconciliation deferred: the connection's import is running")
@@ -88,7 +76,7 @@ class Reconciliation:
             ),
             default=None,
         )
-        started = self._clock.now()
+        started = self.clock.now()
         repairs = 0
         try:
             if connection.sync_settings.orders:
@@ -96,14 +84,14 @@ class Reconciliation:
             if connection.sync_settings.contacts:
                 repairs += await self._customers(connection, started, imported)
         except UpstreamRejected as exc:
-            await require_reconnect(self._uow, self._clock, connection_id, exc)
+            await require_reconnect(self.uow, self.clock, connection_id, exc)
             log.warning("the store refused the keys; the connection needs a reconnect: %s", exc)
             return repairs
         except _Stopped:
             return repairs
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             live = await uow.connections.get(connection_id)
-            if live is not None and live.status is ConnectionStatus.ACTIVE:
+            if is_active(live):
                 marked = replace(live, reconciled_through=live.reconciled_through or started)
                 await uow.connections.save(marked)
                 await uow.commit()
@@ -113,7 +101,7 @@ class Reconciliation:
 
     async def _live(self, uow: UnitOfWork, connection_id: str) -> Connection:
         live = await uow.connections.get(connection_id)
-        if live is None or live.status is not ConnectionStatus.ACTIVE:
+        if not is_active(live):
             raise _Stopped
         return live
 
@@ -123,14 +111,14 @@ class Reconciliation:
         """Orders modified since the high-water mark, which moves with each page."""
         repairs = 0
         since = (connection.reconciled_through or connection.created_at) - OVERLAP
-        async for page in self._store.orders(StoreAccess.of(connection), modified_after=since):
-            async with self._uow() as uow:
+        async for page in self.store.orders(StoreAccess.of(connection), modified_after=since):
+            async with self.uow() as uow:
                 live = await self._live(uow, connection.id)
                 high_water = live.reconciled_through
                 known = Known(live.location_id)
-                await self._applier.read_orders(uow, known, page.items)
+                await self.applier.read_orders(uow, known, page.items)
                 for order in page.items:
-                    repairs += await self._repair_order(uow, live, order, known)
+                    repairs += await self.repair_order(uow, live, order, known)
                     modified = order.date_modified_gmt
                     if modified is not None and (high_water is None or modified > high_water):
                         high_water = modified
@@ -149,7 +137,7 @@ class Reconciliation:
         if (
             connection.reconcile_customers_page is not None
             or swept is None
-            or started - swept >= self._sweep_every
+            or started - swept >= self.sweep_every
         ):
             return await self._sweep(connection, started)
         since = _latest(connection.customers_seen_through, swept)
@@ -161,9 +149,9 @@ class Reconciliation:
         repairs = 0
         first_page = connection.reconcile_customers_page or 1
         access = StoreAccess.of(connection)
-        async for page in self._store.customers(access, start_page=first_page):
+        async for page in self.store.customers(access, start_page=first_page):
             repairs += await self._apply(connection.id, page, _resume_at(page.page + 1))
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             live = await self._live(uow, connection.id)
             swept = replace(
                 live,
@@ -179,7 +167,7 @@ class Reconciliation:
         """The customers registered since the newest seen (less the overlap)."""
         repairs = 0
         access = StoreAccess.of(connection)
-        async for page in self._store.customers_registered_since(access, since - OVERLAP):
+        async for page in self.store.customers_registered_since(access, since - OVERLAP):
             registered = [c.date_created_gmt for c in page.items if c.date_created_gmt]
             progress = _seen_through(max(registered, default=since))
             repairs += await self._apply(connection.id, page, progress)
@@ -192,9 +180,9 @@ class Reconciliation:
         progress: Callable[[Connection], Connection],
     ) -> int:
         """Apply one page of customers and record the `progress` it makes, together."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             live = await self._live(uow, connection_id)
-            applied = await self._applier.apply_customers(uow, live, page.items)
+            applied = await self.applier.apply_customers(uow, live, page.items)
             await uow.connections.save(progress(live))
             await uow.commit()
         return sum(bool(a.contact and a.contact.changed) for a in applied)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from wooconnect.app.active_connection import is_active
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWorkFactory
 from wooconnect.domain.connection import ConnectionStatus
 
 
+@dataclass(frozen=True, slots=True)
 class ReconciliationSchedule:
     """A connection's last check is `webhooks_checked_at` (set when its reconciliation is
     scheduled and again by the health check that follows it)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
+    uow: UnitOfWorkFactory
+    clock: Clock
 
     async def due(self, interval_s: int) -> list[str]:
         """Active connections whose reconciliation is due. Each connection's slot is offset by
@@ -26,8 +27,8 @@ class ReconciliationSchedule:
         A connection whose import has not finished is never due: the import reads the whole
         store anyway, and both would share the store's requests. Its reconciliation is due as
         soon as the import ends, if its slot passed meanwhile."""
-        now = self._clock.now()
-        async with self._uow() as uow:
+        now = self.clock.now()
+        async with self.uow() as uow:
             active = await uow.connections.list_by_status(ConnectionStatus.ACTIVE)
             importing = {job.connection_id for job in await uow.import_jobs.list_unfinished()}
         due = []
@@ -45,8 +46,8 @@ class ReconciliationSchedule:
 
     async def mark_scheduled(self, connection_id: str) -> None:
         """Claim this slot so the next scheduler tick does not enqueue the connection again."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             current = await uow.connections.get(connection_id)
-            if current is not None and current.status is ConnectionStatus.ACTIVE:
-                await uow.connections.save(replace(current, webhooks_checked_at=self._clock.now()))
+            if is_active(current):
+                await uow.connections.save(replace(current, webhooks_checked_at=self.clock.now()))
                 await uow.commit()

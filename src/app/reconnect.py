@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from wooconnect.app.active_connection import is_active
 from wooconnect.app.errors import UpstreamRejected
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWorkFactory
-from wooconnect.domain.connection import ConnectionStatus
 
 
 async def require_reconnect(
@@ -14,6 +14,6 @@ async def require_reconnect(
     """Put an active connection into needs_reconnect with the store's message."""
     async with uow_factory() as uow:
         current = await uow.connections.get(connection_id)
-        if current is not None and current.status is ConnectionStatus.ACTIVE:
+        if is_active(current):
             await uow.connections.save(current.require_reconnect(exc.store_message, clock.now()))
             await uow.commit()

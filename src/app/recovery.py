@@ -5,6 +5,7 @@ behind is found in the database and sent again; every task tolerates running twi
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from wooconnect.app.errors import JobQueueUnavailable
 from wooconnect.app.importing import ImportRunner
@@ -14,26 +15,26 @@ from wooconnect.app.receiving import Receiving
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
 class Recovery:
     """Sends again what no worker got: stored webhook deliveries never sent or long pending,
     and, when a worker starts or the queue lost its messages, the unfinished import jobs and
     every pending delivery."""
 
-    def __init__(self, receiving: Receiving, importer: ImportRunner, losses: MessageLosses) -> None:
-        self._receiving = receiving
-        self._importer = importer
-        self._losses = losses
+    receiving: Receiving
+    importer: ImportRunner
+    losses: MessageLosses
 
     async def sweep(self, *, starting: bool = False) -> int:
         """Send what was lost; returns how many deliveries were sent. `starting`: a worker
         starts, and the messages of the jobs it was running may be gone with it."""
         try:
-            lost = await self._losses.lost_messages()
+            lost = await self.losses.lost_messages()
         except JobQueueUnavailable:
             lost = False  # nothing can be sent now; the next sweep asks again
         if starting or lost:
-            await self._importer.resume_unfinished()  # says how many, when there were any
-        sent = await self._receiving.sweep(resend_sent=lost)
+            await self.importer.resume_unfinished()  # says how many, when there were any
+        sent = await self.receiving.sweep(resend_sent=lost)
         # A queue that holds no earlier messages is also what a first start looks like (a new
         # Redis, or the in-memory queue of a process that just started): only work that was
         # actually sent again is worth a line.

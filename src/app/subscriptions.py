@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 
 from wooconnect.app.auth import Principal, visible_location
@@ -59,26 +59,18 @@ def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
+@dataclass(frozen=True, slots=True)
 class Subscriptions:
     """The workflow-subscriber use cases. `fanout`, `deliver` and `retry_due` are what the
     live sync and the workers call; the others serve the HTTP API."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        queue: JobQueue,
-        sender: WebhookSender,
-        *,
-        allow_insecure: bool,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._queue = queue
-        self._sender = sender
-        self._allow_insecure = allow_insecure
-        self._jitter = jitter
+    uow: UnitOfWorkFactory
+    clock: Clock
+    queue: JobQueue
+    sender: WebhookSender
+    _: KW_ONLY
+    allow_insecure: bool
+    jitter: Callable[[], float] = random.random
 
     # -- the API -----------------------------------------------------------------------------
 
@@ -89,14 +81,14 @@ class Subscriptions:
         which is shown to the caller only now."""
         fields: dict[str, str] = {}
         try:
-            clean_url = parse_subscriber_url(url, allow_insecure=self._allow_insecure)
+            clean_url = parse_subscriber_url(url, allow_insecure=self.allow_insecure)
         except InvalidSubscriberUrl as exc:
             fields["url"] = str(exc)
         try:
             types = parse_events(events)
         except InvalidSubscriptionEvents as exc:
             fields["events"] = str(exc)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_location(uow, principal, location_id)
             if fields:
                 raise ValidationFailed("the subscription is not valid", fields)
@@ -106,7 +98,7 @@ class Subscriptions:
                 url=clean_url,
                 events=types,
                 secret=new_secret(),
-                created_at=self._clock.now(),
+                created_at=self.clock.now(),
             )
             await uow.subscriptions.add(subscription)
             await uow.commit()
@@ -116,7 +108,7 @@ class Subscriptions:
         self, principal: Principal, location_id: str, page: PageRequest
     ) -> Page[SubscriptionView]:
         """The location's live subscriptions, each with its deliveries counted by state."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_location(uow, principal, location_id)
             live = await uow.subscriptions.list_live(location_id, page)
             stats = await uow.trigger_deliveries.stats_for_subscriptions([s.id for s in live.items])
@@ -125,7 +117,7 @@ class Subscriptions:
     async def delete(self, principal: Principal, location_id: str, subscription_id: str) -> None:
         """Stop delivering to a subscription; its pending deliveries are abandoned when their
         turn comes. Deleting it again, or from another location, is a 404."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await visible_location(uow, principal, location_id)
             subscription = await uow.subscriptions.get(subscription_id)
             if (
@@ -134,7 +126,7 @@ class Subscriptions:
                 or not subscription.is_live
             ):
                 raise NotFound("subscription not found")
-            await uow.subscriptions.save(replace(subscription, deleted_at=self._clock.now()))
+            await uow.subscriptions.save(replace(subscription, deleted_at=self.clock.now()))
             await uow.commit()
 
     # -- the outbox and the workers ----------------------------------------------------------
@@ -151,7 +143,7 @@ class Subscriptions:
         if not wanted:
             return
         body = event_payload(event, await uow.orders.get(event.order_id))
-        now = self._clock.now()
+        now = self.clock.now()
         for subscription in wanted:
             delivery = TriggerDelivery(
                 id=new_id(),
@@ -170,8 +162,8 @@ class Subscriptions:
         2xx delivers it; anything else schedules the next attempt (and enqueues it with that
         delay) until the retry window has passed. A delivery that is not due, or that another
         worker holds, is left alone."""
-        now = self._clock.now()
-        async with self._uow() as uow:
+        now = self.clock.now()
+        async with self.uow() as uow:
             delivery = await uow.trigger_deliveries.get(delivery_id)
             if delivery is None or not delivery.is_due(now):
                 return
@@ -187,13 +179,13 @@ class Subscriptions:
             await uow.commit()
         # No transaction is held open while a subscriber takes its time to answer.
         status, error = await self._post(subscription, delivery)
-        async with self._uow() as uow:
-            attempted = self._clock.now()
+        async with self.uow() as uow:
+            attempted = self.clock.now()
             if status is not None and 200 <= status < 300:
                 outcome = delivery.succeeded(attempted, status)
             else:
                 outcome = delivery.attempt_failed(
-                    attempted, status_code=status, error=error, jitter=self._jitter()
+                    attempted, status_code=status, error=error, jitter=self.jitter()
                 )
             await uow.trigger_deliveries.save(outcome)
             if outcome.status is DeliveryState.PENDING and outcome.next_attempt_at is not None:
@@ -204,17 +196,17 @@ class Subscriptions:
     async def retry_due(self, now: datetime | None = None) -> int:
         """The periodic sweeper: re-send the task of every pending delivery whose attempt is
         overdue (its message was lost, or its worker died). Returns how many were sent."""
-        now = now or self._clock.now()
-        async with self._uow() as uow:
+        now = now or self.clock.now()
+        async with self.uow() as uow:
             due = await uow.trigger_deliveries.list_due(now - SWEEP_GRACE, SWEEP_LIMIT)
         for delivery in due:
-            await self._queue.enqueue(TRIGGER_DELIVER, delivery.id)
+            await self.queue.enqueue(TRIGGER_DELIVER, delivery.id)
         return len(due)
 
     async def _post(
         self, subscription: TriggerSubscription, delivery: TriggerDelivery
     ) -> tuple[int | None, str]:
-        timestamp = int(self._clock.now().timestamp())
+        timestamp = int(self.clock.now().timestamp())
         headers = delivery_headers(
             subscription.secret,
             event_id=delivery.event_id,
@@ -223,7 +215,7 @@ class Subscriptions:
             body=delivery.body,
         )
         try:
-            status = await self._sender.post(subscription.url, delivery.body, headers)
+            status = await self.sender.post(subscription.url, delivery.body, headers)
         except SubscriberUnreachable as exc:
             return None, exc.message
         return status, f"the subscriber answered {status}"
@@ -232,6 +224,6 @@ class Subscriptions:
         self, delivery_id: str, delay_s: float = 0.0
     ) -> Callable[[], Awaitable[None]]:
         async def enqueue() -> None:
-            await self._queue.enqueue(TRIGGER_DELIVER, delivery_id, delay_s=max(delay_s, 0.0))
+            await self.queue.enqueue(TRIGGER_DELIVER, delivery_id, delay_s=max(delay_s, 0.0))
 
         return enqueue

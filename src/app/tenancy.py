@@ -27,15 +27,15 @@ class IssuedApiKey:
     key: str  # shown once; only its hash is stored
 
 
+@dataclass(frozen=True, slots=True)
 class Tenancy:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
+    uow: UnitOfWorkFactory
+    clock: Clock
 
     async def create_agency(self, principal: Principal, name: str) -> Agency:
         principal.require_admin()
-        agency = Agency(new_id(), _clean_name(name), self._clock.now())
-        async with self._uow() as uow:
+        agency = Agency(new_id(), _clean_name(name), self.clock.now())
+        async with self.uow() as uow:
             await uow.agencies.add(agency)
             await uow.commit()
         return agency
@@ -47,12 +47,12 @@ class Tenancy:
         if principal.agency_id is not None:
             own = {**page.filters.equal, "id": principal.agency_id}
             page = page.filtered(replace(page.filters, equal=own))
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.agencies.list(page)
 
     async def get_agency(self, principal: Principal, agency_id: str) -> Agency:
         principal.require_agency(agency_id)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             agency = await uow.agencies.get(agency_id)
         if agency is None:
             raise NotFound("agency not found")
@@ -61,10 +61,10 @@ class Tenancy:
     async def issue_api_key(self, principal: Principal, agency_id: str) -> IssuedApiKey:
         principal.require_admin()
         key = new_api_key()
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if await uow.agencies.get(agency_id) is None:
                 raise NotFound("agency not found")
-            record = ApiKey(new_id(), agency_id, hash_api_key(key), key[:10], self._clock.now())
+            record = ApiKey(new_id(), agency_id, hash_api_key(key), key[:10], self.clock.now())
             await uow.api_keys.add(record)
             await uow.commit()
         return IssuedApiKey(record.id, key)
@@ -74,15 +74,15 @@ class Tenancy:
     ) -> Page[ApiKey]:
         """The agency's API keys: ids and display prefixes, never the keys."""
         principal.require_admin()
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if await uow.agencies.get(agency_id) is None:
                 raise NotFound("agency not found")
             return await uow.api_keys.list_for_agency(agency_id, page)
 
     async def create_location(self, principal: Principal, agency_id: str, name: str) -> Location:
         principal.require_agency(agency_id)
-        location = Location(new_id(), agency_id, _clean_name(name), self._clock.now())
-        async with self._uow() as uow:
+        location = Location(new_id(), agency_id, _clean_name(name), self.clock.now())
+        async with self.uow() as uow:
             if await uow.agencies.get(agency_id) is None:
                 raise NotFound("agency not found")
             await uow.locations.add(location)
@@ -93,11 +93,11 @@ class Tenancy:
         self, principal: Principal, agency_id: str, page: PageRequest = FIRST_PAGE
     ) -> Page[Location]:
         principal.require_agency(agency_id)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if await uow.agencies.get(agency_id) is None:
                 raise NotFound("agency not found")
             return await uow.locations.list_for_agency(agency_id, page)
 
     async def get_location(self, principal: Principal, location_id: str) -> Location:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await visible_location(uow, principal, location_id)

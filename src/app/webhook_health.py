@@ -3,48 +3,48 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from wooconnect.app.active_connection import is_active
 from wooconnect.app.errors import UpstreamError, UpstreamRejected
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import UnitOfWorkFactory
 from wooconnect.app.reconnect import require_reconnect
 from wooconnect.app.webhooks_registry import WebhookRegistrar
-from wooconnect.domain.connection import ConnectionStatus
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
 class WebhookHealthCheck:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, webhooks: WebhookRegistrar) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._webhooks = webhooks
+    uow: UnitOfWorkFactory
+    clock: Clock
+    webhooks: WebhookRegistrar
 
     async def heal(self, connection_id: str) -> bool | None:
         """Missing or disabled webhooks are created again. Returns whether they were healthy
         (None when the connection is not active or the store is unreachable); a store that
         refuses our keys puts the connection into needs_reconnect."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             connection = await uow.connections.get(connection_id)
-        if connection is None or connection.status is not ConnectionStatus.ACTIVE:
+        if not is_active(connection):
             return None
         try:
-            health = await self._webhooks.ensure(connection)
+            health = await self.webhooks.ensure(connection)
         except UpstreamRejected as exc:
-            await require_reconnect(self._uow, self._clock, connection_id, exc)
+            await require_reconnect(self.uow, self.clock, connection_id, exc)
             return None
         except UpstreamError as exc:
             log.warning("webhook health check failed: %s", exc)
             return None
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             current = await uow.connections.get(connection_id)
-            if current is not None and current.status is ConnectionStatus.ACTIVE:
+            if is_active(current):
                 await uow.connections.save(
                     replace(
                         current,
                         webhooks_healthy=health.healthy,
-                        webhooks_checked_at=self._clock.now(),
+                        webhooks_checked_at=self.clock.now(),
                     )
                 )
                 await uow.commit()

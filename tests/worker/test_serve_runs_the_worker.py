@@ -9,7 +9,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from wooconnect.adapters.http.app import create_app
 from wooconnect.adapters.settings import Settings
 from wooconnect.adapters.worker.embedded import EmbeddedWorker
 from wooconnect.app.errors import UpstreamRequestInvalid, UpstreamUnavailable
+from wooconnect.app.importing import ImportRunner
 from wooconnect.app.tasks import IMPORT_RUN
 from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
 from wooconnect.domain.ids import new_id
@@ -101,6 +102,17 @@ class FakeImports:
             raise self.failures.pop(0)
 
 
+@dataclass(frozen=True, slots=True)
+class _RunsFaked(ImportRunner):
+    """The services' import runner (its resume sends the unfinished jobs), whose runs are
+    `imports`'."""
+
+    imports: FakeImports = field(kw_only=True)
+
+    async def run(self, job_id: str) -> None:
+        await self.imports.run(job_id)
+
+
 @dataclass
 class Serving:
     app: Litestar
@@ -131,7 +143,11 @@ async def serving(tmp_path: Path, imports: FakeImports | None = None) -> AsyncIt
     async def container() -> Container:
         built = await bootstrap(settings)
         if imports is not None:
-            built.services.importer.run = imports.run  # type: ignore[method-assign]
+            real = built.services.importer
+            runner = _RunsFaked(
+                real.uow, real.clock, real.store, real.applier, real.queue, imports=imports
+            )
+            built.services = replace(built.services, importer=runner)
         return built
 
     app = create_app(settings, container_factory=container)
