@@ -94,9 +94,13 @@ class DramatiqJobQueue:
         def send() -> None:
             with self._pipeline_lock:
                 rest = messages
-                if not self._sent_directly:
+                if len(messages) == 1 or not self._sent_directly:
+                    # A lone message is one round trip through the broker itself (a pipeline
+                    # adds its script check to it).
                     self._broker.enqueue(messages[0], delay=delay_ms)
                     self._sent_directly, rest = True, messages[1:]
+                if not rest:
+                    return
                 try:
                     for message in rest:
                         pipelined.enqueue(message, delay=delay_ms)
