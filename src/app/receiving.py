@@ -99,9 +99,8 @@ class Handover:
         object.__setattr__(self, "_bulk_queue", bulk_queue)
 
     async def send_many(self, deliveries: Sequence[InboxDelivery]) -> None:
-        """Send the deliveries' ids, with one `enqueue_many` when the queue has it (one
-        delivery too: that call sends from the loop, without a thread); those not sent are
-        left to the sweep."""
+        """Send the deliveries' ids, with one `enqueue_many` when the queue has it; those not
+        sent are left to the sweep."""
         if self._bulk_queue is None:
             for delivery in deliveries:
                 await self.send(delivery)

@@ -15,7 +15,11 @@ from tests.support.services import REDIS_URL, require_redis
 from tests.support.waiting import eventually_async
 from wooconnect.adapters.store_errors import StoreErrorCounts
 from wooconnect.adapters.worker.brokers import embedded_broker, sender_broker
-from wooconnect.adapters.worker.job_queue import SEND_SOCKET_TIMEOUT_S, DramatiqJobQueue
+from wooconnect.adapters.worker.job_queue import (
+    IDS_PER_MESSAGE,
+    SEND_SOCKET_TIMEOUT_S,
+    DramatiqJobQueue,
+)
 from wooconnect.app.errors import JobQueueUnavailable
 from wooconnect.app.tasks import DELIVERY_PROCESS, IMPORT_RUN
 
@@ -105,14 +109,15 @@ async def test_asking_a_redis_that_is_down_whether_it_lost_messages_raises() -> 
     await queue.close()
 
 
-async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue() -> None:
+async def test_a_batch_of_deliveries_travels_as_messages_of_many_ids_on_the_tasks_queue() -> None:
     require_redis()
     namespace = f"wooconnect-test-{uuid.uuid4().hex[:10]}"
     broker = sender_broker(REDIS_URL, namespace=namespace)
     queue = DramatiqJobQueue(broker)
+    ids = [f"d-{n}" for n in range(IDS_PER_MESSAGE + 2)]
     try:
-        await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2", "d-3"])
-        await queue.enqueue_many(DELIVERY_PROCESS, ["d-4"])
+        await queue.enqueue_many(DELIVERY_PROCESS, ids)
+        await queue.enqueue_many(DELIVERY_PROCESS, ["d-last"])
         consumer = broker.consume("webhooks", prefetch=10, timeout=200)
         received = []
         for _ in range(20):
@@ -122,19 +127,33 @@ async def test_a_batch_arrives_as_dramatiq_messages_on_the_tasks_queue() -> None
                 assert message.message_id
                 assert message.message_timestamp > 0
                 consumer.ack(message)
-            if len(received) == 4:
+            if len(received) == 3:
                 break
         consumer.close()
-        assert received == [("webhooks.process", (f"d-{n}",)) for n in range(1, 5)]
+        assert received == [
+            ("webhooks.process_many", (ids[:IDS_PER_MESSAGE],)),
+            ("webhooks.process_many", (ids[IDS_PER_MESSAGE:],)),
+            ("webhooks.process_many", (["d-last"],)),
+        ]
     finally:
         broker.flush_all()
         broker.client.delete(*broker.client.keys(f"{namespace}*") or ["-"])
         await queue.close()
 
 
+async def test_a_batch_of_a_task_without_a_bulk_actor_is_a_message_per_id() -> None:
+    broker = embedded_broker()
+    await DramatiqJobQueue(broker).enqueue_many(IMPORT_RUN, ["job-1", "job-2"])
+    messages = [Message.decode(broker.queues["imports"].get_nowait()) for _ in range(2)]
+    assert [(m.actor_name, m.args) for m in messages] == [
+        ("imports.run", ("job-1",)),
+        ("imports.run", ("job-2",)),
+    ]
+
+
 async def test_a_batch_sent_while_redis_is_down_raises_job_queue_unavailable() -> None:
     queue = DramatiqJobQueue(sender_broker("redis://127.0.0.1:1/0"))
-    with pytest.raises(JobQueueUnavailable, match=r"2 messages of webhooks\.process"):
+    with pytest.raises(JobQueueUnavailable, match=r"2 ids of webhooks\.process"):
         await queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
     await queue.close()
 
@@ -175,11 +194,12 @@ async def test_on_redis_the_depth_and_the_store_errors_are_shared_by_every_proce
     reader = DramatiqJobQueue(sender_broker(REDIS_URL, namespace=namespace))
     try:
         await sender.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2"])
+        await sender.enqueue(DELIVERY_PROCESS, "d-3")
         await StoreErrorCounts.beside(sender).record("conn-1", "store_unavailable")
         await StoreErrorCounts.beside(sender).record("conn-1", "store_unavailable")
 
         depths = await reader.depths()
-        assert depths["webhooks"] == 2
+        assert depths["webhooks"] == 2  # messages: one of two ids, one of one
         assert depths["imports"] == 0
         assert await StoreErrorCounts.beside(reader).read() == {("conn-1", "store_unavailable"): 2}
     finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -26,7 +26,8 @@ from wooconnect.adapters.settings import Settings
 from wooconnect.adapters.worker.embedded import EmbeddedWorker
 from wooconnect.app.errors import UpstreamRequestInvalid, UpstreamUnavailable
 from wooconnect.app.importing import ImportRunner
-from wooconnect.app.tasks import IMPORT_RUN
+from wooconnect.app.live_sync import LiveSync
+from wooconnect.app.tasks import DELIVERY_PROCESS, IMPORT_RUN
 from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
@@ -114,6 +115,41 @@ class _RunsFaked(ImportRunner):
 
 
 @dataclass
+class FakeDeliveries:
+    """Stands in for `LiveSync.process` and `process_many`: notes the calls; the ids in
+    `fail_once` fail their first time, and a batch that holds one fails whole."""
+
+    fail_once: set[str] = field(default_factory=set)
+    batches: list[list[str]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+    async def process(self, delivery_id: str) -> None:
+        self.calls.append(delivery_id)
+        if delivery_id in self.fail_once:
+            self.fail_once.discard(delivery_id)
+            raise RuntimeError(f"{delivery_id} failed")
+
+    async def process_many(self, delivery_ids: Sequence[str]) -> None:
+        self.batches.append(list(delivery_ids))
+        if self.fail_once.intersection(delivery_ids):
+            raise RuntimeError("the batch failed")
+        self.calls += delivery_ids
+
+
+@dataclass(frozen=True, slots=True)
+class _ProcessesFaked(LiveSync):
+    """The services' live sync, whose deliveries are `deliveries'`."""
+
+    deliveries: FakeDeliveries = field(kw_only=True)
+
+    async def process(self, delivery_id: str) -> None:
+        await self.deliveries.process(delivery_id)
+
+    async def process_many(self, delivery_ids: Sequence[str]) -> None:
+        await self.deliveries.process_many(delivery_ids)
+
+
+@dataclass
 class Serving:
     app: Litestar
     container: Container
@@ -132,9 +168,12 @@ class Serving:
 
 
 @asynccontextmanager
-async def serving(tmp_path: Path, imports: FakeImports | None = None) -> AsyncIterator[Serving]:
+async def serving(
+    tmp_path: Path, imports: FakeImports | None = None, deliveries: FakeDeliveries | None = None
+) -> AsyncIterator[Serving]:
     """`serve`'s lifespan on this loop, over a database seeded with import jobs; with
-    `imports`, the import actor's use case is replaced by it."""
+    `imports` or `deliveries`, the import actor's or the delivery actors' use case is replaced
+    by it."""
     settings = _embedded(tmp_path)
     seeding = await bootstrap(settings)
     jobs = await _seed_import_jobs(seeding)
@@ -148,6 +187,19 @@ async def serving(tmp_path: Path, imports: FakeImports | None = None) -> AsyncIt
                 real.uow, real.clock, real.store, real.applier, real.queue, imports=imports
             )
             built.services = replace(built.services, importer=runner)
+        if deliveries is not None:
+            real_sync = built.services.live_sync
+            faked = _ProcessesFaked(
+                real_sync.uow,
+                real_sync.clock,
+                real_sync.store,
+                real_sync.codec,
+                real_sync.policy,
+                real_sync.applier,
+                real_sync.fanout,
+                deliveries=deliveries,
+            )
+            built.services = replace(built.services, live_sync=faked)
         return built
 
     app = create_app(settings, container_factory=container)
@@ -196,6 +248,20 @@ async def test_a_stopping_serve_interrupts_the_tasks_still_running(tmp_path: Pat
     # Its job stays unfinished in the database, and the next start resumes it.
     assert time.monotonic() - stopping < HANG_S / 2, "the stop waited for the task"
     assert imports.cancelled == ["job-long"]
+
+
+async def test_deliveries_handed_on_together_run_together_and_one_that_fails_is_retried_alone(
+    tmp_path: Path,
+) -> None:
+    deliveries = FakeDeliveries(fail_once={"d-2"})
+    async with serving(tmp_path, deliveries=deliveries) as serve:
+        await serve.worker.join(timeout_s=PATIENCE_S)
+        await serve.container.job_queue.enqueue_many(DELIVERY_PROCESS, ["d-1", "d-2", "d-3"])
+        await serve.worker.join(timeout_s=PATIENCE_S)
+    # One transaction for the three; when it fails, each alone; d-2, failing alone too, is
+    # retried in a message of its own while the others are not run again.
+    assert deliveries.batches == [["d-1", "d-2", "d-3"]]
+    assert sorted(deliveries.calls) == ["d-1", "d-2", "d-2", "d-3"]
 
 
 async def test_an_unavailable_store_is_retried_until_the_task_succeeds(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The Dramatiq actors, and the middleware that is the worker's lifespan.
 
-Each actor calls one use case with the id its message carries; its retries are Dramatiq's
+Each actor calls one use case with the id its message carries (`webhooks.process_many`: with
+each of the ids, the receiver's deliveries handed on together); its retries are Dramatiq's
 (`max_retries`, `min_backoff`, `max_backoff`, `time_limit`, `throws`). A task may run more
 than once (a retry, a resend on start, a dead worker's message handed to another), so every
 use case behind an actor is idempotent. How a failure is treated:
@@ -42,6 +43,7 @@ from wooconnect.adapters.worker.job_queue import (
     SEND_CONNECT_TIMEOUT_S,
     SEND_SOCKET_TIMEOUT_S,
     DramatiqJobQueue,
+    many,
 )
 from wooconnect.adapters.worker.scheduler import (
     LocalClaims,
@@ -137,6 +139,12 @@ class WorkerLifespan(Middleware):
         if self._deliveries is None:
             raise RuntimeError("the worker has not booted")
         return self._deliveries
+
+    @property
+    def job_queue(self) -> DramatiqJobQueue:
+        if self._container is None:
+            raise RuntimeError("the worker has not booted")
+        return self._container.job_queue
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if self._attached is not None:
@@ -330,6 +338,20 @@ def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
     async def process_delivery(delivery_id: str) -> None:
         await lifespan.deliveries.process(delivery_id)
 
+    async def process_deliveries(delivery_ids: list[str]) -> None:
+        """The deliveries of one message, together (they share the batcher's transactions);
+        each one that fails is sent again as a message of its own, with its own retries, so
+        that it neither holds the others back nor runs them again."""
+        with _task(many(DELIVERY_PROCESS), f"{len(delivery_ids)} deliveries"):
+            outcomes = await asyncio.gather(
+                *(lifespan.deliveries.process(delivery_id) for delivery_id in delivery_ids),
+                return_exceptions=True,
+            )
+            for delivery_id, outcome in zip(delivery_ids, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    log.info("delivery %s failed, to be retried alone: %r", delivery_id, outcome)
+                    await lifespan.job_queue.enqueue(DELIVERY_PROCESS, delivery_id)
+
     async def reconcile(connection_id: str) -> None:
         services = lifespan.services
         await services.live_sync.reconcile(connection_id)
@@ -358,6 +380,19 @@ def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
         time_limit=60_000,
         throws=permanent,
     )
+    dramatiq.actor(
+        broker=broker,
+        actor_name=many(DELIVERY_PROCESS),
+        queue_name=queue_of(DELIVERY_PROCESS),
+        priority=priority_of(DELIVERY_PROCESS),
+        # Its deliveries' failures are retried one by one; these retries are for a failed
+        # send of those (Redis down) and for crashes.
+        max_retries=10,
+        min_backoff=200,
+        max_backoff=60_000,
+        time_limit=300_000,
+        throws=permanent,
+    )(process_deliveries)
     declare(
         RECONCILE_CONNECTION,
         reconcile,

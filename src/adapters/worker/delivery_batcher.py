@@ -2,7 +2,8 @@
 same time are processed in one transaction, and each worker's task ends once that transaction
 has committed.
 
-Every delivery arrives as its own message and keeps its own retry policy; only the transaction
+Deliveries arrive in messages of one or many ids; a delivery that fails is retried in a message
+of its own (`actors.declare_actors`), so each keeps its own retry policy; only the transaction
 is shared. A transaction costs more than a delivery's own statements (the database's write
 lock, the commit), so under load one per delivery is what limits the workers. As with the
 receiver (`adapters.persistence.inbox_batcher`), the grouping is `adapters.group_commit`'s: it

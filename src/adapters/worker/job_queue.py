@@ -4,7 +4,6 @@ embedded default, on Dramatiq's in-memory `StubBroker`."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Sequence
 
@@ -23,39 +22,33 @@ SEND_CONNECT_TIMEOUT_S = 2.0
 SEND_SOCKET_TIMEOUT_S = 5.0
 
 
+def many(task: str) -> str:
+    """The actor that runs `task` for every id its message carries, where one is declared
+    (`actors.declare_actors`): how `enqueue_many` sends a batch of that task."""
+    return f"{task}_many"
+
+
+# Ids one message of `enqueue_many` carries at most: the worker that takes the message runs
+# them together, so the batch stays one worker's fair share.
+IDS_PER_MESSAGE = 50
+
+
 class DramatiqJobQueue:
     """Sends each task to its actor (declared on `broker`) with the entity id as its argument.
 
     On Redis a send runs in a thread: redis-py is synchronous, and an unreachable Redis would
     otherwise hold the event loop for up to the connect timeout; a failed send raises
-    `JobQueueUnavailable`. The messages of one send go to Redis in one round trip: a second
-    `RedisBroker` over a pipeline of the same client enqueues them (Dramatiq's own enqueue,
-    its script and its layout), and the pipeline sends them together. The in-memory broker
-    takes a message at once.
+    `JobQueueUnavailable`. The in-memory broker takes a message at once.
+
+    `enqueue_many` sends a task with a bulk actor (`many(task)`) as messages of up to
+    `IDS_PER_MESSAGE` ids: a message costs the sender and Redis far more than an id (a
+    script call, an encoding, a copy per middleware hook), and the receiver hands deliveries
+    on in bursts. Other tasks go one message per id.
     """
 
     def __init__(self, broker: dramatiq.Broker) -> None:
         self._broker = broker
         self._redis = broker if isinstance(broker, RedisBroker) else None
-        self._pipelined: RedisBroker | None = None
-        self._pipeline: redis.client.Pipeline | None = None
-        if self._redis is not None:
-            self._pipeline = self._redis.client.pipeline(transaction=False)
-            # Dramatiq leaves this constructor unannotated. The same middleware, so that any
-            # enqueue hooks run as they would on the broker itself.
-            self._pipelined = RedisBroker(  # type: ignore[no-untyped-call]
-                client=self._pipeline,
-                namespace=self._redis.namespace,
-                middleware=list(self._redis.middleware),
-                maintenance_chance=self._redis.maintenance_chance,
-                heartbeat_timeout=self._redis.heartbeat_timeout,
-                dead_message_ttl=self._redis.dead_message_ttl,
-            )
-        # One pipeline, filled and sent by one thread at a time.
-        self._pipeline_lock = threading.Lock()
-        # Dramatiq asks Redis for its Lua stack size on a broker's first enqueue, which a
-        # pipeline cannot answer: the first message goes through the broker itself.
-        self._sent_directly = False
         self._asked_about_losses = False
 
     @property
@@ -74,10 +67,18 @@ class DramatiqJobQueue:
 
     async def enqueue_many(self, task: str, entity_ids: Sequence[str]) -> None:
         """Send `task` for every id, from one thread (one hop off the event loop per batch)."""
-        if entity_ids:
+        if not entity_ids:
+            return
+        if many(task) in self._broker.get_declared_actors():
+            actor = self._actor(many(task))
+            messages = [
+                actor.message(list(entity_ids[start : start + IDS_PER_MESSAGE]))
+                for start in range(0, len(entity_ids), IDS_PER_MESSAGE)
+            ]
+        else:
             actor = self._actor(task)
             messages = [actor.message(entity_id) for entity_id in entity_ids]
-            await self._send(messages, None, f"{len(messages)} messages of {task}")
+        await self._send(messages, None, f"{len(entity_ids)} ids of {task}")
 
     def _actor(self, task: str) -> dramatiq.Actor[..., object]:
         return self._broker.get_actor(task)
@@ -85,29 +86,15 @@ class DramatiqJobQueue:
     async def _send(
         self, messages: list[dramatiq.Message[object]], delay_ms: int | None, what: str
     ) -> None:
-        if self._pipelined is None or self._pipeline is None:
-            for message in messages:
-                self._broker.enqueue(message, delay=delay_ms)
-            return
-        pipelined, pipeline = self._pipelined, self._pipeline
+        broker = self._broker
 
         def send() -> None:
-            with self._pipeline_lock:
-                rest = messages
-                if len(messages) == 1 or not self._sent_directly:
-                    # A lone message is one round trip through the broker itself (a pipeline
-                    # adds its script check to it).
-                    self._broker.enqueue(messages[0], delay=delay_ms)
-                    self._sent_directly, rest = True, messages[1:]
-                if not rest:
-                    return
-                try:
-                    for message in rest:
-                        pipelined.enqueue(message, delay=delay_ms)
-                    pipeline.execute()
-                finally:
-                    pipeline.reset()
+            for message in messages:
+                broker.enqueue(message, delay=delay_ms)
 
+        if self._redis is None:
+            send()
+            return
         try:
             await asyncio.to_thread(send)
         except redis.RedisError as exc:
