@@ -3,8 +3,6 @@
 Create Date: ${create_date}
 """
 
-from __future__ import annotations
-
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,38 +3,21 @@
 Create Date: 2026-11-27
 """
 
-from __future__ import annotations
-
-import sqlalchemy as sa
-from alembic import op
-
-import wooconnect.adapters.persistence.types
+from wooconnect.adapters.persistence.migrations.columns import boolean, utc_datetime
+from wooconnect.adapters.persistence.migrations.tables import add_columns, drop_columns
 
 revision = "0002"
 down_revision = "0001"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "reconciled_through",
-                wooconnect.adapters.persistence.types.UtcDateTime(),
-                nullable=True,
-            )
-        )
-        batch_op.add_column(sa.Column("webhooks_healthy", sa.Boolean(), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "webhooks_checked_at",
-                wooconnect.adapters.persistence.types.UtcDateTime(),
-                nullable=True,
-            )
-        )
+    add_columns(
+        "connections",
+        utc_datetime("reconciled_through", nullable=True),
+        boolean("webhooks_healthy", nullable=True),
+        utc_datetime("webhooks_checked_at", nullable=True),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.drop_column("webhooks_checked_at")
-        batch_op.drop_column("webhooks_healthy")
-        batch_op.drop_column("reconciled_through")
+    drop_columns("connections", "webhooks_checked_at", "webhooks_healthy", "reconciled_through")

@@ -6,8 +6,6 @@ index already answers lookups by connection.
 Create Date: 2026-11-27
 """
 
-from __future__ import annotations
-
 from alembic import op
 
 revision = "0005"

@@ -6,20 +6,16 @@ pass has no modification filter, so the next page to read is kept instead.
 Create Date: 2026-12-06
 """
 
-from __future__ import annotations
-
-import sqlalchemy as sa
-from alembic import op
+from wooconnect.adapters.persistence.migrations.columns import integer
+from wooconnect.adapters.persistence.migrations.tables import add_columns, drop_columns
 
 revision = "0006"
 down_revision = "0005"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reconcile_customers_page", sa.Integer(), nullable=True))
+    add_columns("connections", integer("reconcile_customers_page", nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.drop_column("reconcile_customers_page")
+    drop_columns("connections", "reconcile_customers_page")

@@ -7,35 +7,28 @@ last change.
 Create Date: 2026-12-07
 """
 
-from __future__ import annotations
-
 from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
 
-import wooconnect.adapters.persistence.types
+from wooconnect.adapters.persistence.migrations.columns import utc_datetime
+from wooconnect.adapters.persistence.migrations.tables import add_columns, drop_columns
+from wooconnect.adapters.persistence.types import UtcDateTime
 
 revision = "0007"
 down_revision = "0006"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "authorization_expires_at",
-                wooconnect.adapters.persistence.types.UtcDateTime(),
-                nullable=True,
-            )
-        )
+    add_columns("connections", utc_datetime("authorization_expires_at", nullable=True))
     op.execute(
         "DELETE FROM store_bindings WHERE NOT EXISTS (SELECT 1 FROM connections c"
         " WHERE c.agency_id = store_bindings.agency_id"
         " AND c.store_domain = store_bindings.store_domain"
         " AND c.status IN ('authorized', 'active', 'needs_reconnect'))"
     )
-    when = wooconnect.adapters.persistence.types.UtcDateTime()
+    when = UtcDateTime()
     connections = sa.table(
         "connections",
         sa.column("id", sa.String()),
@@ -58,5 +51,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.drop_column("authorization_expires_at")
+    drop_columns("connections", "authorization_expires_at")

@@ -5,20 +5,16 @@ NULL leaves it to the deployment's default (WOOCONNECT_STORE_CONCURRENCY).
 Create Date: 2026-12-07
 """
 
-from __future__ import annotations
-
-import sqlalchemy as sa
-from alembic import op
+from wooconnect.adapters.persistence.migrations.columns import integer
+from wooconnect.adapters.persistence.migrations.tables import add_columns, drop_columns
 
 revision = "0010"
 down_revision = "0009"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("store_concurrency", sa.Integer(), nullable=True))
+    add_columns("connections", integer("store_concurrency", nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.drop_column("store_concurrency")
+    drop_columns("connections", "store_concurrency")

@@ -6,26 +6,20 @@ registered since the newest one it has seen.
 Create Date: 2026-12-07
 """
 
-from __future__ import annotations
-
-import sqlalchemy as sa
-from alembic import op
-
-import wooconnect.adapters.persistence.types
+from wooconnect.adapters.persistence.migrations.columns import utc_datetime
+from wooconnect.adapters.persistence.migrations.tables import add_columns, drop_columns
 
 revision = "0011"
 down_revision = "0010"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        for name in ("customers_swept_at", "customers_seen_through"):
-            batch_op.add_column(
-                sa.Column(name, wooconnect.adapters.persistence.types.UtcDateTime(), nullable=True)
-            )
+    add_columns(
+        "connections",
+        utc_datetime("customers_swept_at", nullable=True),
+        utc_datetime("customers_seen_through", nullable=True),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.drop_column("customers_seen_through")
-        batch_op.drop_column("customers_swept_at")
+    drop_columns("connections", "customers_seen_through", "customers_swept_at")
