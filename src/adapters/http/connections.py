@@ -7,7 +7,7 @@ Each use case answers the connection as it read it in the transaction that chang
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Response, delete, get, patch, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import (
@@ -18,7 +18,7 @@ from litestar.status_codes import (
 )
 
 from wooconnect.adapters.http.deps import CONNECTING, QUERIES, Caller, Injected
-from wooconnect.adapters.http.guards import API_GUARDS
+from wooconnect.adapters.http.guards import ApiController
 from wooconnect.adapters.http.schemas import (
     ConnectionOut,
     ConnectionPatch,
@@ -47,10 +47,8 @@ def connection_out(view: ConnectionView) -> ConnectionOut:
     )
 
 
-class ConnectionController(Controller):
-    path = "/api/v1"
+class ConnectionController(ApiController):
     tags = ["connections"]
-    guards = API_GUARDS
     dependencies = {**CONNECTING, **QUERIES}
 
     @post(

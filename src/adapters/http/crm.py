@@ -6,23 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import get
 from litestar.params import FromPath, QueryParameter
 
-from wooconnect.adapters.http.deps import (
-    CREATED,
-    OCCURRED,
-    PAGING,
-    PLACED,
-    QUERIES,
-    RECEIVED,
-    UPDATED,
-    Caller,
-    Injected,
-    Paging,
-    Within,
-)
-from wooconnect.adapters.http.guards import API_GUARDS
+from wooconnect.adapters.http.deps import QUERIES, Asked, Caller, Injected, Within, listing
+from wooconnect.adapters.http.guards import ApiController
 from wooconnect.adapters.http.paging import choices, filters, not_empty, one_of, page_of
 from wooconnect.adapters.http.schemas import (
     ContactOut,
@@ -39,6 +27,7 @@ from wooconnect.adapters.http.schemas import (
     TriggerPage,
 )
 from wooconnect.app.errors import ValidationFailed
+from wooconnect.app.ports.persistence import Filters
 from wooconnect.app.queries import Queries
 from wooconnect.domain.crm import CrmOrderStatus, TransactionKind
 from wooconnect.domain.inbox import DeliveryStatus
@@ -109,153 +98,49 @@ StoreCustomerId = Annotated[
 ]
 
 
-class CrmController(Controller):
-    path = "/api/v1"
-    tags = ["crm"]
-    guards = API_GUARDS
-    dependencies = {**PAGING, **QUERIES}
+# What each list keeps of its records, read from its query; `listing` makes them the page the
+# list is `asked` for.
+def contact_filters(created: Within, updated: Within, email: Email = None) -> Filters:
+    return filters(created, updated, email=not_empty("email", email))
 
-    @get(
-        "/locations/{location_id:str}/contacts",
-        operation_id="listContacts",
-        summary="The location's contacts, newest first",
-        dependencies={**CREATED, **UPDATED},
-    )
-    async def contacts(
-        self,
-        queries: Injected[Queries],
-        principal: Caller,
-        location_id: FromPath[str],
-        paging: Paging,
-        created: Within,
-        updated: Within,
-        email: Email = None,
-    ) -> ContactPage:
-        wanted = filters(created, updated, email=not_empty("email", email))
-        page = await queries.contacts(principal, location_id, paging.filtered(wanted))
-        return page_of(ContactPage, ContactOut.of, page)
 
-    @get(
-        "/locations/{location_id:str}/orders",
-        operation_id="listOrders",
-        summary="The location's orders, newest first",
-        dependencies={**CREATED, **UPDATED, **PLACED},
-    )
-    async def orders(
-        self,
-        queries: Injected[Queries],
-        principal: Caller,
-        location_id: FromPath[str],
-        paging: Paging,
-        created: Within,
-        updated: Within,
-        placed: Within,
-        status: OrderStatus = None,
-        contact_id: ContactId = None,
-    ) -> OrderPage:
-        wanted = filters(
-            created,
-            updated,
-            placed,
-            status=one_of("status", status, ORDER_STATUSES),
-            contact_id=contact_id,
-        )
-        page = await queries.orders(principal, location_id, paging.filtered(wanted))
-        return page_of(OrderPage, OrderOut.of, page)
+def order_filters(
+    created: Within,
+    updated: Within,
+    placed: Within,
+    status: OrderStatus = None,
+    contact_id: ContactId = None,
+) -> Filters:
+    status = one_of("status", status, ORDER_STATUSES)
+    return filters(created, updated, placed, status=status, contact_id=contact_id)
 
-    @get(
-        "/locations/{location_id:str}/transactions",
-        operation_id="listTransactions",
-        summary="The location's charges and refunds, newest first",
-        dependencies=OCCURRED,
-    )
-    async def transactions(
-        self,
-        queries: Injected[Queries],
-        principal: Caller,
-        location_id: FromPath[str],
-        paging: Paging,
-        occurred: Within,
-        kind: Kind = None,
-        order_id: OrderId = None,
-        contact_id: ContactId = None,
-    ) -> TransactionPage:
-        wanted = filters(
-            occurred,
-            kind=one_of("kind", kind, TRANSACTION_KINDS),
-            order_id=order_id,
-            contact_id=contact_id,
-        )
-        page = await queries.transactions(principal, location_id, paging.filtered(wanted))
-        return page_of(TransactionPage, TransactionOut.of, page)
 
-    @get(
-        "/locations/{location_id:str}/triggers",
-        operation_id="listTriggers",
-        summary="The location's workflow trigger events, newest first",
-        dependencies=CREATED,
-    )
-    async def triggers(
-        self,
-        queries: Injected[Queries],
-        principal: Caller,
-        location_id: FromPath[str],
-        paging: Paging,
-        created: Within,
-        type: TriggerTypeFilter = None,
-        order_id: OrderId = None,
-    ) -> TriggerPage:
-        wanted = filters(created, type=one_of("type", type, TRIGGER_TYPES), order_id=order_id)
-        page = await queries.triggers(principal, location_id, paging.filtered(wanted))
-        return page_of(TriggerPage, TriggerOut.of_view, page)
+def transaction_filters(
+    occurred: Within, kind: Kind = None, order_id: OrderId = None, contact_id: ContactId = None
+) -> Filters:
+    kind = one_of("kind", kind, TRANSACTION_KINDS)
+    return filters(occurred, kind=kind, order_id=order_id, contact_id=contact_id)
 
-    @get(
-        "/connections/{connection_id:str}/deliveries",
-        operation_id="listDeliveries",
-        summary="The store's webhook deliveries to this connection, newest first",
-        dependencies=RECEIVED,
-    )
-    async def deliveries(
-        self,
-        queries: Injected[Queries],
-        principal: Caller,
-        connection_id: FromPath[str],
-        paging: Paging,
-        received: Within,
-        status: DeliveryStatusFilter = None,
-    ) -> DeliveryPage:
-        wanted = filters(received, status=one_of("status", status, DELIVERY_STATUSES))
-        page = await queries.deliveries(principal, connection_id, paging.filtered(wanted))
-        return page_of(DeliveryPage, DeliveryOut.of_view, page)
 
-    @get(
-        "/connections/{connection_id:str}/decisions",
-        operation_id="listDecisions",
-        summary="Why records were skipped or how they were mapped, with rule traces, newest first",
-        description=(
-            "`woocommerce_order_id` or `woocommerce_customer_id` (one of the two) keeps the "
-            "decisions about that store record."
-        ),
-        dependencies=CREATED,
-    )
-    async def decisions(
-        self,
-        queries: Injected[Queries],
-        principal: Caller,
-        connection_id: FromPath[str],
-        paging: Paging,
-        created: Within,
-        outcome: Outcome = None,
-        woocommerce_order_id: StoreOrderId = None,
-        woocommerce_customer_id: StoreCustomerId = None,
-    ) -> DecisionPage:
-        wanted = filters(
-            created,
-            outcome=one_of("outcome", outcome, OUTCOMES),
-            **about_store_record(woocommerce_order_id, woocommerce_customer_id),
-        )
-        page = await queries.decisions(principal, connection_id, paging.filtered(wanted))
-        return page_of(DecisionPage, DecisionOut.of, page)
+def trigger_filters(
+    created: Within, type: TriggerTypeFilter = None, order_id: OrderId = None
+) -> Filters:
+    return filters(created, type=one_of("type", type, TRIGGER_TYPES), order_id=order_id)
+
+
+def delivery_filters(received: Within, status: DeliveryStatusFilter = None) -> Filters:
+    return filters(received, status=one_of("status", status, DELIVERY_STATUSES))
+
+
+def decision_filters(
+    created: Within,
+    outcome: Outcome = None,
+    woocommerce_order_id: StoreOrderId = None,
+    woocommerce_customer_id: StoreCustomerId = None,
+) -> Filters:
+    outcome = one_of("outcome", outcome, OUTCOMES)
+    about = about_store_record(woocommerce_order_id, woocommerce_customer_id)
+    return filters(created, outcome=outcome, **about)
 
 
 def about_store_record(order_id: int | None, customer_id: int | None) -> dict[str, str]:
@@ -268,3 +153,108 @@ def about_store_record(order_id: int | None, customer_id: int | None) -> dict[st
     if customer_id is not None:
         return {"record_type": "customer", "record_id": str(customer_id)}
     return {}
+
+
+class CrmController(ApiController):
+    tags = ["crm"]
+    dependencies = QUERIES
+
+    @get(
+        "/locations/{location_id:str}/contacts",
+        operation_id="listContacts",
+        summary="The location's contacts, newest first",
+        dependencies=listing(contact_filters),
+    )
+    async def contacts(
+        self,
+        queries: Injected[Queries],
+        principal: Caller,
+        location_id: FromPath[str],
+        asked: Asked,
+    ) -> ContactPage:
+        page = await queries.contacts(principal, location_id, asked)
+        return page_of(ContactPage, ContactOut.of, page)
+
+    @get(
+        "/locations/{location_id:str}/orders",
+        operation_id="listOrders",
+        summary="The location's orders, newest first",
+        dependencies=listing(order_filters),
+    )
+    async def orders(
+        self,
+        queries: Injected[Queries],
+        principal: Caller,
+        location_id: FromPath[str],
+        asked: Asked,
+    ) -> OrderPage:
+        page = await queries.orders(principal, location_id, asked)
+        return page_of(OrderPage, OrderOut.of, page)
+
+    @get(
+        "/locations/{location_id:str}/transactions",
+        operation_id="listTransactions",
+        summary="The location's charges and refunds, newest first",
+        dependencies=listing(transaction_filters),
+    )
+    async def transactions(
+        self,
+        queries: Injected[Queries],
+        principal: Caller,
+        location_id: FromPath[str],
+        asked: Asked,
+    ) -> TransactionPage:
+        page = await queries.transactions(principal, location_id, asked)
+        return page_of(TransactionPage, TransactionOut.of, page)
+
+    @get(
+        "/locations/{location_id:str}/triggers",
+        operation_id="listTriggers",
+        summary="The location's workflow trigger events, newest first",
+        dependencies=listing(trigger_filters),
+    )
+    async def triggers(
+        self,
+        queries: Injected[Queries],
+        principal: Caller,
+        location_id: FromPath[str],
+        asked: Asked,
+    ) -> TriggerPage:
+        page = await queries.triggers(principal, location_id, asked)
+        return page_of(TriggerPage, TriggerOut.of_view, page)
+
+    @get(
+        "/connections/{connection_id:str}/deliveries",
+        operation_id="listDeliveries",
+        summary="The store's webhook deliveries to this connection, newest first",
+        dependencies=listing(delivery_filters),
+    )
+    async def deliveries(
+        self,
+        queries: Injected[Queries],
+        principal: Caller,
+        connection_id: FromPath[str],
+        asked: Asked,
+    ) -> DeliveryPage:
+        page = await queries.deliveries(principal, connection_id, asked)
+        return page_of(DeliveryPage, DeliveryOut.of_view, page)
+
+    @get(
+        "/connections/{connection_id:str}/decisions",
+        operation_id="listDecisions",
+        summary="Why records were skipped or how they were mapped, with rule traces, newest first",
+        description=(
+            "`woocommerce_order_id` or `woocommerce_customer_id` (one of the two) keeps the "
+            "decisions about that store record."
+        ),
+        dependencies=listing(decision_filters),
+    )
+    async def decisions(
+        self,
+        queries: Injected[Queries],
+        principal: Caller,
+        connection_id: FromPath[str],
+        asked: Asked,
+    ) -> DecisionPage:
+        page = await queries.decisions(principal, connection_id, asked)
+        return page_of(DecisionPage, DecisionOut.of, page)

@@ -21,7 +21,7 @@ from wooconnect.adapters.bootstrap import Container
 from wooconnect.adapters.http import paging
 from wooconnect.adapters.http.counters import ReceiverCounters
 from wooconnect.app.auth import Principal
-from wooconnect.app.ports.persistence import PageRequest, Span
+from wooconnect.app.ports.persistence import Filters, PageRequest, Span
 from wooconnect.app.receiving import Receiving
 
 T = TypeVar("T")
@@ -31,11 +31,11 @@ T = TypeVar("T")
 # not validate them (it would check each one against its annotation on every request).
 Injected: TypeAlias = NamedDependency[SkipValidation[T]]
 # The authenticated caller, provided by `provide_principal` to every handler that names it
-# (its controller runs `guards.API_GUARDS`).
+# (its controller is a `guards.ApiController`).
 Caller = Injected[Principal]
-# The page asked for, its size and the id of the record it starts after, unfiltered: from
-# `paging.page_params`.
-Paging = NamedDependency[PageRequest]
+# The page asked for, its size and the id of the record it starts after, with the filters of
+# its list: from `listing`.
+Asked = NamedDependency[PageRequest]
 # The records of a list dated within a span, from one of `paging`'s span providers.
 Within = NamedDependency[Span]
 
@@ -76,13 +76,23 @@ def _of_container(part: Callable[[Container], object]) -> Provide:
     return _sync(provide)
 
 
+_PAGE_AND_SPANS = {
+    "paging": _sync(paging.page_params),
+    "created": _sync(paging.created),
+    "updated": _sync(paging.updated),
+    "placed": _sync(paging.placed),
+    "occurred": _sync(paging.occurred),
+    "received": _sync(paging.received),
+}
+
+
+def listing(wanted: Callable[..., Filters]) -> dict[str, Provide]:
+    """The dependencies of a list's `asked`: the page and the spans the query names, and the
+    filters that `wanted` makes of them and of the list's own query parameters."""
+    return {**_PAGE_AND_SPANS, "wanted": _sync(wanted), "asked": _sync(paging.page_asked)}
+
+
 PRINCIPAL = {"principal": _sync(provide_principal)}
-PAGING = {"paging": _sync(paging.page_params)}
-CREATED = {"created": _sync(paging.created)}
-UPDATED = {"updated": _sync(paging.updated)}
-PLACED = {"placed": _sync(paging.placed)}
-OCCURRED = {"occurred": _sync(paging.occurred)}
-RECEIVED = {"received": _sync(paging.received)}
 CONTAINER = {"container": _sync(provide_container)}
 TENANCY = {"tenancy": _of_container(lambda c: c.services.tenancy)}
 CONNECTING = {"connecting": _of_container(lambda c: c.services.connecting)}

@@ -3,15 +3,15 @@ request: the caller first (401 without a valid token, whatever the body or the q
 then the query's parameter names (422 for one the operation does not know).
 
 Litestar runs a handler's guards before it reads the body or resolves any dependency. The
-controllers that need a token declare `guards = API_GUARDS`; the public routes (health,
-metrics, the webhook receiver, the key-grant callback) run none.
+controllers that need a token derive from `ApiController`; the public routes (health, metrics,
+the webhook receiver, the key-grant callback) run no guard.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar
+from litestar import Controller, Litestar
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 
@@ -56,6 +56,13 @@ def known_query_parameters(
 
 
 API_GUARDS = [authenticated, known_query_parameters]
+
+
+class ApiController(Controller):
+    """The operations behind a bearer token: under `/api/v1`, each checked by `API_GUARDS`."""
+
+    path = "/api/v1"
+    guards = API_GUARDS
 
 
 def record_query_parameters(app: Litestar) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from datetime import timedelta
 
 import redis
@@ -51,6 +52,11 @@ class _Exposition:
     def sample(self, name: str, value: float, **labels: str) -> None:
         self.lines.append(_line(name, value, **labels))
 
+    def counts(self, name: str, label: str, counts: Iterable[tuple[str, float]]) -> None:
+        """A sample of `name` for each count, its key the value of `label`."""
+        for key, n in counts:
+            self.sample(name, n, **{label: key})
+
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
 
@@ -70,16 +76,13 @@ def exposition(
     out.sample(name, counters.received)
     name = "wooconnect_webhook_deliveries_accepted_total"
     out.metric(name, "counter", "Deliveries this process accepted, by kind (stored, ping, ...).")
-    for kind, n in sorted(counters.accepted.items()):
-        out.sample(name, n, kind=kind)
+    out.counts(name, "kind", sorted(counters.accepted.items()))
     name = "wooconnect_webhook_deliveries_rejected_total"
     out.metric(name, "counter", "Deliveries this process refused, by the error it answered.")
-    for reason, n in sorted(counters.rejected.items()):
-        out.sample(name, n, reason=reason)
+    out.counts(name, "reason", sorted(counters.rejected.items()))
     name = "wooconnect_inbox_deliveries"
     out.metric(name, "gauge", "Stored webhook deliveries by status.")
-    for status, n in snapshot.inbox_by_status.items():
-        out.sample(name, n, status=status)
+    out.counts(name, "status", snapshot.inbox_by_status.items())
     name = "wooconnect_processing_lag_seconds"
     out.metric(name, "gauge", "Age of the oldest pending webhook delivery.")
     out.sample(name, lag_s)
@@ -91,19 +94,16 @@ def exposition(
         f"{LATENCY_WINDOW.seconds // 60} minutes, by quantile.",
     )
     latency = snapshot.processing
-    for quantile, seconds in (("0.5", latency.p50), ("0.95", latency.p95), ("1", latency.max)):
-        out.sample(name, seconds, quantile=quantile)
+    out.counts(name, "quantile", [("0.5", latency.p50), ("0.95", latency.p95), ("1", latency.max)])
     name = "wooconnect_webhook_processing_recent_deliveries"
     out.metric(name, "gauge", "How many deliveries the processing latency was computed over.")
     out.sample(name, latency.count)
     name = "wooconnect_triggers_emitted_total"
     out.metric(name, "counter", "Workflow trigger events fired, by type.")
-    for t, n in snapshot.triggers_by_type.items():
-        out.sample(name, n, type=t)
+    out.counts(name, "type", snapshot.triggers_by_type.items())
     name = "wooconnect_trigger_deliveries"
     out.metric(name, "gauge", "Trigger deliveries to subscribers by state.")
-    for status, n in snapshot.trigger_deliveries_by_status.items():
-        out.sample(name, n, status=status)
+    out.counts(name, "status", snapshot.trigger_deliveries_by_status.items())
     name = "wooconnect_reconciliation_repairs_total"
     out.metric(name, "counter", "Records reconciliation found missed and repaired.")
     out.sample(name, snapshot.reconciliation_repairs)
@@ -122,15 +122,13 @@ def exposition(
     out.metric(
         name, "counter", "Records every import job went through (imported, skipped, failed)."
     )
-    for entity, n in sorted(processed.items()):
-        out.sample(name, n, entity=entity)
+    out.counts(name, "entity", sorted(processed.items()))
     name = "wooconnect_job_queue_up"
     out.metric(name, "gauge", "1 when the job queue answered this scrape.")
     out.sample(name, 0 if queue_depths is None else 1)
     name = "wooconnect_queue_messages"
     out.metric(name, "gauge", "Tasks sent and not finished, by queue (.DQ: delayed retries).")
-    for queue, n in sorted((queue_depths or {}).items()):
-        out.sample(name, n, queue=queue)
+    out.counts(name, "queue", sorted((queue_depths or {}).items()))
     name = "wooconnect_store_errors_total"
     out.metric(
         name, "counter", "Failed store requests, after retries, by connection and error kind."

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from wooconnect.app.errors import ValidationFailed
@@ -141,6 +142,18 @@ def filters(*spans: Span, **equal: object) -> Filters:
     """The filters a list's query asked for: the given equalities and the spans with an end."""
     asked = tuple(s for s in spans if s.since is not None or s.before is not None)
     return Filters({name: value for name, value in equal.items() if value is not None}, asked)
+
+
+def created_only(created: NamedDependency[Span]) -> Filters:
+    """The filters of a list filtered by its records' creation alone."""
+    return filters(created)
+
+
+def page_asked(
+    paging: NamedDependency[PageRequest], wanted: NamedDependency[Filters]
+) -> PageRequest:
+    """The page asked for, of the records the list's filters keep."""
+    return paging.filtered(wanted)
 
 
 def choices(*names: str) -> dict[str, Any]:

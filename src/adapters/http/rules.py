@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from wooconnect.adapters.http.deps import RULES, Caller, Injected
-from wooconnect.adapters.http.guards import API_GUARDS
+from wooconnect.adapters.http.guards import ApiController
 from wooconnect.adapters.http.schemas import iso
 from wooconnect.adapters.rules_yaml.source import FileRuleSource
 from wooconnect.app.errors import ValidationFailed
@@ -24,10 +24,9 @@ class EvaluateIn(msgspec.Struct, forbid_unknown_fields=True):
     agency_id: str | None = None
 
 
-class RulesController(Controller):
+class RulesController(ApiController):
     path = "/api/v1/rules"
     tags = ["rules"]
-    guards = API_GUARDS
     dependencies = RULES
 
     @get("/", operation_id="listRules", summary="The loaded rule sets, their version and state")

@@ -4,20 +4,12 @@ unsubscribe."""
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, delete, get, post
+from litestar import delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from wooconnect.adapters.http.deps import (
-    CREATED,
-    PAGING,
-    SUBSCRIPTIONS,
-    Caller,
-    Injected,
-    Paging,
-    Within,
-)
-from wooconnect.adapters.http.guards import API_GUARDS
-from wooconnect.adapters.http.paging import filters, page_of
+from wooconnect.adapters.http.deps import SUBSCRIPTIONS, Asked, Caller, Injected, listing
+from wooconnect.adapters.http.guards import ApiController
+from wooconnect.adapters.http.paging import created_only, page_of
 from wooconnect.adapters.http.schemas import iso
 from wooconnect.app.subscriptions import Subscriptions, SubscriptionView
 from wooconnect.domain.subscriptions import TriggerSubscription
@@ -82,11 +74,10 @@ class SubscriptionPage(msgspec.Struct):
     next_cursor: str | None
 
 
-class SubscriptionController(Controller):
+class SubscriptionController(ApiController):
     path = "/api/v1/locations/{location_id:str}/trigger-subscriptions"
     tags = ["triggers"]
-    guards = API_GUARDS
-    dependencies = SUBSCRIPTIONS
+    dependencies = {**SUBSCRIPTIONS, **listing(created_only)}
 
     @post(
         operation_id="createTriggerSubscription",
@@ -105,19 +96,15 @@ class SubscriptionController(Controller):
     @get(
         operation_id="listTriggerSubscriptions",
         summary="The location's subscriptions with the state of their deliveries, newest first",
-        dependencies={**PAGING, **CREATED},
     )
     async def list_subscriptions(
         self,
         subscriptions: Injected[Subscriptions],
         principal: Caller,
         location_id: FromPath[str],
-        paging: Paging,
-        created: Within,
+        asked: Asked,
     ) -> SubscriptionPage:
-        page = await subscriptions.list_for_location(
-            principal, location_id, paging.filtered(filters(created))
-        )
+        page = await subscriptions.list_for_location(principal, location_id, asked)
         return page_of(SubscriptionPage, SubscriptionOut.of, page)
 
     @delete(

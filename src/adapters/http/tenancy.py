@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import get, post
 from litestar.params import FromPath, JSONBody
 
-from wooconnect.adapters.http.deps import CREATED, PAGING, TENANCY, Caller, Injected, Paging, Within
-from wooconnect.adapters.http.guards import API_GUARDS
-from wooconnect.adapters.http.paging import filters, page_of
+from wooconnect.adapters.http.deps import TENANCY, Asked, Caller, Injected, listing
+from wooconnect.adapters.http.guards import ApiController
+from wooconnect.adapters.http.paging import created_only, page_of
 from wooconnect.adapters.http.schemas import (
     AgencyOut,
     AgencyPage,
@@ -21,11 +21,9 @@ from wooconnect.adapters.http.schemas import (
 from wooconnect.app.tenancy import Tenancy
 
 
-class TenancyController(Controller):
-    path = "/api/v1"
+class TenancyController(ApiController):
     tags = ["tenancy"]
-    guards = API_GUARDS
-    dependencies = TENANCY
+    dependencies = {**TENANCY, **listing(created_only)}
 
     @post("/agencies", operation_id="createAgency", summary="Create an agency (admin)")
     async def create_agency(
@@ -37,12 +35,11 @@ class TenancyController(Controller):
         "/agencies",
         operation_id="listAgencies",
         summary="Agencies the caller may see, newest first",
-        dependencies={**PAGING, **CREATED},
     )
     async def list_agencies(
-        self, tenancy: Injected[Tenancy], principal: Caller, paging: Paging, created: Within
+        self, tenancy: Injected[Tenancy], principal: Caller, asked: Asked
     ) -> AgencyPage:
-        page = await tenancy.list_agencies(principal, paging.filtered(filters(created)))
+        page = await tenancy.list_agencies(principal, asked)
         return page_of(AgencyPage, AgencyOut.of, page)
 
     @get("/agencies/{agency_id:str}", operation_id="getAgency", summary="One agency")
@@ -66,17 +63,11 @@ class TenancyController(Controller):
         "/agencies/{agency_id:str}/api-keys",
         operation_id="listApiKeys",
         summary="An agency's API keys (admin), newest first: ids and prefixes, never the keys",
-        dependencies={**PAGING, **CREATED},
     )
     async def list_api_keys(
-        self,
-        tenancy: Injected[Tenancy],
-        principal: Caller,
-        agency_id: FromPath[str],
-        paging: Paging,
-        created: Within,
+        self, tenancy: Injected[Tenancy], principal: Caller, agency_id: FromPath[str], asked: Asked
     ) -> ApiKeyPage:
-        page = await tenancy.list_api_keys(principal, agency_id, paging.filtered(filters(created)))
+        page = await tenancy.list_api_keys(principal, agency_id, asked)
         return page_of(ApiKeyPage, ApiKeyListedOut.of, page)
 
     @post(
@@ -97,17 +88,11 @@ class TenancyController(Controller):
         "/agencies/{agency_id:str}/locations",
         operation_id="listLocations",
         summary="An agency's locations, newest first",
-        dependencies={**PAGING, **CREATED},
     )
     async def list_locations(
-        self,
-        tenancy: Injected[Tenancy],
-        principal: Caller,
-        agency_id: FromPath[str],
-        paging: Paging,
-        created: Within,
+        self, tenancy: Injected[Tenancy], principal: Caller, agency_id: FromPath[str], asked: Asked
     ) -> LocationPage:
-        page = await tenancy.list_locations(principal, agency_id, paging.filtered(filters(created)))
+        page = await tenancy.list_locations(principal, agency_id, asked)
         return page_of(LocationPage, LocationOut.of, page)
 
     @get("/locations/{location_id:str}", operation_id="getLocation", summary="One location")
