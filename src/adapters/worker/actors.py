@@ -317,13 +317,7 @@ def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
             with _task(task, entity_id):
                 await run(entity_id)
 
-        dramatiq.actor(
-            broker=broker,
-            actor_name=task,
-            queue_name=queue_of(task),
-            priority=priority_of(task),
-            **options,
-        )(perform)
+        _declare(broker, task, perform, **options)
 
     async def run_import(job_id: str) -> None:
         importer = lifespan.services.importer
@@ -371,28 +365,22 @@ def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
         throws=permanent,
         on_retry_exhausted=IMPORT_GAVE_UP,
     )
-    declare(
-        DELIVERY_PROCESS,
-        process_delivery,
-        max_retries=10,
-        min_backoff=200,
-        max_backoff=60_000,
-        time_limit=60_000,
-        throws=permanent,
-    )
-    dramatiq.actor(
-        broker=broker,
-        actor_name=many(DELIVERY_PROCESS),
-        queue_name=queue_of(DELIVERY_PROCESS),
-        priority=priority_of(DELIVERY_PROCESS),
-        # Its deliveries' failures are retried one by one; these retries are for a failed
-        # send of those (Redis down) and for crashes.
-        max_retries=10,
-        min_backoff=200,
-        max_backoff=60_000,
+    delivery_retries: dict[str, Any] = {
+        "max_retries": 10,
+        "min_backoff": 200,
+        "max_backoff": 60_000,
+        "throws": permanent,
+    }
+    declare(DELIVERY_PROCESS, process_delivery, time_limit=60_000, **delivery_retries)
+    # The deliveries that fail in it are retried one by one; its own retries are for a failed
+    # send of those (Redis down) and for crashes.
+    _declare(
+        broker,
+        many(DELIVERY_PROCESS),
+        process_deliveries,
         time_limit=300_000,
-        throws=permanent,
-    )(process_deliveries)
+        **delivery_retries,
+    )
     declare(
         RECONCILE_CONNECTION,
         reconcile,
@@ -413,17 +401,31 @@ def declare_actors(broker: dramatiq.Broker, lifespan: WorkerLifespan) -> None:
         throws=permanent,
     )
 
-    @dramatiq.actor(
-        broker=broker,
-        actor_name=IMPORT_GAVE_UP,
-        queue_name=queue_of(IMPORT_GAVE_UP),
-        priority=priority_of(IMPORT_GAVE_UP),
+    async def import_gave_up(message: dict[str, Any], retries: dict[str, Any]) -> None:
+        (job_id,) = message["args"]
+        with log_context(task=IMPORT_GAVE_UP, entity_id=job_id):
+            await lifespan.services.importer.give_up(job_id, _reason(message, retries))
+
+    _declare(
+        broker,
+        IMPORT_GAVE_UP,
+        import_gave_up,
         max_retries=5,
         min_backoff=1_000,
         max_backoff=60_000,
         time_limit=60_000,
     )
-    async def import_gave_up(message: dict[str, Any], retries: dict[str, Any]) -> None:
-        (job_id,) = message["args"]
-        with log_context(task=IMPORT_GAVE_UP, entity_id=job_id):
-            await lifespan.services.importer.give_up(job_id, _reason(message, retries))
+
+
+def _declare(
+    broker: dramatiq.Broker, name: str, fn: Callable[..., Awaitable[None]], **options: Any
+) -> None:
+    """Declare `fn` as the actor `name`, on its queue with its priority; `options` are
+    Dramatiq's."""
+    dramatiq.actor(
+        broker=broker,
+        actor_name=name,
+        queue_name=queue_of(name),
+        priority=priority_of(name),
+        **options,
+    )(fn)
