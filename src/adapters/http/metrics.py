@@ -127,7 +127,7 @@ def exposition(
     out.metric(name, "gauge", "1 when the job queue answered this scrape.")
     out.sample(name, 0 if queue_depths is None else 1)
     name = "wooconnect_queue_messages"
-    out.metric(name, "gauge", "Tasks sent and not finished, by queue (.DQ: delayed retries).")
+    out.metric(name, "gauge", "Messages sent and not finished, by queue (.DQ: delayed retries).")
     out.counts(name, "queue", sorted((queue_depths or {}).items()))
     name = "wooconnect_store_errors_total"
     out.metric(
