@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import NotFound
@@ -17,12 +19,13 @@ from wooconnect.domain.connection import (
     Connection,
     ConnectionStatus,
 )
-from wooconnect.domain.crm import Contact, Order, Transaction
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import InboxDelivery
 from wooconnect.domain.jobs import ImportEntity, ImportJob
 from wooconnect.domain.subscriptions import EventDeliveryState, summarise
 from wooconnect.domain.triggers import TriggerEvent
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,25 @@ class ConnectionViews:
         )
 
 
+class _LocationRecords(Protocol[T]):
+    async def list(self, location_id: str, page: PageRequest) -> Page[T]: ...
+
+
+def _location_page(
+    records: Callable[[UnitOfWork], _LocationRecords[T]],
+) -> Callable[[Queries, Principal, str, PageRequest], Awaitable[Page[T]]]:
+    """The query for a page of one kind of a location's records, which the principal may see."""
+
+    async def page_of(
+        self: Queries, principal: Principal, location_id: str, page: PageRequest
+    ) -> Page[T]:
+        async with self.uow() as uow:
+            await visible_location(uow, principal, location_id)
+            return await records(uow).list(location_id, page)
+
+    return page_of
+
+
 @dataclass(frozen=True, slots=True)
 class Queries:
     uow: UnitOfWorkFactory
@@ -154,26 +176,10 @@ class Queries:
             outcome = GrantOutcome.NOT_CONNECTED
         return GrantReturn(connection.id, location.name, outcome)
 
-    async def contacts(
-        self, principal: Principal, location_id: str, page: PageRequest
-    ) -> Page[Contact]:
-        async with self.uow() as uow:
-            await visible_location(uow, principal, location_id)
-            return await uow.contacts.list(location_id, page)
-
-    async def orders(
-        self, principal: Principal, location_id: str, page: PageRequest
-    ) -> Page[Order]:
-        async with self.uow() as uow:
-            await visible_location(uow, principal, location_id)
-            return await uow.orders.list(location_id, page)
-
-    async def transactions(
-        self, principal: Principal, location_id: str, page: PageRequest
-    ) -> Page[Transaction]:
-        async with self.uow() as uow:
-            await visible_location(uow, principal, location_id)
-            return await uow.transactions.list(location_id, page)
+    # `queries.contacts(principal, location_id, page)`, and the same for orders and transactions.
+    contacts = _location_page(lambda uow: uow.contacts)
+    orders = _location_page(lambda uow: uow.orders)
+    transactions = _location_page(lambda uow: uow.transactions)
 
     async def triggers(
         self, principal: Principal, location_id: str, page: PageRequest

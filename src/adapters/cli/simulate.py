@@ -7,6 +7,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -19,6 +20,31 @@ from wooconnect.adapters.woocommerce.simulator import (
 )
 from wooconnect.adapters.woocommerce.simulator.control import store_summary
 from wooconnect.adapters.woocommerce.simulator.tls import make_self_signed
+
+# The faults the store can start with: `--rate-limit-rate` sets `store.faults.rate_limit_rate`,
+# and so on.
+FAULT_OPTIONS: dict[str, dict[str, Any]] = {
+    "rate_limit_rate": {"type": float, "default": 0, "help": "share of API 429s"},
+    "server_error_rate": {"type": float, "default": 0, "help": "share of API 503s"},
+    "retry_after": {"type": int, "default": 1, "help": "Retry-After on 429s"},
+    "overload_above": {
+        "type": int,
+        "default": 0,
+        "help": "answer 503 to API requests beyond this many at once (0: never)",
+    },
+    "strip_authorization": {
+        "action": "store_true",
+        "help": "drop the Authorization header, like a misconfigured server",
+    },
+    "no_refunds_route": {
+        "action": "store_true",
+        "help": "no /refunds, like WooCommerce before 9.0",
+    },
+    "reorder_deliveries": {
+        "action": "store_true",
+        "help": "deliver each batch of webhook deliveries in reverse order",
+    },
+}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,28 +86,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="accept a plain-http key-grant callback_url (a real store requires https)",
     )
-    parser.add_argument("--rate-limit-rate", type=float, default=0, help="share of API 429s")
-    parser.add_argument("--server-error-rate", type=float, default=0, help="share of API 503s")
-    parser.add_argument("--retry-after", type=int, default=1, help="Retry-After on 429s")
-    parser.add_argument(
-        "--overload-above",
-        type=int,
-        default=0,
-        help="answer 503 to API requests beyond this many at once (0: never)",
-    )
-    parser.add_argument(
-        "--strip-authorization",
-        action="store_true",
-        help="drop the Authorization header, like a misconfigured server",
-    )
-    parser.add_argument(
-        "--no-refunds-route", action="store_true", help="no /refunds, like WooCommerce before 9.0"
-    )
-    parser.add_argument(
-        "--reorder-deliveries",
-        action="store_true",
-        help="deliver each batch of webhook deliveries in reverse order",
-    )
+    for fault, options in FAULT_OPTIONS.items():
+        parser.add_argument("--" + fault.replace("_", "-"), **options)
     parser.set_defaults(handler=handler)
 
 
@@ -101,17 +107,7 @@ def build_store(args: argparse.Namespace, home_url: str) -> SimulatedStore:
     store.create_api_key(
         consumer_key=args.consumer_key or key, consumer_secret=args.consumer_secret or secret
     )
-    store.faults.update(
-        {
-            "rate_limit_rate": args.rate_limit_rate,
-            "server_error_rate": args.server_error_rate,
-            "retry_after": args.retry_after,
-            "overload_above": args.overload_above,
-            "strip_authorization": args.strip_authorization,
-            "no_refunds_route": args.no_refunds_route,
-            "reorder_deliveries": args.reorder_deliveries,
-        }
-    )
+    store.faults.update({fault: getattr(args, fault) for fault in FAULT_OPTIONS})
     return store
 
 

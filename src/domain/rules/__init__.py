@@ -1,7 +1,8 @@
 """The rule engine: declarative rule sets compiled into closures, evaluated with a trace.
 
-Usage: a loader builds `RuleSetDefinition`s, `compile_rule_set` turns each into a `RuleSet`,
-`RuleBook.build` assembles them (with per-agency overrides), and the app layer calls
+Usage: a loader builds `RuleSetDefinition`s (the definition tree, from `rules.model`),
+`compile_rule_set` turns each into a `RuleSet`, `RuleBook.build` assembles them (with
+per-agency overrides), and the app layer calls
 `book.evaluate("order_status", {"order.status": "refunded"}, agency_id=...)`. The result is an
 `Evaluation`: `decision`, `outcome`, `matched`, `message`, `version` and `trace.to_dict()`.
 """
@@ -12,58 +13,26 @@ from wooconnect.domain.rules.errors import FactsError, InvalidRuleSet, RuleError
 from wooconnect.domain.rules.evaluation import ConditionTrace, Evaluation, Trace
 from wooconnect.domain.rules.examples import ExampleFailure, ExampleReport, run_examples
 from wooconnect.domain.rules.facts import flatten_facts
-from wooconnect.domain.rules.model import (
-    UNSET,
-    AllOf,
-    AnyOf,
-    Compare,
-    Condition,
-    Example,
-    FactDefinition,
-    FactRef,
-    FactType,
-    HitPolicy,
-    Issue,
-    Not,
-    RuleDefinition,
-    RuleSetDefinition,
-    RuleSetKind,
-    SourcePosition,
-    Table,
-    TableRow,
-)
+from wooconnect.domain.rules.model import FactType, HitPolicy, Issue, RuleSetKind, SourcePosition
 from wooconnect.domain.rules.operators import OPERATORS
 from wooconnect.domain.rules.validate import validate
 
 __all__ = [
     "OPERATORS",
-    "UNSET",
-    "AllOf",
-    "AnyOf",
-    "Compare",
-    "Condition",
     "ConditionTrace",
     "Evaluation",
-    "Example",
     "ExampleFailure",
     "ExampleReport",
-    "FactDefinition",
-    "FactRef",
     "FactType",
     "FactsError",
     "HitPolicy",
     "InvalidRuleSet",
     "Issue",
-    "Not",
     "RuleBook",
-    "RuleDefinition",
     "RuleError",
     "RuleSet",
-    "RuleSetDefinition",
     "RuleSetKind",
     "SourcePosition",
-    "Table",
-    "TableRow",
     "Trace",
     "UnknownRuleSet",
     "compile_rule_set",

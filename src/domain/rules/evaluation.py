@@ -9,7 +9,7 @@ results the evaluation saw.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -28,14 +28,8 @@ class ConditionTrace:
     ok: bool
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "rule": self.rule,
-            "field": self.field,
-            "op": self.op,
-            "actual": thaw(self.actual),
-            "expected": thaw(self.expected),
-            "ok": self.ok,
-        }
+        """Every field, as a JSON-ready value."""
+        return {f.name: thaw(getattr(self, f.name)) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from wooconnect.tui.screens.store_concurrency import (
     StoreConcurrencyChoice,
     StoreConcurrencyScreen,
 )
+from wooconnect.tui.tables import refill, row_item
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.import_job import ImportJobView
 from wooconnect.tui.widgets.sync_toggles import SyncToggles
@@ -156,12 +157,7 @@ class ConnectionScreen(PollingScreen):
         tab.label = f"{title} · {len(result)}"
         if result == shown:
             return None
-        row_before = table.cursor_row
-        table.clear()
-        for item in result:
-            table.add_row(*row(item))
-        if result:
-            table.move_cursor(row=min(row_before, len(result) - 1))
+        refill(table, map(row, result))
         return result
 
     def action_show_tab(self, tab: str) -> None:
@@ -175,11 +171,10 @@ class ConnectionScreen(PollingScreen):
     def _show_delivery(self, index: int) -> None:
         """The highlighted delivery's outcome in full, under the table that cuts it short."""
         detail = self.query_one("#delivery-detail", Static)
-        deliveries = self._deliveries or []
-        if not 0 <= index < len(deliveries):
+        delivery = row_item(self._deliveries, index)
+        if delivery is None:
             detail.update("")
             return
-        delivery = deliveries[index]
         text = Text()
         text.append(delivery.topic or delivery.resource or "?")
         text.append(" ")

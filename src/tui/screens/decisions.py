@@ -15,6 +15,7 @@ from wooconnect.tui.models import Decision
 from wooconnect.tui.screens.explain import ExplainScreen
 from wooconnect.tui.screens.order_triggers import OrderTriggersScreen
 from wooconnect.tui.screens.polling import fetch
+from wooconnect.tui.tables import row_item
 from wooconnect.tui.trace import facts_from_trace, parse_trace
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 from wooconnect.tui.widgets.trace_view import TraceView
@@ -121,9 +122,9 @@ class DecisionsScreen(Screen[None]):
         self._show(event.cursor_row)
 
     def _show(self, index: int) -> None:
-        if not 0 <= index < len(self.decisions):
+        decision = row_item(self.decisions, index)
+        if decision is None:
             return
-        decision = self.decisions[index]
         title = f"{decision.record_type} {decision.record_id} · {decision.rule_set}"
         if decision.rule_set_version:
             title += f" {decision.rule_set_version}"

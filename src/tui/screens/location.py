@@ -4,7 +4,6 @@ their deliveries went), and the API keys of its agency, which reach it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 
 from rich.text import Text
 from textual import on
@@ -18,6 +17,7 @@ from wooconnect.tui.api import ApiClient
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import Agency, ApiKey, Location, TriggerSubscription
 from wooconnect.tui.screens.polling import PollingScreen, fetch
+from wooconnect.tui.tables import refill, row_item
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 
 LocationAccess = tuple[Location, Agency, list[TriggerSubscription], list[ApiKey]]
@@ -83,7 +83,7 @@ class LocationScreen(PollingScreen):
         panel.border_subtitle = _count(len(subscriptions), "subscriber")
         if subscriptions != self.subscriptions:
             self.subscriptions = subscriptions
-            _fill(
+            refill(
                 self.query_one("#subscriptions", DataTable), map(_subscription_row, subscriptions)
             )
             self._show_subscription(self.query_one("#subscriptions", DataTable).cursor_row)
@@ -92,7 +92,7 @@ class LocationScreen(PollingScreen):
         keys_panel.border_subtitle = _count(len(keys), "key")
         if keys != self.keys:
             self.keys = keys
-            _fill(self.query_one("#keys", DataTable), map(_key_row, keys))
+            refill(self.query_one("#keys", DataTable), map(_key_row, keys))
 
     @on(DataTable.RowHighlighted, "#subscriptions")
     def _subscription_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -101,30 +101,19 @@ class LocationScreen(PollingScreen):
     def _show_subscription(self, index: int) -> None:
         """The highlighted subscriber's URL and last answer in full, under the table."""
         detail = self.query_one("#subscription-detail", Static)
-        subscriptions = self.subscriptions or []
-        if not subscriptions:
+        subscription = row_item(self.subscriptions, index)
+        if not self.subscriptions:
             detail.update(
                 Text("No workflow subscribes to this location's triggers.", style="italic")
             )
             return
-        if not 0 <= index < len(subscriptions):
+        if subscription is None:
             detail.update("")
             return
-        subscription = subscriptions[index]
         text = Text(subscription.url)
         text.append(" · ")
         text.append_text(_answer(subscription, full=True))
         detail.update(text)
-
-
-def _fill(table: DataTable[str | Text], rows: Iterable[tuple[str | Text, ...]]) -> None:
-    """Redraw the table with `rows`, the cursor staying on the same line where it can."""
-    row = table.cursor_row
-    table.clear()
-    for cells in rows:
-        table.add_row(*cells)
-    if table.row_count:
-        table.move_cursor(row=min(row, table.row_count - 1))
 
 
 def _count(count: int, noun: str) -> str:

@@ -20,6 +20,7 @@ from wooconnect.tui.context import Context
 from wooconnect.tui.models import Agency, RuleSet, RulesState
 from wooconnect.tui.screens.explain import ExplainScreen
 from wooconnect.tui.screens.polling import PollingScreen, fetch
+from wooconnect.tui.tables import refill, row_item
 from wooconnect.tui.widgets.error_panel import ErrorPanel
 
 # "rules/triggers.yaml:12:5: unknown operator 'eq'" → position and message.
@@ -80,22 +81,7 @@ class RulesScreen(PollingScreen):
         self.state = state
         self.agency_names = names
         table = self.query_one("#rule-sets", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for rule_set in state.rule_sets:
-            count = rule_set.rule_count
-            table.add_row(
-                Text(rule_set.id, style="bold"),
-                self._applies_to(rule_set),
-                rule_set.version or state.version or "—",
-                "—" if count is None else str(count),
-                str(len(rule_set.facts)) if rule_set.facts else "—",
-                rule_set.hit_policy or "—",
-                rule_set.kind or "—",
-                _short_path(rule_set.file),
-            )
-        if state.rule_sets:
-            table.move_cursor(row=min(row, len(state.rule_sets) - 1))
+        refill(table, (self._row(rule_set, state.version) for rule_set in state.rule_sets))
         self._show_details(table.cursor_row)
         self.query_one("#rule-errors-body", Static).update(_errors(state))
 
@@ -113,6 +99,19 @@ class RulesScreen(PollingScreen):
             return self.agency_names
         return {agency.id: agency.name for agency in agencies}
 
+    def _row(self, rule_set: RuleSet, book_version: str | None) -> tuple[str | Text, ...]:
+        count = rule_set.rule_count
+        return (
+            Text(rule_set.id, style="bold"),
+            self._applies_to(rule_set),
+            rule_set.version or book_version or "—",
+            "—" if count is None else str(count),
+            str(len(rule_set.facts)) if rule_set.facts else "—",
+            rule_set.hit_policy or "—",
+            rule_set.kind or "—",
+            _short_path(rule_set.file),
+        )
+
     def _applies_to(self, rule_set: RuleSet) -> Text:
         if rule_set.agency_id is None:
             return Text("every agency", style="dim")
@@ -126,12 +125,12 @@ class RulesScreen(PollingScreen):
     def _show_details(self, index: int) -> None:
         panel = self.query_one("#rule-set-details", VerticalScroll)
         body = self.query_one("#rule-set-details-body", Static)
-        if self.state is None or not 0 <= index < len(self.state.rule_sets):
+        rule_set = row_item(self._rule_sets, index)
+        if rule_set is None:
             panel.border_title = "Rule set"
             panel.border_subtitle = ""
             body.update(Text("No rule set is loaded.", style="dim italic"))
             return
-        rule_set = self.state.rule_sets[index]
         panel.border_title = f"{rule_set.id} · {self._applies_to(rule_set).plain}"
         panel.border_subtitle = " · ".join(
             part for part in (rule_set.kind, _short_path(rule_set.file)) if part
@@ -140,15 +139,14 @@ class RulesScreen(PollingScreen):
 
     def action_explain(self) -> None:
         """Explain a decision of the highlighted rule set."""
-        rule_set = None
-        table = self.query_one("#rule-sets", DataTable)
-        if self.state is not None and 0 <= table.cursor_row < len(self.state.rule_sets):
-            chosen = self.state.rule_sets[table.cursor_row]
-            rule_set = chosen.key
-            facts = chosen.examples[0].facts if chosen.examples else None
-        else:
-            facts = None
+        chosen = row_item(self._rule_sets, self.query_one("#rule-sets", DataTable).cursor_row)
+        rule_set = None if chosen is None else chosen.key
+        facts = chosen.examples[0].facts if chosen is not None and chosen.examples else None
         self.app.push_screen(ExplainScreen(self.context, rule_set, facts))
+
+    @property
+    def _rule_sets(self) -> list[RuleSet] | None:
+        return None if self.state is None else self.state.rule_sets
 
 
 def _short_path(path: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html as html_escape
 import json
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +15,7 @@ import httpx
 
 from wooconnect.adapters.woocommerce.simulator.asgi import Request, Response, html, plain_json
 from wooconnect.adapters.woocommerce.simulator.records import RestApiKey
+from wooconnect.adapters.woocommerce.simulator.routing import Routes
 from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore, StoreError
 from wooconnect.adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
 
@@ -114,38 +114,33 @@ class Control:
     def __init__(self, store: SimulatedStore, dispatcher: DeliveryDispatcher) -> None:
         self.store = store
         self.dispatcher = dispatcher
-        handler = Callable[..., Awaitable[Response]]
-        self.routes: list[tuple[str, re.Pattern[str], handler]] = [
-            ("GET", re.compile(r"/wc-auth/v1/authorize"), self.authorize),
-            ("POST", re.compile(r"/wc-auth/v1/access_granted"), self.access_granted),
-            ("GET", re.compile(r"/__sim__/state"), self.state),
-            ("POST", re.compile(r"/__sim__/customers"), self.create_customer),
-            ("PUT", re.compile(r"/__sim__/customers/(\d+)"), self.update_customer),
-            ("DELETE", re.compile(r"/__sim__/customers/(\d+)"), self.delete_customer),
-            ("POST", re.compile(r"/__sim__/orders"), self.create_order),
-            ("PUT", re.compile(r"/__sim__/orders/(\d+)"), self.update_order),
-            ("POST", re.compile(r"/__sim__/orders/(\d+)/refunds"), self.add_refund),
-            ("POST", re.compile(r"/__sim__/orders/(\d+)/trash"), self.trash_order),
-            ("POST", re.compile(r"/__sim__/orders/(\d+)/restore"), self.restore_order),
-            ("GET", re.compile(r"/__sim__/faults"), self.get_faults),
-            ("PUT", re.compile(r"/__sim__/faults"), self.set_faults),
-            ("GET", re.compile(r"/__sim__/deliveries"), self.deliveries),
-            ("DELETE", re.compile(r"/__sim__/deliveries"), self.clear_deliveries),
-            ("GET", re.compile(r"/__sim__/requests"), self.requests),
-            ("GET", re.compile(r"/__sim__/key-grants"), self.list_grants),
-            ("POST", re.compile(r"/__sim__/key-grants/(\d+)/approve"), self.approve),
-            ("POST", re.compile(r"/__sim__/keys"), self.create_key),
-            ("POST", re.compile(r"/__sim__/keys/revoke"), self.revoke_keys),
-        ]
+        self.routes = Routes[Callable[..., Awaitable[Response]]](
+            ("GET", r"/wc-auth/v1/authorize", self.authorize),
+            ("POST", r"/wc-auth/v1/access_granted", self.access_granted),
+            ("GET", r"/__sim__/state", self.state),
+            ("POST", r"/__sim__/customers", self.create_customer),
+            ("PUT", r"/__sim__/customers/(\d+)", self.update_customer),
+            ("DELETE", r"/__sim__/customers/(\d+)", self.delete_customer),
+            ("POST", r"/__sim__/orders", self.create_order),
+            ("PUT", r"/__sim__/orders/(\d+)", self.update_order),
+            ("POST", r"/__sim__/orders/(\d+)/refunds", self.add_refund),
+            ("POST", r"/__sim__/orders/(\d+)/trash", self.trash_order),
+            ("POST", r"/__sim__/orders/(\d+)/restore", self.restore_order),
+            ("GET", r"/__sim__/faults", self.get_faults),
+            ("PUT", r"/__sim__/faults", self.set_faults),
+            ("GET", r"/__sim__/deliveries", self.deliveries),
+            ("DELETE", r"/__sim__/deliveries", self.clear_deliveries),
+            ("GET", r"/__sim__/requests", self.requests),
+            ("GET", r"/__sim__/key-grants", self.list_grants),
+            ("POST", r"/__sim__/key-grants/(\d+)/approve", self.approve),
+            ("POST", r"/__sim__/keys", self.create_key),
+            ("POST", r"/__sim__/keys/revoke", self.revoke_keys),
+        )
 
     def route(
         self, request: Request
     ) -> tuple[Callable[..., Awaitable[Response]], tuple[str, ...]] | None:
-        for method, pattern, handler in self.routes:
-            match = pattern.fullmatch(request.path.rstrip("/"))
-            if match and method == request.method:
-                return handler, match.groups()
-        return None
+        return self.routes.match(request.method, request.path.rstrip("/"))
 
     # -- the key grant -----------------------------------------------------------------------
 

@@ -176,16 +176,8 @@ class DeliveryRecord:
     def summary(self) -> dict[str, Any]:
         """A JSON-friendly view for the control endpoint."""
         return {
-            "webhook_id": self.webhook_id,
-            "topic": self.topic,
-            "kind": self.kind,
-            "resource_id": self.resource_id,
-            "delivery_url": self.delivery_url,
-            "status_code": self.status_code,
-            "error": self.error,
-            "dropped": self.dropped,
+            **{f.name: getattr(self, f.name) for f in fields(self)},
             "at": self.at.isoformat(),
-            "headers": self.headers,
             "body": self.body.decode("utf-8"),
         }
 

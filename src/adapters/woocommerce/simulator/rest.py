@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from wooconnect.adapters.woocommerce.simulator.rest_params import (
     paginate,
 )
 from wooconnect.adapters.woocommerce.simulator.rest_webhooks import WebhookRoutes
+from wooconnect.adapters.woocommerce.simulator.routing import Routes
 from wooconnect.adapters.woocommerce.simulator.seed import CUSTOM_STATUS
 from wooconnect.adapters.woocommerce.simulator.store import SimulatedStore
 from wooconnect.adapters.woocommerce.simulator.webhooks import DeliveryDispatcher
@@ -37,16 +37,15 @@ class RestApi:
 
     def __init__(self, store: SimulatedStore, dispatcher: DeliveryDispatcher) -> None:
         self.store = store
-        self.dispatcher = dispatcher
-        self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
-            ("GET", re.compile(r"customers"), self.list_customers),
-            ("GET", re.compile(r"customers/(\d+)"), self.get_customer),
-            ("GET", re.compile(r"orders"), self.list_orders),
-            ("GET", re.compile(r"orders/(\d+)"), self.get_order),
-            ("GET", re.compile(r"orders/(\d+)/refunds"), self.list_order_refunds),
-            ("GET", re.compile(r"refunds"), self.list_refunds),
+        self.routes = Routes[Callable[..., Any]](
+            ("GET", r"customers", self.list_customers),
+            ("GET", r"customers/(\d+)", self.get_customer),
+            ("GET", r"orders", self.list_orders),
+            ("GET", r"orders/(\d+)", self.get_order),
+            ("GET", r"orders/(\d+)/refunds", self.list_order_refunds),
+            ("GET", r"refunds", self.list_refunds),
             *WebhookRoutes(store, dispatcher, PREFIX).routes,
-        ]
+        )
 
     def route(self, request: Request) -> tuple[Callable[..., Any], tuple[str, ...]] | None:
         """The handler and path arguments for a request, or None (`rest_no_route`)."""
@@ -55,11 +54,7 @@ class RestApi:
         rest = request.path[len(PREFIX) :].rstrip("/")
         if rest == "refunds" and self.store.faults.no_refunds_route:
             return None  # as on WooCommerce < 9.0
-        for method, pattern, handler in self.routes:
-            match = pattern.fullmatch(rest)
-            if match and method == request.method:
-                return handler, match.groups()
-        return None
+        return self.routes.match(request.method, rest)
 
     # -- customers ---------------------------------------------------------------------------
 
