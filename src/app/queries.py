@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, TypeVar
 
 from wooconnect.app.auth import Principal, visible_connection, visible_location
 from wooconnect.app.errors import NotFound
@@ -14,18 +12,16 @@ from wooconnect.app.key_grant import GrantOffer, KeyGrantLinks
 from wooconnect.app.ports.basics import Clock
 from wooconnect.app.ports.persistence import Page, PageRequest, UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.store import WebhookCodec
+from wooconnect.app.visible_pages import page_query
 from wooconnect.domain.connection import (
     DEFAULT_STORE_CONCURRENCY,
     Connection,
     ConnectionStatus,
 )
-from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import InboxDelivery
 from wooconnect.domain.jobs import ImportEntity, ImportJob
 from wooconnect.domain.subscriptions import EventDeliveryState, summarise
 from wooconnect.domain.triggers import TriggerEvent
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,23 +112,13 @@ class ConnectionViews:
         )
 
 
-class _LocationRecords(Protocol[T]):
-    async def list(self, location_id: str, page: PageRequest) -> Page[T]: ...
-
-
-def _location_page(
-    records: Callable[[UnitOfWork], _LocationRecords[T]],
-) -> Callable[[Queries, Principal, str, PageRequest], Awaitable[Page[T]]]:
-    """The query for a page of one kind of a location's records, which the principal may see."""
-
-    async def page_of(
-        self: Queries, principal: Principal, location_id: str, page: PageRequest
-    ) -> Page[T]:
-        async with self.uow() as uow:
-            await visible_location(uow, principal, location_id)
-            return await records(uow).list(location_id, page)
-
-    return page_of
+async def _trigger_views(uow: UnitOfWork, events: Page[TriggerEvent]) -> Page[TriggerView]:
+    """Each event with its deliveries' state and its order's number."""
+    states = await uow.trigger_deliveries.states_for_events([t.id for t in events.items])
+    numbers = await uow.orders.numbers({t.order_id for t in events.items})
+    return events.map(
+        lambda t: TriggerView(t, summarise(states.get(t.id, ())), numbers.get(t.order_id))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,39 +162,23 @@ class Queries:
             outcome = GrantOutcome.NOT_CONNECTED
         return GrantReturn(connection.id, location.name, outcome)
 
-    # `queries.contacts(principal, location_id, page)`, and the same for orders and transactions.
-    contacts = _location_page(lambda uow: uow.contacts)
-    orders = _location_page(lambda uow: uow.orders)
-    transactions = _location_page(lambda uow: uow.transactions)
-
-    async def triggers(
-        self, principal: Principal, location_id: str, page: PageRequest
-    ) -> Page[TriggerView]:
-        async with self.uow() as uow:
-            await visible_location(uow, principal, location_id)
-            events = await uow.triggers.list(location_id, page)
-            states = await uow.trigger_deliveries.states_for_events([t.id for t in events.items])
-            numbers = await uow.orders.numbers({t.order_id for t in events.items})
-        return events.map(
-            lambda t: TriggerView(t, summarise(states.get(t.id, ())), numbers.get(t.order_id))
-        )
-
-    async def decisions(
-        self, principal: Principal, connection_id: str, page: PageRequest
-    ) -> Page[DecisionRecord]:
-        """The connection's decisions; those about one record filter on its `record_type` and
-        store id `record_id` (`("order", "15")`, `("customer", "7")`)."""
-        async with self.uow() as uow:
-            await visible_connection(uow, principal, connection_id)
-            return await uow.decisions.list(connection_id, page)
+    # `queries.contacts(principal, location_id, page)`, and the same for the location's orders,
+    # transactions and trigger events.
+    contacts = page_query(visible_location, lambda uow: uow.contacts.list)
+    orders = page_query(visible_location, lambda uow: uow.orders.list)
+    transactions = page_query(visible_location, lambda uow: uow.transactions.list)
+    triggers = page_query(visible_location, lambda uow: uow.triggers.list, _trigger_views)
+    # `queries.decisions(principal, connection_id, page)`: the connection's decisions; those
+    # about one record filter on its `record_type` and store id `record_id` (`("order", "15")`,
+    # `("customer", "7")`).
+    decisions = page_query(visible_connection, lambda uow: uow.decisions.list)
+    _inbox = page_query(visible_connection, lambda uow: uow.inbox.list)
 
     async def deliveries(
         self, principal: Principal, connection_id: str, page: PageRequest
     ) -> Page[DeliveryView]:
         """The connection's webhook deliveries."""
-        async with self.uow() as uow:
-            await visible_connection(uow, principal, connection_id)
-            deliveries = await uow.inbox.list(connection_id, page)
+        deliveries = await self._inbox(principal, connection_id, page)
         return deliveries.map(lambda d: DeliveryView(d, self._order_number(d)))
 
     def _order_number(self, delivery: InboxDelivery) -> str | None:

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from wooconnect.app.auth import Principal, visible_location
 from wooconnect.app.errors import NotFound, ValidationFailed
 from wooconnect.app.ports.basics import Clock, JobQueue
-from wooconnect.app.ports.persistence import Page, PageRequest, UnitOfWork, UnitOfWorkFactory
+from wooconnect.app.ports.persistence import Page, UnitOfWork, UnitOfWorkFactory
 from wooconnect.app.ports.subscriptions import SubscriberUnreachable, WebhookSender
 from wooconnect.app.tasks import TRIGGER_DELIVER
 from wooconnect.app.trigger_payload import event_payload
+from wooconnect.app.visible_pages import page_query
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.subscriptions import (
     DeliveryState,
@@ -57,6 +58,13 @@ class SubscriptionView:
 
 def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+async def _subscription_views(
+    uow: UnitOfWork, live: Page[TriggerSubscription]
+) -> Page[SubscriptionView]:
+    stats = await uow.trigger_deliveries.stats_for_subscriptions([s.id for s in live.items])
+    return live.map(lambda s: SubscriptionView(s, stats.get(s.id, DeliveryStats())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,15 +112,11 @@ class Subscriptions:
             await uow.commit()
         return subscription
 
-    async def list_for_location(
-        self, principal: Principal, location_id: str, page: PageRequest
-    ) -> Page[SubscriptionView]:
-        """The location's live subscriptions, each with its deliveries counted by state."""
-        async with self.uow() as uow:
-            await visible_location(uow, principal, location_id)
-            live = await uow.subscriptions.list_live(location_id, page)
-            stats = await uow.trigger_deliveries.stats_for_subscriptions([s.id for s in live.items])
-        return live.map(lambda s: SubscriptionView(s, stats.get(s.id, DeliveryStats())))
+    # `subscriptions.list_for_location(principal, location_id, page)`: the location's live
+    # subscriptions, each with its deliveries counted by state.
+    list_for_location = page_query(
+        visible_location, lambda uow: uow.subscriptions.list_live, _subscription_views
+    )
 
     async def delete(self, principal: Principal, location_id: str, subscription_id: str) -> None:
         """Stop delivering to a subscription; its pending deliveries are abandoned when their

@@ -11,15 +11,17 @@ when nothing changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.store import StoreOrder
+
+R = TypeVar("R")
 
 SOURCE_SUBTYPE = "woocommerce"
 _NOT_DIGITS = re.compile(r"[^0-9]")
@@ -81,6 +83,13 @@ def _content(record: object, draft: type[Any]) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in fields(draft)}
 
 
+def _stored(
+    record: Callable[..., R], location_id: str, content: dict[str, Any], **stamps: datetime
+) -> R:
+    """A new `record` of the location holding `content`, under a new CRM id."""
+    return record(id=new_id(), location_id=location_id, **stamps, **content)
+
+
 def _text(value: str | None) -> str | None:
     """A contact detail as stored: trimmed; empty means none."""
     cleaned = (value or "").strip()
@@ -128,7 +137,7 @@ class Contact(ContactDraft):
         contact is made without it (`email_free` False)."""
         content = _content(draft, ContactDraft)
         content.update(email=_text(draft.email) if email_free else None, phone=_text(draft.phone))
-        return cls(id=new_id(), location_id=location_id, created_at=now, updated_at=now, **content)
+        return _stored(cls, location_id, content, created_at=now, updated_at=now)
 
     def merge(self, incoming: ContactDraft, now: datetime, *, email_free: bool = True) -> Contact:
         """The contact after a version of its customer record (or of its guest's details):
@@ -309,12 +318,8 @@ class Order(OrderDraft):
 
     @classmethod
     def create(cls, location_id: str, draft: OrderDraft, now: datetime) -> Order:
-        return cls(
-            id=new_id(),
-            location_id=location_id,
-            created_at=now,
-            updated_at=now,
-            **_content(draft, OrderDraft),
+        return _stored(
+            cls, location_id, _content(draft, OrderDraft), created_at=now, updated_at=now
         )
 
     def apply(self, incoming: OrderDraft, now: datetime) -> Order:
@@ -405,12 +410,7 @@ class Transaction(TransactionDraft):
 
     @classmethod
     def create(cls, location_id: str, draft: TransactionDraft, now: datetime) -> Transaction:
-        return cls(
-            id=new_id(),
-            location_id=location_id,
-            created_at=now,
-            **_content(draft, TransactionDraft),
-        )
+        return _stored(cls, location_id, _content(draft, TransactionDraft), created_at=now)
 
     def apply(self, incoming: TransactionDraft) -> Transaction:
         """The transaction as the store shows it now (a transaction carries no version of its
