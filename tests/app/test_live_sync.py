@@ -21,7 +21,7 @@ from wooconnect.app.ports.persistence import Filters, PageRequest
 from wooconnect.app.ports.store import StoreAccess
 from wooconnect.app.receiving import Incoming
 from wooconnect.domain.connection import Connection, ImportSelection
-from wooconnect.domain.crm import CrmOrderStatus
+from wooconnect.domain.crm import ContactKeys, CrmOrderStatus
 from wooconnect.domain.inbox import DeliveryStatus
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage
 
@@ -172,7 +172,9 @@ async def test_contact_sync_off_still_creates_the_orders_contact(world: World) -
     )
     await drain(world)
     async with world.uow() as uow:
-        [contact] = await uow.contacts.find(location, woocommerce_customer_ids={42})
+        [contact] = await uow.contacts.find(
+            location, ContactKeys(woocommerce_customer_ids=frozenset({42}))
+        )
     assert contact.email == "reg@example.com"
 
 
