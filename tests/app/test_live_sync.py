@@ -296,19 +296,19 @@ async def store_order_ids(world: World, location: str) -> list[int]:
 
 
 def reading_orders(world: World, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The ids of every order the store sends from now on, in order."""
+    """The ids of every modified order the store sends from now on, in order."""
     read: list[int] = []
-    pages = world.store.orders
+    pages = world.store.orders_modified_after
 
-    def recording(access: StoreAccess, **options: Any) -> AsyncIterator[StorePage[StoreOrder]]:
+    def recording(access: StoreAccess, since: datetime) -> AsyncIterator[StorePage[StoreOrder]]:
         async def recorded() -> AsyncIterator[StorePage[StoreOrder]]:
-            async for page in pages(access, **options):
+            async for page in pages(access, since):
                 read.extend(o.id for o in page.items)
                 yield page
 
         return recorded()
 
-    monkeypatch.setattr(world.store, "orders", recording)
+    monkeypatch.setattr(world.store, "orders_modified_after", recording)
     return read
 
 
