@@ -22,6 +22,7 @@ from wooconnect.domain.crm import (
     Contact,
     ContactBook,
     ContactDraft,
+    ContactKeys,
     Order,
     OrderDraft,
     Transaction,
@@ -155,28 +156,17 @@ class Known:
         self.contacts = ContactBook()
         self.orders = _ReadOnce[int, Order](lambda order: order.woocommerce_order_id)
         self.transactions = _ReadOnce[str, Transaction](lambda txn: txn.woocommerce_ref)
-        self._customer_ids: set[int] = set()
-        self._emails: set[str] = set()
-        self._phones: set[str] = set()
+        self._keys_read = ContactKeys()
 
     async def read_people(self, uow: UnitOfWork, people: Iterable[ContactDraft]) -> None:
         """Read the contacts these people may resolve to, unless read already."""
-        people = list(people)
-        customer_ids = {
-            p.woocommerce_customer_id for p in people if p.woocommerce_customer_id is not None
-        } - self._customer_ids
-        emails = {p.email_key for p in people if p.email_key is not None} - self._emails
-        phones = {p.phone_key for p in people if p.phone_key is not None} - self._phones
-        if not (customer_ids or emails or phones):
+        keys = ContactKeys.of(people) - self._keys_read
+        if not keys:
             return
-        for contact in await uow.contacts.find(
-            self.location_id, woocommerce_customer_ids=customer_ids, emails=emails, phones=phones
-        ):
+        for contact in await uow.contacts.find(self.location_id, keys):
             if not self.contacts.knows(contact):
                 self.contacts.put(contact)
-        self._customer_ids |= customer_ids
-        self._emails |= emails
-        self._phones |= phones
+        self._keys_read |= keys
 
     async def read_orders(self, uow: UnitOfWork, woocommerce_ids: Iterable[int]) -> None:
         """Read the orders with these store ids, unless read already."""

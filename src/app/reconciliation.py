@@ -111,7 +111,7 @@ class Reconciliation:
         """Orders modified since the high-water mark, which moves with each page."""
         repairs = 0
         since = (connection.reconciled_through or connection.created_at) - OVERLAP
-        async for page in self.store.orders(StoreAccess.of(connection), modified_after=since):
+        async for page in self.store.orders_modified_after(StoreAccess.of(connection), since):
             async with self.uow() as uow:
                 live = await self._live(uow, connection.id)
                 high_water = live.reconciled_through

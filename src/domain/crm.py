@@ -10,6 +10,7 @@ when nothing changes.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
@@ -190,6 +191,48 @@ class Contact(ContactDraft):
 
     def _changed_to(self, candidate: Contact, now: datetime) -> Contact:
         return self if candidate == self else replace(candidate, updated_at=now)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactKeys:
+    """What contacts are found by: store customer ids, e-mails and phones (the last two as
+    `normalise_email` / `normalise_phone` give them)."""
+
+    woocommerce_customer_ids: frozenset[int] = frozenset()
+    emails: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, people: Iterable[ContactDraft]) -> ContactKeys:
+        """The keys these people's contacts may be resolved by (`ContactBook.resolve`)."""
+        people = list(people)
+        return cls(
+            frozenset(
+                p.woocommerce_customer_id for p in people if p.woocommerce_customer_id is not None
+            ),
+            frozenset(p.email_key for p in people if p.email_key is not None),
+            frozenset(p.phone_key for p in people if p.phone_key is not None),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.woocommerce_customer_ids or self.emails or self.phones)
+
+    def __or__(self, other: ContactKeys) -> ContactKeys:
+        return self._each(operator.or_, other)
+
+    def __sub__(self, other: ContactKeys) -> ContactKeys:
+        return self._each(operator.sub, other)
+
+    def _each(
+        self,
+        combine: Callable[[frozenset[Any], frozenset[Any]], frozenset[Any]],
+        other: ContactKeys,
+    ) -> ContactKeys:
+        return ContactKeys(
+            combine(self.woocommerce_customer_ids, other.woocommerce_customer_ids),
+            combine(self.emails, other.emails),
+            combine(self.phones, other.phones),
+        )
 
 
 class ContactBook:

@@ -8,14 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 from tests.app.conftest import World, customer, order
 from tests.app.test_live_sync import deliver, drain, live, order_body
-from wooconnect.domain.crm import Contact
+from wooconnect.domain.crm import Contact, ContactKeys
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 async def contact_of(world: World, location: str, customer_id: int) -> Contact:
     async with world.uow() as uow:
-        [contact] = await uow.contacts.find(location, woocommerce_customer_ids=[customer_id])
+        [contact] = await uow.contacts.find(
+            location, ContactKeys(woocommerce_customer_ids=frozenset({customer_id}))
+        )
     return contact
 
 

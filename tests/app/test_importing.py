@@ -14,7 +14,7 @@ from wooconnect.app.ports.persistence import Filters, PageRequest
 from wooconnect.app.recovery import Recovery
 from wooconnect.app.tasks import IMPORT_RUN
 from wooconnect.domain.connection import ConnectionStatus
-from wooconnect.domain.crm import CrmOrderStatus, TransactionKind
+from wooconnect.domain.crm import ContactKeys, CrmOrderStatus, TransactionKind
 from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
 from wooconnect.domain.store import StoreRefundLine
 
@@ -85,7 +85,9 @@ async def test_a_guest_contact_is_never_updated_by_later_orders(world: World) ->
     await world.connected(location)
     await world.run_queued()
     async with world.uow() as uow:
-        [guest] = await uow.contacts.find(location, emails={"g1@example.com"})
+        [guest] = await uow.contacts.find(
+            location, ContactKeys(emails=frozenset({"g1@example.com"}))
+        )
     assert guest.first_name == "Gus"  # order 12 came later with "Other"
 
 

@@ -21,7 +21,7 @@ from wooconnect.app.ports.persistence import Filters, PageRequest
 from wooconnect.app.ports.store import StoreAccess
 from wooconnect.app.receiving import Incoming
 from wooconnect.domain.connection import Connection, ImportSelection
-from wooconnect.domain.crm import CrmOrderStatus
+from wooconnect.domain.crm import ContactKeys, CrmOrderStatus
 from wooconnect.domain.inbox import DeliveryStatus
 from wooconnect.domain.store import StoreCustomer, StoreOrder, StorePage
 
@@ -172,7 +172,9 @@ async def test_contact_sync_off_still_creates_the_orders_contact(world: World) -
     )
     await drain(world)
     async with world.uow() as uow:
-        [contact] = await uow.contacts.find(location, woocommerce_customer_ids={42})
+        [contact] = await uow.contacts.find(
+            location, ContactKeys(woocommerce_customer_ids=frozenset({42}))
+        )
     assert contact.email == "reg@example.com"
 
 
@@ -294,19 +296,19 @@ async def store_order_ids(world: World, location: str) -> list[int]:
 
 
 def reading_orders(world: World, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The ids of every order the store sends from now on, in order."""
+    """The ids of every modified order the store sends from now on, in order."""
     read: list[int] = []
-    pages = world.store.orders
+    pages = world.store.orders_modified_after
 
-    def recording(access: StoreAccess, **options: Any) -> AsyncIterator[StorePage[StoreOrder]]:
+    def recording(access: StoreAccess, since: datetime) -> AsyncIterator[StorePage[StoreOrder]]:
         async def recorded() -> AsyncIterator[StorePage[StoreOrder]]:
-            async for page in pages(access, **options):
+            async for page in pages(access, since):
                 read.extend(o.id for o in page.items)
                 yield page
 
         return recorded()
 
-    monkeypatch.setattr(world.store, "orders", recording)
+    monkeypatch.setattr(world.store, "orders_modified_after", recording)
     return read
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from wooconnect.domain.crm import Contact, ContactBook, ContactDraft
+from wooconnect.domain.crm import Contact, ContactBook, ContactDraft, ContactKeys
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -79,3 +79,22 @@ def test_an_email_belongs_to_one_contact() -> None:
     assert book.email_free_for("taken@example.com", owner)
     assert book.email_free_for("free@example.com", other)
     assert book.email_free_for(None)
+
+
+def test_a_records_keys_are_its_customer_id_and_its_normalised_email_and_phone() -> None:
+    people = [
+        ContactDraft(7, " Ann@Example.com ", "+1 (555) 0100", "Ann", "A", False),
+        ContactDraft(None, None, None, "Guest", "G", True),
+    ]
+    assert ContactKeys.of(people) == ContactKeys(
+        frozenset({7}), frozenset({"ann@example.com"}), frozenset({"+15550100"})
+    )
+    assert not ContactKeys.of(people[1:])
+
+
+def test_keys_join_and_subtract_kind_by_kind() -> None:
+    read = ContactKeys(frozenset({7}), frozenset({"ann@example.com"}))
+    wanted = ContactKeys(frozenset({7, 8}), frozenset({"ann@example.com"}), frozenset({"5550100"}))
+    assert wanted - read == ContactKeys(frozenset({8}), phones=frozenset({"5550100"}))
+    assert read | wanted == wanted
+    assert not read - wanted

@@ -24,6 +24,7 @@ from wooconnect.app.ports.persistence import Page, PageRequest, UnitOfWork
 from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.crm import (
     Contact,
+    ContactKeys,
     Order,
     Transaction,
     normalise_email,
@@ -187,22 +188,15 @@ class InMemoryContactRepository(_Repo):
     async def get(self, contact_id: str) -> Contact | None:
         return self.s.contacts.get(contact_id)
 
-    async def find(
-        self,
-        location_id: str,
-        *,
-        woocommerce_customer_ids: Collection[int] = (),
-        emails: Collection[str] = (),
-        phones: Collection[str] = (),
-    ) -> Sequence[Contact]:
+    async def find(self, location_id: str, keys: ContactKeys) -> Sequence[Contact]:
         return [
             c
             for c in self.s.contacts.values()
             if c.location_id == location_id
             and (
-                c.woocommerce_customer_id in woocommerce_customer_ids
-                or c.email_key in emails
-                or c.phone_key in phones
+                c.woocommerce_customer_id in keys.woocommerce_customer_ids
+                or c.email_key in keys.emails
+                or c.phone_key in keys.phones
             )
         ]
 

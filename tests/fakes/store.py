@@ -88,25 +88,25 @@ class FakeStoreClient:
             if len(fresh) < len(page.items):
                 return
 
+    def _listed_orders(self) -> list[StoreOrder]:
+        return [o for o in self.orders_ if o.status not in {"trash", "checkout-draft"}]
+
     def orders(
-        self,
-        access: StoreAccess,
-        *,
-        start_page: int = 1,
-        modified_after: datetime | None = None,
-        concurrency: int | None = None,
+        self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
     ) -> AsyncIterator[StorePage[StoreOrder]]:
-        visible = [o for o in self.orders_ if o.status not in {"trash", "checkout-draft"}]
-        if modified_after is not None:
-            visible = [
-                o
-                for o in visible
-                if o.date_modified_gmt is not None and o.date_modified_gmt > modified_after
-            ]
-            visible.sort(key=lambda o: (o.date_modified_gmt or modified_after, o.id))
-        else:
-            visible.sort(key=lambda o: o.id)
-        return self._pages("orders", access, visible, start_page)
+        by_id = sorted(self._listed_orders(), key=lambda o: o.id)
+        return self._pages("orders", access, by_id, start_page)
+
+    def orders_modified_after(
+        self, access: StoreAccess, since: datetime
+    ) -> AsyncIterator[StorePage[StoreOrder]]:
+        modified = [
+            o
+            for o in self._listed_orders()
+            if o.date_modified_gmt is not None and o.date_modified_gmt > since
+        ]
+        modified.sort(key=lambda o: (o.date_modified_gmt or since, o.id))
+        return self._pages("orders", access, modified, 1)
 
     def refunds(
         self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
@@ -123,8 +123,7 @@ class FakeStoreClient:
         self._check(access)
         wanted = set(order_ids)
         self.orders_asked_for.append(sorted(wanted))
-        listed = [o for o in self.orders_ if o.status not in {"trash", "checkout-draft"}]
-        return sorted((o for o in listed if o.id in wanted), key=lambda o: o.id)
+        return sorted((o for o in self._listed_orders() if o.id in wanted), key=lambda o: o.id)
 
     async def get_customer(self, access: StoreAccess, customer_id: int) -> StoreCustomer | None:
         self._check(access)

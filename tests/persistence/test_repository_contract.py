@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from wooconnect.domain.crm import (
     Contact,
     ContactBook,
     ContactDraft,
+    ContactKeys,
     CrmOrderStatus,
     Order,
     OrderDraft,
@@ -82,19 +84,18 @@ async def add_contact(storage: StorageUnderTest, location: str, draft: ContactDr
     return contact
 
 
+def contact_keys(
+    woocommerce_customer_ids: Iterable[int] = (),
+    emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
+) -> ContactKeys:
+    return ContactKeys(frozenset(woocommerce_customer_ids), frozenset(emails), frozenset(phones))
+
+
 async def put_contact(uow: UnitOfWork, location: str, draft: ContactDraft) -> Contact:
     """What the use case does with a contact record: read the contacts its keys reach, let the
     domain resolve and merge, store the outcome."""
-    book = ContactBook(
-        await uow.contacts.find(
-            location,
-            woocommerce_customer_ids=[]
-            if draft.woocommerce_customer_id is None
-            else [draft.woocommerce_customer_id],
-            emails=[] if draft.email_key is None else [draft.email_key],
-            phones=[] if draft.phone_key is None else [draft.phone_key],
-        )
-    )
+    book = ContactBook(await uow.contacts.find(location, ContactKeys.of([draft])))
     found = book.resolve(draft.woocommerce_customer_id, draft.email, draft.phone)
     if found is None:
         contact = Contact.create(location, draft, T0, email_free=book.email_free_for(draft.email))
@@ -115,20 +116,22 @@ async def test_contacts_are_found_by_any_of_their_keys(storage: StorageUnderTest
     await add_contact(storage, elsewhere, customer(9, "bob@example.com", T0))
     async with storage() as uow:
         find = uow.contacts.find
-        assert await find(location, woocommerce_customer_ids=[9]) == [by_id]
-        assert await find(location, emails=["bob@example.com"]) == [by_email]
-        assert await find(location, phones=["+15550100"]) == [by_phone]
+        assert await find(location, contact_keys(woocommerce_customer_ids=[9])) == [by_id]
+        assert await find(location, contact_keys(emails=["bob@example.com"])) == [by_email]
+        assert await find(location, contact_keys(phones=["+15550100"])) == [by_phone]
         everyone = await find(
             location,
-            woocommerce_customer_ids=[9, 10],
-            emails=["bob@example.com", "carol@example.com"],
-            phones=["+15550100"],
+            contact_keys(
+                woocommerce_customer_ids=[9, 10],
+                emails=["bob@example.com", "carol@example.com"],
+                phones=["+15550100"],
+            ),
         )
         assert sorted(everyone, key=lambda c: c.id) == sorted(
             [by_phone, by_email, by_id], key=lambda c: c.id
         ), "each once, though two keys reach one of them"
-        assert await find(location, emails=["no@example.com"]) == []
-        assert await find(location) == []
+        assert await find(location, contact_keys(emails=["no@example.com"])) == []
+        assert await find(location, contact_keys()) == []
         assert await uow.contacts.get(by_id.id) == by_id
         assert await uow.contacts.count(location) == 3
 
@@ -141,9 +144,11 @@ async def test_a_saved_contact_is_found_by_its_new_keys_only(storage: StorageUnd
         await uow.contacts.save(moved)
         await uow.commit()
     async with storage() as uow:
-        assert await uow.contacts.find(location, emails=["old@example.com"]) == []
-        assert await uow.contacts.find(location, phones=["5550100"]) == []
-        assert await uow.contacts.find(location, emails=["new@example.com"]) == [moved]
+        assert await uow.contacts.find(location, contact_keys(emails=["old@example.com"])) == []
+        assert await uow.contacts.find(location, contact_keys(phones=["5550100"])) == []
+        assert await uow.contacts.find(location, contact_keys(emails=["new@example.com"])) == [
+            moved
+        ]
 
 
 async def test_what_a_unit_of_work_stored_it_reads_back_before_its_commit(
@@ -157,7 +162,9 @@ async def test_what_a_unit_of_work_stored_it_reads_back_before_its_commit(
         await uow.orders.add(placed)
         charge = Transaction.create(location, charge_of(placed), T0)
         await uow.transactions.add(charge)
-        assert await uow.contacts.find(location, emails=["fresh@example.com"]) == [contact]
+        assert await uow.contacts.find(location, contact_keys(emails=["fresh@example.com"])) == [
+            contact
+        ]
         assert await uow.orders.get_by_woocommerce_id(location, 16) == placed
         assert await uow.orders.get(placed.id) == placed
         assert await uow.transactions.find(location, ["order:16"]) == [charge]
@@ -710,7 +717,7 @@ async def test_concurrent_writers_never_let_an_older_version_overwrite_a_newer_o
     # newest commits first.
     await asyncio.gather(write(10, 0), write(5, 0.05), write(1, 0.1))
     async with storage() as uow:
-        [stored] = await uow.contacts.find(location, woocommerce_customer_ids=[3])
+        [stored] = await uow.contacts.find(location, contact_keys(woocommerce_customer_ids=[3]))
     assert stored.email == "v10@example.com"
     assert stored.source_modified_at == T0 + timedelta(minutes=10)
 
@@ -739,7 +746,7 @@ async def test_units_of_work_touching_contacts_in_opposite_orders_both_succeed(
         asyncio.gather(touch(people, "Forward"), touch(people[::-1], "Backward")), timeout=30
     )
     async with storage() as uow:
-        both = await uow.contacts.find(location, emails=["p1@x.com", "p2@x.com"])
+        both = await uow.contacts.find(location, contact_keys(emails=["p1@x.com", "p2@x.com"]))
     names = {c.first_name for c in both}
     assert len(names) == 1, "one unit of work's names, whole, for both people"
 

@@ -230,7 +230,7 @@ async def test_modified_after_asks_the_store_in_gmt_by_modification_time(
     since = datetime(2025, 12, 1, tzinfo=UTC)
     async with http_client_for(simulator) as http:
         pages = [
-            p async for p in woo_client(http).orders(access_for(simulator), modified_after=since)
+            p async for p in woo_client(http).orders_modified_after(access_for(simulator), since)
         ]
     query = parse_qs(simulator.store.request_log[0][2])
     assert query["orderby"] == ["modified"]

@@ -21,7 +21,7 @@ from wooconnect.adapters.persistence.listing import page_of_records
 from wooconnect.adapters.persistence.models import ContactRow, OrderRow, TransactionRow
 from wooconnect.adapters.persistence.records import record_of, values_of
 from wooconnect.app.ports.persistence import Page, PageRequest
-from wooconnect.domain.crm import Contact, Order, Transaction, normalise_email
+from wooconnect.domain.crm import Contact, ContactKeys, Order, Transaction, normalise_email
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -120,26 +120,19 @@ class SqlContactRepository(_CrmRecords[Contact]):
             page = page.filtered(replace(page.filters, equal=equal))
         return await super().list(location_id, page)
 
-    async def find(
-        self,
-        location_id: str,
-        *,
-        woocommerce_customer_ids: Collection[int] = (),
-        emails: Collection[str] = (),
-        phones: Collection[str] = (),
-    ) -> Sequence[Contact]:
+    async def find(self, location_id: str, keys: ContactKeys) -> Sequence[Contact]:
         await self._w.lock(location_id)
         await self._w.flush()
         table = ContactRow.__table__
         conditions: list[ColumnElement[bool]] = []
-        if woocommerce_customer_ids:
+        if keys.woocommerce_customer_ids:
             conditions.append(
-                table.c.woocommerce_customer_id.in_(sorted(set(woocommerce_customer_ids)))
+                table.c.woocommerce_customer_id.in_(sorted(keys.woocommerce_customer_ids))
             )
-        if emails:
-            conditions.append(table.c.email_normalized.in_(sorted(set(emails))))
-        if phones:
-            conditions.append(table.c.phone_normalized.in_(sorted(set(phones))))
+        if keys.emails:
+            conditions.append(table.c.email_normalized.in_(sorted(keys.emails)))
+        if keys.phones:
+            conditions.append(table.c.phone_normalized.in_(sorted(keys.phones)))
         if not conditions:
             return []
         mine = table.c.location_id == location_id

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     ForeignKey,
     Index,
-    Integer,
-    LargeBinary,
     MetaData,
     String,
     Text,
@@ -33,33 +30,40 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # A `str` column without a length of its own is unbounded text; int, bool and bytes keep
+    # SQLAlchemy's defaults (INTEGER, BOOLEAN, BLOB / BYTEA).
+    type_annotation_map = {datetime: UtcDateTime(), Decimal: DecimalText(), str: Text()}
 
 
-ID = String(36)
+Key = Annotated[str, mapped_column(String(36), primary_key=True)]
+# Rows belong to a tenant or a connection; each is looked up by it, hence the index.
+AgencyRef = Annotated[str, mapped_column(ForeignKey("agencies.id"), index=True)]
+LocationRef = Annotated[str, mapped_column(ForeignKey("locations.id"), index=True)]
+ConnectionRef = Annotated[str, mapped_column(ForeignKey("connections.id"), index=True)]
 
 
 class AgencyRow(Base):
     __tablename__ = "agencies"
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[Key]
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime]
 
 
 class LocationRow(Base):
     __tablename__ = "locations"
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    id: Mapped[Key]
+    agency_id: Mapped[AgencyRef]
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime]
 
 
 class ApiKeyRow(Base):
     __tablename__ = "api_keys"
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    id: Mapped[Key]
+    agency_id: Mapped[AgencyRef]
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime]
 
 
 class ConnectionRow(Base):
@@ -74,37 +78,37 @@ class ConnectionRow(Base):
             postgresql_where=text("status != 'disconnected'"),
         ),
     )
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), index=True)
-    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
-    store_url: Mapped[str] = mapped_column(Text)
+    id: Mapped[Key]
+    location_id: Mapped[LocationRef]
+    agency_id: Mapped[AgencyRef]
+    store_url: Mapped[str]
     store_domain: Mapped[str] = mapped_column(String(500), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
-    import_contacts: Mapped[bool] = mapped_column(Boolean)
-    import_orders: Mapped[bool] = mapped_column(Boolean)
-    import_transactions: Mapped[bool] = mapped_column(Boolean)
-    sync_contacts: Mapped[bool] = mapped_column(Boolean)
-    sync_orders: Mapped[bool] = mapped_column(Boolean)
-    sync_transactions: Mapped[bool] = mapped_column(Boolean)
-    sync_order_submitted_trigger: Mapped[bool] = mapped_column(Boolean)
-    sync_payment_received_trigger: Mapped[bool] = mapped_column(Boolean)
-    consumer_key_enc: Mapped[str | None] = mapped_column(Text)
-    consumer_secret_enc: Mapped[str | None] = mapped_column(Text)
-    webhook_secret_enc: Mapped[str | None] = mapped_column(Text)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    generation: Mapped[int] = mapped_column(Integer)
-    query_string_auth: Mapped[bool] = mapped_column(Boolean)
-    reconciled_through: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    reconcile_customers_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    customers_swept_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    customers_seen_through: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    webhooks_healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    webhooks_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    reconciliation_repairs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    store_concurrency: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    authorization_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    import_contacts: Mapped[bool]
+    import_orders: Mapped[bool]
+    import_transactions: Mapped[bool]
+    sync_contacts: Mapped[bool]
+    sync_orders: Mapped[bool]
+    sync_transactions: Mapped[bool]
+    sync_order_submitted_trigger: Mapped[bool]
+    sync_payment_received_trigger: Mapped[bool]
+    consumer_key_enc: Mapped[str | None]
+    consumer_secret_enc: Mapped[str | None]
+    webhook_secret_enc: Mapped[str | None]
+    last_error: Mapped[str | None]
+    generation: Mapped[int]
+    query_string_auth: Mapped[bool]
+    reconciled_through: Mapped[datetime | None]
+    reconcile_customers_page: Mapped[int | None]
+    customers_swept_at: Mapped[datetime | None]
+    customers_seen_through: Mapped[datetime | None]
+    webhooks_healthy: Mapped[bool | None]
+    webhooks_checked_at: Mapped[datetime | None]
+    reconciliation_repairs: Mapped[int] = mapped_column(default=0, server_default="0")
+    store_concurrency: Mapped[int | None]
+    authorization_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class StoreBindingRow(Base):
@@ -113,7 +117,7 @@ class StoreBindingRow(Base):
     __tablename__ = "store_bindings"
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     store_domain: Mapped[str] = mapped_column(String(500), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime]
 
 
 class ContactRow(Base):
@@ -123,77 +127,77 @@ class ContactRow(Base):
         UniqueConstraint("location_id", "email_normalized"),
         Index("ix_contacts_location_phone", "location_id", "phone_normalized"),
     )
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), index=True)
-    woocommerce_customer_id: Mapped[int | None] = mapped_column(Integer)
+    id: Mapped[Key]
+    location_id: Mapped[LocationRef]
+    woocommerce_customer_id: Mapped[int | None]
     email: Mapped[str | None] = mapped_column(String(320))
     email_normalized: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(64))
     phone_normalized: Mapped[str | None] = mapped_column(String(64))
     first_name: Mapped[str] = mapped_column(String(200))
     last_name: Mapped[str] = mapped_column(String(200))
-    is_guest: Mapped[bool] = mapped_column(Boolean)
-    source_modified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    is_guest: Mapped[bool]
+    source_modified_at: Mapped[datetime | None]
+    registered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class OrderRow(Base):
     __tablename__ = "orders"
     __table_args__ = (UniqueConstraint("location_id", "woocommerce_order_id"),)
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), index=True)
-    woocommerce_order_id: Mapped[int] = mapped_column(Integer)
+    id: Mapped[Key]
+    location_id: Mapped[LocationRef]
+    woocommerce_order_id: Mapped[int]
     number: Mapped[str] = mapped_column(String(64))
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     store_status: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(8))
-    total: Mapped[Decimal] = mapped_column(DecimalText)
-    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    placed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    source_modified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    deleted: Mapped[bool] = mapped_column(Boolean)
-    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    total: Mapped[Decimal]
+    paid_at: Mapped[datetime | None]
+    placed_at: Mapped[datetime | None]
+    source_modified_at: Mapped[datetime | None]
+    deleted: Mapped[bool]
+    completed_at: Mapped[datetime | None]
     payment_method: Mapped[str] = mapped_column(String(200), default="", server_default="")
     source_subtype: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class TransactionRow(Base):
     __tablename__ = "transactions"
     __table_args__ = (UniqueConstraint("location_id", "woocommerce_ref"),)
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), index=True)
+    id: Mapped[Key]
+    location_id: Mapped[LocationRef]
     woocommerce_ref: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
     kind: Mapped[str] = mapped_column(String(16))
-    amount: Mapped[Decimal] = mapped_column(DecimalText)
+    amount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(8))
     payment_method: Mapped[str] = mapped_column(String(200))
-    occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    occurred_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
 
 
 class ImportJobRow(Base):
     __tablename__ = "import_jobs"
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
+    id: Mapped[Key]
+    connection_id: Mapped[ConnectionRef]
     entity: Mapped[str] = mapped_column(String(16))
-    generation: Mapped[int] = mapped_column(Integer)
+    generation: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), index=True)
-    cursor: Mapped[int] = mapped_column(Integer)
-    total: Mapped[int] = mapped_column(Integer)
-    done: Mapped[int] = mapped_column(Integer)
-    skipped: Mapped[int] = mapped_column(Integer)
-    failed: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cursor: Mapped[int]
+    total: Mapped[int]
+    done: Mapped[int]
+    skipped: Mapped[int]
+    failed: Mapped[int]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+    created_at: Mapped[datetime]
 
 
 class InboxDeliveryRow(Base):
@@ -202,34 +206,34 @@ class InboxDeliveryRow(Base):
         UniqueConstraint("connection_id", "dedupe_key"),
         Index("ix_inbox_deliveries_status_received", "status", "received_at"),
     )
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[Key]
     # No index of its own: the unique (connection_id, dedupe_key) serves lookups by connection.
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
     dedupe_key: Mapped[str] = mapped_column(String(200))
     topic: Mapped[str] = mapped_column(String(64))
     resource: Mapped[str] = mapped_column(String(32))
-    resource_id: Mapped[int | None] = mapped_column(Integer)
-    date_modified_gmt: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resource_id: Mapped[int | None]
+    date_modified_gmt: Mapped[datetime | None]
+    body: Mapped[bytes]
+    received_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
-    enqueued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    outcome: Mapped[str | None] = mapped_column(Text)
-    webhook_id: Mapped[int | None] = mapped_column(Integer)
+    enqueued_at: Mapped[datetime | None]
+    processed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None]
+    webhook_id: Mapped[int | None]
     delivery_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class TriggerEventRow(Base):
     __tablename__ = "trigger_events"
     __table_args__ = (UniqueConstraint("location_id", "type", "order_id"),)
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), index=True)
-    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
+    id: Mapped[Key]
+    location_id: Mapped[LocationRef]
+    connection_id: Mapped[ConnectionRef]
     type: Mapped[str] = mapped_column(String(32))
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime]
 
 
 class DecisionRow(Base):
@@ -239,8 +243,8 @@ class DecisionRow(Base):
         # "Why no trigger for order #N": a record's decisions, by its type and store id.
         Index("ix_decisions_connection_record", "connection_id", "record_type", "record_id"),
     )
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
+    id: Mapped[Key]
+    connection_id: Mapped[ConnectionRef]
     record_type: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[str] = mapped_column(String(64))
     rule_set: Mapped[str] = mapped_column(String(64))
@@ -248,27 +252,27 @@ class DecisionRow(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     decision: Mapped[Any] = mapped_column(JSON)
     trace: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime]
 
 
 class GrantStateRow(Base):
     __tablename__ = "grant_states"
     state: Mapped[str] = mapped_column(String(100), primary_key=True)
-    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    connection_id: Mapped[ConnectionRef]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class TriggerSubscriptionRow(Base):
     __tablename__ = "trigger_subscriptions"
     __table_args__ = (Index("ix_trigger_subscriptions_location_live", "location_id", "deleted_at"),)
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[Key]
     location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
-    url: Mapped[str] = mapped_column(Text)
+    url: Mapped[str]
     events: Mapped[list[str]] = mapped_column(JSON)
-    secret_enc: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    secret_enc: Mapped[str]
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
 
 
 class TriggerDeliveryRow(Base):
@@ -277,16 +281,16 @@ class TriggerDeliveryRow(Base):
         UniqueConstraint("event_id", "subscription_id"),
         Index("ix_trigger_deliveries_status_next_attempt", "status", "next_attempt_at"),
     )
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[Key]
     event_id: Mapped[str] = mapped_column(ForeignKey("trigger_events.id"))
     subscription_id: Mapped[str] = mapped_column(ForeignKey("trigger_subscriptions.id"), index=True)
     event_type: Mapped[str] = mapped_column(String(32))
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body: Mapped[bytes]
     status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_status_code: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None]
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -53,6 +53,12 @@ def _orders(params: Mapping[str, str]) -> _Listing[StoreOrder]:
     return _Listing("orders", params, decode.ORDER_STRUCT, decode.to_order)
 
 
+def _orders_modified_after(instant: datetime) -> _Listing[StoreOrder]:
+    """Orders of any status modified after `instant`, by modification time ascending in UTC."""
+    params = {"status": "any", "orderby": "modified", "order": "asc", "dates_are_gmt": "true"}
+    return _orders({**params, "modified_after": _gmt(instant)})
+
+
 # A store refuses per_page > 100 with 400 rest_invalid_param.
 MAX_PAGE_SIZE = 100
 _GUARD_TTL_S = 300.0
@@ -158,23 +164,19 @@ class WooCommerceClient(WebhookManager):
             number += 1
 
     def orders(
-        self,
-        access: StoreAccess,
-        *,
-        start_page: int = 1,
-        modified_after: datetime | None = None,
-        concurrency: int | None = None,
+        self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
     ) -> AsyncIterator[StorePage[StoreOrder]]:
-        """Orders of any status (`any` excludes trash and checkout drafts), by id ascending;
-        or, with `modified_after` (aware), by modification time ascending in UTC. For
+        """Orders of any status (`any` excludes trash and checkout drafts), by id ascending."""
+        params = {"status": "any", "orderby": "id", "order": "asc"}
+        return self._collection(access, _orders(params), start_page, concurrency)
+
+    def orders_modified_after(
+        self, access: StoreAccess, since: datetime
+    ) -> AsyncIterator[StorePage[StoreOrder]]:
+        """Orders of any status modified after `since` (aware), by modification time. For
         incremental runs that must not miss changes made during the run, prefer
         `orders_changed_since`."""
-        params = {"status": "any", "orderby": "id", "order": "asc"}
-        if modified_after is not None:
-            params.update(
-                orderby="modified", modified_after=_gmt(modified_after), dates_are_gmt="true"
-            )
-        return self._collection(access, _orders(params), start_page, concurrency)
+        return self._collection(access, _orders_modified_after(since), 1, None)
 
     def orders_changed_since(
         self, access: StoreAccess, since: datetime, *, overlap: timedelta = timedelta(minutes=2)
@@ -183,14 +185,7 @@ class WooCommerceClient(WebhookManager):
         while the store keeps changing (keyset paging; see `incremental.changed_since`)."""
 
         def fetch(after: datetime, page: int) -> Awaitable[StorePage[StoreOrder]]:
-            params = {
-                "status": "any",
-                "orderby": "modified",
-                "order": "asc",
-                "dates_are_gmt": "true",
-                "modified_after": _gmt(after),
-            }
-            return self._fetch_page(access, _orders(params), page)
+            return self._fetch_page(access, _orders_modified_after(after), page)
 
         return changed_since(fetch, since, overlap=overlap, page_size=self._page_size)
 

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 
 from wooconnect.domain.connection import Connection, ConnectionStatus
-from wooconnect.domain.crm import Contact, Order, Transaction
+from wooconnect.domain.crm import Contact, ContactKeys, Order, Transaction
 from wooconnect.domain.decisions import DecisionRecord
 from wooconnect.domain.inbox import InboxDelivery
 from wooconnect.domain.jobs import ImportJob
@@ -128,16 +128,8 @@ class ContactRepository(Protocol):
 
     async def get(self, contact_id: str) -> Contact | None: ...
 
-    async def find(
-        self,
-        location_id: str,
-        *,
-        woocommerce_customer_ids: Collection[int] = (),
-        emails: Collection[str] = (),
-        phones: Collection[str] = (),
-    ) -> Sequence[Contact]:
-        """Every contact of the location holding one of these store customer ids, e-mails or
-        phones (as `normalise_email` / `normalise_phone` give them), in no particular order."""
+    async def find(self, location_id: str, keys: ContactKeys) -> Sequence[Contact]:
+        """Every contact of the location holding one of these keys, in no particular order."""
         ...
 
     async def add(self, contact: Contact) -> None:

@@ -102,14 +102,15 @@ class StoreClient(Protocol):
         ...
 
     def orders(
-        self,
-        access: StoreAccess,
-        *,
-        start_page: int = 1,
-        modified_after: datetime | None = None,
-        concurrency: int | None = None,
+        self, access: StoreAccess, *, start_page: int = 1, concurrency: int | None = None
     ) -> AsyncIterator[StorePage[StoreOrder]]:
-        """Orders of any status, by id; or modified after a UTC instant, by modification time."""
+        """Orders of any status, by id, page by page in order, from `start_page`."""
+        ...
+
+    def orders_modified_after(
+        self, access: StoreAccess, since: datetime
+    ) -> AsyncIterator[StorePage[StoreOrder]]:
+        """Orders of any status modified after `since` (aware), by modification time."""
         ...
 
     def orders_changed_since(
