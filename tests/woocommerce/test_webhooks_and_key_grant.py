@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,6 +22,8 @@ from wooconnect.adapters.woocommerce.keygrant import KeyGrantInvalid
 from wooconnect.adapters.woocommerce.simulator import RunningSimulator
 from wooconnect.app.errors import UpstreamRequestInvalid
 from wooconnect.app.ports.store import NewWebhook
+from wooconnect.app.webhooks_registry import WebhookRegistrar
+from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.store_url import StoreUrl
 
 
@@ -89,26 +92,41 @@ async def test_a_failing_endpoint_is_never_retried_and_disabled_on_the_seventh_f
     assert webhook.status == "disabled"
 
 
-async def test_re_enabling_keeps_the_failure_count_so_the_client_recreates_instead(
+async def test_a_disabled_webhook_is_recreated_with_no_failures_rather_than_re_enabled(
     simulator: RunningSimulator, receiver: Receiver
 ) -> None:
+    # Re-enabling would keep the store's failure count, so one more failure would disable it
+    # again: the health check deletes it and creates a fresh one.
     store = simulator.store
     access = access_for(simulator)
-    secret = generate_webhook_secret()
+    now = datetime.now(UTC)
+    connection = (
+        Connection(
+            id=access.connection_id,
+            location_id="location-1",
+            agency_id="agency-1",
+            store_url=access.store_url,
+            status=ConnectionStatus.AWAITING_AUTHORIZATION,
+            created_at=now,
+            updated_at=now,
+        )
+        .authorize(access.credentials, now)
+        .activate(generate_webhook_secret(), now)
+    )
     async with http_client_for(simulator) as http:
         client = woo_client(http)
-        first = await client.ensure_webhooks(access, delivery_url=receiver.url, secret=secret)
-        assert [w.topic for w in first] == list(WebhookTopics)
+        registrar = WebhookRegistrar(client, receiver.url)
+        await registrar.register(connection)
+        first = await client.list_webhooks(access)
         stale = store.webhooks[first[0].id]
         stale.status, stale.failure_count = "disabled", 6
-        second = await client.ensure_webhooks(access, delivery_url=receiver.url, secret=secret)
-        listed = await client.list_webhooks(access)
-    assert second[0].id != first[0].id
-    assert second[0].status == "active"
-    assert [w.id for w in second[1:]] == [w.id for w in first[1:]]
-    assert first[0].id not in store.webhooks
-    assert store.webhooks[second[0].id].failure_count == 0
-    assert len(listed) == len(WebhookTopics)
+        health = await registrar.ensure(connection)
+        second = await client.list_webhooks(access)
+    assert health.recreated == (stale.topic,)
+    assert stale.id not in {w.id for w in second}
+    assert {w.status for w in second} == {"active"}
+    assert all(store.webhooks[w.id].failure_count == 0 for w in second)
+    assert sorted(w.topic for w in second) == sorted(w.topic for w in first)
 
 
 def webhook_requests(simulator: RunningSimulator) -> list[tuple[str, str]]:

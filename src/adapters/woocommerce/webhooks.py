@@ -140,43 +140,6 @@ class WebhookManager:
             raise refused[0].error()
         return created
 
-    async def ensure_webhooks(
-        self,
-        access: StoreAccess,
-        *,
-        delivery_url: str,
-        secret: str,
-        name_prefix: str = "wooconnect",
-        topics: tuple[str, ...] = WEBHOOK_TOPICS,
-        recreate: bool = False,
-    ) -> list[StoreWebhook]:
-        """Make exactly one active webhook per topic deliver to `delivery_url`.
-
-        A webhook that is not active is deleted and created again rather than re-enabled:
-        re-enabling keeps its failure count, so one more failure would disable it again.
-        Duplicates for a topic are removed. `recreate=True` replaces every webhook (e.g. after
-        a new secret), since the store never tells us which secret a webhook has. One request
-        lists them, one more (a batch) makes the changes, if any.
-        """
-        existing = [w for w in await self.list_webhooks(access) if w.delivery_url == delivery_url]
-        kept: dict[str, StoreWebhook] = {}
-        stale: list[int] = []
-        for topic in topics:
-            mine = [w for w in existing if w.topic == topic]
-            healthy = [w for w in mine if w.status == "active" and not recreate]
-            if healthy:
-                kept[topic] = healthy[0]
-            stale.extend(w.id for w in mine if w.id not in {h.id for h in healthy[:1]})
-        missing = [
-            NewWebhook(topic, delivery_url, secret, f"{name_prefix} {topic}")
-            for topic in topics
-            if topic not in kept
-        ]
-        if missing or stale:
-            for webhook in await self.change_webhooks(access, create=missing, delete=stale):
-                kept[webhook.topic] = webhook
-        return [kept[topic] for topic in topics]
-
 
 def _check_secret(secret: str) -> None:
     if not secret or not secret.isalnum() or not secret.isascii():

@@ -170,19 +170,6 @@ class StoreClient(Protocol):
         the store refuses to create raises, after the others were made."""
         ...
 
-    async def ensure_webhooks(
-        self,
-        access: StoreAccess,
-        *,
-        delivery_url: str,
-        secret: str,
-        name_prefix: str = ...,
-        topics: tuple[str, ...] = ...,
-        recreate: bool = ...,
-    ) -> list[StoreWebhook]:
-        """One active webhook per topic to `delivery_url`; disabled or paused ones are deleted
-        and created again (re-enabling would keep the store's failure count)."""
-
 
 class StoreDirectory(Protocol):
     """What the service knows about store addresses before it has keys."""
