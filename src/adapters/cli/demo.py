@@ -31,6 +31,7 @@ import uvicorn
 
 from wooconnect.adapters.background_server import listening_socket, serving_in_thread
 from wooconnect.adapters.cli.failure import fail
+from wooconnect.adapters.cli.store_options import add_store_options, seeded_store
 from wooconnect.adapters.settings import Settings
 
 DEFAULT_VAR_DIR = Path("./var/demo")
@@ -60,9 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"where the demo keeps its database, key and token (default: {DEFAULT_VAR_DIR}); "
         "the database is started afresh on every run",
     )
-    parser.add_argument("--customers", type=int, default=150, help="seeded store users")
-    parser.add_argument("--orders", type=int, default=1200, help="seeded store orders")
-    parser.add_argument("--seed", type=int, default=7, help="seed for the store and the traffic")
+    add_store_options(parser, customers=150, orders=1200, seed=7)
     parser.add_argument(
         "--interval", type=float, default=1.5, help="seconds between store actions (default 1.5)"
     )
@@ -481,12 +480,7 @@ def run(args: argparse.Namespace) -> int:
 async def _main(
     args: argparse.Namespace, settings: Settings, admin_token: str, sock: socket.socket
 ) -> int:
-    from wooconnect.adapters.woocommerce.simulator import (
-        SimulatedStore,
-        StoreSettings,
-        running_simulator,
-        seed_store,
-    )
+    from wooconnect.adapters.woocommerce.simulator import StoreSettings, running_simulator
 
     out = Terminal(sys.stdout)
     stop = asyncio.Event()
@@ -499,8 +493,7 @@ async def _main(
 
     # The demo serves the API over plain http on loopback: its store takes an http key-grant
     # callback, which a real store refuses.
-    store = SimulatedStore(StoreSettings(require_https_callback=False), seed=args.seed)
-    seed_store(store, customers=args.customers, orders=args.orders, seed=args.seed)
+    store = seeded_store(args, StoreSettings(require_https_callback=False))
     api_url = settings.public_url
     out.line("wooconnect demo")
     with running_simulator(store, host="127.0.0.1", port=args.store_port) as running:

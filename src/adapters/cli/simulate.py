@@ -11,12 +11,12 @@ from typing import Any
 
 import uvicorn
 
+from wooconnect.adapters.cli.store_options import add_store_options, seeded_store
 from wooconnect.adapters.woocommerce.simulator import (
     SimulatedStore,
     StoreSettings,
     create_simulator_app,
     derived_keys,
-    seed_store,
 )
 from wooconnect.adapters.woocommerce.simulator.control import store_summary
 from wooconnect.adapters.woocommerce.simulator.tls import make_self_signed
@@ -61,9 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8100, help="port to listen on")
     parser.add_argument("--public-url", help="home URL if clients reach it differently")
-    parser.add_argument("--customers", type=int, default=25, help="seeded users (all roles)")
-    parser.add_argument("--orders", type=int, default=60, help="seeded orders (+ refunds)")
-    parser.add_argument("--seed", type=int, default=1, help="seed: same seed, same data and keys")
+    add_store_options(parser, customers=25, orders=60, seed=1)
     parser.add_argument(
         "--latency-ms", type=float, default=0, help="response time of every request"
     )
@@ -93,16 +91,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def build_store(args: argparse.Namespace, home_url: str) -> SimulatedStore:
     """The seeded store the arguments describe."""
-    store = SimulatedStore(
+    store = seeded_store(
+        args,
         StoreSettings(
             home_url=home_url,
             utc_offset_minutes=args.utc_offset_minutes,
             require_https_callback=not args.allow_http_callback,
             coalesce_seconds=args.delivery_delay_ms / 1000,
         ),
-        seed=args.seed,
     )
-    seed_store(store, customers=args.customers, orders=args.orders, seed=args.seed)
     key, secret = derived_keys(args.seed)
     store.create_api_key(
         consumer_key=args.consumer_key or key, consumer_secret=args.consumer_secret or secret

@@ -6,13 +6,12 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from wooconnect.tui.api import ApiError
 from wooconnect.tui.context import Context
 from wooconnect.tui.models import Decision
+from wooconnect.tui.screens.dialog import Dialog
 from wooconnect.tui.trace import parse_trace
 
 TRIGGERS = {
@@ -50,23 +49,13 @@ def explain(number: int, decisions: list[Decision]) -> str:
     return "\n".join(lines)
 
 
-class OrderTriggersScreen(ModalScreen[None]):
+class OrderTriggersScreen(Dialog[None]):
     """Asks for a store order number and says why it fired each trigger, or did not."""
 
     DEFAULT_CSS = """
-    OrderTriggersScreen {
-        align: center middle;
-    }
     OrderTriggersScreen > Vertical {
         width: 90;
-        height: auto;
-        padding: 1 2;
         border: thick $accent;
-        background: $surface;
-    }
-    OrderTriggersScreen .title {
-        text-style: bold;
-        margin-bottom: 1;
     }
     OrderTriggersScreen #why {
         margin-top: 1;
@@ -76,15 +65,13 @@ class OrderTriggersScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
     def __init__(self, context: Context, connection_id: str) -> None:
-        super().__init__()
+        super().__init__("Why no trigger for order #…")
         self.context = context
         self.connection_id = connection_id
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Why no trigger for order #…", classes="title")
-            yield Input(placeholder="the store's order number, then Enter", id="order")
-            yield Static("", id="why")
+    def body(self) -> ComposeResult:
+        yield Input(placeholder="the store's order number, then Enter", id="order")
+        yield Static("", id="why")
 
     @on(Input.Submitted, "#order")
     def _asked(self, event: Input.Submitted) -> None:

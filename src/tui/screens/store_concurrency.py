@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Static
+
+from wooconnect.tui.screens.dialog import Dialog
 
 LOWEST, HIGHEST = 1, 16
 
@@ -32,63 +33,39 @@ def parse_choice(text: str) -> StoreConcurrencyChoice:
     return StoreConcurrencyChoice(int(text))
 
 
-class StoreConcurrencyScreen(ModalScreen[StoreConcurrencyChoice | None]):
+class StoreConcurrencyScreen(Dialog[StoreConcurrencyChoice | None]):
     """Dismisses with the choice, or None when the person cancels."""
 
     DEFAULT_CSS = """
-    StoreConcurrencyScreen {
-        align: center middle;
-    }
-    StoreConcurrencyScreen > Vertical {
-        width: 64;
-        height: auto;
-        padding: 1 2;
-        border: thick $primary;
-        background: $surface;
-    }
-    StoreConcurrencyScreen .title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
     StoreConcurrencyScreen #problem {
         color: $error;
-    }
-    StoreConcurrencyScreen Horizontal {
-        height: auto;
-        margin-top: 1;
-        align-horizontal: right;
-    }
-    StoreConcurrencyScreen Button {
-        margin-left: 2;
     }
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, store_domain: str, current: int | None) -> None:
-        super().__init__()
+        super().__init__("Store concurrency")
         self.store_domain = store_domain
         self.current = current
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Store concurrency", classes="title")
-            yield Static(
-                f"At most how many requests {self.store_domain} gets at once, "
-                f"{LOWEST} to {HIGHEST}: fewer for a fragile store, more for a strong one. "
-                "Fewer are sent while the store struggles. Leave it empty for the "
-                "deployment's default."
-            )
-            yield Input(
-                "" if self.current is None else str(self.current),
-                placeholder="deployment default",
-                max_length=2,
-                id="value",
-            )
-            yield Static("", id="problem")
-            with Horizontal():
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Save (enter)", id="save", variant="primary")
+    def body(self) -> ComposeResult:
+        yield Static(
+            f"At most how many requests {self.store_domain} gets at once, "
+            f"{LOWEST} to {HIGHEST}: fewer for a fragile store, more for a strong one. "
+            "Fewer are sent while the store struggles. Leave it empty for the "
+            "deployment's default."
+        )
+        yield Input(
+            "" if self.current is None else str(self.current),
+            placeholder="deployment default",
+            max_length=2,
+            id="value",
+        )
+        yield Static("", id="problem")
+        with Horizontal():
+            yield Button("Cancel (esc)", id="cancel")
+            yield Button("Save (enter)", id="save", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -129,6 +130,14 @@ class SimulatedStore:
         for listener in list(self.listeners):
             listener(topic, resource_id)
 
+    @contextmanager
+    def _changing(self, topic: str, resource_id: int) -> Iterator[None]:
+        """Hold the lock for a change; once it is released, fire `topic` for `resource_id`.
+        A change that raises fires nothing."""
+        with self.lock:
+            yield
+        self._emit(topic, resource_id)
+
     def new_post_id(self) -> int:
         # Orders and refunds share one id sequence, as in the HPOS orders table.
         with self.lock:
@@ -214,7 +223,7 @@ class SimulatedStore:
     def update_customer(self, customer_id: int, **changes: Any) -> CustomerRecord:
         """Change a customer's fields (`email`, names, `role`, `billing`); fires
         `customer.updated`."""
-        with self.lock:
+        with self._changing("customer.updated", customer_id):
             record = self._customer(customer_id)
             for name, value in changes.items():
                 if name == "billing":
@@ -224,7 +233,6 @@ class SimulatedStore:
                 else:
                     raise StoreError(400, "rest_invalid_param", f"cannot change {name}")
             record.date_modified = self.now()
-        self._emit("customer.updated", customer_id)
         return record
 
     def delete_customer(self, customer_id: int) -> None:
@@ -341,7 +349,7 @@ class SimulatedStore:
     def add_refund(self, order_id: int, amount: Decimal | str, reason: str = "") -> RefundRecord:
         """Refund part or all of an order (a full refund moves it to `refunded`); the parent
         order fires `order.updated`."""
-        with self.lock:
+        with self._changing("order.updated", order_id):
             order = self._order(order_id)
             value = Decimal(str(amount)).quantize(Decimal("0.01"))
             refunded = sum((self.refunds[r].amount for r in order.refund_ids), Decimal("0"))
@@ -356,12 +364,11 @@ class SimulatedStore:
             if refunded + value == order.total:
                 order.status = "refunded"
             order.date_modified = now
-        self._emit("order.updated", order_id)
         return refund
 
     def trash_order(self, order_id: int) -> OrderRecord:
         """Move an order to the trash (fires `order.deleted` with only its id)."""
-        with self.lock:
+        with self._changing("order.deleted", order_id):
             record = self._order(order_id)
             if record.status == "trash":
                 raise StoreError(
@@ -369,12 +376,11 @@ class SimulatedStore:
                 )
             record.status_before_trash, record.status = record.status, "trash"
             record.date_modified = self.now()
-        self._emit("order.deleted", order_id)
         return record
 
     def restore_order(self, order_id: int) -> OrderRecord:
         """Take an order out of the trash (fires `order.restored`)."""
-        with self.lock:
+        with self._changing("order.restored", order_id):
             record = self._order(order_id)
             if record.status != "trash":
                 raise StoreError(
@@ -383,7 +389,6 @@ class SimulatedStore:
             record.status = record.status_before_trash or "pending"
             record.status_before_trash = None
             record.date_modified = self.now()
-        self._emit("order.restored", order_id)
         return record
 
     def _order(self, order_id: int) -> OrderRecord:
