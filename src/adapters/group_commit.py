@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -37,6 +37,7 @@ class Pending(Generic[T, R]):
             self.answer.set_exception(exc)
 
 
+@dataclass(eq=False)
 class GroupCommit(Generic[T, R]):
     """Runs `run_batch` on up to `max_batch` waiting items at a time, one batch after another.
 
@@ -50,24 +51,18 @@ class GroupCommit(Generic[T, R]):
     handed in (a batch that runs on the loop stops it from reading the requests behind).
     """
 
-    def __init__(
-        self,
-        run_batch: Callable[[list[Pending[T, R]]], Awaitable[None]],
-        *,
-        max_batch: int,
-        stopped: Callable[[BaseException], BaseException],
-        gather_turns: int = 0,
-        name: str = "group-commit",
-    ) -> None:
-        if max_batch < 1:
+    run_batch: Callable[[list[Pending[T, R]]], Awaitable[None]]
+    _: KW_ONLY
+    max_batch: int
+    stopped: Callable[[BaseException], BaseException]
+    gather_turns: int = 0
+    name: str = "group-commit"
+    _waiting: list[Pending[T, R]] = field(default_factory=list, init=False, repr=False)
+    _runner: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1:
             raise ValueError("max_batch must be at least 1")
-        self._run_batch = run_batch
-        self._max_batch = max_batch
-        self._stopped = stopped
-        self._gather_turns = gather_turns
-        self._name = name
-        self._waiting: list[Pending[T, R]] = []
-        self._runner: asyncio.Task[None] | None = None
 
     async def submit(self, item: T) -> R:
         """Hand in `item`; returns (or raises) its answer once its batch has run.
@@ -78,7 +73,7 @@ class GroupCommit(Generic[T, R]):
         pending: Pending[T, R] = Pending(item, loop.create_future())
         self._waiting.append(pending)
         if self._runner is None:
-            self._runner = loop.create_task(self._run(), name=self._name)
+            self._runner = loop.create_task(self._run(), name=self.name)
         return await pending.answer
 
     async def wait_idle(self) -> None:
@@ -90,31 +85,31 @@ class GroupCommit(Generic[T, R]):
         try:
             while self._waiting:
                 await self._gather()
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
+                batch = self._waiting[: self.max_batch]
+                del self._waiting[: self.max_batch]
                 try:
-                    await self._run_batch(batch)
+                    await self.run_batch(batch)
                 except Exception as exc:
                     for pending in batch:
                         pending.fail(exc)
                 except BaseException as exc:
                     for pending in batch:
-                        pending.fail(self._stopped(exc))
+                        pending.fail(self.stopped(exc))
                     raise
                 for pending in batch:
-                    pending.fail(RuntimeError(f"{self._name}: the batch left this item unanswered"))
+                    pending.fail(RuntimeError(f"{self.name}: the batch left this item unanswered"))
         except BaseException as exc:
             stranded, self._waiting = self._waiting, []
             for pending in stranded:
-                pending.fail(self._stopped(exc))
+                pending.fail(self.stopped(exc))
             raise
         finally:
             self._runner = None
 
     async def _gather(self) -> None:
-        for _ in range(self._gather_turns):
+        for _ in range(self.gather_turns):
             before = len(self._waiting)
-            if before >= self._max_batch:
+            if before >= self.max_batch:
                 return
             await asyncio.sleep(0)
             if len(self._waiting) == before:

@@ -435,15 +435,10 @@ class Applier:
 
     # -- refunds -----------------------------------------------------------------------------
 
-    async def apply_refund(
-        self, uow: UnitOfWork, connection: Connection, refund: StoreRefund
-    ) -> bool:
-        """A refund from `/refunds`; False when its order is not in the CRM."""
-        return (await self.apply_refunds(uow, connection, [refund]))[0]
-
     async def apply_refunds(
         self, uow: UnitOfWork, connection: Connection, refunds: Sequence[StoreRefund]
     ) -> list[bool]:
+        """Refunds from `/refunds`; for each, False when its order is not in the CRM."""
         location = connection.location_id
         known = Known(location)
         await known.read_orders(uow, [r.order_id for r in refunds])
