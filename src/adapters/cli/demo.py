@@ -21,7 +21,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -430,19 +430,18 @@ class DemoError(Exception):
 
 
 def _settings(args: argparse.Namespace, base: Settings) -> Settings:
+    """The environment's settings, with the demo's own database and address, no Redis (the
+    worker runs in-process), and the simulated store's private address and plain-http key
+    grant allowed."""
     var_dir: Path = args.var_dir
-    return Settings(
+    return replace(
+        base,
         database_url=f"sqlite:///{(var_dir / 'demo.db').resolve()}",
         redis_url=None,
-        admin_token=base.admin_token,
-        secret_key=base.secret_key,
         public_url=f"http://{args.host}:{args.port}",
-        rules_dir=base.rules_dir,
         allow_private_stores=True,
         allow_http_key_grant=True,
-        reconcile_interval_s=base.reconcile_interval_s,
         var_dir=var_dir,
-        log_format=base.log_format,
     )
 
 
