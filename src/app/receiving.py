@@ -262,9 +262,7 @@ class Receiving:
         total = 0
         while True:
             async with self.uow() as uow:
-                unsent = list(
-                    await uow.inbox.list_unsent(cutoff, limit, resend_sent_before=resend_before)
-                )
+                unsent = list(await uow.inbox.list_unsent(cutoff, resend_before, limit))
                 for delivery in unsent:
                     await uow.inbox.save(replace(delivery, enqueued_at=self.clock.now()))
                 await uow.commit()

@@ -338,16 +338,12 @@ class InMemoryInboxRepository(_Repo):
         self.s.inbox[delivery.id] = delivery
 
     async def list_unsent(
-        self,
-        received_before: datetime,
-        limit: int,
-        *,
-        resend_sent_before: datetime | None = None,
+        self, received_before: datetime, sent_before: datetime, limit: int
     ) -> Sequence[InboxDelivery]:
         def due(d: InboxDelivery) -> bool:
             if d.enqueued_at is None:
                 return d.received_at < received_before
-            return resend_sent_before is not None and d.enqueued_at < resend_sent_before
+            return d.enqueued_at < sent_before
 
         found = [d for d in self.s.inbox.values() if d.status is DeliveryStatus.PENDING and due(d)]
         return sorted(found, key=lambda d: d.received_at)[:limit]

@@ -222,5 +222,5 @@ async def test_deliveries_not_sent_are_left_to_the_sweeper() -> None:
     assert all(uow.state.inbox[d.id].enqueued_at is None for d in deliveries)
     uow.clock.advance(seconds=5)
     async with uow() as work:
-        unsent = await work.inbox.list_unsent(uow.clock.now(), 10)
+        unsent = await work.inbox.list_unsent(uow.clock.now(), uow.clock.now(), 10)
     assert {d.id for d in unsent} == {d.id for d in deliveries}

@@ -606,7 +606,7 @@ async def test_inbox_and_triggers_are_deduplicated(storage: StorageUnderTest) ->
         )
         await uow.commit()
     async with storage() as uow:
-        unsent = await uow.inbox.list_unsent(T0 + timedelta(seconds=1), 10)
+        unsent = await uow.inbox.list_unsent(T0 + timedelta(seconds=1), T0, 10)
         assert len(unsent) == 1
 
 

@@ -95,7 +95,7 @@ async def test_what_it_stores_reads_back_field_for_field(
     async with sqlite_storage() as uow:
         assert await uow.inbox.get(full.id) == full
         assert await uow.inbox.get(sparse.id) == sparse
-        unsent = await uow.inbox.list_unsent(RECEIVED + timedelta(seconds=1), 10)
+        unsent = await uow.inbox.list_unsent(RECEIVED + timedelta(seconds=1), RECEIVED, 10)
     assert [d.id for d in unsent] == [sparse.id]
 
 

@@ -125,18 +125,12 @@ class SqlInboxRepository:
         row.outcome = delivery.outcome
 
     async def list_unsent(
-        self,
-        received_before: datetime,
-        limit: int,
-        *,
-        resend_sent_before: datetime | None = None,
+        self, received_before: datetime, sent_before: datetime, limit: int
     ) -> Sequence[InboxDelivery]:
         never_sent = and_(
             InboxDeliveryRow.enqueued_at.is_(None), InboxDeliveryRow.received_at < received_before
         )
-        condition = never_sent
-        if resend_sent_before is not None:
-            condition = or_(never_sent, InboxDeliveryRow.enqueued_at < resend_sent_before)
+        condition = or_(never_sent, InboxDeliveryRow.enqueued_at < sent_before)
         rows = await self._s.scalars(
             select(InboxDeliveryRow)
             .where(InboxDeliveryRow.status == DeliveryStatus.PENDING.value, condition)

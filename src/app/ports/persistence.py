@@ -240,14 +240,11 @@ class InboxRepository(Protocol):
         ...
 
     async def list_unsent(
-        self,
-        received_before: datetime,
-        limit: int,
-        *,
-        resend_sent_before: datetime | None = None,
+        self, received_before: datetime, sent_before: datetime, limit: int
     ) -> Sequence[InboxDelivery]:
-        """Pending deliveries that were stored but never handed to the broker, and (with
-        `resend_sent_before`) those handed over before then but still not processed."""
+        """Pending deliveries, oldest first: those received before `received_before` and never
+        handed to the broker, and those handed over before `sent_before` but still not
+        processed."""
         ...
 
     async def list(self, connection_id: str, page: PageRequest) -> Page[InboxDelivery]: ...
