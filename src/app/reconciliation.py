@@ -1,8 +1,10 @@
 """Reconciliation: reading back from the store what the webhooks missed, at little cost when
 nothing was missed.
 
-- Orders: those modified since the high-water mark (less an overlap), oldest change first;
-  the mark moves with each page committed, so an interrupted run resumes there.
+- Orders: those modified since the high-water mark (less an overlap), oldest change first,
+  read so that an order changed during the run is read again instead of pushing an unread
+  one onto a page already read; the mark moves with each page committed, so an interrupted
+  run resumes there.
 - Customers: a store lists them by no modification date. Each run reads the customers
   registered since the newest it has seen, newest first: one request when nobody registered.
   About once a day (`sweep_every`) a sweep reads every customer, by id, committing the next
@@ -111,7 +113,7 @@ class Reconciliation:
         """Orders modified since the high-water mark, which moves with each page."""
         repairs = 0
         since = (connection.reconciled_through or connection.created_at) - OVERLAP
-        async for page in self.store.orders_modified_after(StoreAccess.of(connection), since):
+        async for page in self.store.orders_changed_since(StoreAccess.of(connection), since):
             async with self.uow() as uow:
                 live = await self._live(uow, connection.id)
                 high_water = live.reconciled_through

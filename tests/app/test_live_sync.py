@@ -298,17 +298,19 @@ async def store_order_ids(world: World, location: str) -> list[int]:
 def reading_orders(world: World, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The ids of every modified order the store sends from now on, in order."""
     read: list[int] = []
-    pages = world.store.orders_modified_after
+    pages = world.store.orders_changed_since
 
-    def recording(access: StoreAccess, since: datetime) -> AsyncIterator[StorePage[StoreOrder]]:
+    def recording(
+        access: StoreAccess, since: datetime, **options: Any
+    ) -> AsyncIterator[StorePage[StoreOrder]]:
         async def recorded() -> AsyncIterator[StorePage[StoreOrder]]:
-            async for page in pages(access, since):
+            async for page in pages(access, since, **options):
                 read.extend(o.id for o in page.items)
                 yield page
 
         return recorded()
 
-    monkeypatch.setattr(world.store, "orders_modified_after", recording)
+    monkeypatch.setattr(world.store, "orders_changed_since", recording)
     return read
 
 

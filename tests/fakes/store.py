@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from wooconnect.app.errors import UpstreamRejected, UpstreamUnavailable
@@ -97,9 +97,11 @@ class FakeStoreClient:
         by_id = sorted(self._listed_orders(), key=lambda o: o.id)
         return self._pages("orders", access, by_id, start_page)
 
-    def orders_modified_after(
-        self, access: StoreAccess, since: datetime
+    def orders_changed_since(
+        self, access: StoreAccess, since: datetime, *, overlap: timedelta = timedelta(minutes=2)
     ) -> AsyncIterator[StorePage[StoreOrder]]:
+        # The orders do not change while a test reads them: plain pages serve.
+        since -= overlap
         modified = [
             o
             for o in self._listed_orders()

@@ -224,13 +224,17 @@ async def test_an_incremental_run_misses_nothing_and_doubles_nothing_while_order
     assert newest_seen == {k: v for k, v in latest.items() if k not in hidden}
 
 
-async def test_modified_after_asks_the_store_in_gmt_by_modification_time(
+async def test_changed_orders_are_asked_of_the_store_in_gmt_by_modification_time(
     simulator: RunningSimulator,
 ) -> None:
     since = datetime(2025, 12, 1, tzinfo=UTC)
     async with http_client_for(simulator) as http:
+        client = woo_client(http)
         pages = [
-            p async for p in woo_client(http).orders_modified_after(access_for(simulator), since)
+            p
+            async for p in client.orders_changed_since(
+                access_for(simulator), since, overlap=timedelta(0)
+            )
         ]
     query = parse_qs(simulator.store.request_log[0][2])
     assert query["orderby"] == ["modified"]

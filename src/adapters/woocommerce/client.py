@@ -170,14 +170,6 @@ class WooCommerceClient(WebhookManager):
         params = {"status": "any", "orderby": "id", "order": "asc"}
         return self._collection(access, _orders(params), start_page, concurrency)
 
-    def orders_modified_after(
-        self, access: StoreAccess, since: datetime
-    ) -> AsyncIterator[StorePage[StoreOrder]]:
-        """Orders of any status modified after `since` (aware), by modification time. For
-        incremental runs that must not miss changes made during the run, prefer
-        `orders_changed_since`."""
-        return self._collection(access, _orders_modified_after(since), 1, None)
-
     def orders_changed_since(
         self, access: StoreAccess, since: datetime, *, overlap: timedelta = timedelta(minutes=2)
     ) -> AsyncIterator[StorePage[StoreOrder]]:

@@ -107,17 +107,12 @@ class StoreClient(Protocol):
         """Orders of any status, by id, page by page in order, from `start_page`."""
         ...
 
-    def orders_modified_after(
-        self, access: StoreAccess, since: datetime
-    ) -> AsyncIterator[StorePage[StoreOrder]]:
-        """Orders of any status modified after `since` (aware), by modification time."""
-        ...
-
     def orders_changed_since(
         self, access: StoreAccess, since: datetime, *, overlap: timedelta = ...
     ) -> AsyncIterator[StorePage[StoreOrder]]:
-        """Incremental run: every order modified after `since - overlap`, each version
-        (id, date_modified_gmt) once, including orders modified while the run goes on.
+        """Orders of any status modified after `since - overlap` (aware), oldest change first,
+        each version (id, date_modified_gmt) once, including orders modified while the run
+        goes on (an order changed meanwhile never pushes an unread one out of sight).
         Checkpoint on the newest `date_modified_gmt` processed."""
         ...
 
