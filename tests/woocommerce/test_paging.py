@@ -224,6 +224,23 @@ async def test_an_incremental_run_misses_nothing_and_doubles_nothing_while_order
     assert newest_seen == {k: v for k, v in latest.items() if k not in hidden}
 
 
+async def test_a_run_over_a_store_where_little_changed_costs_one_request(
+    simulator: RunningSimulator,
+) -> None:
+    store = simulator.store
+    newest = max(o.date_modified for o in store.orders.values())
+    async with http_client_for(simulator) as http:
+        client = woo_client(http)
+        pages = [
+            p
+            async for p in client.orders_changed_since(
+                access_for(simulator), newest - timedelta(minutes=10)
+            )
+        ]
+    assert [o.date_modified_gmt for p in pages for o in p.items][-1] == newest
+    assert _pages_requested(store, "/orders") == [1]
+
+
 async def test_changed_orders_are_asked_of_the_store_in_gmt_by_modification_time(
     simulator: RunningSimulator,
 ) -> None:

@@ -22,8 +22,9 @@ async def changed_since(
     the run moves *ahead* of the cursor and is read again, instead of shifting an unread record
     onto a page already read, which numbered pages would do. Versions are deduplicated by
     (id, date_modified_gmt); a bad record is reported once. When a whole page falls inside the
-    overlap, the next page of the same query is read, so the run always progresses. Yielded
-    pages are numbered 1, 2, ...; checkpoint on the newest `date_modified_gmt` processed.
+    overlap, the next page of the same query is read, so the run always progresses; a page
+    that is not full ends the run (one request when little changed). Yielded pages are
+    numbered 1, 2, ...; checkpoint on the newest `date_modified_gmt` processed.
     """
     seen: set[tuple[int, datetime | None]] = set()
     reported: set[str] = set()
@@ -45,10 +46,10 @@ async def changed_since(
                 total_pages=page.total_pages,
                 errors=errors,
             )
+        if len(page.items) + len(page.errors) < page_size:
+            return  # the listing ended: what changes from now on is newer than the checkpoint
         newest = max((o.date_modified_gmt for o in fresh if o.date_modified_gmt), default=None)
         if newest is not None and newest > cursor:
             cursor, page_in_query = newest, 1
-        elif len(page.items) + len(page.errors) >= page_size:
-            page_in_query += 1
         else:
-            return
+            page_in_query += 1
