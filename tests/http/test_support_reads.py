@@ -21,6 +21,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.app.conftest import FakeDirectory
 from tests.fakes.memory import InMemoryUnitOfWorkFactory
+from tests.support.records import agency_and_location, connection_of
 from wooconnect.adapters.http.crm import CrmController
 from wooconnect.adapters.http.deps import PRINCIPAL
 from wooconnect.adapters.http.errors import EXCEPTION_HANDLERS
@@ -30,12 +31,10 @@ from wooconnect.adapters.woocommerce.codec import WooCommerceWebhookCodec
 from wooconnect.app.key_grant import KeyGrantLinks
 from wooconnect.app.queries import ConnectionViews, Queries
 from wooconnect.app.tenancy import Tenancy
-from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
+from wooconnect.domain.connection import Connection
 from wooconnect.domain.crm import CrmOrderStatus, Order, OrderDraft
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.inbox import DeliveryStatus, InboxDelivery
-from wooconnect.domain.store_url import StoreUrl
-from wooconnect.domain.tenancy import Agency, Location
 from wooconnect.domain.triggers import TriggerEvent, TriggerType
 
 ADMIN_TOKEN = "admin-token-for-tests"
@@ -123,21 +122,8 @@ async def test_only_the_admin_lists_api_keys_and_only_of_an_agency_that_exists(a
 
 async def seed_connection(api: Api) -> Connection:
     async with api.uow() as uow:
-        agency = Agency(new_id(), "Agency", T0)
-        location = Location(new_id(), agency.id, "Location", T0)
-        connection = (
-            Connection(
-                id=new_id(),
-                location_id=location.id,
-                agency_id=agency.id,
-                store_url=StoreUrl.parse("https://shop.example.com"),
-                status=ConnectionStatus.AWAITING_AUTHORIZATION,
-                created_at=T0,
-                updated_at=T0,
-            )
-            .authorize(StoreCredentials("ck_key", "cs_secret"), T0)
-            .activate("whsec_secret", T0)
-        )
+        agency, location = agency_and_location(T0)
+        connection = connection_of(location, T0, webhook_secret="whsec_secret")
         await uow.agencies.add(agency)
         await uow.locations.add(location)
         await uow.connections.add(connection)

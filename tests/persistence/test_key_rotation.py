@@ -13,6 +13,7 @@ from tests.conftest import TEST_FERNET_KEY
 from tests.fakes.memory import FakeClock
 from tests.persistence.test_repository_contract import T0
 from tests.support.databases import fresh_sqlite_database
+from tests.support.records import agency_and_location, connection_of
 from wooconnect.adapters.cli.main import main
 from wooconnect.adapters.crypto import FernetCipher, SecretDecryptionError
 from wooconnect.adapters.persistence.database import create_engine, session_factory
@@ -21,11 +22,8 @@ from wooconnect.adapters.persistence.key_rotation import (
     reencrypt_stored_secrets,
 )
 from wooconnect.adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
 from wooconnect.domain.ids import new_id
-from wooconnect.domain.store_url import StoreUrl
 from wooconnect.domain.subscriptions import TriggerSubscription
-from wooconnect.domain.tenancy import Agency, Location
 from wooconnect.domain.triggers import TriggerType
 
 OLD = TEST_FERNET_KEY
@@ -40,23 +38,10 @@ async def _seed(url: str, key: str) -> tuple[str, str]:
         async with SqlAlchemyUnitOfWork(
             session_factory(engine), FernetCipher(key), FakeClock()
         ) as uow:
-            agency = Agency(new_id(), "Agency", T0)
-            location = Location(new_id(), agency.id, "Location", T0)
+            agency, location = agency_and_location(T0)
             await uow.agencies.add(agency)
             await uow.locations.add(location)
-            connection = (
-                Connection(
-                    id=new_id(),
-                    location_id=location.id,
-                    agency_id=agency.id,
-                    store_url=StoreUrl.parse("https://shop.example.com"),
-                    status=ConnectionStatus.AWAITING_AUTHORIZATION,
-                    created_at=T0,
-                    updated_at=T0,
-                )
-                .authorize(StoreCredentials("ck_key", "cs_secret"), T0)
-                .activate("whsec_webhook", T0)
-            )
+            connection = connection_of(location, T0, webhook_secret="whsec_webhook")
             await uow.connections.add(connection)
             subscription = TriggerSubscription(
                 new_id(),

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
 from tests.conftest import StorageUnderTest
+from tests.support.records import connection_of
 from wooconnect.app.errors import Conflict
 from wooconnect.app.ports.persistence import Filters, PageRequest, Span, UnitOfWork
 from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
@@ -431,16 +432,12 @@ async def seed_connection(storage: StorageUnderTest, location_id: str) -> Connec
     async with storage() as uow:
         loc = await uow.locations.get(location_id)
         assert loc is not None
-        connection = Connection(
-            id=new_id(),
-            location_id=location_id,
-            agency_id=loc.agency_id,
-            store_url=StoreUrl.parse("https://shop.example.com"),
-            status=ConnectionStatus.AWAITING_AUTHORIZATION,
-            created_at=T0,
-            updated_at=T0,
-        ).authorize(StoreCredentials("ck_plainkey", "cs_plainsecret"), T0)
-        connection = connection.activate("whsec_plainwebhook", T0)
+        connection = connection_of(
+            loc,
+            T0,
+            credentials=StoreCredentials("ck_plainkey", "cs_plainsecret"),
+            webhook_secret="whsec_plainwebhook",
+        )
         await uow.connections.add(connection)
         await uow.commit()
     return connection

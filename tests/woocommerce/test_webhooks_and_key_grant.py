@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.support.records import agency_and_location, connection_of
 from tests.woocommerce.conftest import access_for, http_client_for, woo_client
 from tests.woocommerce.receiver import Receiver
 from wooconnect.adapters.woocommerce import (
@@ -23,7 +24,6 @@ from wooconnect.adapters.woocommerce.simulator import RunningSimulator
 from wooconnect.app.errors import UpstreamRequestInvalid
 from wooconnect.app.ports.store import NewWebhook
 from wooconnect.app.webhooks_registry import WebhookRegistrar
-from wooconnect.domain.connection import Connection, ConnectionStatus
 from wooconnect.domain.store_url import StoreUrl
 
 
@@ -100,18 +100,14 @@ async def test_a_disabled_webhook_is_recreated_with_no_failures_rather_than_re_e
     store = simulator.store
     access = access_for(simulator)
     now = datetime.now(UTC)
-    connection = (
-        Connection(
-            id=access.connection_id,
-            location_id="location-1",
-            agency_id="agency-1",
-            store_url=access.store_url,
-            status=ConnectionStatus.AWAITING_AUTHORIZATION,
-            created_at=now,
-            updated_at=now,
-        )
-        .authorize(access.credentials, now)
-        .activate(generate_webhook_secret(), now)
+    _, location = agency_and_location(now)
+    connection = connection_of(
+        location,
+        now,
+        store_url=access.store_url,
+        credentials=access.credentials,
+        webhook_secret=generate_webhook_secret(),
+        connection_id=access.connection_id,
     )
     async with http_client_for(simulator) as http:
         client = woo_client(http)

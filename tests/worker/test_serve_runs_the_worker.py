@@ -18,6 +18,7 @@ import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.support.records import agency_and_location, connection_of
 from tests.support.services import REDIS_URL, require_redis
 from tests.support.waiting import PATIENCE_S, eventually_async
 from wooconnect.adapters.bootstrap import Container, bootstrap
@@ -28,11 +29,8 @@ from wooconnect.app.errors import UpstreamRequestInvalid, UpstreamUnavailable
 from wooconnect.app.importing import ImportRunner
 from wooconnect.app.live_sync import LiveSync
 from wooconnect.app.tasks import DELIVERY_PROCESS, IMPORT_RUN
-from wooconnect.domain.connection import Connection, ConnectionStatus, StoreCredentials
 from wooconnect.domain.ids import new_id
 from wooconnect.domain.jobs import ImportEntity, ImportJob, JobStatus
-from wooconnect.domain.store_url import StoreUrl
-from wooconnect.domain.tenancy import Agency, Location
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ADMIN_TOKEN = "serve-admin-token"
@@ -56,19 +54,10 @@ async def _seed_import_jobs(container: Container) -> dict[JobStatus, str]:
     """A connection with a queued contacts job, a running orders job and a completed
     transactions job."""
     async with container.uow() as uow:
-        agency = Agency(new_id(), "Agency", T0)
+        agency, location = agency_and_location(T0)
         await uow.agencies.add(agency)
-        location = Location(new_id(), agency.id, "Location", T0)
         await uow.locations.add(location)
-        connection = Connection(
-            id=new_id(),
-            location_id=location.id,
-            agency_id=agency.id,
-            store_url=StoreUrl.parse("https://shop.example.com"),
-            status=ConnectionStatus.AWAITING_AUTHORIZATION,
-            created_at=T0,
-            updated_at=T0,
-        ).authorize(StoreCredentials("ck_key", "cs_secret"), T0)
+        connection = connection_of(location, T0)
         await uow.connections.add(connection)
         ids: dict[JobStatus, str] = {}
         for entity, status in zip(ImportEntity, JobStatus, strict=False):
