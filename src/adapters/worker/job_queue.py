@@ -69,8 +69,9 @@ class DramatiqJobQueue:
         """Send `task` for every id, from one thread (one hop off the event loop per batch)."""
         if not entity_ids:
             return
-        if many(task) in self._broker.get_declared_actors():
-            actor = self._actor(many(task))
+        bulk = many(task)
+        if bulk in self._broker.get_declared_actors():
+            actor = self._actor(bulk)
             messages = [
                 actor.message(list(entity_ids[start : start + IDS_PER_MESSAGE]))
                 for start in range(0, len(entity_ids), IDS_PER_MESSAGE)
