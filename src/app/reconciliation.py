@@ -116,14 +116,12 @@ class Reconciliation:
         async for page in self.store.orders_changed_since(StoreAccess.of(connection), since):
             async with self.uow() as uow:
                 live = await self._live(uow, connection.id)
-                high_water = live.reconciled_through
                 known = Known(live.location_id)
                 await self.applier.read_orders(uow, known, page.items)
                 for order in page.items:
                     repairs += await self.repair_order(uow, live, order, known)
-                    modified = order.date_modified_gmt
-                    if modified is not None and (high_water is None or modified > high_water):
-                        high_water = modified
+                modified = (order.date_modified_gmt for order in page.items)
+                high_water = _latest(live.reconciled_through, *modified)
                 if high_water != live.reconciled_through:
                     await uow.connections.save(replace(live, reconciled_through=high_water))
                 await uow.commit()
